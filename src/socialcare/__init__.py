@@ -1,0 +1,86 @@
+"""socialcare: typed building blocks for social customer care on X.
+
+Listen to every mention of a brand, thread each customer's conversation, reply
+fast and short, move sensitive matters to DM, and guard the brand's own account.
+Everything public is importable from this package::
+
+    import socialcare
+
+    post = socialcare.Post.from_x({"id": "1", "text": "@acme my order is late"})
+"""
+
+from __future__ import annotations
+
+from socialcare._version import __version__
+from socialcare.errors import (
+    AuthenticationError,
+    ComposeError,
+    ConfigurationError,
+    DirectMessageNotPermittedError,
+    DuplicateContentError,
+    InvalidRequestError,
+    LeaseError,
+    NotFoundError,
+    PayloadError,
+    PlatformError,
+    PlatformUnavailableError,
+    QueryError,
+    RateLimitError,
+    ReplyNotPermittedError,
+    ReplyTooLongError,
+    SchemaVersionError,
+    SocialCareError,
+    StorageError,
+)
+from socialcare.models import (
+    DirectMessage,
+    Entities,
+    Includes,
+    MentionEntity,
+    Page,
+    Post,
+    Problem,
+    ReferencedPost,
+    ReferenceType,
+    ReplySettings,
+    TagEntity,
+    UrlEntity,
+    User,
+    Withheld,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "ComposeError",
+    "ConfigurationError",
+    "DirectMessage",
+    "DirectMessageNotPermittedError",
+    "DuplicateContentError",
+    "Entities",
+    "Includes",
+    "InvalidRequestError",
+    "LeaseError",
+    "MentionEntity",
+    "NotFoundError",
+    "Page",
+    "PayloadError",
+    "PlatformError",
+    "PlatformUnavailableError",
+    "Post",
+    "Problem",
+    "QueryError",
+    "RateLimitError",
+    "ReferenceType",
+    "ReferencedPost",
+    "ReplyNotPermittedError",
+    "ReplySettings",
+    "ReplyTooLongError",
+    "SchemaVersionError",
+    "SocialCareError",
+    "StorageError",
+    "TagEntity",
+    "UrlEntity",
+    "User",
+    "Withheld",
+    "__version__",
+]

@@ -1,0 +1,205 @@
+"""Every error socialcare raises on purpose.
+
+All of them derive from one root, so ``except socialcare.SocialCareError`` catches
+everything the library raises deliberately, and nothing else::
+
+    SocialCareError
+    ├── ConfigurationError              missing credential, driver or setting
+    ├── PayloadError                    a platform payload is malformed (names the field)
+    ├── QueryError                      a search query X would reject (also a ValueError)
+    ├── PlatformError                   the platform refused or failed a call
+    │   ├── AuthenticationError         401, or 403 for missing access or scope
+    │   ├── NotFoundError               404, deleted or never existing resource
+    │   ├── RateLimitError              429, with reset_at / limit / remaining
+    │   ├── PlatformUnavailableError    5xx, timeouts and network failures (transient)
+    │   ├── ReplyNotPermittedError      403: the author did not summon the account
+    │   ├── DirectMessageNotPermittedError  403: the user does not accept the DM
+    │   ├── DuplicateContentError       403: same text posted recently
+    │   └── InvalidRequestError         400: X rejected the request's parameters
+    ├── ComposeError                    text that cannot be posted as is
+    │   └── ReplyTooLongError           weighted length over the limit
+    └── StorageError                    the store failed; nothing committed is lost
+        ├── SchemaVersionError          stored schema is older or newer than the code
+        └── LeaseError                  a lease is held by another owner or expired
+
+Third-party exceptions (tweepy, requests, sqlite3, psycopg) never escape: each
+boundary maps them at one choke point with ``raise ... from exc``, so the original
+stays reachable as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+__all__ = [
+    "AuthenticationError",
+    "ComposeError",
+    "ConfigurationError",
+    "DirectMessageNotPermittedError",
+    "DuplicateContentError",
+    "InvalidRequestError",
+    "LeaseError",
+    "NotFoundError",
+    "PayloadError",
+    "PlatformError",
+    "PlatformUnavailableError",
+    "QueryError",
+    "RateLimitError",
+    "ReplyNotPermittedError",
+    "ReplyTooLongError",
+    "SchemaVersionError",
+    "SocialCareError",
+    "StorageError",
+]
+
+
+class SocialCareError(Exception):
+    """Root of every error socialcare raises on purpose."""
+
+
+class ConfigurationError(SocialCareError):
+    """Something needed to run is missing or inconsistent: a credential, a driver, a setting."""
+
+
+class PayloadError(SocialCareError, ValueError):
+    """A platform payload does not have the shape the model needs.
+
+    Attributes:
+        field: dotted path of the offending field, for example ``"data[3].id"``.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class QueryError(SocialCareError, ValueError):
+    """A search query that X would reject: empty, too long, unbalanced, or negation only."""
+
+
+class PlatformError(SocialCareError):
+    """The platform refused or failed a call.
+
+    Attributes:
+        status: HTTP status code, or ``None`` when no response arrived.
+        title: X's short problem title (``"Forbidden"``), when there was one.
+        detail: X's human-readable explanation, when there was one.
+        endpoint: the endpoint that failed, for example ``"GET /2/tweets/search/recent"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.endpoint = endpoint
+
+
+class AuthenticationError(PlatformError):
+    """Credentials are missing, wrong, expired, or lack the access the call needs."""
+
+
+class NotFoundError(PlatformError):
+    """The resource does not exist, was deleted, or is not visible to these credentials."""
+
+
+class RateLimitError(PlatformError):
+    """The endpoint's rate limit is exhausted.
+
+    Attributes:
+        reset_at: when the window resets (UTC), if X said.
+        limit: requests allowed per window, if X said.
+        remaining: requests left in the window (normally 0), if X said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reset_at: dt.datetime | None = None,
+        limit: int | None = None,
+        remaining: int | None = None,
+        status: int | None = 429,
+        title: str | None = None,
+        detail: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, title=title, detail=detail, endpoint=endpoint)
+        self.reset_at = reset_at
+        self.limit = limit
+        self.remaining = remaining
+
+
+class PlatformUnavailableError(PlatformError):
+    """A transient failure: 5xx, timeout or network error. Safe to retry reads."""
+
+
+class ReplyNotPermittedError(PlatformError):
+    """X refused a reply: the post's author neither mentioned nor quoted the account.
+
+    Since February 2026 self-serve apps may reply only when summoned. Move the
+    conversation to DM or wait for the customer to mention the brand.
+    """
+
+
+class DirectMessageNotPermittedError(PlatformError):
+    """X refused a direct message: the recipient does not accept DMs from this account."""
+
+
+class DuplicateContentError(PlatformError):
+    """X refused a post whose text duplicates one the account posted recently."""
+
+
+class InvalidRequestError(PlatformError):
+    """X rejected the request's parameters (HTTP 400), for example a malformed query."""
+
+
+class ComposeError(SocialCareError):
+    """Text that cannot be posted as it is."""
+
+
+class ReplyTooLongError(ComposeError):
+    """The text's weighted length (twitter-text v3) is over the limit.
+
+    Attributes:
+        weighted_length: the text's weighted length.
+        limit: the maximum weighted length allowed.
+    """
+
+    def __init__(self, message: str, *, weighted_length: int, limit: int) -> None:
+        super().__init__(message)
+        self.weighted_length = weighted_length
+        self.limit = limit
+
+
+class StorageError(SocialCareError):
+    """The store failed. Whatever was committed before the failure is intact."""
+
+
+class SchemaVersionError(StorageError):
+    """The stored schema's version differs from the version this code needs.
+
+    Attributes:
+        found: the version recorded in the store (``None`` when there is no schema).
+        expected: the version this code needs.
+    """
+
+    def __init__(self, message: str, *, found: int | None, expected: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.expected = expected
+
+
+class LeaseError(StorageError):
+    """A lease operation was refused: the lease is held by another owner or has expired."""
