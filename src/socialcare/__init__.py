@@ -11,6 +11,7 @@ Everything public is importable from this package::
 
 from __future__ import annotations
 
+from socialcare._clock import Clock, ManualClock, SystemClock
 from socialcare._version import __version__
 from socialcare.errors import (
     AuthenticationError,
@@ -51,6 +52,7 @@ from socialcare.models import (
 
 __all__ = [
     "AuthenticationError",
+    "Clock",
     "ComposeError",
     "ConfigurationError",
     "DirectMessage",
@@ -60,6 +62,7 @@ __all__ = [
     "Includes",
     "InvalidRequestError",
     "LeaseError",
+    "ManualClock",
     "MentionEntity",
     "NotFoundError",
     "Page",
@@ -78,6 +81,7 @@ __all__ = [
     "SchemaVersionError",
     "SocialCareError",
     "StorageError",
+    "SystemClock",
     "TagEntity",
     "UrlEntity",
     "User",

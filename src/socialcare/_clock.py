@@ -1,0 +1,109 @@
+"""Injectable time: every component that reads the time or sleeps takes a ``Clock``.
+
+Production code uses :class:`SystemClock`. Tests, notebooks and the sandbox use
+:class:`ManualClock`, whose time moves only when told to (``advance``) or when
+something sleeps on it, so lease expiry, rate-limit windows and polling
+schedules are testable without waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+__all__ = ["Clock", "ManualClock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Where time comes from.
+
+    Contract: ``now()`` returns an aware UTC datetime that never goes backwards
+    for a given clock; ``sleep(seconds)`` returns after ``now()`` has advanced by
+    at least ``seconds`` (a manual clock advances itself instead of blocking).
+    Implementations are safe to share between threads.
+    """
+
+    def now(self) -> dt.datetime:
+        """The current time, aware, in UTC."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (non-negative)."""
+        ...
+
+
+@attrs.frozen
+class SystemClock:
+    """The real wall clock and ``time.sleep``."""
+
+    def now(self) -> dt.datetime:
+        """The current time, aware, in UTC."""
+        return dt.datetime.now(dt.timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        """Block the calling thread for ``seconds``."""
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+@attrs.define
+class ManualClock:
+    """A clock that moves only when told to; ``sleep`` advances it instantly.
+
+    Args:
+        start: the initial time (aware); defaults to 2026-01-01 00:00 UTC.
+    """
+
+    _now: dt.datetime = attrs.field(
+        default=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), alias="start"
+    )
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self._now.utcoffset() is None:
+            msg = "ManualClock start must be timezone-aware"
+            raise ValueError(msg)
+        self._now = self._now.astimezone(dt.timezone.utc)
+
+    def now(self) -> dt.datetime:
+        """The clock's current time."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> dt.datetime:
+        """Move time forward by ``seconds`` plus any ``timedelta`` keywords; return the new time.
+
+        Raises:
+            ValueError: the step is negative (time never goes backwards).
+        """
+        step = dt.timedelta(seconds=seconds, **delta)
+        if step < dt.timedelta(0):
+            msg = f"cannot move a clock backwards (step {step})"
+            raise ValueError(msg)
+        with self._lock:
+            self._now += step
+            return self._now
+
+    def set(self, when: dt.datetime) -> None:
+        """Jump to ``when`` (aware, not earlier than now).
+
+        Raises:
+            ValueError: ``when`` is naive or earlier than the current time.
+        """
+        if when.utcoffset() is None:
+            msg = "ManualClock.set needs a timezone-aware datetime"
+            raise ValueError(msg)
+        with self._lock:
+            if when < self._now:
+                msg = f"cannot move a clock backwards from {self._now} to {when}"
+                raise ValueError(msg)
+            self._now = when.astimezone(dt.timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the clock by ``seconds`` without blocking."""
+        self.advance(max(0.0, seconds))

@@ -1,0 +1,28 @@
+"""Shared fixtures: where the shared test material lives, and whether CI demands it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SOCIALCARE_SHARED_DIR", REPO.parent / "shared"))
+UNDER_CI = bool(os.environ.get("CI"))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path inside ``../shared``; under CI a missing file fails, elsewhere it skips."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if UNDER_CI:
+            pytest.fail(f"shared test material missing under CI: {path}")
+        pytest.skip(f"shared test material not found at {path} (set SOCIALCARE_SHARED_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ``../shared`` folder beside the repository."""
+    return shared_path()
