@@ -9,7 +9,6 @@ Everything public is importable from this package::
     post = socialcare.Post.from_x({"id": "1", "text": "@acme my order is late"})
 """
 
-
 from socialcare._clock import Clock, ManualClock, SystemClock
 from socialcare._version import __version__
 from socialcare.errors import (
