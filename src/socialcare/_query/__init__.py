@@ -1,0 +1,12 @@
+"""X search queries: build, render, parse, pack and match them locally.
+
+The public names are re-exported from :mod:`socialcare`.
+"""
+
+from __future__ import annotations
+
+from socialcare._query._core import Query
+from socialcare._query._matcher import PostView
+from socialcare._query._syntax import AllOf, AnyOf, Atom, AtomKind, Clause, Negated
+
+__all__ = ["AllOf", "AnyOf", "Atom", "AtomKind", "Clause", "Negated", "PostView", "Query"]
