@@ -125,21 +125,34 @@ def check_extract(section: str, text: str, expected: Any) -> None:
         pytest.fail(f"unknown extract.yml section {section!r}")
 
 
+# The upstream harness renders with suppressNoFollow and suppressDataScreenName, twitter.com
+# link bases and raw (unescaped) text between entities; socialcare's defaults differ there.
+AUTOLINK_AS_UPSTREAM = tt.AutolinkOptions(
+    username_url_base="https://twitter.com/",
+    list_url_base="https://twitter.com/",
+    hashtag_url_base="https://twitter.com/search?q=%23",
+    cashtag_url_base="https://twitter.com/search?q=%24",
+    suppress_no_follow=True,
+    suppress_data_screen_name=True,
+    escape_text=False,
+)
+AUTOLINK_ONLY: dict[str, tuple[tt.EntityKind, ...] | None] = {
+    "usernames": ("mentions",),
+    "lists": ("mentions",),
+    "hashtags": ("hashtags",),
+    "urls": ("urls",),
+    "cashtags": ("cashtags",),
+    "all": None,
+}
+
+
 def check_autolink(section: str, case: dict[str, Any]) -> None:
     text, expected = case["text"], case["expected"]
     if section == "json":
-        assert tt.autolink_with_json(text, case["json"]) == expected
-        return
-    only = {
-        "usernames": "mentions",
-        "lists": "mentions",
-        "hashtags": "hashtags",
-        "urls": "urls",
-        "cashtags": "cashtags",
-        "all": None,
-    }[section]
-    kinds = None if only is None else (only,)
-    assert tt.autolink(text, only=kinds, suppress_no_follow=True) == expected
+        got = tt.autolink_with_json(text, case["json"], options=AUTOLINK_AS_UPSTREAM)
+    else:
+        got = tt.autolink(text, only=AUTOLINK_ONLY[section], options=AUTOLINK_AS_UPSTREAM)
+    assert got == expected
 
 
 @pytest.mark.parametrize(("file", "section", "case"), CASES)

@@ -6,6 +6,13 @@ Python ``str``.
 
 from __future__ import annotations
 
+from socialcare.text._autolink import (
+    AutolinkOptions,
+    EntityKind,
+    autolink,
+    autolink_entities,
+    autolink_with_json,
+)
 from socialcare.text._config import V1, V2, V3, TextConfig, WeightRange
 from socialcare.text._entities import extract_entities
 from socialcare.text._extract import (
@@ -37,7 +44,9 @@ __all__ = [
     "V1",
     "V2",
     "V3",
+    "AutolinkOptions",
     "CashtagMatch",
+    "EntityKind",
     "HashtagMatch",
     "MentionMatch",
     "MentionOrListMatch",
@@ -45,6 +54,9 @@ __all__ = [
     "TweetParse",
     "UrlMatch",
     "WeightRange",
+    "autolink",
+    "autolink_entities",
+    "autolink_with_json",
     "extract_cashtags",
     "extract_cashtags_with_indices",
     "extract_entities",

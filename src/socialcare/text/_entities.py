@@ -17,7 +17,7 @@ __all__ = ["extract_entities", "extract_entity_matches"]
 _Match = RawUrl | MentionOrListMatch | HashtagMatch | CashtagMatch
 
 
-def extract_entity_matches(text: str) -> list[_Match]:
+def extract_entity_matches(text: str, *, without_protocol: bool = True) -> list[_Match]:
     """URLs, mentions and lists, hashtags and cashtags, by position, overlaps removed.
 
     As twitter-text's ``extractEntitiesWithIndices``: when two entities overlap, the one
@@ -25,7 +25,7 @@ def extract_entity_matches(text: str) -> list[_Match]:
     """
     check_text(text)
     found: list[_Match] = [
-        *extract_raw_urls(text),
+        *extract_raw_urls(text, without_protocol=without_protocol),
         *extract_mentions_or_lists_with_indices(text),
         *extract_hashtags_with_indices(text, check_url_overlap=False),
         *extract_cashtags_with_indices(text),
