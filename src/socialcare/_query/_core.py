@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar, Concatenate, Final, Generic, ParamSpec, overload
@@ -57,9 +58,16 @@ class _chainable(Generic[P]):  # noqa: N801 - reads as a decorator
         return functools.partial(self._method, target)
 
 
+_ENTITY_SIGILS: Final[dict[str, AtomKind]] = {"#": "hashtag", "@": "mention", "$": "cashtag"}
+
+
 def _term(text: str) -> Atom:
-    """A keyword when ``text`` is one plain token, else the exact phrase."""
+    """``#tag``, ``@user``, ``$TAG`` as entities; one plain token as a keyword; else a phrase."""
     stripped = text.strip()
+    kind = _ENTITY_SIGILS.get(stripped[:1])
+    if kind is not None:
+        with contextlib.suppress(QueryError):  # "$5", "@ home": text, not an entity
+            return Atom.of(kind, stripped)
     words = tokenize(fold(stripped))
     if len(words) == 1 and fold(stripped) == words[0] and stripped not in ("OR", "AND"):
         return Atom.of("keyword", stripped)
@@ -127,9 +135,11 @@ class Query:
     def terms(self, *words: str) -> Query:
         """Require every word (AND).
 
-        A word that is one plain token becomes a keyword (``acme``); anything
-        with spaces or punctuation becomes an exact phrase (``"coca-cola"``), as
-        X needs it quoted. Keywords match whole tokens, case- and accent-insensitively.
+        A word that is one plain token becomes a keyword (``acme``); ``#tag``,
+        ``@user`` and ``$TAG`` become hashtag, mention and cashtag operators, as
+        in X syntax; anything else with spaces or punctuation becomes an exact
+        phrase (``"coca-cola"``), as X needs it quoted. Keywords match whole
+        tokens, case- and accent-insensitively.
 
         Raises:
             QueryError: no word given, or a word with no letters, digits or emoji.

@@ -16,7 +16,7 @@ from socialcare._query._text import fold, tokenize
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
-__all__ = ["PostView", "Predicate", "compile_clause", "contains_run"]
+__all__ = ["PostView", "Predicate", "compile_clause", "contains_run", "post_entities"]
 
 Predicate = Callable[["PostView"], bool]
 
@@ -79,8 +79,7 @@ class PostView:
         self.users = users
         self.tokens = tokenize(fold(post.full_text))
         self.token_set = frozenset(self.tokens)
-        note = post.note_entities if post.note_text is not None else None
-        self.entities: Entities = note if note is not None else post.entities
+        self.entities: Entities = post_entities(post)
         self._hashtags: frozenset[str] | None = None
         self._cashtags: frozenset[str] | None = None
         self._mentions: frozenset[str] | None = None
@@ -130,6 +129,12 @@ class PostView:
             return False
         user = self.users.get(user_id)
         return user is not None and user.username.lower() == wanted
+
+
+def post_entities(post: Post) -> Entities:
+    """The entities of the post's full text (``note_entities`` for a long post)."""
+    note = post.note_entities if post.note_text is not None else None
+    return note if note is not None else post.entities
 
 
 def _words(value: str) -> list[str]:
