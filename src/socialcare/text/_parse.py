@@ -11,7 +11,7 @@ from socialcare.text._chars import class_body
 from socialcare.text._config import V3, TextConfig
 from socialcare.text._emoji import find_emoji
 from socialcare.text._extract import check_text
-from socialcare.text._urls import RawUrl, extract_raw_urls
+from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
 __all__ = ["TweetParse", "parse_tweet"]
 
@@ -155,24 +155,42 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
     emoji = find_emoji(norm) if plan.emoji and not norm.isascii() else []
     total = plan.base_weight(norm)
     if urls or emoji:
-        for start, length, weight in _entities(urls, emoji, plan):
+        for start, length, weight in _entities(urls, emoji, plan, norm):
             total += weight - plan.base_weight(norm[start : start + length])
     bad = _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return _result(plan, total, len(norm) - 1 + n - len(norm), n)
+        return _result(plan, total, n - 1, n)
     invalid_at = bad.start() if bad else -1
     return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
 
 
+def _url_units(url: RawUrl, norm: str) -> int:
+    """How many code points the official walk skips for a URL.
+
+    It skips ``url.length`` UTF-16 units from the start. That is the URL's span, except for
+    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``); then
+    the skip is converted from UTF-16 units to code points (rounding up mid-character).
+    """
+    length = len(url.url)
+    if url.end - url.start == length:
+        return length
+    units = utf16_len(url.url)
+    i = url.start
+    while units > 0 and i < len(norm):
+        units -= 2 if norm[i] > "\uffff" else 1
+        i += 1
+    return i - url.start
+
+
 def _entities(
-    urls: list[RawUrl], emoji: list[tuple[int, int]], plan: _Plan
+    urls: list[RawUrl], emoji: list[tuple[int, int]], plan: _Plan, norm: str
 ) -> list[tuple[int, int, int]]:
     """The URLs and emoji the official left-to-right walk counts as units: (start, length, weight).
 
     A URL wins over an emoji starting at the same index; anything starting inside an
     entity already taken is not an entity.
     """
-    items = [(u.start, 0, len(u.url), plan.url_weight) for u in urls]
+    items = [(u.start, 0, _url_units(u, norm), plan.url_weight) for u in urls]
     items += [(start, 1, length, plan.config.default_weight) for start, length in emoji]
     items.sort()
     out: list[tuple[int, int, int]] = []
@@ -195,7 +213,9 @@ def _slow(
     invalid_at: int,
 ) -> TweetParse:
     """Walk the text to find where it stops fitting (too long, or an invalid character)."""
-    entities = {start: (length, weight) for start, length, weight in _entities(urls, emoji, plan)}
+    entities = {
+        start: (length, weight) for start, length, weight in _entities(urls, emoji, plan, norm)
+    }
     weight_of = plan.config.weight_of
     limit = plan.limit
     running = 0
@@ -217,7 +237,27 @@ def _slow(
         last = j
         i = j + 1
     valid = invalid_at < 0 and 0 < total <= limit
-    return _result(plan, total, last + len(text) - n, len(text), valid=valid)
+    if norm is not text:
+        last = _original_index(text, last)
+    return _result(plan, total, last, len(text), valid=valid)
+
+
+def _original_index(text: str, index: int) -> int:
+    """Index in ``text`` of the last character whose NFC form ends at or before ``index``.
+
+    twitter-text adds the overall length change of normalization instead, which is off when
+    the change happens after the cut (or, in UTF-16, when astral characters precede it);
+    this maps exactly. NFC never shrinks text more than fourfold, which bounds the search.
+    """
+    target = index + 1
+    lo, hi = 0, min(len(text), 4 * target + 16)
+    while lo < hi:  # largest k with len(NFC(text[:k])) <= target
+        mid = (lo + hi + 1) // 2
+        if len(unicodedata.normalize("NFC", text[:mid])) <= target:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo - 1
 
 
 def _result(plan: _Plan, total: int, valid_end: int, n: int, *, valid: bool = True) -> TweetParse:

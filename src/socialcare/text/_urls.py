@@ -52,14 +52,19 @@ _EXCLUDED_PRECEDING = frozenset(
 )
 """Characters after which a URL cannot start."""
 _CANDIDATE = re.compile(f"[^A-Za-z0-9@\\uff20$#\\uff03{INVALID_CHARS}](?=[^{_NOT_DOMAIN}\\-_])")
+_ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
+_HIGH_SURROGATE = "\\ud800"  # stands for "the first half of an astral character"
 _MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
 _PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
 _PORT = re.compile(r":[0-9]+")
 
 _G = f"[a-zA-Z\\u0400-\\u04ff0-9!*';:=+,.$/%#\\[\\]\\-\\u2013_~@|&{LATIN_ACCENTS}]"
 _BALANCED = f"\\((?:{_G}+|(?:{_G}*\\({_G}+\\){_G}*))\\)"
-_PATH_END = f"(?:[+\\-a-zA-Z\\u0400-\\u04ff0-9=_#/{LATIN_ACCENTS}]|{_BALANCED})"
-_PATH_SEGMENT = f"(?:{_G}*(?:{_BALANCED}{_G}*)*{_PATH_END}|@{_G}+/)"
+_PATH_END = f"[+\\-a-zA-Z\\u0400-\\u04ff0-9=_#/{LATIN_ACCENTS}]"
+# The official pattern splices "ending char | balanced parens" into the segment without a
+# group, so a segment is: chars ending in an ending char, OR one balanced group alone, OR
+# "@chars/". Reproduced as is: it decides where URLs ending in ")" stop.
+_PATH_SEGMENT = f"(?:{_G}*(?:{_BALANCED}{_G}*)*{_PATH_END}|{_BALANCED}|@{_G}+/)"
 _PATH = re.compile(f"/{_PATH_SEGMENT}*")
 _QUERY_CHARS = r"[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-zA-Z0-9\-_&=#/]"
@@ -256,7 +261,13 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
 
 
 def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl]:
-    """Every URL twitter-text's ``extractUrlsWithIndices`` reports, with code-point spans."""
+    """Every URL twitter-text's ``extractUrlsWithIndices`` reports, with code-point spans.
+
+    The official regex runs over UTF-16, where an astral character (an emoji, say) is two
+    code units that both count as domain characters; its first half can then serve as the
+    character before a URL that starts at its second half. That start is reproduced here as
+    a "half" start at the astral character.
+    """
     if without_protocol:
         if "." not in text or _MAYBE_TLD.search(text) is None:
             return []
@@ -265,27 +276,64 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     scanner = _Scanner(text)
     urls: list[RawUrl] = []
     n = len(text)
-    # At index 0 the official regex first tries text[0] as the preceding character, then ^.
-    s = 0
-    tries = (1, 0) if text[0] not in _EXCLUDED_PRECEDING else (0,)
-    while True:
-        hit = None
-        u = 0
-        for u in tries:
-            if u < n and text[u] not in _EXCLUDED:
-                hit = _url_at(scanner, u)
-                if hit is not None:
-                    break
-        if hit is None:
-            pos = s + 1
+    astral = not text.isascii() and _ASTRAL.search(text) is not None
+    s, tries = 0, _first_tries(text, astral=astral)
+    while s < n:
+        hit, u, half = _attempt(scanner, tries)
+        # Attempts are ordered by the UTF-16 position of the preceding unit: the half start
+        # at an astral character p comes just before the attempt preceded by p itself.
+        if hit is not None:
+            _report(text, urls, u, hit, without=without_protocol, half=half)
+            regular_from = half_from = hit[0]
+        elif tries[-1][1]:
+            regular_from, half_from = s, s + 1
         else:
-            pos = hit[0]
-            _report(text, urls, u, hit, without=without_protocol)
-        m = _CANDIDATE.search(text, pos) if pos < n else None
-        if m is None:
-            return urls
-        s = m.start()
-        tries = (s + 1,)
+            regular_from = half_from = s + 1
+        m = _CANDIDATE.search(text, regular_from) if regular_from < n else None
+        s = m.start() if m is not None else n
+        tries = ((s + 1, False),)
+        if astral:
+            p = _next_half_start(text, half_from, s)
+            if p >= 0:
+                s, tries = p, ((p, True),)
+    return urls
+
+
+def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
+    """Starts tried at the beginning: text[0] as the preceding character first, then ``^``."""
+    if astral and text[0] > "\uffff":
+        return ((0, True), (0, False), (1, False))
+    if text[0] not in _EXCLUDED_PRECEDING:
+        return ((1, False), (0, False))
+    return ((0, False),)
+
+
+def _attempt(
+    scanner: _Scanner, tries: tuple[tuple[int, bool], ...]
+) -> tuple[tuple[int, int, int, int, int] | None, int, bool]:
+    text, n = scanner.text, scanner.n
+    for u, half in tries:
+        if u < n and text[u] not in _EXCLUDED:
+            hit = _url_at(scanner, u)
+            if hit is not None:
+                return hit, u, half
+    return None, 0, False
+
+
+def _next_half_start(text: str, pos: int, limit: int) -> int:
+    """The next astral character in ``pos..limit`` whose second half starts a URL attempt.
+
+    Returns -1 if there is none.
+    """
+    m = _ASTRAL.search(text, pos, limit + 1)
+    while m is not None:
+        p = m.start()
+        # If the character before it could precede a URL, that attempt came first and
+        # decided the same domain, so the half start changes nothing.
+        if p - 1 < pos or text[p - 1] in _EXCLUDED_PRECEDING:
+            return p
+        m = _ASTRAL.search(text, p + 1, limit + 1)
+    return -1
 
 
 def _report(
@@ -295,14 +343,21 @@ def _report(
     hit: tuple[int, int, int, int, int],
     *,
     without: bool,
+    half: bool,
 ) -> None:
     end, domain_start, domain_end, path_start, path_end = hit
-    before = text[u - 1] if u > 0 else ""
+    before = _HIGH_SURROGATE if half else text[u - 1] if u > 0 else ""
     url = text[u:end]
     domain = text[domain_start:domain_end]
     has_protocol = domain_start > u
     protocol_length = domain_start - u if has_protocol else _DEFAULT_PROTOCOL_LENGTH
-    if not _idna_ok(domain) or protocol_length + utf16_len(url) > MAX_URL_LENGTH:
+    url_length = utf16_len(url)
+    if half:
+        # JavaScript sees only the second (low surrogate) half of the first character.
+        low = chr(0xDC00 + ((ord(domain[0]) - 0x10000) & 0x3FF))
+        domain = low + domain[1:]
+        url_length -= 1
+    if not _idna_ok(domain) or protocol_length + url_length > MAX_URL_LENGTH:
         return
     if not has_protocol:
         if not without or (before and before in _BAD_BEFORE_BARE):
@@ -310,11 +365,17 @@ def _report(
         spans = ascii_domains(domain)
         if not spans:
             return
+        found_end = 0
         for a, b in spans:
-            urls.append(RawUrl(domain[a:b], u + a, u + b))
+            # twitter-text locates each match with indexOf from the previous end, which
+            # finds an earlier identical substring if there is one; so does this.
+            found = domain[a:b]
+            start = domain.find(found, found_end)
+            found_end = start + len(found)
+            urls.append(RawUrl(found, u + start, u + found_end))
         if path_end > path_start:
             last = urls[-1]
-            last.url = last.url + url[len(domain) :]
+            last.url = last.url + url[domain_end - u :]
             last.end = end
         return
     m = _TCO.match(url)
