@@ -40,23 +40,7 @@ from socialcare.storage._codec import to_micros
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 COLUMNS = "id, conversation_id, author_id, created_at, data"
-WORDS = [
-    "my",
-    "order",
-    "is",
-    "late",
-    "again",
-    "where",
-    "is",
-    "the",
-    "refund",
-    "please",
-    "help",
-    "app",
-    "crashes",
-    "on",
-    "login",
-]
+WORDS = ("my order is late again where is the refund please help app crashes on login").split()
 
 
 def make_posts(count: int, *, start: int = 0, seed: int = 5) -> list[Post]:
@@ -105,7 +89,7 @@ def interleaved(runs: int, contenders: dict[str, Callable[[], float]]) -> dict[s
     return {name: min(values) for name, values in times.items()}
 
 
-# -- SQLite -------------------------------------------------------------------------------------
+# -- SQLite ---------------------------------------------------------------------------------------
 
 
 def sqlite_bulk(posts: list[Post], runs: int, tmp: Path) -> dict[str, float]:
@@ -235,7 +219,7 @@ def pg_queue(total: int, dsn: str, samples: int) -> dict[str, float]:
     return {"open_queue()": api, "query (index)": indexed, "query (forced scan)": scanned}
 
 
-# -- shared -----------------------------------------------------------------------------------------
+# -- shared ---------------------------------------------------------------------------------------
 
 
 def load(store: SQLiteStore, total: int) -> None:
