@@ -40,7 +40,8 @@ from socialcare.storage._codec import to_micros
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 COLUMNS = "id, conversation_id, author_id, created_at, data"
-WORDS = ("my order is late again where is the refund please help app crashes on login").split()
+SENTENCE = "my order is late again where is the refund please help app crashes on login"
+WORDS = SENTENCE.split(" ")
 
 
 def make_posts(count: int, *, start: int = 0, seed: int = 5) -> list[Post]:
