@@ -114,6 +114,12 @@ def test_later_duplicate_in_one_batch_wins(store: Store) -> None:
 def test_posts_that_cannot_round_trip_are_rejected(store: Store) -> None:
     with pytest.raises(ValueError, match="conversation_id"):
         store.upsert_posts([post("1"), Post(id="2", text="x", conversation_id="c1")])
+    with pytest.raises(ValueError, match="author_id"):
+        store.upsert_posts([Post(id="2", text="x", author_id="")])
+    with pytest.raises(ValueError, match=r"\.id"):
+        store.upsert_posts([Post(id="", text="x", author_id="1")])
+    with pytest.raises(ValueError, match="in_reply_to_user_id"):
+        store.upsert_posts([Post(id="3", text="x", in_reply_to_user_id="@bob")])
     assert store.count_posts() == 0
 
 
@@ -123,7 +129,7 @@ def test_empty_batch_writes_nothing(store: Store) -> None:
 
 
 def test_bulk_upsert_round_trips_large_batches(store: Store) -> None:
-    # Large enough for PostgreSQL's COPY path; upserted twice to take the conflict branch.
+    # Upserted twice, to take both the insert and the conflict branch.
     batch = [post(str(10_000 + i), conversation=str(600 + i % 7), minute=i) for i in range(1200)]
     assert store.upsert_posts(batch) == 1200
     changed = [post(p.id, conversation="600", minute=0, text="v2") for p in batch[:600]]

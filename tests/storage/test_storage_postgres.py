@@ -191,3 +191,29 @@ def test_open_queue_is_served_by_its_index(pg: tuple[str, str]) -> None:
         assert queue[0] == Conversation(  # 4 is closed (every fourth), 9 is next with 4
             id="9", state="open", priority=4, waiting_since=T0 + dt.timedelta(seconds=9)
         )
+
+
+@pytest.mark.postgres
+def test_bulk_upsert_is_atomic_across_chunks(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    monkeypatch.setattr(postgres, "_CHUNK", 100)
+    batch = [Post(id=str(i), text=f"post {i}") for i in range(1, 1201)]
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        assert store.upsert_posts(batch) == 1200
+        assert store.get_posts([p.id for p in batch]) == batch
+        real = postgres.post_json
+
+        def failing(post: Post) -> str:
+            if post.id == "1100":
+                raise RuntimeError("encoder failed mid-batch")
+            return real(post)
+
+        monkeypatch.setattr(postgres, "post_json", failing)
+        changed = [Post(id=p.id, text="changed") for p in batch]
+        with pytest.raises(RuntimeError, match="mid-batch"):
+            store.upsert_posts(changed)
+        assert store.get_posts([p.id for p in batch]) == batch  # no chunk of it landed

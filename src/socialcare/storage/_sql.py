@@ -155,9 +155,6 @@ class SQLStore(abc.ABC):
     def _serialize_audit(self, tx: Tx) -> None:  # noqa: B027 - optional hook
         """Make audit appends commit in ``seq`` order (if needed)."""
 
-    def _write_posts(self, tx: Tx, rows: Sequence[Sequence[object]]) -> None:
-        tx.many(_POST_UPSERT, rows)
-
     # -- lifecycle --------------------------------------------------------------------------------
 
     def _now(self) -> dt.datetime:
@@ -235,7 +232,8 @@ class SQLStore(abc.ABC):
             for p in batch.values()
         ]
         if rows:
-            self._write(lambda tx: self._write_posts(tx, rows))
+            # Encoded before the transaction, so the write lock is held only to write.
+            self._write(lambda tx: tx.many(_POST_UPSERT, rows))
         return len(rows)
 
     def _post(self, value: object) -> Post:
