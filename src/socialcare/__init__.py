@@ -9,11 +9,21 @@ Everything public is importable from this package::
     post = socialcare.Post.from_x({"id": "1", "text": "@acme my order is late"})
 """
 
-from __future__ import annotations
-
+from socialcare._alerts import (
+    Alert,
+    AlertSink,
+    AtomFeedSink,
+    CallbackSink,
+    DigestSchedule,
+    EmailDigestSink,
+    WebhookSink,
+    sign_webhook,
+    verify_webhook_signature,
+)
 from socialcare._clock import Clock, ManualClock, SystemClock
 from socialcare._version import __version__
 from socialcare.errors import (
+    AlertError,
     AuthenticationError,
     ComposeError,
     ConfigurationError,
@@ -51,13 +61,20 @@ from socialcare.models import (
 )
 
 __all__ = [
+    "Alert",
+    "AlertError",
+    "AlertSink",
+    "AtomFeedSink",
     "AuthenticationError",
+    "CallbackSink",
     "Clock",
     "ComposeError",
     "ConfigurationError",
+    "DigestSchedule",
     "DirectMessage",
     "DirectMessageNotPermittedError",
     "DuplicateContentError",
+    "EmailDigestSink",
     "Entities",
     "Includes",
     "InvalidRequestError",
@@ -85,6 +102,9 @@ __all__ = [
     "TagEntity",
     "UrlEntity",
     "User",
+    "WebhookSink",
     "Withheld",
     "__version__",
+    "sign_webhook",
+    "verify_webhook_signature",
 ]

@@ -1,0 +1,565 @@
+"""``MemoryStore``: the whole ``Store`` in process memory, for tests, notebooks and scripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import attrs
+
+from socialcare._clock import Clock, SystemClock
+from socialcare.errors import LeaseError, StorageError
+from socialcare.models import DirectMessage, Post, User
+from socialcare.storage._codec import check_post, dump_json, load_json
+from socialcare.storage._common import (
+    check_key,
+    check_limit,
+    check_ttl,
+    id_order,
+    lease_expiry,
+    lease_refused,
+    not_sendable,
+)
+from socialcare.storage._records import (
+    AuditEntry,
+    Conversation,
+    ConversationState,
+    Escalation,
+    EscalationState,
+    Lease,
+    OutboxRecord,
+    OutboxStatus,
+    Reservation,
+    ShortLink,
+    StreamCursor,
+)
+from socialcare.storage._schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["MemoryStore"]
+
+
+_FAR_PAST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _frozen_json(value: Mapping[str, object]) -> dict[str, object]:
+    """A private deep copy of a JSON object, checked to be JSON-compatible like SQL stores do."""
+    try:
+        loaded = load_json(dump_json(dict(value)))
+    except (TypeError, ValueError) as exc:
+        msg = f"payload is not JSON-compatible: {exc}"
+        raise ValueError(msg) from exc
+    assert isinstance(loaded, dict)  # noqa: S101 - a dict dumps to an object
+    return loaded
+
+
+class MemoryStore:
+    """A :class:`~socialcare.storage.Store` in process memory.
+
+    Thread-safe (one lock serialises every call, so each call is atomic); the data
+    lives as long as the object and is not shared with other processes. It has no
+    schema to create: :meth:`create_schema` does nothing and the store is ready at
+    once. Use it in tests, notebooks and single-process scripts.
+
+    Args:
+        clock: where time comes from (lease expiry, record times).
+    """
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._lock = threading.RLock()
+        self._closed = False
+        self._posts: dict[str, Post] = {}
+        self._users: dict[str, User] = {}
+        self._dms: dict[str, DirectMessage] = {}
+        self._conversations: dict[str, Conversation] = {}
+        self._cursors: dict[str, StreamCursor] = {}
+        self._outbox: dict[str, OutboxRecord] = {}
+        self._audit: list[AuditEntry] = []
+        self._links: dict[str, ShortLink] = {}
+        self._escalations: dict[str, Escalation] = {}
+        self._leases: dict[str, Lease] = {}
+        self._tokens: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(posts={len(self._posts)})"
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def _now(self) -> dt.datetime:
+        if self._closed:
+            raise StorageError("the store is closed")
+        return self._clock.now()
+
+    def create_schema(self) -> None:
+        """Nothing to create: a memory store is always at the current schema."""
+
+    def schema_version(self) -> int | None:
+        """Always the current version."""
+        return SCHEMA_VERSION
+
+    def close(self) -> None:
+        """Mark the store closed; later calls raise ``StorageError``."""
+        self._closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- posts, users, DM events --------------------------------------------------------
+
+    def upsert_posts(self, posts: Iterable[Post]) -> int:
+        """See :meth:`Store.upsert_posts`."""
+        batch = {p.id: check_post(p) for p in posts}
+        with self._lock:
+            self._now()
+            self._posts.update(batch)
+        return len(batch)
+
+    def get_post(self, post_id: str) -> Post | None:
+        """See :meth:`Store.get_post`."""
+        with self._lock:
+            self._now()
+            return self._posts.get(post_id)
+
+    def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
+        """See :meth:`Store.get_posts`."""
+        with self._lock:
+            self._now()
+            return [p for i in post_ids if (p := self._posts.get(i)) is not None]
+
+    def posts_in_conversation(self, conversation_id: str, *, limit: int = 1000) -> list[Post]:
+        """See :meth:`Store.posts_in_conversation`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [p for p in self._posts.values() if p.conversation_id == conversation_id]
+        found.sort(key=lambda p: (p.created_at or _FAR_PAST, id_order(p.id)))
+        return found[:limit]
+
+    def count_posts(self) -> int:
+        """See :meth:`Store.count_posts`."""
+        with self._lock:
+            self._now()
+            return len(self._posts)
+
+    def upsert_users(self, users: Iterable[User]) -> int:
+        """See :meth:`Store.upsert_users`."""
+        batch = {u.id: u for u in users}
+        with self._lock:
+            self._now()
+            self._users.update(batch)
+        return len(batch)
+
+    def get_user(self, user_id: str) -> User | None:
+        """See :meth:`Store.get_user`."""
+        with self._lock:
+            self._now()
+            return self._users.get(user_id)
+
+    def get_users(self, user_ids: Iterable[str]) -> list[User]:
+        """See :meth:`Store.get_users`."""
+        with self._lock:
+            self._now()
+            return [u for i in user_ids if (u := self._users.get(i)) is not None]
+
+    def upsert_dms(self, messages: Iterable[DirectMessage]) -> int:
+        """See :meth:`Store.upsert_dms`."""
+        batch = {m.id: m for m in messages}
+        with self._lock:
+            self._now()
+            self._dms.update(batch)
+        return len(batch)
+
+    def get_dm(self, event_id: str) -> DirectMessage | None:
+        """See :meth:`Store.get_dm`."""
+        with self._lock:
+            self._now()
+            return self._dms.get(event_id)
+
+    def dms_in_conversation(
+        self, dm_conversation_id: str, *, limit: int = 1000
+    ) -> list[DirectMessage]:
+        """See :meth:`Store.dms_in_conversation`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [m for m in self._dms.values() if m.dm_conversation_id == dm_conversation_id]
+        found.sort(key=lambda m: (m.created_at or _FAR_PAST, id_order(m.id)))
+        return found[:limit]
+
+    # -- conversations ----------------------------------------------------------------------------
+
+    def put_conversation(self, conversation: Conversation) -> None:
+        """See :meth:`Store.put_conversation`."""
+        with self._lock:
+            self._now()
+            self._conversations[conversation.id] = conversation
+
+    def get_conversation(self, conversation_id: str) -> Conversation | None:
+        """See :meth:`Store.get_conversation`."""
+        with self._lock:
+            self._now()
+            return self._conversations.get(conversation_id)
+
+    def find_conversations(
+        self,
+        *,
+        customer_id: str | None = None,
+        state: ConversationState | None = None,
+        assignee: str | None = None,
+        limit: int = 100,
+    ) -> list[Conversation]:
+        """See :meth:`Store.find_conversations`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [
+                c
+                for c in self._conversations.values()
+                if (customer_id is None or c.customer_id == customer_id)
+                and (state is None or c.state == state)
+                and (assignee is None or c.assignee == assignee)
+            ]
+        found.sort(key=lambda c: c.id)
+        found.sort(key=lambda c: c.last_activity_at or _FAR_PAST, reverse=True)
+        return found[:limit]
+
+    def open_queue(self, *, limit: int = 50) -> list[Conversation]:
+        """See :meth:`Store.open_queue`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [c for c in self._conversations.values() if c.state == "open"]
+        found.sort(key=lambda c: (-c.priority, c.waiting_since or _FAR_PAST, c.id))
+        return found[:limit]
+
+    # -- monitor cursors --------------------------------------------------------------------------
+
+    def get_cursor(self, stream: str) -> StreamCursor | None:
+        """See :meth:`Store.get_cursor`."""
+        with self._lock:
+            self._now()
+            return self._cursors.get(stream)
+
+    def list_cursors(self) -> list[StreamCursor]:
+        """See :meth:`Store.list_cursors`."""
+        with self._lock:
+            self._now()
+            return [self._cursors[k] for k in sorted(self._cursors)]
+
+    def advance_cursor(self, stream: str, *, since_id: str | None = None) -> StreamCursor:
+        """See :meth:`Store.advance_cursor`."""
+        check_key("stream", stream)
+        if since_id is not None:
+            check_key("since_id", since_id)
+        with self._lock:
+            now = self._now()
+            old = self._cursors.get(stream) or StreamCursor(stream=stream)
+            new_id = old.since_id
+            if since_id is not None and (new_id is None or id_order(since_id) > id_order(new_id)):
+                new_id = since_id
+            cursor = attrs.evolve(old, since_id=new_id, last_success_at=now, updated_at=now)
+            self._cursors[stream] = cursor
+            return cursor
+
+    def record_stream_error(self, stream: str, message: str) -> StreamCursor:
+        """See :meth:`Store.record_stream_error`."""
+        check_key("stream", stream)
+        with self._lock:
+            now = self._now()
+            old = self._cursors.get(stream) or StreamCursor(stream=stream)
+            cursor = attrs.evolve(old, last_error=message, last_error_at=now, updated_at=now)
+            self._cursors[stream] = cursor
+            return cursor
+
+    # -- outbox -----------------------------------------------------------------------------------
+
+    def reserve_action(self, key: str, *, kind: str, payload: Mapping[str, object]) -> Reservation:
+        """See :meth:`Store.reserve_action`."""
+        check_key("key", key)
+        check_key("kind", kind)
+        body = _frozen_json(payload)
+        with self._lock:
+            now = self._now()
+            existing = self._outbox.get(key)
+            if existing is not None:
+                return Reservation(record=existing, created=False)
+            record = OutboxRecord(
+                key=key, kind=kind, payload=body, status="reserved", created_at=now, updated_at=now
+            )
+            self._outbox[key] = record
+            return Reservation(record=record, created=True)
+
+    def get_action(self, key: str) -> OutboxRecord | None:
+        """See :meth:`Store.get_action`."""
+        with self._lock:
+            self._now()
+            return self._outbox.get(key)
+
+    def claim_actions(self, owner: str, *, ttl: float, limit: int = 10) -> list[OutboxRecord]:
+        """See :meth:`Store.claim_actions`."""
+        check_key("owner", owner)
+        check_limit(limit)
+        check_ttl(ttl)
+        with self._lock:
+            now = self._now()
+            free = [
+                r
+                for r in self._outbox.values()
+                if r.status == "reserved"
+                and (r.claim_expires_at is None or r.claim_expires_at <= now)
+            ]
+            free.sort(key=lambda r: (r.created_at, r.key))
+            claimed = []
+            for record in free[:limit]:
+                updated = attrs.evolve(
+                    record,
+                    claimed_by=owner,
+                    claim_expires_at=lease_expiry(now, ttl),
+                    attempts=record.attempts + 1,
+                    updated_at=now,
+                )
+                self._outbox[record.key] = updated
+                claimed.append(updated)
+            return claimed
+
+    def mark_sent(self, key: str, *, remote_id: str) -> OutboxRecord:
+        """See :meth:`Store.mark_sent`."""
+        check_key("remote_id", remote_id)
+        with self._lock:
+            now = self._now()
+            record = self._outbox.get(key)
+            if record is None:
+                raise StorageError(f"no outbox action with key {key!r}")
+            if record.status == "sent" and record.remote_id == remote_id:
+                return record
+            if record.status != "reserved":
+                raise StorageError(not_sendable(record))
+            updated = attrs.evolve(
+                record,
+                status="sent",
+                remote_id=remote_id,
+                claimed_by=None,
+                claim_expires_at=None,
+                updated_at=now,
+            )
+            self._outbox[key] = updated
+            return updated
+
+    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+        """See :meth:`Store.mark_failed`."""
+        with self._lock:
+            now = self._now()
+            record = self._outbox.get(key)
+            if record is None:
+                raise StorageError(f"no outbox action with key {key!r}")
+            if record.status == "sent":
+                raise StorageError(not_sendable(record))
+            updated = attrs.evolve(
+                record,
+                status="reserved" if retry else "failed",
+                error=reason,
+                claimed_by=None,
+                claim_expires_at=None,
+                updated_at=now,
+            )
+            self._outbox[key] = updated
+            return updated
+
+    def list_actions(
+        self, *, status: OutboxStatus | None = None, limit: int = 100
+    ) -> list[OutboxRecord]:
+        """See :meth:`Store.list_actions`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [r for r in self._outbox.values() if status is None or r.status == status]
+        found.sort(key=lambda r: (r.created_at, r.key))
+        return found[:limit]
+
+    # -- audit log --------------------------------------------------------------------------------
+
+    def append_audit(
+        self,
+        action: str,
+        *,
+        actor: str,
+        subject: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> AuditEntry:
+        """See :meth:`Store.append_audit`."""
+        check_key("action", action)
+        check_key("actor", actor)
+        body = _frozen_json(detail or {})
+        with self._lock:
+            now = self._now()
+            entry = AuditEntry(
+                seq=len(self._audit) + 1,
+                at=now,
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=body,
+            )
+            self._audit.append(entry)
+            return entry
+
+    def audit_entries(
+        self, *, subject: str | None = None, after_seq: int = 0, limit: int = 100
+    ) -> list[AuditEntry]:
+        """See :meth:`Store.audit_entries`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [
+                e
+                for e in self._audit[max(after_seq, 0) :]
+                if subject is None or e.subject == subject
+            ]
+        return found[:limit]
+
+    # -- short links ------------------------------------------------------------------------------
+
+    def put_short_link(
+        self, code: str, url: str, *, conversation_id: str | None = None
+    ) -> ShortLink:
+        """See :meth:`Store.put_short_link`."""
+        check_key("code", code)
+        check_key("url", url)
+        with self._lock:
+            now = self._now()
+            existing = self._links.get(code)
+            if existing is not None:
+                return existing
+            link = ShortLink(code=code, url=url, created_at=now, conversation_id=conversation_id)
+            self._links[code] = link
+            return link
+
+    def get_short_link(self, code: str) -> ShortLink | None:
+        """See :meth:`Store.get_short_link`."""
+        with self._lock:
+            self._now()
+            return self._links.get(code)
+
+    def record_click(self, code: str) -> ShortLink | None:
+        """See :meth:`Store.record_click`."""
+        with self._lock:
+            now = self._now()
+            link = self._links.get(code)
+            if link is None:
+                return None
+            link = attrs.evolve(link, clicks=link.clicks + 1, last_clicked_at=now)
+            self._links[code] = link
+            return link
+
+    # -- escalations ------------------------------------------------------------------------------
+
+    def put_escalation(self, escalation: Escalation) -> None:
+        """See :meth:`Store.put_escalation`."""
+        with self._lock:
+            self._now()
+            self._escalations[escalation.id] = escalation
+
+    def get_escalation(self, escalation_id: str) -> Escalation | None:
+        """See :meth:`Store.get_escalation`."""
+        with self._lock:
+            self._now()
+            return self._escalations.get(escalation_id)
+
+    def find_escalations(
+        self,
+        *,
+        conversation_id: str | None = None,
+        state: EscalationState | None = None,
+        limit: int = 100,
+    ) -> list[Escalation]:
+        """See :meth:`Store.find_escalations`."""
+        check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [
+                e
+                for e in self._escalations.values()
+                if (conversation_id is None or e.conversation_id == conversation_id)
+                and (state is None or e.state == state)
+            ]
+        found.sort(key=lambda e: (e.created_at, e.id))
+        return found[:limit]
+
+    # -- leases -----------------------------------------------------------------------------------
+
+    def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:
+        """See :meth:`Store.claim_lease`."""
+        check_key("key", key)
+        check_key("owner", owner)
+        check_ttl(ttl)
+        with self._lock:
+            now = self._now()
+            held = self._leases.get(key)
+            if held is not None and held.owner == owner:
+                self._leases[key] = attrs.evolve(held, expires_at=lease_expiry(now, ttl))
+                return True
+            if held is not None and held.expires_at > now:
+                return False
+            token = self._tokens.get(key, 0) + 1
+            self._tokens[key] = token
+            self._leases[key] = Lease(
+                key=key,
+                owner=owner,
+                acquired_at=now,
+                expires_at=lease_expiry(now, ttl),
+                token=token,
+            )
+            return True
+
+    def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
+        """See :meth:`Store.renew_lease`."""
+        check_ttl(ttl)
+        with self._lock:
+            now = self._now()
+            held = self._leases.get(key)
+            if held is None or held.owner != owner or held.expires_at <= now:
+                raise LeaseError(lease_refused(key, owner, held, now))
+            lease = attrs.evolve(held, expires_at=lease_expiry(now, ttl))
+            self._leases[key] = lease
+            return lease
+
+    def release_lease(self, key: str, owner: str) -> bool:
+        """See :meth:`Store.release_lease`."""
+        with self._lock:
+            self._now()
+            held = self._leases.get(key)
+            if held is None or held.owner != owner:
+                return False
+            del self._leases[key]
+            return True
+
+    def get_lease(self, key: str) -> Lease | None:
+        """See :meth:`Store.get_lease`."""
+        with self._lock:
+            now = self._now()
+            held = self._leases.get(key)
+            return held if held is not None and held.expires_at > now else None
+
+    def list_leases(self, *, prefix: str = "") -> list[Lease]:
+        """See :meth:`Store.list_leases`."""
+        with self._lock:
+            now = self._now()
+            return [
+                lease
+                for key, lease in sorted(self._leases.items())
+                if key.startswith(prefix) and lease.expires_at > now
+            ]

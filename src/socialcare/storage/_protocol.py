@@ -1,0 +1,365 @@
+"""The ``Store`` protocol: everything socialcare persists, with each method's contract.
+
+A store is shared by every component of a care bot (monitor, threading, reply
+composer, escalation flow, care desk) and, with :class:`SQLiteStore` or
+:class:`~socialcare.storage.postgres.PostgresStore`, by several threads and worker
+processes at once. Each method below states what it promises under concurrency:
+
+* *Atomic* means the method's whole effect becomes visible at once or not at all;
+  a failure (raised as :class:`~socialcare.errors.StorageError`) leaves the store
+  as it was before the call, and everything committed earlier stays intact.
+* Methods that decide something between competing callers (lease claims, outbox
+  reservation and claiming, cursor advance, click counting) make the decision in
+  one atomic step inside the store (a conditional write), never by reading first
+  and writing afterwards, so exactly one competitor wins.
+* Reads see only committed data.
+
+Times the store records (``created_at``, lease expiry, ...) come from the store's
+injectable :class:`~socialcare.Clock`. Processes sharing a store must have
+reasonably synchronised clocks; lease TTLs should be generous compared to the skew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from socialcare.models import DirectMessage, Post, User
+from socialcare.storage._records import (
+    AuditEntry,
+    Conversation,
+    ConversationState,
+    Escalation,
+    EscalationState,
+    Lease,
+    OutboxRecord,
+    OutboxStatus,
+    Reservation,
+    ShortLink,
+    StreamCursor,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Store"]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where socialcare keeps its state.
+
+    Implementations: :class:`MemoryStore`, :class:`SQLiteStore` and
+    :class:`~socialcare.storage.postgres.PostgresStore`.
+
+    All methods are safe to call from several threads at once on one store object.
+    Every failure of the underlying database surfaces as
+    :class:`~socialcare.errors.StorageError` (with the driver's exception as
+    ``__cause__``); bad arguments raise ``ValueError``.
+    """
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Create the tables, or migrate an older schema forward to the current version.
+
+        Idempotent: calling it on a current schema does nothing. Atomic: each
+        migration step commits with its version record, so an interrupted run
+        resumes where it stopped. Safe to run from several processes at once.
+
+        Raises:
+            SchemaVersionError: the stored schema is newer than this code.
+        """
+        ...
+
+    def schema_version(self) -> int | None:
+        """The stored schema's version, or ``None`` when there is no schema yet."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. Idempotent. The store is unusable afterwards."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    # -- posts, users, DM events -----------------------------------------------------
+
+    def upsert_posts(self, posts: Iterable[Post]) -> int:
+        """Insert posts, replacing any stored post with the same id; return how many.
+
+        Idempotent: upserting the same posts again leaves the store unchanged.
+        Within one call a later post wins over an earlier one with the same id.
+        Atomic: all posts of the call are stored, or none (on error).
+        """
+        ...
+
+    def get_post(self, post_id: str) -> Post | None:
+        """The stored post with this id, or ``None``."""
+        ...
+
+    def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
+        """The stored posts among ``post_ids``, in the order given (unknown ids skipped)."""
+        ...
+
+    def posts_in_conversation(self, conversation_id: str, *, limit: int = 1000) -> list[Post]:
+        """Posts of an X conversation, oldest first (by ``created_at``, then id)."""
+        ...
+
+    def count_posts(self) -> int:
+        """How many posts are stored."""
+        ...
+
+    def upsert_users(self, users: Iterable[User]) -> int:
+        """Insert or replace users by id; return how many. Idempotent and atomic."""
+        ...
+
+    def get_user(self, user_id: str) -> User | None:
+        """The stored user with this id, or ``None``."""
+        ...
+
+    def get_users(self, user_ids: Iterable[str]) -> list[User]:
+        """The stored users among ``user_ids``, in the order given (unknown ids skipped)."""
+        ...
+
+    def upsert_dms(self, messages: Iterable[DirectMessage]) -> int:
+        """Insert or replace DM events by id; return how many. Idempotent and atomic."""
+        ...
+
+    def get_dm(self, event_id: str) -> DirectMessage | None:
+        """The stored DM event with this id, or ``None``."""
+        ...
+
+    def dms_in_conversation(
+        self, dm_conversation_id: str, *, limit: int = 1000
+    ) -> list[DirectMessage]:
+        """Events of a DM conversation, oldest first (by ``created_at``, then id)."""
+        ...
+
+    # -- conversations ----------------------------------------------------------------------------
+
+    def put_conversation(self, conversation: Conversation) -> None:
+        """Insert or replace a conversation by id.
+
+        Atomic, last writer wins: two concurrent writers of the same conversation
+        do not merge their changes. Serialise writers of one conversation with a
+        lease (:meth:`claim_lease`) when that matters, as the care desk does.
+        """
+        ...
+
+    def get_conversation(self, conversation_id: str) -> Conversation | None:
+        """The stored conversation with this id, or ``None``."""
+        ...
+
+    def find_conversations(
+        self,
+        *,
+        customer_id: str | None = None,
+        state: ConversationState | None = None,
+        assignee: str | None = None,
+        limit: int = 100,
+    ) -> list[Conversation]:
+        """Conversations matching every given filter, most recently active first."""
+        ...
+
+    def open_queue(self, *, limit: int = 50) -> list[Conversation]:
+        """The open-conversations queue: the top ``limit`` open conversations.
+
+        Ordered by priority (highest first), then by ``waiting_since`` (longest
+        waiting first), then by id. Served from an index, so it stays fast with
+        millions of stored posts and conversations.
+        """
+        ...
+
+    # -- monitor cursors --------------------------------------------------------------------------
+
+    def get_cursor(self, stream: str) -> StreamCursor | None:
+        """The cursor and health of a monitor stream, or ``None`` if never recorded."""
+        ...
+
+    def list_cursors(self) -> list[StreamCursor]:
+        """Every stream's cursor, by stream name."""
+        ...
+
+    def advance_cursor(self, stream: str, *, since_id: str | None = None) -> StreamCursor:
+        """Record a successful poll of ``stream``, moving its ``since_id`` forward.
+
+        Atomic and monotonic: ``since_id`` only ever grows (ids compare as numbers),
+        so a slow worker that finishes late never moves a cursor back.
+        ``since_id=None`` records the success without moving the cursor. Sets
+        ``last_success_at`` to now; creates the stream's record when absent.
+        """
+        ...
+
+    def record_stream_error(self, stream: str, message: str) -> StreamCursor:
+        """Record a failed poll of ``stream`` (``last_error``, ``last_error_at``). Atomic."""
+        ...
+
+    # -- outbox -----------------------------------------------------------------------------------
+
+    def reserve_action(self, key: str, *, kind: str, payload: Mapping[str, object]) -> Reservation:
+        """Reserve the outbound action with idempotency key ``key``.
+
+        Atomic: of any number of concurrent reservations of one key exactly one
+        creates the record (``created=True``, status ``"reserved"``); every other
+        call, now or later, gets the existing record unchanged (``created=False``),
+        whatever its status. A key is never reserved twice.
+        """
+        ...
+
+    def get_action(self, key: str) -> OutboxRecord | None:
+        """The outbox record with this key, or ``None``."""
+        ...
+
+    def claim_actions(self, owner: str, *, ttl: float, limit: int = 10) -> list[OutboxRecord]:
+        """Claim up to ``limit`` reserved actions for ``owner`` to send, oldest first.
+
+        Takes actions that are ``"reserved"`` and not claimed, or whose claim has
+        expired; sets ``claimed_by=owner``, ``claim_expires_at=now+ttl`` and
+        increments ``attempts``. Atomic and exclusive: concurrent callers never
+        receive the same action while its claim is live (PostgreSQL uses
+        ``FOR UPDATE SKIP LOCKED``, so they do not wait on each other either).
+
+        A worker that dies after sending but before :meth:`mark_sent` leaves the
+        action to be claimed again when the claim expires: delivery is exactly
+        once when workers finish, at least once when they crash mid-send.
+        """
+        ...
+
+    def mark_sent(self, key: str, *, remote_id: str) -> OutboxRecord:
+        """Record that the action was sent and the platform gave it ``remote_id``.
+
+        Atomic conditional update from ``"reserved"``; clears the claim. Idempotent:
+        marking an already sent action with the same ``remote_id`` returns it.
+
+        Raises:
+            StorageError: no such key, the action failed, or it was sent with a
+                different remote id.
+        """
+        ...
+
+    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+        """Record a failed send of a reserved action.
+
+        With ``retry=False`` the action becomes ``"failed"`` for good; with
+        ``retry=True`` it stays ``"reserved"``, its claim is dropped so another
+        claim can take it, and ``error`` keeps ``reason``. Atomic conditional update.
+
+        Raises:
+            StorageError: no such key, or the action is already sent.
+        """
+        ...
+
+    def list_actions(
+        self, *, status: OutboxStatus | None = None, limit: int = 100
+    ) -> list[OutboxRecord]:
+        """Outbox records, oldest first, optionally only those with ``status``."""
+        ...
+
+    # -- audit log --------------------------------------------------------------------------------
+
+    def append_audit(
+        self,
+        action: str,
+        *,
+        actor: str,
+        subject: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> AuditEntry:
+        """Append an entry to the audit log and return it (with its ``seq``).
+
+        Append-only and atomic; ``seq`` is strictly increasing in commit order of
+        appends on one store (entries are never updated or deleted by socialcare).
+        """
+        ...
+
+    def audit_entries(
+        self, *, subject: str | None = None, after_seq: int = 0, limit: int = 100
+    ) -> list[AuditEntry]:
+        """Audit entries with ``seq > after_seq`` (optionally about ``subject``), in order."""
+        ...
+
+    # -- short links ------------------------------------------------------------------------------
+
+    def put_short_link(
+        self, code: str, url: str, *, conversation_id: str | None = None
+    ) -> ShortLink:
+        """Create the short link ``code -> url`` unless ``code`` is taken; return the stored link.
+
+        Atomic insert-if-absent: if ``code`` already exists the existing link is
+        returned unchanged, so compare its ``url`` to detect a collision.
+        """
+        ...
+
+    def get_short_link(self, code: str) -> ShortLink | None:
+        """The short link with this code, or ``None``."""
+        ...
+
+    def record_click(self, code: str) -> ShortLink | None:
+        """Count one click on ``code``; return the updated link, or ``None`` if unknown.
+
+        Atomic increment inside the store: concurrent clicks are never lost.
+        """
+        ...
+
+    # -- escalations ------------------------------------------------------------------------------
+
+    def put_escalation(self, escalation: Escalation) -> None:
+        """Insert or replace an escalation by id. Atomic, last writer wins."""
+        ...
+
+    def get_escalation(self, escalation_id: str) -> Escalation | None:
+        """The escalation with this id, or ``None``."""
+        ...
+
+    def find_escalations(
+        self,
+        *,
+        conversation_id: str | None = None,
+        state: EscalationState | None = None,
+        limit: int = 100,
+    ) -> list[Escalation]:
+        """Escalations matching every given filter, oldest first."""
+        ...
+
+    # -- leases -----------------------------------------------------------------------------------
+
+    def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:
+        """Try to take the lease on ``key`` for ``ttl`` seconds; return whether ``owner`` holds it.
+
+        Succeeds when the lease is free, expired (taken over; the fencing
+        ``token`` grows), or already held by ``owner`` (then it is extended).
+        Atomic: of concurrent claimants exactly one wins.
+        """
+        ...
+
+    def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
+        """Extend ``owner``'s live lease on ``key`` to now + ``ttl``. Atomic.
+
+        Raises:
+            LeaseError: ``owner`` does not hold the lease, or it has expired
+                (claim it again instead).
+        """
+        ...
+
+    def release_lease(self, key: str, owner: str) -> bool:
+        """Give up ``owner``'s lease on ``key``; return whether there was one to release.
+
+        Atomic; releasing a lease held by someone else does nothing.
+        """
+        ...
+
+    def get_lease(self, key: str) -> Lease | None:
+        """The live (unexpired) lease on ``key``, or ``None``."""
+        ...
+
+    def list_leases(self, *, prefix: str = "") -> list[Lease]:
+        """Live leases whose key starts with ``prefix``, by key."""
+        ...

@@ -1,0 +1,305 @@
+"""The records a store keeps besides platform objects: immutable ``attrs`` values.
+
+Platform objects (:class:`~socialcare.models.Post`, :class:`~socialcare.models.User`,
+:class:`~socialcare.models.DirectMessage`) are stored as they are; the records
+here describe the care work around them: conversations, stream cursors, the
+outbox of outbound actions, the audit log, short links, escalations and leases.
+
+Every time is an aware ``datetime`` in UTC. Stores set the bookkeeping times
+(``created_at``, ``updated_at``, lease expiry) from their injectable clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+__all__ = [
+    "AuditEntry",
+    "Channel",
+    "Conversation",
+    "ConversationState",
+    "Escalation",
+    "EscalationState",
+    "Lease",
+    "OutboxRecord",
+    "OutboxStatus",
+    "Reservation",
+    "ShortLink",
+    "StreamCursor",
+]
+
+ConversationState = Literal["open", "pending", "closed"]
+"""``open``: the customer waits for the brand; ``pending``: the brand waits for the
+customer; ``closed``: done."""
+
+Channel = Literal["public", "dm"]
+"""Where a conversation happens: public replies or direct messages."""
+
+OutboxStatus = Literal["reserved", "sent", "failed"]
+"""``reserved``: recorded, not yet confirmed sent; ``sent``: the platform accepted it
+(``remote_id`` holds its id); ``failed``: given up (``error`` says why)."""
+
+EscalationState = Literal["requested", "sent", "resolved", "failed"]
+"""``requested``: the move to DM was decided; ``sent``: the DM went out;
+``resolved``: the matter was settled; ``failed``: the DM could not be sent."""
+
+_CONVERSATION_STATES = frozenset({"open", "pending", "closed"})
+_CHANNELS = frozenset({"public", "dm"})
+_OUTBOX_STATUSES = frozenset({"reserved", "sent", "failed"})
+_ESCALATION_STATES = frozenset({"requested", "sent", "resolved", "failed"})
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, dt.datetime) and value.utcoffset() is None:
+        msg = f"{attribute.name} must be timezone-aware (UTC), got a naive datetime"
+        raise ValueError(msg)
+
+
+def _one_of(allowed: frozenset[str]) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in allowed:
+            msg = f"{attribute.name} must be one of {', '.join(sorted(allowed))}, got {value!r}"
+            raise ValueError(msg)
+
+    return check
+
+
+def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        msg = f"{attribute.name} must be a non-empty string, got {value!r}"
+        raise ValueError(msg)
+
+
+def _tags(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        msg = "tags must be a collection of strings, not a single string"
+        raise TypeError(msg)
+    return frozenset(value)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.utcoffset() is None:
+        return value
+    return value.astimezone(dt.timezone.utc)
+
+
+def _utc_required(value: dt.datetime) -> dt.datetime:
+    if value.utcoffset() is None:
+        return value
+    return value.astimezone(dt.timezone.utc)
+
+
+@attrs.frozen
+class Conversation:
+    """A customer conversation as the care desk tracks it.
+
+    Attributes:
+        id: the conversation id (X's ``conversation_id`` or a DM conversation id).
+        channel: ``"public"`` or ``"dm"``.
+        state: ``"open"`` (waiting for the brand), ``"pending"`` or ``"closed"``.
+        customer_id: the customer's user id.
+        assignee: the agent (or bot) handling it.
+        tags: free-form labels.
+        priority: higher is more urgent; the open queue serves high priority first.
+        first_inbound_at: when the customer first wrote.
+        first_response_at: when the brand first answered.
+        last_activity_at: the latest message either way.
+        waiting_since: since when the customer waits for an answer; required while
+            ``state`` is ``"open"``, it orders the open queue (longest wait first).
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    channel: Channel = attrs.field(default="public", validator=_one_of(_CHANNELS))
+    state: ConversationState = attrs.field(
+        default="open",
+        validator=_one_of(_CONVERSATION_STATES),
+    )
+    customer_id: str | None = None
+    assignee: str | None = None
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_tags)
+    priority: int = 0
+    first_inbound_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+    first_response_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+    last_activity_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+    waiting_since: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
+
+    def __attrs_post_init__(self) -> None:
+        if self.state == "open" and self.waiting_since is None:
+            msg = (
+                f"conversation {self.id!r} is open but has no waiting_since: "
+                "set it to when the customer started waiting"
+            )
+            raise ValueError(msg)
+
+
+@attrs.frozen
+class StreamCursor:
+    """Where a monitor stream stands: its cursor and its health.
+
+    Attributes:
+        stream: the stream's name.
+        since_id: the newest post id seen; the next poll asks for newer ones.
+        last_success_at: when a poll last succeeded.
+        last_error: the last error's message (kept after later successes, see times).
+        last_error_at: when that error happened.
+        updated_at: when the record last changed.
+    """
+
+    stream: str
+    since_id: str | None = None
+    last_success_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
+    updated_at: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
+
+
+@attrs.frozen
+class OutboxRecord:
+    """One outbound action (a reply, a DM, a like) keyed by its idempotency key.
+
+    Attributes:
+        key: the idempotency key; one action per key, ever.
+        kind: what the action is, for example ``"reply"`` or ``"dm"``.
+        payload: what to send (JSON-compatible).
+        status: ``"reserved"``, ``"sent"`` or ``"failed"``.
+        remote_id: the platform's id for the sent object.
+        error: why the last attempt failed.
+        attempts: how many times a worker claimed it.
+        claimed_by: the worker currently sending it, if any.
+        claim_expires_at: when that claim lapses.
+        created_at: when it was reserved.
+        updated_at: when it last changed.
+    """
+
+    key: str
+    kind: str
+    payload: Mapping[str, object] = attrs.field(hash=False)
+    status: OutboxStatus
+    created_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    updated_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    remote_id: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    claimed_by: str | None = None
+    claim_expires_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+
+
+@attrs.frozen
+class Reservation:
+    """The answer to :meth:`Store.reserve_action`.
+
+    Attributes:
+        record: the action stored under the key (new, or the one already there).
+        created: whether this call created it; ``False`` means the key was taken
+            and ``record`` is the earlier action, untouched.
+    """
+
+    record: OutboxRecord
+    created: bool
+
+
+@attrs.frozen
+class AuditEntry:
+    """One line of the append-only audit log.
+
+    Attributes:
+        seq: position in the log, strictly increasing.
+        at: when it was appended.
+        actor: who acted (an agent, a worker, ``"system"``).
+        action: what happened, for example ``"reply.sent"``.
+        subject: what it concerns (a conversation or post id), if anything.
+        detail: more facts (JSON-compatible).
+    """
+
+    seq: int
+    at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    actor: str
+    action: str
+    subject: str | None = None
+    detail: Mapping[str, object] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen
+class ShortLink:
+    """A tracked short link.
+
+    Attributes:
+        code: the short code (the path of the short URL).
+        url: where it leads.
+        clicks: how many times it was followed.
+        created_at: when it was created.
+        conversation_id: the conversation it was sent in, if any.
+        last_clicked_at: when it was last followed.
+    """
+
+    code: str
+    url: str
+    created_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    clicks: int = 0
+    conversation_id: str | None = None
+    last_clicked_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+
+
+@attrs.frozen
+class Escalation:
+    """A move of a public conversation to direct messages.
+
+    Attributes:
+        id: the escalation id (stable, for example derived from the conversation).
+        conversation_id: the public conversation.
+        user_id: the customer to message.
+        reason: why it was escalated.
+        state: ``"requested"``, ``"sent"``, ``"resolved"`` or ``"failed"``.
+        post_id: the post that triggered it, if any.
+        outbox_key: the outbox action that sends the DM, if any.
+        created_at: when it was recorded.
+        updated_at: when it last changed.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    conversation_id: str
+    user_id: str
+    reason: str
+    created_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    updated_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    state: EscalationState = attrs.field(
+        default="requested",
+        validator=_one_of(_ESCALATION_STATES),
+    )
+    post_id: str | None = None
+    outbox_key: str | None = None
+
+
+@attrs.frozen
+class Lease:
+    """A time-limited claim on a key (a conversation, a monitor stream).
+
+    Attributes:
+        key: what is leased.
+        owner: who holds it.
+        acquired_at: when this owner took it.
+        expires_at: when it lapses unless renewed; after that anyone may take it.
+        token: a fencing token that grows every time the lease changes hands.
+    """
+
+    key: str
+    owner: str
+    acquired_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    expires_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
+    token: int = 1

@@ -1,0 +1,121 @@
+"""The SQL schema, as a list of forward migration steps shared by the SQL backends.
+
+Version ``n`` of the schema is the result of applying steps ``1..n`` in order.
+Each step is a list of statements written once for both dialects, with
+placeholders for the few types that differ (``{ts}`` times, ``{json}`` JSON
+documents, ``{serial}`` the audit log's sequence, ``{bigint}`` counters). The
+applied versions are recorded in ``sc_schema``; a step and its version record
+commit together. Never edit a released step: append a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "VERSION_TABLE", "render"]
+
+VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS sc_schema (version INTEGER PRIMARY KEY, applied_at {ts})"
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: every table of the store.
+    (
+        """CREATE TABLE sc_posts (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT,
+            author_id TEXT,
+            created_at {ts},
+            data {json} NOT NULL)""",
+        "CREATE INDEX sc_posts_conversation ON sc_posts (conversation_id, created_at)",
+        """CREATE TABLE sc_users (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            data {json} NOT NULL)""",
+        """CREATE TABLE sc_dm_events (
+            id TEXT PRIMARY KEY,
+            dm_conversation_id TEXT,
+            created_at {ts},
+            data {json} NOT NULL)""",
+        "CREATE INDEX sc_dm_events_conversation ON sc_dm_events (dm_conversation_id, created_at)",
+        """CREATE TABLE sc_conversations (
+            id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            state TEXT NOT NULL,
+            customer_id TEXT,
+            assignee TEXT,
+            tags {json} NOT NULL,
+            priority INTEGER NOT NULL,
+            first_inbound_at {ts},
+            first_response_at {ts},
+            last_activity_at {ts},
+            waiting_since {ts})""",
+        "CREATE INDEX sc_conversations_customer ON sc_conversations (customer_id)",
+        "CREATE INDEX sc_conversations_assignee ON sc_conversations (assignee)",
+        """CREATE TABLE sc_cursors (
+            stream TEXT PRIMARY KEY,
+            since_id TEXT,
+            last_success_at {ts},
+            last_error TEXT,
+            last_error_at {ts},
+            updated_at {ts})""",
+        """CREATE TABLE sc_outbox (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            payload {json} NOT NULL,
+            status TEXT NOT NULL,
+            remote_id TEXT,
+            error TEXT,
+            attempts INTEGER NOT NULL,
+            claimed_by TEXT,
+            claim_expires_at {ts},
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL)""",
+        "CREATE INDEX sc_outbox_reserved ON sc_outbox (created_at, key) WHERE status = 'reserved'",
+        """CREATE TABLE sc_audit (
+            seq {serial},
+            at {ts} NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT,
+            detail {json} NOT NULL)""",
+        "CREATE INDEX sc_audit_subject ON sc_audit (subject, seq)",
+        """CREATE TABLE sc_short_links (
+            code TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            clicks {bigint} NOT NULL,
+            conversation_id TEXT,
+            created_at {ts} NOT NULL,
+            last_clicked_at {ts})""",
+        """CREATE TABLE sc_escalations (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            state TEXT NOT NULL,
+            post_id TEXT,
+            outbox_key TEXT,
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL)""",
+        "CREATE INDEX sc_escalations_conversation ON sc_escalations (conversation_id)",
+        """CREATE TABLE sc_leases (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            acquired_at {ts} NOT NULL,
+            expires_at {ts} NOT NULL,
+            token {bigint} NOT NULL)""",
+    ),
+    # 2: the open-conversations queue reads this partial index in order, never scans.
+    (
+        """CREATE INDEX sc_conversations_open_queue
+            ON sc_conversations (priority DESC, waiting_since, id) WHERE state = 'open'""",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema version this code reads and writes."""
+
+
+def render(statement: str, types: Mapping[str, str]) -> str:
+    """``statement`` with the dialect's type names filled in."""
+    return statement.format_map(types)

@@ -1,0 +1,259 @@
+"""``SQLiteStore``: the embedded default, one file shared safely by threads and processes."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+from socialcare._clock import Clock
+from socialcare.errors import StorageError
+from socialcare.storage._codec import from_micros, to_micros
+from socialcare.storage._schema import render
+from socialcare.storage._sql import Row, SQLStore, Tx
+
+__all__ = ["SQLiteStore"]
+
+T = TypeVar("T")
+
+_TYPES = {
+    "ts": "INTEGER",  # microseconds since the Unix epoch, UTC
+    "json": "TEXT",
+    "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    "bigint": "INTEGER",
+}
+
+Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+class _SQLiteTx:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        return self._conn.execute(sql, params).rowcount
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
+        row: Row | None = self._conn.execute(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        self._conn.executemany(sql, rows)
+
+
+class SQLiteStore(SQLStore):
+    """A :class:`~socialcare.storage.Store` in a SQLite file: the embedded default.
+
+    The file is opened in WAL mode, so readers never block the writer and several
+    threads and processes can share it. Every write is one short ``BEGIN
+    IMMEDIATE`` transaction (writers queue for up to ``busy_timeout`` seconds
+    instead of failing), and every decision between competitors is a single
+    conditional statement, so leases and outbox reservations stay exclusive
+    across processes. Each thread uses its own connection; a forked child opens
+    fresh ones.
+
+    ``":memory:"`` gives a private in-memory database (one connection shared by
+    the store's threads under a lock); it still needs ``create_schema=True``.
+
+    Opening checks the schema version and raises
+    :class:`~socialcare.errors.SchemaVersionError` when the file has no schema, an
+    older one, or a newer one; ``create_schema=True`` creates or migrates it first.
+
+    Args:
+        path: the database file, or ``":memory:"``.
+        create_schema: create the schema or migrate it forward on open
+            (:meth:`create_schema`); otherwise it must already be current.
+        clock: where time comes from (lease expiry, record times).
+        busy_timeout: seconds a write waits for another writer before failing.
+        synchronous: SQLite's durability level: ``"FULL"`` (default) survives power
+            loss; ``"NORMAL"`` is faster and survives application crashes only.
+        read_only: open the file read-only; writes raise ``StorageError``.
+
+    Raises:
+        StorageError: the file cannot be opened, is not a SQLite database, or is corrupt.
+        SchemaVersionError: the schema is missing, older or newer (see above).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create_schema: bool = False,
+        clock: Clock | None = None,
+        busy_timeout: float = 30.0,
+        synchronous: Synchronous = "FULL",
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(clock=clock)
+        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            msg = f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}"
+            raise ValueError(msg)
+        if busy_timeout < 0:
+            msg = f"busy_timeout must be >= 0 seconds, got {busy_timeout!r}"
+            raise ValueError(msg)
+        self._path = os.fspath(path)
+        self._memory = self._path == ":memory:"
+        self._where = (
+            "in-memory SQLite database" if self._memory else f"SQLite database {self._path!r}"
+        )
+        self._busy_timeout = float(busy_timeout)
+        self._synchronous = synchronous
+        self._read_only = read_only
+        self._closed = False
+        self._registry_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        try:
+            if self._memory:
+                self._shared = self._open()
+            if create_schema:
+                self.create_schema()
+            self._check_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self._path!r})"
+
+    @property
+    def path(self) -> str:
+        """The database file (or ``":memory:"``)."""
+        return self._path
+
+    # -- connections -------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        if self._read_only and not self._memory:
+            target = "file:" + quote(str(Path(self._path).resolve())) + "?mode=ro"
+            uri = True
+        else:
+            target, uri = self._path, False
+        try:
+            conn = sqlite3.connect(
+                target,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=uri,
+            )
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            if not self._read_only and not self._memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+            else:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+            conn.execute("PRAGMA cache_size = -32000")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._error(exc) from exc
+        with self._registry_lock:
+            self._connections.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise StorageError(f"the store for {self._where} is closed")
+        if self._shared is not None:
+            with self._shared_lock:
+                yield self._shared
+            return
+        local = self._local
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
+        if conn is None or local.pid != os.getpid():
+            conn = self._open()
+            local.conn, local.pid = conn, os.getpid()
+        yield conn
+
+    def close(self) -> None:
+        """Close every connection the store opened. Idempotent."""
+        self._closed = True
+        with self._registry_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    # -- transactions: the one place sqlite3 errors become StorageError ---------------
+
+    def _run(self, begin: str, work: Callable[[Tx], T]) -> T:
+        with self._connection() as conn:
+            try:
+                conn.execute(begin)
+                try:
+                    result = work(_SQLiteTx(conn))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+            return result
+
+    def _write(self, work: Callable[[Tx], T]) -> T:
+        return self._run("BEGIN IMMEDIATE", work)
+
+    def _read(self, work: Callable[[Tx], T]) -> T:
+        return self._run("BEGIN", work)
+
+    def _error(self, exc: sqlite3.Error) -> StorageError:
+        text = str(exc)
+        lowered = text.lower()
+        if "locked" in lowered or "busy" in lowered:
+            why = (
+                f"is locked by another writer for longer than busy_timeout "
+                f"({self._busy_timeout:g} s)"
+            )
+        elif "readonly" in lowered or "read-only" in lowered:
+            why = "is read-only (file permissions or read_only=True); nothing was written"
+        elif "full" in lowered:
+            why = (
+                "is full (no disk space or max_page_count reached); the failed write was "
+                "rolled back and everything committed before is intact"
+            )
+        elif "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+            why = "is corrupt or not a SQLite database; restore it from a backup"
+        elif "unable to open" in lowered:
+            why = "cannot be opened (missing directory or no permission)"
+        else:
+            why = "failed"
+        return StorageError(f"{self._where} {why}: {text}")
+
+    # -- dialect -------------------------------------------------------------------------
+
+    def _ts(self, value: dt.datetime | None) -> object:
+        return None if value is None else to_micros(value)
+
+    def _dt(self, value: object) -> dt.datetime | None:
+        return None if value is None else from_micros(int(value))  # type: ignore[call-overload]
+
+    def _json_out(self, value: object) -> Any:
+        return json.loads(value)  # type: ignore[arg-type]
+
+    def _has_version_table(self, tx: Tx) -> bool:
+        return (
+            tx.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sc_schema'")
+            is not None
+        )
+
+    def _ddl(self, statement: str) -> str:
+        return render(statement, _TYPES)

@@ -1,0 +1,271 @@
+"""``PostgresStore``: many workers on many machines sharing one PostgreSQL database.
+
+This module is the only place socialcare imports psycopg 3 and psycopg_pool;
+install them with ``pip install 'socialcare[postgres]'``. Importing it without
+them raises :class:`~socialcare.errors.ConfigurationError` saying so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from socialcare._clock import Clock
+from socialcare.errors import ConfigurationError, StorageError
+from socialcare.storage._schema import render
+from socialcare.storage._sql import Row, SQLStore, Tx
+
+try:
+    import psycopg
+    from psycopg import sql as pgsql
+    from psycopg.conninfo import conninfo_to_dict
+    from psycopg_pool import ConnectionPool, PoolTimeout
+except ImportError as exc:  # pragma: no cover - exercised with the driver hidden
+    msg = (
+        "PostgresStore needs the psycopg 3 driver and psycopg_pool: "
+        "pip install 'socialcare[postgres]'"
+    )
+    raise ConfigurationError(msg) from exc
+
+__all__ = ["PostgresStore"]
+
+T = TypeVar("T")
+
+_TYPES = {
+    "ts": "TIMESTAMPTZ",
+    "json": "JSON",
+    "serial": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    "bigint": "BIGINT",
+}
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_SCHEMA_LOCK = 0x50C1A1CA0001  # advisory lock keys: schema changes, audit appends
+_AUDIT_LOCK = 0x50C1A1CA0002
+_COPY_THRESHOLD = 500
+_UTC = dt.timezone.utc
+
+_POSTS_IN = (
+    'CREATE TEMP TABLE IF NOT EXISTS sc_posts_in (id TEXT COLLATE "C", conversation_id TEXT, '
+    "author_id TEXT, created_at TIMESTAMPTZ, data JSON) ON COMMIT DELETE ROWS"
+)
+_POSTS_FROM_COPY = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
+    SELECT id, conversation_id, author_id, created_at, data FROM sc_posts_in
+    ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
+        author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
+
+
+@functools.lru_cache(maxsize=256)
+def _pg(statement: str) -> str:
+    """The shared ``?`` placeholders as psycopg's ``%s``."""
+    return statement.replace("%", "%%").replace("?", "%s")
+
+
+class _PgTx:
+    __slots__ = ("cur",)
+
+    def __init__(self, cur: psycopg.Cursor[Row]) -> None:
+        self.cur = cur
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        self.cur.execute(_pg(sql), params)
+        return self.cur.rowcount
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
+        return self.cur.execute(_pg(sql), params).fetchone()
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        return self.cur.execute(_pg(sql), params).fetchall()
+
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        self.cur.executemany(_pg(sql), rows)
+
+
+def _describe(dsn: str) -> str:
+    """Where a DSN points, without its password."""
+    try:
+        info = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "PostgreSQL (unparsable DSN)"
+    host = info.get("host") or "localhost"
+    port = info.get("port") or "5432"
+    return f"PostgreSQL database {info.get('dbname') or '?'} at {host}:{port}"
+
+
+class PostgresStore(SQLStore):
+    """A :class:`~socialcare.storage.Store` in PostgreSQL, for many workers and machines.
+
+    Connections come from a ``psycopg_pool`` pool; each is checked before use,
+    so after a server restart or a killed connection the pool reconnects and the
+    next call works (the call that was running when the connection died raises
+    :class:`~socialcare.errors.StorageError`; its transaction was rolled back).
+    Leases and the outbox use single atomic statements (``INSERT .. ON CONFLICT``,
+    ``UPDATE .. WHERE .. RETURNING``, ``FOR UPDATE SKIP LOCKED``). All text
+    columns use the ``"C"`` collation, so orderings match the other backends.
+
+    Args:
+        dsn: a libpq connection string or URL, e.g. ``postgresql://care@db/care``.
+        schema: keep the tables in this PostgreSQL schema (created by
+            :meth:`create_schema`) instead of the connection's default
+            ``search_path``; lowercase letters, digits and ``_``.
+        create_schema: create the schema or migrate it forward on open.
+        clock: where time comes from (lease expiry, record times); workers
+            sharing a database need synchronised clocks.
+        min_size: connections the pool keeps open.
+        max_size: most connections the pool opens.
+        connect_timeout: seconds to wait for a connection before failing.
+        application_name: shown in ``pg_stat_activity``.
+
+    Raises:
+        StorageError: the server cannot be reached or refuses the credentials.
+        SchemaVersionError: the schema is missing, older or newer than this code.
+    """
+
+    _skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        create_schema: bool = False,
+        clock: Clock | None = None,
+        min_size: int = 1,
+        max_size: int = 10,
+        connect_timeout: float = 10.0,
+        application_name: str = "socialcare",
+    ) -> None:
+        super().__init__(clock=clock)
+        if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
+            msg = f"schema must be lowercase letters, digits and _ (max 63), got {schema!r}"
+            raise ValueError(msg)
+        if not 0 < min_size <= max_size:
+            msg = f"need 0 < min_size <= max_size, got {min_size} and {max_size}"
+            raise ValueError(msg)
+        self._schema = schema
+        self._where = _describe(dsn) + (f" (schema {schema})" if schema else "")
+        options = "-c TimeZone=UTC" + (f" -c search_path={schema}" if schema else "")
+        kwargs: dict[str, Any] = {
+            "autocommit": False,
+            "options": options,
+            "application_name": application_name,
+            "connect_timeout": max(1, math.ceil(connect_timeout)),
+        }
+        try:
+            # One direct connection first: its error says exactly what is wrong
+            # (refused, unknown host, bad password), where a pool would only time out.
+            psycopg.connect(dsn, **kwargs).close()
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot connect to {self._where}: {exc}") from exc
+        self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs=kwargs,
+            open=False,
+            check=ConnectionPool.check_connection,
+            timeout=connect_timeout,
+            name=application_name,
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+            if create_schema:
+                self.create_schema()
+            self._check_schema()
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StorageError(f"cannot connect to {self._where}: {exc}") from exc
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self._where!r})"
+
+    @property
+    def schema(self) -> str | None:
+        """The PostgreSQL schema holding the tables (``None``: the default search path)."""
+        return self._schema
+
+    def close(self) -> None:
+        """Close the pool and its connections. Idempotent."""
+        self._pool.close()
+
+    # -- transactions: the one place psycopg errors become StorageError -----------------
+
+    def _run(self, work: Callable[[Tx], T]) -> T:
+        if self._pool.closed:
+            raise StorageError(f"the store for {self._where} is closed")
+        try:
+            with self._pool.connection() as conn, conn.cursor() as cur:
+                return work(_PgTx(cur))
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def _write(self, work: Callable[[Tx], T]) -> T:
+        return self._run(work)
+
+    def _read(self, work: Callable[[Tx], T]) -> T:
+        return self._run(work)
+
+    def _error(self, exc: psycopg.Error) -> StorageError:
+        if isinstance(exc, PoolTimeout):
+            why = "has no free connection (pool exhausted or server unreachable)"
+        elif isinstance(exc, psycopg.errors.UndefinedTable):
+            why = "has no socialcare table here (was create_schema() run for this schema?)"
+        elif isinstance(exc, psycopg.errors.DiskFull):
+            why = "is out of disk space; the failed write was rolled back"
+        elif isinstance(exc, psycopg.OperationalError):
+            why = (
+                "lost the connection; the transaction was rolled back (if COMMIT was "
+                "interrupted its outcome is unknown) and the pool reconnects on the next call"
+            )
+        else:
+            why = "failed"
+        return StorageError(f"{self._where} {why}: {exc}")
+
+    # -- dialect -------------------------------------------------------------------------
+
+    def _ts(self, value: dt.datetime | None) -> object:
+        return value
+
+    def _dt(self, value: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):  # pragma: no cover - the column is timestamptz
+            raise StorageError(f"{self._where} returned {value!r} for a timestamp")
+        return value.astimezone(_UTC)
+
+    def _json_out(self, value: object) -> Any:
+        return value
+
+    def _has_version_table(self, tx: Tx) -> bool:
+        row = tx.one("SELECT to_regclass('sc_schema')")
+        return row is not None and row[0] is not None
+
+    def _ddl(self, statement: str) -> str:
+        return render(statement, _TYPES).replace(" TEXT", ' TEXT COLLATE "C"')
+
+    def _serialize_schema_changes(self, tx: Tx) -> None:
+        tx.one("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
+        if self._schema is not None and isinstance(tx, _PgTx):
+            tx.cur.execute(
+                pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(self._schema))
+            )
+
+    def _serialize_audit(self, tx: Tx) -> None:
+        tx.one("SELECT pg_advisory_xact_lock(?)", (_AUDIT_LOCK,))
+
+    def _write_posts(self, tx: Tx, rows: Sequence[Sequence[object]]) -> None:
+        if len(rows) < _COPY_THRESHOLD or not isinstance(tx, _PgTx):
+            super()._write_posts(tx, rows)
+            return
+        cur = tx.cur
+        cur.execute(_POSTS_IN)
+        copy_sql = "COPY sc_posts_in (id, conversation_id, author_id, created_at, data) FROM STDIN"
+        with cur.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(_POSTS_FROM_COPY)

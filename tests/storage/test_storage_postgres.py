@@ -1,0 +1,193 @@
+"""PostgreSQL specifics: missing driver, wrong DSN, killed connections, schema versions, plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from storage_support import drop_pg_schema, require_postgres
+
+from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
+from socialcare.storage import SCHEMA_VERSION, Conversation
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.delitem(sys.modules, "socialcare.storage.postgres", raising=False)
+    with pytest.raises(ConfigurationError, match=r"pip install 'socialcare\[postgres\]'"):
+        importlib.import_module("socialcare.storage.postgres")
+    monkeypatch.delitem(sys.modules, "socialcare.storage.postgres", raising=False)
+
+
+def test_bad_schema_names_are_rejected() -> None:
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    with pytest.raises(ValueError, match="schema"):
+        PostgresStore("postgresql://x@127.0.0.1:1/x", schema='x"; DROP TABLE y; --')
+
+
+def test_wrong_dsn_is_a_clear_storage_error() -> None:
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    with pytest.raises(
+        StorageError, match=r"cannot connect to PostgreSQL database nope at 127\.0\.0\.1:1"
+    ):
+        PostgresStore("postgresql://nobody:secret@127.0.0.1:1/nope", connect_timeout=2)
+    with pytest.raises(StorageError) as caught:
+        PostgresStore("postgresql://nobody:secret@127.0.0.1:1/nope", connect_timeout=2)
+    assert "secret" not in str(caught.value)
+
+
+@pytest.mark.postgres
+def test_unknown_role_is_a_clear_storage_error() -> None:
+    dsn = require_postgres()
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: PLC0415
+
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    info = conninfo_to_dict(dsn)
+    info["user"] = "no_such_role_socialcare"
+    with pytest.raises(StorageError, match="no_such_role_socialcare"):
+        PostgresStore(make_conninfo(**info), connect_timeout=2)
+
+
+@pytest.fixture
+def pg() -> Iterator[tuple[str, str]]:
+    dsn = require_postgres()
+    schema = f"sc_t_{uuid.uuid4().hex[:16]}"
+    try:
+        yield dsn, schema
+    finally:
+        drop_pg_schema(dsn, schema)
+
+
+@pytest.mark.postgres
+def test_schema_versions(pg: tuple[str, str]) -> None:
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with pytest.raises(SchemaVersionError, match="create_schema=True") as caught:
+        PostgresStore(dsn, schema=schema)
+    assert caught.value.found is None
+    with PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        store.create_schema()
+        assert store.schema_version() == SCHEMA_VERSION
+        store._write(
+            lambda tx: tx.run(
+                "INSERT INTO sc_schema (version, applied_at) VALUES (?, now())",
+                (SCHEMA_VERSION + 1,),
+            )
+        )
+    with pytest.raises(SchemaVersionError, match="upgrade socialcare"):
+        PostgresStore(dsn, schema=schema)
+
+
+def _backend_pids(dsn: str, application_name: str) -> list[int]:
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (application_name,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _terminate(dsn: str, application_name: str) -> int:
+    import psycopg  # noqa: PLC0415
+
+    pids = _backend_pids(dsn, application_name)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return len(pids)
+
+
+@pytest.mark.postgres
+def test_pool_recovers_after_the_server_kills_its_connections(pg: tuple[str, str]) -> None:
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    name = f"sc-restart-{uuid.uuid4().hex[:8]}"
+    with PostgresStore(
+        dsn, schema=schema, create_schema=True, application_name=name, min_size=2, max_size=2
+    ) as store:
+        store.upsert_posts([Post(id=str(i), text="before") for i in range(1, 601)])
+        assert store.claim_lease("conversation:1", "agent", ttl=600)
+        assert _terminate(dsn, name) >= 1  # as a server restart would
+        assert store.count_posts() == 600  # the next call works: the pool reconnected
+        assert store.get_post("600") == Post(id="600", text="before")
+        lease = store.get_lease("conversation:1")
+        assert lease is not None
+        assert lease.owner == "agent"
+        store.upsert_posts([Post(id="601", text="after")])
+        assert store.count_posts() == 601
+
+
+@pytest.mark.postgres
+def test_connection_killed_mid_transaction_rolls_back(pg: tuple[str, str]) -> None:
+    import psycopg  # noqa: PLC0415
+
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with PostgresStore(dsn, schema=schema, create_schema=True, max_size=2) as store:
+        store.upsert_posts([Post(id="1", text="committed")])
+
+        def doomed(tx) -> None:
+            tx.run('INSERT INTO sc_posts (id, data) VALUES (\'2\', \'{"id":"2","text":"lost"}\')')
+            tx.one("SELECT pg_terminate_backend(pg_backend_pid())")
+
+        with pytest.raises(StorageError, match="lost the connection") as caught:
+            store._write(doomed)
+        assert isinstance(caught.value.__cause__, psycopg.OperationalError)
+        assert store.get_post("1") == Post(id="1", text="committed")
+        assert store.get_post("2") is None
+        assert store.count_posts() == 1
+
+
+@pytest.mark.postgres
+def test_missing_tables_are_a_clear_error(pg: tuple[str, str]) -> None:
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        store._write(lambda tx: tx.run("DROP TABLE sc_leases"))
+        with pytest.raises(StorageError, match="create_schema"):
+            store.claim_lease("k", "a", ttl=1)
+
+
+@pytest.mark.postgres
+def test_open_queue_is_served_by_its_index(pg: tuple[str, str]) -> None:
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        rows = [
+            (str(i), "open" if i % 4 else "closed", i % 5, T0 + dt.timedelta(seconds=i))
+            for i in range(20_000)
+        ]
+        store._write(
+            lambda tx: tx.many(
+                "INSERT INTO sc_conversations (id, channel, state, tags, priority, waiting_since) "
+                "VALUES (?, 'public', ?, '[]', ?, ?)",
+                rows,
+            )
+        )
+        store._write(lambda tx: tx.run("ANALYZE sc_conversations"))
+        plan = store._read(
+            lambda tx: [row[0] for row in tx.all("EXPLAIN " + store._QUEUE_SQL, (50,))]
+        )
+        text = "\n".join(plan)
+        assert "Index Scan using sc_conversations_open_queue" in text, text
+        assert "Sort" not in text, text
+        queue = store.open_queue(limit=3)
+        assert [c.priority for c in queue] == [4, 4, 4]
+        assert queue[0] == Conversation(  # 4 is closed (every fourth), 9 is next with 4
+            id="9", state="open", priority=4, waiting_since=T0 + dt.timedelta(seconds=9)
+        )

@@ -1,0 +1,252 @@
+"""SQLite specifics: explicit schema versions, damaged and read-only files, a full disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import warnings
+from pathlib import Path
+
+import pytest
+
+from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
+from socialcare.storage import (
+    SCHEMA_VERSION,
+    Conversation,
+    MemoryStore,
+    SQLiteStore,
+    open_store,
+)
+from socialcare.storage._schema import MIGRATIONS, VERSION_TABLE, render
+from socialcare.storage._sqlite import _TYPES
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def posts(start: int, count: int) -> list[Post]:
+    return [Post(id=str(i), text=f"post {i} " + "x" * 200) for i in range(start, start + count)]
+
+
+def make_v1(path: Path) -> None:
+    """A database as the first released schema left it."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(render(VERSION_TABLE, _TYPES))
+    for statement in MIGRATIONS[0]:
+        conn.execute(render(statement, _TYPES))
+    conn.execute("INSERT INTO sc_schema (version, applied_at) VALUES (1, 0)")
+    conn.execute('INSERT INTO sc_posts (id, data) VALUES (\'1\', \'{"id":"1","text":"v1"}\')')
+    conn.close()
+
+
+def test_a_new_file_needs_an_explicit_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with pytest.raises(SchemaVersionError, match="create_schema=True") as caught:
+        SQLiteStore(path)
+    assert (caught.value.found, caught.value.expected) == (None, SCHEMA_VERSION)
+    with SQLiteStore(path, create_schema=True) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+    with SQLiteStore(path) as store:  # now it opens without asking
+        assert store.count_posts() == 0
+
+
+def test_memory_database_also_needs_an_explicit_schema() -> None:
+    with pytest.raises(SchemaVersionError):
+        SQLiteStore(":memory:")
+    with SQLiteStore(":memory:", create_schema=True) as store:
+        store.upsert_posts(posts(1, 3))
+        assert store.count_posts() == 3
+
+
+def test_an_older_schema_is_migrated_forward_keeping_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    make_v1(path)
+    with pytest.raises(SchemaVersionError, match="version 1, this code needs") as caught:
+        SQLiteStore(path)
+    assert caught.value.found == 1
+    with SQLiteStore(path, create_schema=True) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.get_post("1") == Post(id="1", text="v1")
+        store.put_conversation(Conversation(id="9", waiting_since=T0))
+        assert [c.id for c in store.open_queue()] == ["9"]
+    conn = sqlite3.connect(path)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    conn.close()
+    assert "sc_conversations_open_queue" in names
+
+
+def test_a_newer_schema_asks_for_an_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    SQLiteStore(path, create_schema=True).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO sc_schema (version, applied_at) VALUES (?, 0)", (SCHEMA_VERSION + 1,))
+    conn.close()
+    for create in (False, True):
+        with pytest.raises(SchemaVersionError, match="upgrade socialcare") as caught:
+            SQLiteStore(path, create_schema=create)
+        assert caught.value.found == SCHEMA_VERSION + 1
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 200)
+    with pytest.raises(StorageError, match="corrupt or not a SQLite database") as caught:
+        SQLiteStore(path, create_schema=True)
+    assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
+
+
+def filled_database(tmp_path: Path) -> Path:
+    """A database file with 2,000 posts, its WAL folded back into the main file."""
+    path = tmp_path / "care.db"
+    with SQLiteStore(path, create_schema=True) as store:
+        store.upsert_posts(posts(1, 2000))
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def test_a_truncated_database(tmp_path: Path) -> None:
+    path = filled_database(tmp_path)
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size // 3)
+    # Opening or the first read fails, either way with a clear error.
+    with pytest.raises(StorageError, match="corrupt"), SQLiteStore(path) as store:
+        store.get_posts([str(i) for i in range(1, 2001)])
+
+
+def test_a_garbled_database_page(tmp_path: Path) -> None:
+    path = filled_database(tmp_path)
+    with path.open("r+b") as f:
+        f.seek(path.stat().st_size // 2)
+        f.write(b"\xff" * 16384)  # four pages with an impossible page type
+    with pytest.raises(StorageError, match="corrupt"), SQLiteStore(path) as store:
+        store.get_posts([str(i) for i in range(1, 2001)])
+
+
+def test_read_only_store_reads_but_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "care.db"
+    with SQLiteStore(path, create_schema=True) as store:
+        store.upsert_posts(posts(1, 10))
+    with SQLiteStore(path, read_only=True) as store:
+        assert store.count_posts() == 10
+        with pytest.raises(StorageError, match="read-only"):
+            store.upsert_posts(posts(100, 5))
+        with pytest.raises(StorageError, match="read-only"):
+            store.claim_lease("k", "a", ttl=5)
+        assert store.count_posts() == 10
+    with SQLiteStore(path) as store:
+        assert store.count_posts() == 10
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file modes")
+def test_read_only_file_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "care.db"
+    with SQLiteStore(path, create_schema=True) as store:
+        store.upsert_posts(posts(1, 10))
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(StorageError), SQLiteStore(path) as store:
+            store.upsert_posts(posts(100, 5))
+    finally:
+        tmp_path.chmod(0o755)
+        path.chmod(0o644)
+
+
+def test_disk_full_rolls_back_the_batch_and_keeps_earlier_data(tmp_path: Path) -> None:
+    path = tmp_path / "care.db"
+    with SQLiteStore(path, create_schema=True) as store:
+        store.upsert_posts(posts(1, 100))
+        store.claim_lease("conversation:1", "agent", ttl=60)
+        with store._connection() as conn:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages + 20}")
+        with pytest.raises(StorageError, match="is full") as caught:
+            store.upsert_posts(posts(1000, 5000))
+        assert "intact" in str(caught.value)
+        assert store.count_posts() == 100  # nothing of the failed batch, nothing lost
+        assert store.get_post("1") == posts(1, 1)[0]
+        assert store.get_post("1000") is None
+        lease = store.get_lease("conversation:1")
+        assert lease is not None
+        assert lease.owner == "agent"
+    with SQLiteStore(path) as store:  # and it survives a reopen
+        assert store.count_posts() == 100
+
+
+def test_busy_database_times_out_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "care.db"
+    SQLiteStore(path, create_schema=True).close()
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with SQLiteStore(path, busy_timeout=0.05) as store:
+            with pytest.raises(StorageError, match="locked by another writer"):
+                store.claim_lease("k", "a", ttl=5)
+            assert store.get_lease("k") is None  # readers are not blocked in WAL mode
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
+def test_open_queue_is_served_by_its_index(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "care.db", create_schema=True) as store:
+        for i in range(200):
+            store.put_conversation(
+                Conversation(
+                    id=str(i),
+                    state="open" if i % 3 else "closed",
+                    priority=i % 5,
+                    waiting_since=T0 + dt.timedelta(seconds=i),
+                )
+            )
+        with store._connection() as conn:
+            conn.execute("ANALYZE")
+            plan = " | ".join(
+                row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + store._QUEUE_SQL, (50,))
+            )
+    assert "USING INDEX sc_conversations_open_queue" in plan
+    assert "TEMP B-TREE" not in plan  # no sort step: rows come in index order
+
+
+def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    path = tmp_path / "care.db"
+    with SQLiteStore(path, create_schema=True) as store:
+        store.upsert_posts(posts(1, 1))
+        with warnings.catch_warnings():  # 3.12+ warns about forking with threads alive
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 0
+            try:
+                store.upsert_posts(posts(2, 1))
+            except BaseException:
+                code = 1
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert store.count_posts() == 2
+
+
+def test_open_store_urls(tmp_path: Path) -> None:
+    assert isinstance(open_store("memory:"), MemoryStore)
+    path = tmp_path / "url.db"
+    with open_store(f"sqlite:///{path}", create_schema=True) as store:
+        assert isinstance(store, SQLiteStore)
+        assert Path(store.path) == path
+    with open_store("sqlite:///:memory:", create_schema=True) as store:
+        assert store.count_posts() == 0
+    with pytest.raises(ConfigurationError, match="unknown store URL"):
+        open_store("mysql://x")
+    with pytest.raises(ConfigurationError, match="names no file"):
+        open_store("sqlite://")
+
+
+def test_bad_options_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="synchronous"):
+        SQLiteStore(tmp_path / "x.db", synchronous="SOMETIMES")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="busy_timeout"):
+        SQLiteStore(tmp_path / "x.db", busy_timeout=-1)

@@ -1,0 +1,287 @@
+"""The domain model against every real recorded X API v2 payload, and against bad ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from tests.conftest import shared_path
+
+from socialcare import (
+    DirectMessage,
+    Entities,
+    Page,
+    PayloadError,
+    Post,
+    ReferencedPost,
+    SocialCareError,
+    User,
+)
+
+SAMPLES = ("data", "x-api-v2-samples")
+
+
+def _twarc_pages(*, posts_only: bool = False) -> Iterator[tuple[str, Mapping[str, object]]]:
+    folder = shared_path(*SAMPLES, "twarc-csv")
+    for path in sorted(folder.glob("*.jsonl")):
+        if posts_only and path.name == "users.jsonl":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                payload = json.loads(line)
+            except json.JSONDecodeError:
+                # streaming_output_with_error.jsonl carries one deliberately broken line.
+                continue
+            yield f"{path.name}:{number}", payload
+
+
+def _tweepy_responses() -> Iterator[tuple[str, Mapping[str, object]]]:
+    folder = shared_path(*SAMPLES, "tweepy-decoded")
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        yield path.name, record
+
+
+def _subset(emitted: object, original: object, where: str = "") -> None:
+    """Every key ``to_x`` emits holds exactly the value X sent (X may send more keys)."""
+    if isinstance(emitted, dict):
+        assert isinstance(original, dict), where
+        for key, value in emitted.items():
+            assert key in original, f"{where}.{key} emitted but not in the payload"
+            _subset(value, original[key], f"{where}.{key}")
+    elif isinstance(emitted, list):
+        assert isinstance(original, list), where
+        assert len(emitted) == len(original), where
+        for i, (a, b) in enumerate(zip(emitted, original, strict=True)):
+            _subset(a, b, f"{where}[{i}]")
+    else:
+        assert emitted == original, f"{where}: {emitted!r} != {original!r}"
+
+
+def _check_page(name: str, payload: Mapping[str, object]) -> int:
+    is_users = "users.jsonl" in name or "get_me" in name
+    page = Page.users_from_x(payload) if is_users else Page.posts_from_x(payload)
+    raw_items = payload.get("data")
+    raw_list = [raw_items] if isinstance(raw_items, dict) else list(raw_items or [])
+    assert len(page.items) == len(raw_list)
+    for item, raw in zip(page.items, raw_list, strict=True):
+        again = type(item).from_x(item.to_x())
+        assert again == item, name
+        _subset(item.to_x(), raw, name)
+    includes = payload.get("includes")
+    if isinstance(includes, dict):
+        for user, raw_user in zip(page.includes.users, includes.get("users", []), strict=True):
+            _subset(user.to_x(), raw_user, f"{name} includes.users")
+        for post, raw_post in zip(page.includes.posts, includes.get("tweets", []), strict=True):
+            _subset(post.to_x(), raw_post, f"{name} includes.tweets")
+    assert len(page.errors) == len(payload.get("errors", []))  # type: ignore[arg-type]
+    for problem, raw_problem in zip(page.errors, payload.get("errors", []), strict=True):  # type: ignore[call-overload]
+        assert problem.title == raw_problem["title"]
+    # The whole page survives a trip through to_x and back.
+    serialize = User.to_x if is_users else Post.to_x
+    rebuilt = page.to_x(serialize)  # type: ignore[arg-type]
+    again_page = Page.users_from_x(rebuilt) if is_users else Page.posts_from_x(rebuilt)
+    assert again_page == page
+    return len(page.items)
+
+
+def test_every_twarc_page_parses_and_round_trips() -> None:
+    total = 0
+    pages = 0
+    for name, payload in _twarc_pages():
+        total += _check_page(name, payload)
+        pages += 1
+    assert pages >= 20
+    assert total >= 400
+
+
+def test_every_tweepy_recorded_response_parses() -> None:
+    seen_dm_events = 0
+    for name, record in _tweepy_responses():
+        body = record["response_json"]
+        uri = record["request"]["uri"]
+        if "dm_events" in uri:
+            page = Page.dms_from_x(body)
+            for event in page.items:
+                assert DirectMessage.from_x(event.to_x()) == event
+                assert event.event_type == "MessageCreate"
+            seen_dm_events += len(page.items)
+        elif uri.endswith(("/messages", "/dm_conversations")):
+            data = body["data"]
+            assert data["dm_conversation_id"]
+        elif "/users/me" in uri:
+            user = User.from_x(body["data"])
+            assert user.username == "TweepyDev"
+            _subset(user.to_x(), body["data"], name)
+        elif "data" in body and isinstance(body["data"], dict) and "id" not in body["data"]:
+            continue  # {"deleted": true} / {"hidden": true} acknowledgements
+        else:
+            _check_page(name, body)
+    assert seen_dm_events == 4
+
+
+def test_reply_fields_are_read() -> None:
+    for _, payload in _twarc_pages(posts_only=True):
+        page = Page.posts_from_x(payload)
+        for post in page.items:
+            if post.is_reply:
+                assert post.replied_to_id is not None
+                assert post.in_reply_to_user_id is not None
+                assert post.conversation_id is not None
+                assert post.created_at is not None
+                assert post.created_at.tzinfo is not None
+                return
+    pytest.fail("no reply in the samples")
+
+
+def test_withheld_and_edits_are_read() -> None:
+    withheld = edited = quotes = 0
+    for _, payload in _twarc_pages(posts_only=True):
+        page = Page.posts_from_x(payload)
+        for post in (*page.items, *page.includes.posts):
+            withheld += post.withheld is not None
+            edited += len(post.edit_history_ids) > 1
+            quotes += post.is_quote
+    assert withheld > 0
+    assert edited > 0
+    assert quotes > 0
+
+
+def test_long_post_note_text() -> None:
+    long_text = "My order #123 never arrived " * 20
+    post = Post.from_x(
+        {
+            "id": "10",
+            "text": long_text[:270] + "…",
+            "note_tweet": {
+                "text": long_text,
+                "entities": {"hashtags": [{"start": 12, "end": 16, "tag": "123"}]},
+            },
+        }
+    )
+    assert post.full_text == long_text
+    assert post.note_entities == Entities(hashtags=(post.note_entities.hashtags[0],))  # type: ignore[union-attr]
+    assert Post.from_x(post.to_x()) == post
+
+
+def test_minimal_post_and_derived_properties() -> None:
+    post = Post.from_x(
+        {
+            "id": "2",
+            "text": "RT @acme: hi",
+            "referenced_tweets": [{"type": "retweeted", "id": "1"}],
+            "created_at": "2026-01-02T03:04:05.678Z",
+        }
+    )
+    assert post.is_retweet
+    assert not post.is_reply
+    assert post.retweeted_id == "1"
+    assert post.created_at == dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.timezone.utc)
+    assert post.to_x()["created_at"] == "2026-01-02T03:04:05.678Z"
+
+
+def test_dm_event_with_participants() -> None:
+    event = DirectMessage.from_x(
+        {"id": "5", "event_type": "ParticipantsJoin", "participant_ids": ["1", "2"]}
+    )
+    assert event.text == ""
+    assert event.participant_ids == ("1", "2")
+    assert DirectMessage.from_x(event.to_x()) == event
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"text": "no id"}, "data.id"),
+        ({"id": "1"}, "data.text"),
+        ({"id": 1.5, "text": "x"}, "data.id"),
+        ({"id": "12a", "text": "x"}, "data.id"),
+        ({"id": "1", "text": 7}, "data.text"),
+        ({"id": "1", "text": "x", "created_at": "yesterday"}, "data.created_at"),
+        ({"id": "1", "text": "x", "created_at": "2026-01-01T00:00:00"}, "data.created_at"),
+        (
+            {"id": "1", "text": "x", "referenced_tweets": {"type": "quoted"}},
+            "data.referenced_tweets",
+        ),
+        (
+            {"id": "1", "text": "x", "referenced_tweets": [{"type": "liked", "id": "2"}]},
+            "data.referenced_tweets[0].type",
+        ),
+        (
+            {"id": "1", "text": "x", "referenced_tweets": [{"type": "quoted"}]},
+            "data.referenced_tweets[0].id",
+        ),
+        (
+            {
+                "id": "1",
+                "text": "x",
+                "entities": {"mentions": [{"start": "0", "end": 3, "username": "a"}]},
+            },
+            "data.entities.mentions[0].start",
+        ),
+        ({"id": "1", "text": "x", "possibly_sensitive": "no"}, "data.possibly_sensitive"),
+        ({"id": "1", "text": "x", "edit_history_tweet_ids": [1]}, "data.edit_history_tweet_ids[0]"),
+    ],
+)
+def test_bad_post_payload_names_the_field(payload: dict[str, object], field: str) -> None:
+    with pytest.raises(PayloadError) as info:
+        Post.from_x(payload)
+    assert info.value.field == field
+    assert field in str(info.value)
+    assert isinstance(info.value, SocialCareError)
+
+
+def test_bad_user_and_page_payloads() -> None:
+    with pytest.raises(PayloadError, match=r"data\.username"):
+        User.from_x({"id": "1", "name": "n"})
+    with pytest.raises(PayloadError, match=r"data\.public_metrics\.followers_count"):
+        User.from_x(
+            {"id": "1", "name": "n", "username": "u", "public_metrics": {"followers_count": "9"}}
+        )
+    with pytest.raises(PayloadError, match=r"data\[1\]\.id"):
+        Page.posts_from_x({"data": [{"id": "1", "text": "a"}, {"text": "b"}]})
+    with pytest.raises(PayloadError, match=r"includes\.users\[0\]\.username"):
+        Page.posts_from_x({"data": [], "includes": {"users": [{"id": "1", "name": "n"}]}})
+    with pytest.raises(PayloadError, match="payload"):
+        Page.posts_from_x([])  # type: ignore[arg-type]
+    with pytest.raises(PayloadError, match=r"meta\.result_count"):
+        Page.posts_from_x({"meta": {"result_count": "3"}})
+    with pytest.raises(PayloadError, match=r"data\.text"):
+        DirectMessage.from_x({"id": "1", "event_type": "MessageCreate"})
+
+
+def test_models_are_frozen_and_validate_times() -> None:
+    post = Post(id="1", text="hi")
+    with pytest.raises(AttributeError):
+        post.text = "changed"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Post(id="1", text="x", created_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+    assert ReferencedPost(type="quoted", id="3").to_x() == {"type": "quoted", "id": "3"}
+    assert hash(post) == hash(Post(id="1", text="hi"))
+
+
+def test_page_is_iterable_and_reports_problems(tmp_path: Path) -> None:
+    payload = {
+        "data": [{"id": "1", "text": "a"}],
+        "errors": [
+            {
+                "value": "2",
+                "detail": "Could not find tweet with ids: [2].",
+                "title": "Not Found Error",
+                "resource_type": "tweet",
+                "parameter": "ids",
+                "resource_id": "2",
+                "type": "https://api.twitter.com/2/problems/resource-not-found",
+            }
+        ],
+        "meta": {"result_count": 1, "next_token": "abc"},
+    }
+    page = Page.posts_from_x(payload)
+    assert [p.id for p in page] == ["1"]
+    assert len(page) == 1
+    assert page.next_token == "abc"
+    assert page.errors[0].is_not_found
+    assert page.errors[0].resource_id == "2"
