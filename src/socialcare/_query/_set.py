@@ -149,8 +149,8 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         self._rules: dict[K, Query] = {}
         self._names: list[K] = []
         self._predicates: list[Predicate] = []
-        self._others: list[tuple[_KeySet, ...]] = []
-        self._index: dict[str, list[int]] = {}
+        self._index: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
+        others: list[tuple[_KeySet, ...]] = []
         for name, rule in rules.items():
             try:
                 query = Query.parse(rule) if isinstance(rule, str) else rule
@@ -167,12 +167,13 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             # A valid query has a positive standalone clause on every OR branch,
             # so it always has at least one requirement to index it by.
             assert needs, query  # noqa: S101
-            for key in needs[0]:
-                self._index.setdefault(key, []).append(position)
             # Weak keys (is:, has:, lang:) only serve as the index key of last resort.
-            self._others.append(tuple(k for k in needs[1:] if _cost(k) < _WEAK))
+            rest = tuple(k for k in needs[1:] if _cost(k) < _WEAK)
+            others.append(rest)
+            for key in needs[0]:
+                self._index.setdefault(key, []).append((position, rest))
         self._index_keys = frozenset(self._index)
-        vocabulary = set(self._index).union(*(k for needs in self._others for k in needs))
+        vocabulary = set(self._index).union(*(k for rest in others for k in rest))
         self._tokens = frozenset(k for k in vocabulary if k[0] not in "@#$" and ":" not in k)
         # The automaton must find every token a predicate checks, negated ones included.
         searched = self._tokens.union(*(_text_tokens(q.clause) for q in self._rules.values()))
@@ -240,33 +241,21 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             present = set(words(text))
         self._add_post_keys(present, post, users)
         index = self._index
-        candidates = [i for key in present & self._index_keys for i in index[key]]
-        if not candidates:
+        survivors: list[int] = []
+        for key in present & self._index_keys:
+            for i, others in index[key]:
+                for keys in others:
+                    if present.isdisjoint(keys):
+                        break
+                else:
+                    survivors.append(i)
+        if not survivors:
             return []
-        return self._evaluate(candidates, present, post, users)
-
-    def _evaluate(
-        self,
-        candidates: list[int],
-        present: set[str],
-        post: Post,
-        users: Mapping[str, User] | None,
-    ) -> list[K]:
-        others, predicates, names = self._others, self._predicates, self._names
-        view: PostView | None = None
-        matched: list[K] = []
-        if len(candidates) > 1:
-            candidates = sorted(set(candidates))
-        for i in candidates:
-            for keys in others[i]:
-                if present.isdisjoint(keys):
-                    break
-            else:
-                if view is None:
-                    view = PostView(post, users, token_set=present)
-                if predicates[i](view):
-                    matched.append(names[i])
-        return matched
+        if len(survivors) > 1:
+            survivors = sorted(set(survivors))
+        view = PostView(post, users, token_set=present)
+        predicates, names = self._predicates, self._names
+        return [names[i] for i in survivors if predicates[i](view)]
 
     def _add_post_keys(self, keys: set[str], post: Post, users: Mapping[str, User] | None) -> None:
         entities = post_entities(post)
