@@ -154,7 +154,8 @@ class StreamHealth:
         last_error: the last error's message (``None`` once a later poll succeeded).
         last_error_at: when it happened.
         lag: how long ago the last successful poll was (``None`` before the first).
-        requests_used: requests this monitor made for the stream since it started.
+        requests_used: requests this monitor made for the stream since it started (a
+            packed search request counts for every stream it served).
         posts_delivered: posts (or DM events) handed to handlers since it started.
         gap: why posts may have been missed for good (cursor older than the search
             window, or more than 800 mentions back), or ``None``.
@@ -181,20 +182,23 @@ class StreamHealth:
 
 @attrs.frozen
 class MonitorHealth:
-    """A summary of every stream's health."""
+    """A summary of every stream's health.
+
+    Attributes:
+        checked_at: when the summary was made.
+        streams: each stream's health, in the order added.
+        requests_used: platform requests this monitor made since it started (a packed
+            request serving several streams counts once here).
+    """
 
     checked_at: dt.datetime
     streams: tuple[StreamHealth, ...]
+    requests_used: int = 0
 
     @property
     def ok(self) -> bool:
         """Whether every stream is healthy."""
         return all(s.ok for s in self.streams)
-
-    @property
-    def requests_used(self) -> int:
-        """Requests made by this monitor across all streams."""
-        return sum(s.requests_used for s in self.streams)
 
     def __getitem__(self, name: str) -> StreamHealth:
         for stream in self.streams:
@@ -593,7 +597,7 @@ class Monitor:
                     next_poll_at=state.next_due,
                 )
             )
-        return MonitorHealth(checked_at=now, streams=tuple(out))
+        return MonitorHealth(checked_at=now, streams=tuple(out), requests_used=self._requests)
 
     # -- one cycle -------------------------------------------------------------------------
 
