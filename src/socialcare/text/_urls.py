@@ -268,8 +268,11 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
-    """Spans where a URL may start: around each run of label characters and dots that
-    holds an anchor, widened left by a scheme's length."""
+    """Spans where a URL may start.
+
+    Each is a run of label characters and dots that holds an anchor, widened left by the
+    length of a scheme.
+    """
     out: list[tuple[int, int]] = []
     n = len(text)
     reverse = ""
