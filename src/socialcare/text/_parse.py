@@ -49,7 +49,7 @@ class TweetParse:
 class _Plan:
     """Per-configuration precomputation: weight classes as regexes, the ASCII weight."""
 
-    __slots__ = ("ascii_weight", "classes", "config", "emoji", "limit", "url_weight")
+    __slots__ = ("ascii_weight", "base", "classes", "config", "emoji", "limit", "url_weight")
 
     def __init__(self, config: TextConfig) -> None:
         self.config = config
@@ -58,26 +58,30 @@ class _Plan:
         self.emoji = config.emoji_parsing_enabled
         ascii_weights = {config.weight_of(cp) for cp in range(128)}
         self.ascii_weight = ascii_weights.pop() if len(ascii_weights) == 1 else None
-        # Disjoint classes (earlier ranges win) for each weight other than the default.
+        # Disjoint code-point classes per weight (earlier ranges win); the default weight's
+        # class is the complement of all ranges.
         taken: list[tuple[int, int]] = []
         by_weight: dict[int, list[tuple[int, int]]] = {}
         for r in config.ranges:
             for piece in _subtract((max(r.start, 0), min(r.end, 0x10FFFF)), taken):
                 by_weight.setdefault(r.weight, []).append(piece)
             taken.append((r.start, r.end))
+        by_weight.setdefault(config.default_weight, []).extend(_subtract((0, 0x10FFFF), taken))
+        # Count the rarer classes against the weight of "a" (usually the most common one).
+        self.base = config.weight_of(ord("a"))
         self.classes = tuple(
-            (weight - config.default_weight, re.compile(f"[{class_body(tuple(sorted(p)))}]"))
+            (weight - self.base, re.compile(f"[{class_body(tuple(sorted(p)))}]+"))
             for weight, p in by_weight.items()
-            if weight != config.default_weight and p
+            if weight != self.base and p
         )
 
     def base_weight(self, s: str) -> int:
         """Sum of the plain weights of the code points of ``s``."""
         if self.ascii_weight is not None and s.isascii():
             return self.ascii_weight * len(s)
-        total = self.config.default_weight * len(s)
+        total = self.base * len(s)
         for delta, pattern in self.classes:
-            total += delta * pattern.subn("", s)[1]
+            total += delta * sum(map(len, pattern.findall(s)))
         return total
 
 

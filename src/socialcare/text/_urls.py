@@ -22,7 +22,8 @@ MAX_TCO_SLUG_LENGTH = 40
 _DEFAULT_PROTOCOL_LENGTH = len("https://")
 _MAX_LABEL_LENGTH = 63
 
-_NOT_DOMAIN = r"!'#%&()*+,\\./:;<=>?@\[\]^{|}~$" + SPACES + INVALID_CHARS + DIRECTIONAL_MARKERS
+_NOT_LABEL_OR_DOT = r"!'#%&()*+,\\/:;<=>?@\[\]^{|}~$" + SPACES + INVALID_CHARS + DIRECTIONAL_MARKERS
+_NOT_DOMAIN = _NOT_LABEL_OR_DOT + "."
 # A label is a run of domain characters, '-' and '_'.
 _LABEL_RUN = re.compile(f"[^{_NOT_DOMAIN}]*")
 # Characters that may not start or end a label (besides the non-domain ones).
@@ -55,6 +56,12 @@ _CANDIDATE = re.compile(f"[^A-Za-z0-9@\\uff20$#\\uff03{INVALID_CHARS}](?=[^{_NOT
 _ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
 _HIGH_SURROGATE = "\\ud800"  # stands for "the first half of an astral character"
 _MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
+# Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
+# URL can only start inside the run of label characters and dots around an anchor (or at a
+# scheme just before it), so only those windows are scanned.
+_ANCHOR = re.compile(f"[^{_NOT_DOMAIN}\\-_]\\.[0-9A-Za-z\\u0080-\\U0010ffff]")
+_RUN = re.compile(f"[^{_NOT_LABEL_OR_DOT}]*")
+_SCHEME_LENGTH = len("https://")
 _PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
 _PORT = re.compile(r":[0-9]+")
 
@@ -260,6 +267,33 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
     return e, domain_start, domain_end, path_start, path_end
 
 
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Spans where a URL may start.
+
+    Each is a run of label characters and dots that holds an anchor, widened left by the
+    length of a scheme.
+    """
+    out: list[tuple[int, int]] = []
+    n = len(text)
+    reverse = ""
+    pos = 0
+    while True:
+        m = _ANCHOR.search(text, pos)
+        if m is None:
+            return out
+        k = m.start()
+        if not reverse:
+            reverse = text[::-1]
+        start = k - (_RUN.match(reverse, n - k).end() - (n - k))  # type: ignore[union-attr]
+        end = _RUN.match(text, k).end()  # type: ignore[union-attr]
+        start = max(start - _SCHEME_LENGTH, 0)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+        pos = max(end, k + 1)
+
+
 def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl]:
     """Every URL twitter-text's ``extractUrlsWithIndices`` reports, with code-point spans.
 
@@ -271,32 +305,67 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     if without_protocol:
         if "." not in text or _MAYBE_TLD.search(text) is None:
             return []
-    elif ":" not in text:
+    elif ":" not in text or "." not in text:
         return []
-    scanner = _Scanner(text)
-    urls: list[RawUrl] = []
-    n = len(text)
-    astral = not text.isascii() and _ASTRAL.search(text) is not None
-    s, tries = 0, _first_tries(text, astral=astral)
-    while s < n:
-        hit, u, half = _attempt(scanner, tries)
-        # Attempts are ordered by the UTF-16 position of the preceding unit: the half start
-        # at an astral character p comes just before the attempt preceded by p itself.
-        if hit is not None:
-            _report(text, urls, u, hit, without=without_protocol, half=half)
-            regular_from = half_from = hit[0]
-        elif tries[-1][1]:
-            regular_from, half_from = s, s + 1
+    windows = _windows(text)
+    if not windows:
+        return []
+    return _UrlWalk(text, windows).run(without_protocol=without_protocol)
+
+
+class _UrlWalk:
+    """The official regex's left-to-right sequence of match attempts, limited to windows."""
+
+    __slots__ = ("astral", "n", "scanner", "text", "window", "windows")
+
+    def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.n = len(text)
+        self.windows = windows
+        self.window = 0
+        self.scanner = _Scanner(text)
+        self.astral = not text.isascii() and _ASTRAL.search(text) is not None
+
+    def run(self, *, without_protocol: bool) -> list[RawUrl]:
+        text = self.text
+        urls: list[RawUrl] = []
+        if self.windows[0][0] <= 1:
+            s, tries = 0, _first_tries(text, astral=self.astral)
         else:
-            regular_from = half_from = s + 1
-        m = _CANDIDATE.search(text, regular_from) if regular_from < n else None
-        s = m.start() if m is not None else n
-        tries = ((s + 1, False),)
-        if astral:
-            p = _next_half_start(text, half_from, s)
-            if p >= 0:
-                s, tries = p, ((p, True),)
-    return urls
+            s, tries = self.next_attempt(self.windows[0][0] - 1, self.windows[0][0])
+        while tries:
+            hit, u, half = _attempt(self.scanner, tries)
+            # Attempts are ordered by the UTF-16 position of the preceding unit: the half
+            # start at an astral character p comes just before the attempt preceded by p.
+            if hit is not None:
+                _report(text, urls, u, hit, without=without_protocol, half=half)
+                regular_from = half_from = hit[0]
+            elif tries[-1][1]:
+                regular_from, half_from = s, s + 1
+            else:
+                regular_from = half_from = s + 1
+            s, tries = self.next_attempt(regular_from, half_from)
+        return urls
+
+    def next_attempt(
+        self, regular_from: int, half_from: int
+    ) -> tuple[int, tuple[tuple[int, bool], ...]]:
+        """The next start to try: a URL after the character at ``s``, or a half start."""
+        text, windows = self.text, self.windows
+        while self.window < len(windows):
+            start, end = windows[self.window]
+            regular_from = max(regular_from, start - 1)
+            half_from = max(half_from, start)
+            m = _CANDIDATE.search(text, regular_from, end - 1) if regular_from < end - 1 else None
+            s = m.start() if m is not None else end
+            if self.astral and half_from < end:
+                p = _next_half_start(text, half_from, min(s, end - 1))
+                if p >= 0:
+                    return p, ((p, True),)
+            if s < end:
+                return s, ((s + 1, False),)
+            self.window += 1
+        return self.n, ()
 
 
 def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
