@@ -66,6 +66,10 @@ def conv(cid: str, **kw: object) -> Conversation:
 # -- schema and lifecycle ----------------------------------------------------------------
 
 
+def test_every_backend_is_a_store(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
 def test_schema_is_current_and_create_schema_is_idempotent(store: Store) -> None:
     assert store.schema_version() == SCHEMA_VERSION
     store.upsert_posts([post("1")])
@@ -291,6 +295,10 @@ def test_stream_errors_are_recorded_beside_the_cursor(store: Store, clock: Manua
     assert [c.stream for c in store.list_cursors()] == ["dm", "new"]
     with pytest.raises(ValueError, match="stream"):
         store.advance_cursor("")
+    for bad in ("", "12a", "007", "\u0661"):
+        with pytest.raises(ValueError, match="since_id"):
+            store.advance_cursor("dm", since_id=bad)
+    assert store.get_cursor("dm") == failed
 
 
 # -- outbox ---------------------------------------------------------------------------------------
