@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from storage_support import Backend
 
 from socialcare import DirectMessage, LeaseError, ManualClock, Post, StorageError, User
 from socialcare.storage import SCHEMA_VERSION, Conversation, Escalation, Store
@@ -79,7 +80,7 @@ def test_schema_is_current_and_create_schema_is_idempotent(store: Store) -> None
     assert store.get_post("1") == post("1")
 
 
-def test_closed_store_raises_storage_error(backend) -> None:
+def test_closed_store_raises_storage_error(backend: Backend) -> None:
     store = backend.open()
     store.close()
     store.close()
