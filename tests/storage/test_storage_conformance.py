@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from storage_support import Backend
 
 from socialcare import DirectMessage, LeaseError, ManualClock, Post, StorageError, User
 from socialcare.storage import SCHEMA_VERSION, Conversation, Escalation, Store
@@ -66,6 +67,10 @@ def conv(cid: str, **kw: object) -> Conversation:
 # -- schema and lifecycle ----------------------------------------------------------------
 
 
+def test_every_backend_is_a_store(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
 def test_schema_is_current_and_create_schema_is_idempotent(store: Store) -> None:
     assert store.schema_version() == SCHEMA_VERSION
     store.upsert_posts([post("1")])
@@ -75,7 +80,7 @@ def test_schema_is_current_and_create_schema_is_idempotent(store: Store) -> None
     assert store.get_post("1") == post("1")
 
 
-def test_closed_store_raises_storage_error(backend) -> None:
+def test_closed_store_raises_storage_error(backend: Backend) -> None:
     store = backend.open()
     store.close()
     store.close()
@@ -291,6 +296,10 @@ def test_stream_errors_are_recorded_beside_the_cursor(store: Store, clock: Manua
     assert [c.stream for c in store.list_cursors()] == ["dm", "new"]
     with pytest.raises(ValueError, match="stream"):
         store.advance_cursor("")
+    for bad in ("", "12a", "007", "\u0661"):
+        with pytest.raises(ValueError, match="since_id"):
+            store.advance_cursor("dm", since_id=bad)
+    assert store.get_cursor("dm") == failed
 
 
 # -- outbox ---------------------------------------------------------------------------------------

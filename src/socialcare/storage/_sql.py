@@ -26,6 +26,7 @@ from socialcare.storage._codec import check_post, dm_json, dump_json, post_json,
 from socialcare.storage._common import (
     check_key,
     check_limit,
+    check_since_id,
     check_ttl,
     lease_expiry,
     lease_refused,
@@ -452,8 +453,7 @@ class SQLStore(abc.ABC):
     def advance_cursor(self, stream: str, *, since_id: str | None = None) -> StreamCursor:
         """See :meth:`Store.advance_cursor`."""
         check_key("stream", stream)
-        if since_id is not None:
-            check_key("since_id", since_id)
+        check_since_id(since_id)
         now = self._ts(self._now())
         sql = (
             "INSERT INTO sc_cursors (stream, since_id, last_success_at, updated_at) "
