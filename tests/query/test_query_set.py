@@ -112,11 +112,13 @@ def test_requirements_of_clauses() -> None:
         frozenset({"log"}),
         frozenset({"in"}),
     }
-    assert needs(Query.from_("Bob").to("123").lang("EN").has_links()) == {
+    assert needs(Query.from_("Bob").to("123").lang("EN").has_links().is_reply()) == {
         frozenset({"from:bob"}),
         frozenset({"to:123"}),
-        frozenset({"lang:en"}),
-        frozenset({"has:links"}),
+    }
+    assert needs(Query.conversation_id(42).in_reply_to(7)) == {
+        frozenset({"conversation_id:42"}),
+        frozenset({"in_reply_to_tweet_id:7"}),
     }
     # An OR branch without requirements makes the whole group unconstrained.
     assert needs(Query.terms("a") | (Query.terms("b") & ~Query.terms("c"))) == {
@@ -129,9 +131,32 @@ def test_requirements_of_clauses() -> None:
     }
 
 
-def test_negated_nullcast_requires_nothing() -> None:
-    rules = QuerySet({"a": "acme -is:nullcast", "b": "acme"}, backend="index")
-    assert rules.matching(make_post("acme")) == ["a", "b"]
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reference_and_link_keys(backend: str) -> None:
+    rules = QuerySet(
+        {
+            "a": "acme -is:nullcast",
+            "quotes": "quotes_of_tweet_id:7",
+            "reposts": "retweets_of_tweet_id:8 acme",
+            "replies": "in_reply_to_tweet_id:9",
+            "link": 'url:"acme.com/help" is:reply',
+            "lang": "acme lang:fr",
+        },
+        backend=backend,  # type: ignore[arg-type]
+    )
+    assert rules.matching(make_post("acme", quote_of="7")) == ["a", "quotes"]
+    assert rules.matching(make_post("acme", retweet_of="8")) == ["a", "reposts"]
+    assert rules.matching(make_post("acme", lang="fr", reply_to=("9", "1"))) == [
+        "a",
+        "replies",
+        "lang",
+    ]
+    linked = make_post(
+        "see https://t.co/x",
+        reply_to=("1", "2"),
+        expanded={"https://t.co/x": "https://acme.com/help"},
+    )
+    assert rules.matching(linked) == ["link"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -15,8 +15,8 @@ Requirements of a clause:
 - a keyword or phrase: each of its tokens;
 - ``#tag``, ``@user``, ``$TAG``, ``from:``, ``to:``, ``conversation_id:``,
   ``in_reply_to_tweet_id:``, ``url:``: the matching key;
-- ``is:``, ``has:``, ``lang:``: the matching key, but only used when a rule
-  has nothing more selective (they are cheap to evaluate and match many posts);
+- ``is:``, ``has:``, ``lang:``: none (they match most posts; X requires a rule
+  to have a standalone clause beside them anyway);
 - ``a b c`` (AND): the requirements of every child;
 - ``a OR b``: one set, the union of each branch's cheapest set;
 - a negation: none.
@@ -65,7 +65,6 @@ _COST: Final = {
     "to": 1.0,
     "url": 3.0,
 }
-_WEAK: Final = 1000.0  # lang:, is:, has:
 _WEAK_KINDS: Final = frozenset({"lang", "is", "has"})
 
 
@@ -74,7 +73,7 @@ def _key_cost(key: str) -> float:
         return _COST[key[0]]
     kind, colon, _ = key.partition(":")
     if colon:
-        return _COST.get(kind, _WEAK)
+        return _COST[kind]
     return 1.0 + 24.0 / len(key)
 
 
@@ -88,8 +87,8 @@ def _atom_requirements(atom: Atom) -> list[_KeySet]:
         return [frozenset({token}) for token in dict.fromkeys(words(value))]
     if kind == "url":
         return [frozenset({f"url:{token}"}) for token in dict.fromkeys(words(value))]
-    if kind == "is" and value == "nullcast":
-        return [frozenset()]  # never true locally
+    if kind in _WEAK_KINDS:
+        return []  # is:, has:, lang: match most posts; the predicate checks them
     sigil = _SIGIL_OF.get(kind)
     if sigil is not None:
         return [frozenset({sigil + (value.lower() if kind == "mention" else value.casefold())})]
@@ -167,8 +166,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             # A valid query has a positive standalone clause on every OR branch,
             # so it always has at least one requirement to index it by.
             assert needs, query  # noqa: S101
-            # Weak keys (is:, has:, lang:) only serve as the index key of last resort.
-            rest = tuple(k for k in needs[1:] if _cost(k) < _WEAK)
+            rest = tuple(needs[1:])
             others.append(rest)
             for key in needs[0]:
                 self._index.setdefault(key, []).append((position, rest))
@@ -270,18 +268,15 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         if self._by_to and post.in_reply_to_user_id is not None:
             _add_user_keys(keys, "to:", post.in_reply_to_user_id, users)
         if self._by_other:
-            self._add_other_keys(keys, post, entities, users)
+            self._add_other_keys(keys, post, entities)
 
-    def _add_other_keys(
-        self, keys: set[str], post: Post, entities: Entities, users: Mapping[str, User] | None
-    ) -> None:
+    def _add_other_keys(self, keys: set[str], post: Post, entities: Entities) -> None:
         kinds = self._kinds
         for kind, value in (
             ("conversation_id", post.conversation_id),
             ("in_reply_to_tweet_id", post.replied_to_id),
             ("retweets_of_tweet_id", post.retweeted_id),
             ("quotes_of_tweet_id", post.quoted_id),
-            ("lang", post.lang.lower() if post.lang is not None else None),
         ):
             if kind in kinds and value is not None:
                 keys.add(f"{kind}:{value}")
@@ -290,10 +285,6 @@ class QuerySet(Mapping[K, Query], Generic[K]):
                 for form in (u.url, u.expanded_url, u.unwound_url):
                     if form:
                         keys.update(["url:" + token for token in words(form)])
-        if "is" in kinds:
-            keys.update(_is_keys(post, users))
-        if "has" in kinds:
-            keys.update(_has_keys(entities))
 
 
 def _add_user_keys(
@@ -311,38 +302,9 @@ _OTHER_KINDS: Final = frozenset(
         "in_reply_to_tweet_id",
         "retweets_of_tweet_id",
         "quotes_of_tweet_id",
-        "lang",
         "url",
-        "is",
-        "has",
     }
 )
-
-
-def _is_keys(post: Post, users: Mapping[str, User] | None) -> Iterator[str]:
-    if post.is_reply:
-        yield "is:reply"
-    if post.is_quote:
-        yield "is:quote"
-    if post.is_retweet:
-        yield "is:retweet"
-    if users is not None and post.author_id is not None:
-        user = users.get(post.author_id)
-        if user is not None and user.verified is True:
-            yield "is:verified"
-
-
-def _has_keys(entities: Entities) -> Iterator[str]:
-    if entities.urls:
-        yield "has:links"
-        if any(u.media_key for u in entities.urls):
-            yield "has:media"
-    if entities.mentions:
-        yield "has:mentions"
-    if entities.hashtags:
-        yield "has:hashtags"
-    if entities.cashtags:
-        yield "has:cashtags"
 
 
 def _text_tokens(clause: Clause | None) -> set[str]:
