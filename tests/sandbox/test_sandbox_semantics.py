@@ -243,3 +243,15 @@ def test_keyword_search_no_longer_returns_retweets(sandbox, acme):
     assert [p.id for p in x.search_recent("outage")] == [original.id]
     assert [p.id for p in x.search_recent("outage is:retweet")] == [retweet.id]
     assert [p.id for p in x.search_recent("from:bob")] == [retweet.id]
+
+
+def test_self_serve_posts_carry_at_most_one_cashtag(new_sandbox):
+    sandbox = new_sandbox()
+    acme = sandbox.add_user("acme")
+    x = sandbox.platform(acme)
+    x.create_post("Earnings call today $ACME")
+    with pytest.raises(InvalidRequestError, match="cashtag"):
+        x.create_post("Compare $ACME and $BETA")
+    enterprise = new_sandbox(enterprise=True)
+    corp = enterprise.add_user("corp")
+    enterprise.platform(corp).create_post("Compare $ACME and $BETA")

@@ -257,7 +257,7 @@ def _forbidden(context: Context, text: str, kind: str | None, **info: Any) -> Pl
         return DuplicateContentError(f"X rejected duplicate content: {text}", **info)
     if context in {"post", "reply"} and "deleted or not visible" in lowered:
         return NotFoundError(f"the replied-to post is gone: {text}", **info)
-    if context in {"post", "reply"} and "too long" in lowered:
+    if context in {"post", "reply"} and ("too long" in lowered or "cashtag" in lowered):
         return InvalidRequestError(f"X rejected the text: {text}", **info)
     if context == "reply" and generic:
         return ReplyNotPermittedError(
@@ -359,6 +359,10 @@ class XPlatform:
         backoff: base seconds of the jittered exponential backoff (capped at 30 s).
         transport: a ``requests`` transport adapter mounted for X's hosts instead
             of the network (the sandbox provides one).
+
+    One instance may be shared by threads (rate-limit state is locked; tweepy's
+    requests session is used as requests supports), though one per thread avoids
+    contention on the connection pool.
 
     Raises:
         ConfigurationError: no usable credential, or an incomplete OAuth 1.0a set.
