@@ -124,12 +124,6 @@ def _replay(client, recording, *, user_auth=False):
     return response.json()
 
 
-def _seed_decoded(sandbox, recording):
-    data = recording["response_json"].get("data")
-    if data is not None:
-        sandbox.seed_x({"data": data})
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -150,7 +144,7 @@ def test_tweepy_recordings_replay_identically(new_sandbox, name):
     sandbox: Sandbox = new_sandbox(start=snowflake_time(newest) + dt.timedelta(minutes=5))
     if "mentions" in name:
         sandbox.add_user("Twitter", user_id="783214")
-    _seed_decoded(sandbox, recording)
+    sandbox.seed_x(recording)
     answer = _replay(_replay_client(sandbox), recording)
     assert answer["data"] == recorded["data"]
     if "meta" in recorded:
