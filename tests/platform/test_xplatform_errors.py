@@ -20,6 +20,7 @@ from socialcare.errors import (
     ReplyNotPermittedError,
 )
 from socialcare.platforms.x import XPlatform
+from socialcare.sandbox import _world
 
 
 @pytest.fixture
@@ -226,3 +227,20 @@ def test_unknown_http_status_is_a_platform_error(world):
     with pytest.raises(PlatformUnavailableError) as info:
         x.mentions(acme.id)
     assert info.value.status == 502
+
+
+def test_full_archive_search_needs_a_bearer_token(world):
+    sandbox, acme, _ = world
+    x = sandbox.platform(acme, app_reads=False)
+    with pytest.raises(ConfigurationError, match="bearer"):
+        x.search_all("anything")
+
+
+def test_a_forbidden_reply_of_any_wording_is_reply_not_permitted(world, monkeypatch):
+    # X words its refusals in prose; a reply refused for any reason but duplicate
+    # content, a deleted target or length is the summoned-reply rule.
+    sandbox, acme, ann = world
+    monkeypatch.setattr(_world, "REPLY_NOT_PERMITTED", "You are not permitted to do that.")
+    question = sandbox.add_post(ann, "no mention here")
+    with pytest.raises(ReplyNotPermittedError):
+        sandbox.platform(acme).create_post("hi", in_reply_to=question.id)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from socialcare.errors import InvalidRequestError
 from socialcare.platforms import iter_items
 from socialcare.sandbox._auth import sign, signature_base
+from socialcare.sandbox._limits import RateLimiter
 
 
 def test_oauth1_signature_matches_xs_published_example():
@@ -66,3 +67,22 @@ def test_mentions_pages_cover_every_post_once_newest_first(new_sandbox, gaps, pa
     times = [p.created_at for p in got]
     assert all(a >= b for a, b in itertools.pairwise(times))
     assert all(isinstance(t, dt.datetime) for t in times)
+
+
+def test_dm_daily_cap_reports_the_24_hour_window():
+    limiter = RateLimiter()
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    endpoint = "POST /2/dm_conversations/with/:participant_id/messages"
+    sent = 0
+    while sent < 1440:
+        quota = limiter.take(endpoint, "user:1", is_user=True, now=now)
+        if quota.allowed:
+            sent += 1
+        else:
+            assert quota.limit == 15
+            now = quota.reset_at
+    refused = limiter.take(endpoint, "user:1", is_user=True, now=now + dt.timedelta(minutes=1))
+    assert not refused.allowed
+    assert refused.limit == 1440
+    assert refused.reset_at == dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    assert limiter.take(endpoint, "user:2", is_user=True, now=now).allowed

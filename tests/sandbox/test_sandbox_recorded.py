@@ -13,6 +13,7 @@ from tests.conftest import shared_path
 from socialcare._json import parse_time
 from socialcare.errors import PayloadError
 from socialcare.models import Page
+from socialcare.platforms import iter_items
 from socialcare.sandbox import Sandbox
 from socialcare.sandbox._ids import snowflake_time
 
@@ -123,12 +124,6 @@ def _replay(client, recording, *, user_auth=False):
     return response.json()
 
 
-def _seed_decoded(sandbox, recording):
-    data = recording["response_json"].get("data")
-    if data is not None:
-        sandbox.seed_x({"data": data})
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -149,7 +144,7 @@ def test_tweepy_recordings_replay_identically(new_sandbox, name):
     sandbox: Sandbox = new_sandbox(start=snowflake_time(newest) + dt.timedelta(minutes=5))
     if "mentions" in name:
         sandbox.add_user("Twitter", user_id="783214")
-    _seed_decoded(sandbox, recording)
+    sandbox.seed_x(recording)
     answer = _replay(_replay_client(sandbox), recording)
     assert answer["data"] == recorded["data"]
     if "meta" in recorded:
@@ -207,11 +202,18 @@ def test_recorded_search_clock_matches_retrieval(new_sandbox):
     retrieved = parse_time(page.pop("__twarc")["retrieved_at"])
     sandbox = new_sandbox(start=retrieved)
     sandbox.seed_x(page)
-    served = sandbox.platform(None).search_recent("obama", max_results=100)
+    x = sandbox.platform(None)
+    served = list(iter_items(lambda t: x.search_recent("obama", max_results=100, next_token=t)))
     recorded = Page.posts_from_x(page)
-    # Every post the sandbox returns is one X returned, newest first; X also matched
-    # retweets on the retweeted post's full text, which a truncated "RT @..." lacks.
-    recorded_ids = [p.id for p in recorded]
-    served_ids = [p.id for p in served if p.id in recorded_ids]
-    assert served_ids == [i for i in recorded_ids if i in served_ids]
-    assert len(served_ids) >= 80
+    by_id = {p.id: p for p in recorded}
+    # In 2021 X also returned retweets (matched on the retweeted post's full text);
+    # since 2026-05-04 keyword search returns none. What the sandbox returns of X's
+    # page comes back identical and in X's order; a few originals matched at X only
+    # through their links' expanded content, which the recording does not carry.
+    ours = [p for p in served if p.id in by_id]
+    assert all(p == by_id[p.id] for p in ours)
+    assert not any(p.is_retweet for p in served)
+    order = [p.id for p in recorded]
+    assert [p.id for p in ours] == [i for i in order if i in {p.id for p in ours}]
+    originals = [p for p in recorded if not p.is_retweet]
+    assert len(ours) >= len(originals) - 3

@@ -230,3 +230,28 @@ def test_users_and_fault_arguments_are_checked(sandbox):
 
 def test_manual_clock_default_start(sandbox):
     assert sandbox.clock.now() == dt.datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_keyword_search_no_longer_returns_retweets(sandbox, acme):
+    # X, 2026-05-04: "retweets are no longer returned in keyword-based search results".
+    ann = sandbox.add_user("ann")
+    bob = sandbox.add_user("bob")
+    original = sandbox.add_post(ann, "acme outage downtown")
+    retweet = sandbox.add_post(bob, "RT @ann: acme outage downtown", retweet_of=original)
+    sandbox.clock.advance(60)
+    x = sandbox.platform(acme)
+    assert [p.id for p in x.search_recent("outage")] == [original.id]
+    assert [p.id for p in x.search_recent("outage is:retweet")] == [retweet.id]
+    assert [p.id for p in x.search_recent("from:bob")] == [retweet.id]
+
+
+def test_self_serve_posts_carry_at_most_one_cashtag(new_sandbox):
+    sandbox = new_sandbox()
+    acme = sandbox.add_user("acme")
+    x = sandbox.platform(acme)
+    x.create_post("Earnings call today $ACME")
+    with pytest.raises(InvalidRequestError, match="cashtag"):
+        x.create_post("Compare $ACME and $BETA")
+    enterprise = new_sandbox(enterprise=True)
+    corp = enterprise.add_user("corp")
+    enterprise.platform(corp).create_post("Compare $ACME and $BETA")

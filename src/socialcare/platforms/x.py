@@ -248,24 +248,25 @@ def _header_int(response: requests.Response | None, name: str) -> int | None:
 
 
 def _forbidden(context: Context, text: str, kind: str | None, **info: Any) -> PlatformError:
+    """Classify a 403: X says why only in prose, so read it in the call's context."""
     lowered = text.lower()
-    detail = text
     if kind is not None and any(hint in kind for hint in _AUTH_PROBLEM_HINTS):
-        return AuthenticationError(f"X refused the credentials: {detail}", **info)
+        return AuthenticationError(f"X refused the credentials: {text}", **info)
+    generic = kind is None or kind == "about:blank"
     if "duplicate" in lowered:
-        return DuplicateContentError(f"X rejected duplicate content: {detail}", **info)
+        return DuplicateContentError(f"X rejected duplicate content: {text}", **info)
     if context in {"post", "reply"} and "deleted or not visible" in lowered:
-        return NotFoundError(f"the replied-to post is gone: {detail}", **info)
-    if context == "reply" and "reply" in lowered:
+        return NotFoundError(f"the replied-to post is gone: {text}", **info)
+    if context in {"post", "reply"} and ("too long" in lowered or "cashtag" in lowered):
+        return InvalidRequestError(f"X rejected the text: {text}", **info)
+    if context == "reply" and generic:
         return ReplyNotPermittedError(
-            f"X refused the reply (the author did not mention or quote this account): {detail}",
+            f"X refused the reply (the author did not mention or quote this account): {text}",
             **info,
         )
-    if context == "dm" and (kind is None or kind == "about:blank"):
-        return DirectMessageNotPermittedError(f"X refused the direct message: {detail}", **info)
-    if context in {"post", "reply"} and "too long" in lowered:
-        return InvalidRequestError(f"X rejected the text: {detail}", **info)
-    return AuthenticationError(f"X denied access: {detail}", **info)
+    if context == "dm" and generic:
+        return DirectMessageNotPermittedError(f"X refused the direct message: {text}", **info)
+    return AuthenticationError(f"X denied access: {text}", **info)
 
 
 def _from_http(exc: tweepy.errors.HTTPException, endpoint: str, context: Context) -> PlatformError:
@@ -358,6 +359,10 @@ class XPlatform:
         backoff: base seconds of the jittered exponential backoff (capped at 30 s).
         transport: a ``requests`` transport adapter mounted for X's hosts instead
             of the network (the sandbox provides one).
+
+    One instance may be shared by threads (rate-limit state is locked; tweepy's
+    requests session is used as requests supports), though one per thread avoids
+    contention on the connection pool.
 
     Raises:
         ConfigurationError: no usable credential, or an incomplete OAuth 1.0a set.

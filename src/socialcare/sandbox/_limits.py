@@ -90,17 +90,22 @@ class RateLimiter:
             checks.append((spec.daily_user, _24_H))
         with self._lock:
             states = [self._window(endpoint, principal, w, now) for _, w in checks]
-            allowed = not self.enabled or all(
-                st.used < limit for (limit, _), st in zip(checks, states, strict=True)
-            )
+            blocked = [
+                i
+                for i, ((limit, _), state) in enumerate(zip(checks, states, strict=True))
+                if state.used >= limit
+            ]
+            allowed = not self.enabled or not blocked
             if allowed:
-                for st in states:
-                    st.used += 1
-            first, window = states[0], checks[0][1]
+                for state in states:
+                    state.used += 1
+            # Report the window that refused the request, else the main (15-minute) one.
+            shown = blocked[-1] if blocked and self.enabled else 0
+            limit, length = checks[shown]
             return Quota(
-                limit=per_window,
-                remaining=max(0, per_window - first.used),
-                reset_at=first.opened_at + window,
+                limit=limit,
+                remaining=max(0, limit - states[shown].used),
+                reset_at=states[shown].opened_at + length,
                 allowed=allowed,
             )
 

@@ -206,6 +206,7 @@ class Sandbox:
         created_at: dt.datetime | None = None,
         in_reply_to: str | Post | None = None,
         quote_of: str | Post | None = None,
+        retweet_of: str | Post | None = None,
         lang: str | None = None,
         post_id: str | None = None,
         entities: Entities | None = None,
@@ -214,7 +215,8 @@ class Sandbox:
 
         The post gets what X would give it: an id minted from ``created_at``,
         entities extracted from the text, and for a reply the parent's
-        ``conversation_id`` and author as ``in_reply_to_user_id``.
+        ``conversation_id`` and author as ``in_reply_to_user_id``. ``quote_of``
+        and ``retweet_of`` add ``quoted``/``retweeted`` references.
         """
         raw = self.world.build_post(
             author_id=self.user(author).id,
@@ -223,6 +225,7 @@ class Sandbox:
             post_id=post_id,
             in_reply_to=_post_id(in_reply_to),
             quote_of=_post_id(quote_of),
+            retweet_of=_post_id(retweet_of),
             lang=lang,
             entities=entities,
         )

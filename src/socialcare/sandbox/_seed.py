@@ -138,6 +138,8 @@ def _twcs_user(world: World, author: str, first_seen: dt.datetime) -> str:
 def load_x_payload(world: World, payload: Mapping[str, object]) -> tuple[list[str], list[str]]:
     """Seed one recorded X API v2 response (a page of posts or users, with includes).
 
+    A decoded recording (``{"request": ..., "response_json": ...}``) is accepted too.
+
     Posts and users are stored exactly as recorded and served back with the
     fields each request asks for. Returns the ids of the posts and users seeded.
 
@@ -146,6 +148,9 @@ def load_x_payload(world: World, payload: Mapping[str, object]) -> tuple[list[st
     """
     if not isinstance(payload, Mapping):
         raise PayloadError("expected an object", field="payload")
+    wrapped = payload.get("response_json")
+    if isinstance(wrapped, Mapping) and "data" not in payload:
+        payload = wrapped  # a decoded recording: {"request": ..., "response_json": ...}
     includes = payload.get("includes")
     posts: list[str] = []
     users: list[str] = []

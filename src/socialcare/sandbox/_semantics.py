@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from socialcare._query import PostView, Query
+from socialcare._query import AllOf, AnyOf, Atom, Clause, PostView, Query
 from socialcare.models import Entities, Post, User
 from socialcare.text import extract_entities, parse_tweet
 
@@ -31,15 +31,33 @@ def view_of(post: Post, users: Mapping[str, User]) -> PostView:
     return PostView(post, users)
 
 
+def _positive_atoms(clause: Clause | None) -> list[Atom]:
+    if isinstance(clause, Atom):
+        return [clause]
+    if isinstance(clause, AllOf | AnyOf):
+        return [atom for sub in clause.clauses for atom in _positive_atoms(sub)]
+    return []  # a Negated atom, or nothing
+
+
 def compile_query(text: str) -> Callable[[PostView], bool]:
     """A predicate for X search syntax ``text``, evaluated by ``Query.matches``.
+
+    Since 2026-05-04 X's search index no longer returns retweets for keyword-based
+    queries (those with a keyword or "phrase" term) unless ``is:retweet`` asks
+    for them; the predicate applies that on top of ``Query.matches``.
 
     Raises:
         QueryError: the query is malformed, or X would reject it.
     """
     query = Query.parse(text)
+    atoms = _positive_atoms(query.clause)
+    keyword_based = any(atom.kind in {"keyword", "phrase"} for atom in atoms)
+    wants_retweets = any(atom.kind == "is" and atom.value == "retweet" for atom in atoms)
+    drop_retweets = keyword_based and not wants_retweets
 
     def matches(view: PostView) -> bool:
+        if drop_retweets and view.post.is_retweet:
+            return False
         return query.matches(view)
 
     return matches

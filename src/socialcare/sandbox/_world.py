@@ -50,6 +50,7 @@ REPLY_NOT_PERMITTED = (
 DUPLICATE_CONTENT = "You are not allowed to create a Tweet with duplicate content."
 REPLY_TARGET_GONE = "You attempted to reply to a Tweet that is deleted or not visible to you."
 DM_NOT_PERMITTED = "You are not permitted to send Direct Messages to this user."
+TOO_MANY_CASHTAGS = "Posts created with self-serve access may contain at most 1 cashtag."
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text "
     "length see https://github.com/twitter/twitter-text."
@@ -402,6 +403,8 @@ class World:
         author = self._acting_user(viewer)
         if _semantics.weighted_length(text) > MAX_POST_LENGTH:
             raise forbidden(TOO_LONG)
+        if not self.enterprise and len(_semantics.entities_of(text).cashtags) > 1:
+            raise forbidden(TOO_MANY_CASHTAGS)
         now = self.clock.now()
         with self.lock:
             if in_reply_to is not None:
