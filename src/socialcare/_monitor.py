@@ -71,6 +71,8 @@ PostHandler = Callable[[Post], object]
 DMHandler = Callable[[DirectMessage], object]
 T = TypeVar("T")
 E = TypeVar("E", Post, DirectMessage)
+PH = TypeVar("PH", bound=PostHandler)
+DH = TypeVar("DH", bound=DMHandler)
 
 SEARCH_WINDOW = dt.timedelta(days=7)
 """How far back recent search reaches."""
@@ -430,7 +432,7 @@ class Monitor:
             msg = f"no stream named {name!r}; add it first (streams: {sorted(self._streams)})"
             raise ValueError(msg) from None
 
-    def on(self, stream: str) -> Callable[[PostHandler], PostHandler]:
+    def on(self, stream: str) -> Callable[[PH], PH]:
         """Register a handler for the posts of a search or mentions stream.
 
         Example::
@@ -442,19 +444,19 @@ class Monitor:
             msg = f"stream {stream!r} carries DM events: use monitor.on_dm({stream!r})"
             raise ValueError(msg)
 
-        def register(handler: PostHandler) -> PostHandler:
+        def register(handler: PH) -> PH:
             self._post_handlers.setdefault(stream, []).append(handler)
             return handler
 
         return register
 
-    def on_dm(self, stream: str) -> Callable[[DMHandler], DMHandler]:
+    def on_dm(self, stream: str) -> Callable[[DH], DH]:
         """Register a handler for the events of a DM stream."""
         if self._known(stream).kind != "dms":
             msg = f"stream {stream!r} carries posts: use monitor.on({stream!r})"
             raise ValueError(msg)
 
-        def register(handler: DMHandler) -> DMHandler:
+        def register(handler: DH) -> DH:
             self._dm_handlers.setdefault(stream, []).append(handler)
             return handler
 
