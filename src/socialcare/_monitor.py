@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
+import random
 import signal
 import threading
 import uuid
@@ -80,6 +81,8 @@ MENTIONS_CAP = 800
 """How many of the most recent mentions the mentions timeline keeps."""
 RATE_WINDOW = 15 * 60.0
 """X's rate-limit window, in seconds."""
+MAX_BACKOFF = 15 * 60.0
+"""The longest wait after repeated failures, in seconds."""
 
 _ENDPOINTS: Mapping[StreamKind, str] = {
     "search": "GET /2/tweets/search/recent",
@@ -251,6 +254,7 @@ class _State:
     gap: str | None = None
     next_due: dt.datetime | None = None
     last_error: str | None = None
+    failures: int = 0
 
 
 class _Budget:
@@ -383,6 +387,7 @@ class Monitor:
         self._budget = _Budget(self.clock, budget_share)
         self._stop = threading.Event()
         self._requests = 0
+        self._random = random.Random()  # noqa: S311 - jitter, not cryptography
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -643,20 +648,44 @@ class Monitor:
         return units + [[s] for s in held if s.kind != "search"]
 
     def _poll_safely(self, unit: Sequence[Stream], errors: list[tuple[str, str]]) -> int:
-        """Poll a unit; a platform or storage failure is recorded, never raised."""
+        """Poll a unit and schedule its next poll; a failure is recorded, never raised.
+
+        After a failure the unit waits longer each time (exponential backoff from
+        ``poll_interval``, jittered, at most ``MAX_BACKOFF``), or until the reset
+        X announced for a 429; the first success restores the normal interval.
+        """
         try:
-            return self._poll(unit)
+            delivered = self._poll(unit)
         except (PlatformError, StorageError) as exc:
             message = f"{type(exc).__name__}: {exc}"
+            failures = 0
             for stream in unit:
                 errors.append((stream.name, message))
-                self._state[stream.name].last_error = message
+                state = self._state[stream.name]
+                state.last_error = message
+                state.failures += 1
+                failures = max(failures, state.failures)
                 with contextlib.suppress(StorageError):
                     self.store.record_stream_error(stream.name, message)
+            backoff = min(MAX_BACKOFF, self.poll_interval * 2 ** (failures - 1))
+            backoff *= 0.5 + self._random.random() / 2
             if isinstance(exc, RateLimitError):
                 self._budget.drain(unit[0].endpoint)
-            log.warning("polling %s failed: %s", [s.name for s in unit], message)
+                if exc.reset_at is not None:
+                    backoff = max(backoff, (exc.reset_at - self.clock.now()).total_seconds())
+            log.warning(
+                "polling %s failed (%d in a row), next try in %.0fs: %s",
+                [s.name for s in unit],
+                failures,
+                backoff,
+                message,
+            )
+            self._schedule(unit, extra=backoff)
             return 0
+        for stream in unit:
+            self._state[stream.name].failures = 0
+        self._schedule(unit)
+        return delivered
 
     def _cycle(self, streams: Sequence[Stream]) -> CycleReport:
         skipped: list[tuple[str, str]] = []
@@ -672,7 +701,6 @@ class Monitor:
                 continue
             delivered += self._poll_safely(unit, errors)
             polled.extend(s.name for s in unit)
-            self._schedule(unit)
         for sink, _ in self._sinks:
             try:
                 sink.flush()

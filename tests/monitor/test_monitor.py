@@ -459,3 +459,39 @@ def test_more_than_800_mentions_back_is_a_gap(sandbox: Sandbox, clock: ManualClo
     assert "800" in health.gap
     assert len(seen) == 800
     assert seen[-1].text == "@acme flood 849"
+
+
+def test_failures_back_off_exponentially_then_recover(sandbox: Sandbox, clock: ManualClock) -> None:
+    monitor = _monitor(sandbox, MemoryStore(clock=clock), clock, poll_interval=60)
+    monitor.add_search("brand", "acme")
+    sandbox.fail_next("server_error", times=1000, endpoint="GET /2/tweets/search/recent")
+    waits: list[float] = []
+    for _ in range(6):
+        monitor.run_due()
+        next_poll = monitor.health()["brand"].next_poll_at
+        assert next_poll is not None
+        waits.append((next_poll - clock.now()).total_seconds())
+        clock.set(next_poll)
+    # Jittered exponential backoff: each wait within [0.5, 1] x 60 * 2**n, capped at 15 minutes.
+    for n, wait in enumerate(waits):
+        ceiling = min(900.0, 60.0 * 2**n)
+        assert ceiling / 2 <= wait <= ceiling
+    assert waits[-1] > waits[0] * 4
+    sandbox.faults.clear()
+    monitor.run_due()
+    assert monitor.health()["brand"].last_error is None
+    next_poll = monitor.health()["brand"].next_poll_at
+    assert next_poll is not None
+    assert (next_poll - clock.now()).total_seconds() == 60
+
+
+def test_a_429_waits_for_the_announced_reset(sandbox: Sandbox, clock: ManualClock) -> None:
+    platform = sandbox.platform("acme", max_rate_limit_wait=0)
+    monitor = Monitor(platform, MemoryStore(clock=clock), clock=clock, poll_interval=60)
+    monitor.add_search("brand", "acme")
+    sandbox.fail_next("rate_limit", endpoint="GET /2/tweets/search/recent", retry_after=600)
+    report = monitor.run_due()
+    assert "RateLimitError" in report.errors[0][1]
+    next_poll = monitor.health()["brand"].next_poll_at
+    assert next_poll is not None
+    assert (next_poll - clock.now()).total_seconds() >= 599
