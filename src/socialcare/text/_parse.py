@@ -16,6 +16,7 @@ from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 __all__ = ["TweetParse", "parse_tweet"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
+_MEMO_SIZE = 4096
 
 
 @attrs.frozen
@@ -49,11 +50,25 @@ class TweetParse:
 class _Plan:
     """Per-configuration precomputation: weight classes as regexes, the ASCII weight."""
 
-    __slots__ = ("ascii_weight", "base", "classes", "config", "emoji", "limit", "url_weight")
+    __slots__ = (
+        "ascii_weight",
+        "base",
+        "classes",
+        "config",
+        "emoji",
+        "limit",
+        "memo",
+        "permille_divisor",
+        "scale",
+        "url_weight",
+    )
 
     def __init__(self, config: TextConfig) -> None:
         self.config = config
         self.limit = config.max_weighted_tweet_length * config.scale
+        self.scale = config.scale
+        self.memo: dict[str, int] = {}
+        self.permille_divisor = config.scale * config.max_weighted_tweet_length
         self.url_weight = config.transformed_url_length * config.scale
         self.emoji = config.emoji_parsing_enabled
         ascii_weights = {config.weight_of(cp) for cp in range(128)}
@@ -69,19 +84,42 @@ class _Plan:
         by_weight.setdefault(config.default_weight, []).extend(_subtract((0, 0x10FFFF), taken))
         # Count the rarer classes against the weight of "a" (usually the most common one).
         self.base = config.weight_of(ord("a"))
-        self.classes = tuple(
-            (weight - self.base, re.compile(f"[{class_body(tuple(sorted(p)))}]+"))
-            for weight, p in by_weight.items()
-            if weight != self.base and p
-        )
+        classes: list[tuple[int, re.Pattern[str] | None, re.Pattern[str] | None]] = []
+        for weight, pieces in by_weight.items():
+            if weight == self.base or not pieces:
+                continue
+            # BMP and astral parts apart: a BMP-only class is a bitmap to the regex engine.
+            bmp = [(a, min(b, 0xFFFF)) for a, b in sorted(pieces) if a <= 0xFFFF]
+            astral = [(max(a, 0x10000), b) for a, b in sorted(pieces) if b > 0xFFFF]
+            classes.append(
+                (
+                    weight - self.base,
+                    re.compile(f"[{class_body(tuple(bmp))}]+") if bmp else None,
+                    re.compile(f"[{class_body(tuple(astral))}]+") if astral else None,
+                )
+            )
+        self.classes = tuple(classes)
+
+    def entity_weight(self, s: str) -> int:
+        """``base_weight`` of a URL's or emoji's text, memoised (the same emoji recur)."""
+        known = self.memo.get(s)
+        if known is None:
+            known = self.base_weight(s)
+            if len(self.memo) >= _MEMO_SIZE:
+                self.memo.clear()
+            self.memo[s] = known
+        return known
 
     def base_weight(self, s: str) -> int:
         """Sum of the plain weights of the code points of ``s``."""
         if self.ascii_weight is not None and s.isascii():
             return self.ascii_weight * len(s)
         total = self.base * len(s)
-        for delta, pattern in self.classes:
-            total += delta * sum(map(len, pattern.findall(s)))
+        for delta, bmp, astral in self.classes:
+            if bmp is not None:
+                total += delta * sum(map(len, bmp.findall(s)))
+            if astral is not None:
+                total += delta * sum(map(len, astral.findall(s)))
         return total
 
 
@@ -102,15 +140,21 @@ def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple
 
 
 _PLANS: dict[TextConfig, _Plan] = {}
+_PLANS_BY_ID: dict[int, tuple[TextConfig, _Plan]] = {}
+_MAX_REMEMBERED = 64
 
 
 def _plan(config: TextConfig) -> _Plan:
     try:
-        return _PLANS[config]
+        plan = _PLANS[config]
     except (KeyError, TypeError):  # TypeError: an unhashable non-config
         _check_config(config)
         plan = _PLANS[config] = _Plan(config)
-        return plan
+    # Configurations are usually module constants: remember them by identity too (hashing
+    # a TextConfig costs more than the rest of a short parse).
+    if len(_PLANS_BY_ID) < _MAX_REMEMBERED:
+        _PLANS_BY_ID[id(config)] = (config, plan)
+    return plan
 
 
 def _check_config(config: object) -> None:
@@ -141,8 +185,10 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         >>> parse_tweet("Hi http://test.co").weighted_length
         26
     """
-    check_text(text)
-    plan = _plan(config)
+    if type(text) is not str:
+        check_text(text)
+    entry = _PLANS_BY_ID.get(id(config))
+    plan = entry[1] if entry is not None and entry[0] is config else _plan(config)
     n = len(text)
     if text.isascii() and plan.ascii_weight is not None:
         urls = extract_raw_urls(text) if "." in text else []
@@ -152,7 +198,10 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         else:
             total = n * plan.ascii_weight
         if 0 < total <= plan.limit:
-            return _result(plan, total, n - 1, n)
+            # The common case, built directly: valid, everything fits.
+            return TweetParse(
+                total // plan.scale, True, total * 1000 // plan.permille_divisor, 0, n - 1, 0, n - 1
+            )
         return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1)
     norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     urls = extract_raw_urls(norm) if "." in norm else []
@@ -160,10 +209,12 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
     total = plan.base_weight(norm)
     if urls or emoji:
         for start, length, weight in _entities(urls, emoji, plan, norm):
-            total += weight - plan.base_weight(norm[start : start + length])
+            total += weight - plan.entity_weight(norm[start : start + length])
     bad = _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return _result(plan, total, n - 1, n)
+        return TweetParse(
+            total // plan.scale, True, total * 1000 // plan.permille_divisor, 0, n - 1, 0, n - 1
+        )
     invalid_at = bad.start() if bad else -1
     return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
 

@@ -59,9 +59,10 @@ _MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
 # Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
 # URL can only start inside the run of label characters and dots around an anchor (or at a
 # scheme just before it), so only those windows are scanned.
-_ANCHOR = re.compile(f"[^{_NOT_DOMAIN}\\-_]\\.[0-9A-Za-z\\u0080-\\U0010ffff]")
+_ANCHOR_DOT = re.compile("\\.[0-9A-Za-z\\u0080-\\U0010ffff]")  # a literal first: fast scan
 _RUN = re.compile(f"[^{_NOT_LABEL_OR_DOT}]*")
 _SCHEME_LENGTH = len("https://")
+_NOT_RUN = _EXCLUDED - {".", "-", "_"}
 _PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
 _PORT = re.compile(r":[0-9]+")
 
@@ -114,7 +115,7 @@ def utf16_len(s: str) -> int:
 
 def _punycode_length(label: str) -> int:
     """Length of ``label`` after punycode.js ``toASCII``; -1 if it cannot be encoded."""
-    if all(c <= _LAST_PUNYCODE_BASIC for c in label):
+    if label.isascii() and "\x7f" not in label:
         return len(label)
     total = 0
     parts = _PUNYCODE_SEPARATORS.split(label)
@@ -132,7 +133,10 @@ def _punycode_length(label: str) -> int:
 def _idna_ok(domain: str) -> bool:
     if domain.startswith("xn--") and not ascii_domains(domain):
         return False
-    for label in domain.split("."):
+    labels = domain.split(".")
+    if domain.isascii() and "\x7f" not in domain:
+        return "" not in labels and max(map(len, labels)) <= _MAX_LABEL_LENGTH
+    for label in labels:
         length = _punycode_length(label)
         if length < 1 or length > _MAX_LABEL_LENGTH:
             return False
@@ -274,24 +278,27 @@ def _windows(text: str) -> list[tuple[int, int]]:
     length of a scheme.
     """
     out: list[tuple[int, int]] = []
-    n = len(text)
-    reverse = ""
-    pos = 0
+    pos = 1
+    search = _ANCHOR_DOT.search
     while True:
-        m = _ANCHOR.search(text, pos)
+        m = search(text, pos)
         if m is None:
             return out
-        k = m.start()
-        if not reverse:
-            reverse = text[::-1]
-        start = k - (_RUN.match(reverse, n - k).end() - (n - k))  # type: ignore[union-attr]
-        end = _RUN.match(text, k).end()  # type: ignore[union-attr]
+        dot = m.start()
+        k = dot - 1
+        if text[k] in _EXCLUDED:  # also excludes "-" and "_", which cannot end a label
+            pos = dot + 1
+            continue
+        start = k
+        while start > 0 and text[start - 1] not in _NOT_RUN:
+            start -= 1
+        end = _RUN.match(text, dot).end()  # type: ignore[union-attr]
         start = max(start - _SCHEME_LENGTH, 0)
         if out and start <= out[-1][1]:
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))
-        pos = max(end, k + 1)
+        pos = end + 1
 
 
 def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl]:
@@ -447,7 +454,11 @@ def _report(
             last.url = last.url + url[domain_end - u :]
             last.end = end
         return
-    m = _TCO.match(url)
+    m = (
+        _TCO.match(url)
+        if domain_end - domain_start == 4 and domain.lower() == "t.co" and path_end > path_start
+        else None
+    )
     if m is not None:
         if len(m.group(1)) > MAX_TCO_SLUG_LENGTH:
             return
