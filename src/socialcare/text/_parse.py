@@ -17,6 +17,7 @@ __all__ = ["TweetParse", "parse_tweet"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
 _MEMO_SIZE = 4096
+_BMP_MAX = 0xFFFF
 
 
 @attrs.frozen
@@ -89,8 +90,8 @@ class _Plan:
             if weight == self.base or not pieces:
                 continue
             # BMP and astral parts apart: a BMP-only class is a bitmap to the regex engine.
-            bmp = [(a, min(b, 0xFFFF)) for a, b in sorted(pieces) if a <= 0xFFFF]
-            astral = [(max(a, 0x10000), b) for a, b in sorted(pieces) if b > 0xFFFF]
+            bmp = [(a, min(b, _BMP_MAX)) for a, b in sorted(pieces) if a <= _BMP_MAX]
+            astral = [(max(a, _BMP_MAX + 1), b) for a, b in sorted(pieces) if b > _BMP_MAX]
             classes.append(
                 (
                     weight - self.base,
@@ -199,9 +200,7 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
             total = n * plan.ascii_weight
         if 0 < total <= plan.limit:
             # The common case, built directly: valid, everything fits.
-            return TweetParse(
-                total // plan.scale, True, total * 1000 // plan.permille_divisor, 0, n - 1, 0, n - 1
-            )
+            return _fits(plan, total, n)
         return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1)
     norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     urls = extract_raw_urls(norm) if "." in norm else []
@@ -212,9 +211,7 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
             total += weight - plan.entity_weight(norm[start : start + length])
     bad = _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return TweetParse(
-            total // plan.scale, True, total * 1000 // plan.permille_divisor, 0, n - 1, 0, n - 1
-        )
+        return _fits(plan, total, n)
     invalid_at = bad.start() if bad else -1
     return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
 
@@ -313,6 +310,14 @@ def _original_index(text: str, index: int) -> int:
         else:
             hi = mid - 1
     return lo - 1
+
+
+def _fits(plan: _Plan, total: int, n: int) -> TweetParse:
+    """The common result, built directly: valid, the whole text fits."""
+    end = n - 1
+    return TweetParse(
+        total // plan.scale, True, total * 1000 // plan.permille_divisor, 0, end, 0, end
+    )  # noqa: FBT003
 
 
 def _result(plan: _Plan, total: int, valid_end: int, n: int, *, valid: bool = True) -> TweetParse:

@@ -456,7 +456,9 @@ def _report(
         return
     m = (
         _TCO.match(url)
-        if domain_end - domain_start == 4 and domain.lower() == "t.co" and path_end > path_start
+        if domain_end - domain_start == len("t.co")
+        and domain.lower() == "t.co"
+        and path_end > path_start
         else None
     )
     if m is not None:
