@@ -315,9 +315,10 @@ def _original_index(text: str, index: int) -> int:
 def _fits(plan: _Plan, total: int, n: int) -> TweetParse:
     """The common result, built directly: valid, the whole text fits."""
     end = n - 1
+    valid = True
     return TweetParse(
-        total // plan.scale, True, total * 1000 // plan.permille_divisor, 0, end, 0, end
-    )  # noqa: FBT003
+        total // plan.scale, valid, total * 1000 // plan.permille_divisor, 0, end, 0, end
+    )
 
 
 def _result(plan: _Plan, total: int, valid_end: int, n: int, *, valid: bool = True) -> TweetParse:
