@@ -26,6 +26,14 @@ if (mode === 'bench') {
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   process.stdout.write(JSON.stringify({ calls: n, seconds: elapsed / 1e9, cpu_seconds: cpuSeconds }) + '\n');
+} else if (mode === 'each') {
+  // seconds per text, for the adversarial (scaling) inputs
+  const out = texts.map((t) => {
+    const t0 = process.hrtime.bigint();
+    tt.parseTweet(t);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  });
+  process.stdout.write(JSON.stringify(out));
 } else {
   const out = texts.map((t) => {
     const p = tt.parseTweet(t);

@@ -195,15 +195,6 @@ class _Scanner:
         self._label_end = -1
         self._last_underscore = -1
 
-    def _label(self, p: int) -> tuple[int, int]:
-        """End of the label run containing ``p`` and the last '_' in it (cached per label)."""
-        if self._label_start <= p < self._label_end:
-            return self._label_end, self._last_underscore
-        end = _LABEL_RUN.match(self.text, p).end()  # type: ignore[union-attr]
-        self._label_start, self._label_end = p, end
-        self._last_underscore = self.text.rfind("_", p, end)
-        return end, self._last_underscore
-
     def domain_end(self, q: int) -> int:
         """End of the domain twitter-text's regex matches from ``q``, or -1.
 
@@ -223,7 +214,13 @@ class _Scanner:
             if known is not None:
                 result = known
                 break
-            end, underscore = self._label(p)
+            # The label run containing p (cached: starts inside one label share it).
+            if self._label_start <= p < self._label_end:
+                end, underscore = self._label_end, self._last_underscore
+            else:
+                end = _LABEL_RUN.match(text, p).end()  # type: ignore[union-attr]
+                underscore = text.rfind("_", p, end)
+                self._label_start, self._label_end, self._last_underscore = p, end, underscore
             if end >= n or text[end] != "." or text[end - 1] in _EDGE:
                 memo[p] = -1
                 result = -1
@@ -317,33 +314,38 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     windows = _windows(text)
     if not windows:
         return []
-    return _UrlWalk(text, windows).run(without_protocol=without_protocol)
+    return _walk(text, windows, without_protocol=without_protocol)
 
 
-class _UrlWalk:
-    """The official regex's left-to-right sequence of match attempts, limited to windows."""
+def _walk(text: str, windows: list[tuple[int, int]], *, without_protocol: bool) -> list[RawUrl]:
+    """The official regex's left-to-right sequence of match attempts, limited to windows.
 
-    __slots__ = ("astral", "n", "scanner", "text", "window", "windows")
-
-    def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
-        self.text = text
-        self.n = len(text)
-        self.windows = windows
-        self.window = 0
-        self.scanner = _Scanner(text)
-        self.astral = not text.isascii() and _ASTRAL.search(text) is not None
-
-    def run(self, *, without_protocol: bool) -> list[RawUrl]:
-        text = self.text
-        urls: list[RawUrl] = []
-        if self.windows[0][0] <= 1:
-            s, tries = 0, _first_tries(text, astral=self.astral)
-        else:
-            s, tries = self.next_attempt(self.windows[0][0] - 1, self.windows[0][0])
-        while tries:
-            hit, u, half = _attempt(self.scanner, tries)
-            # Attempts are ordered by the UTF-16 position of the preceding unit: the half
-            # start at an astral character p comes just before the attempt preceded by p.
+    Attempts are ordered by the UTF-16 position of the preceding unit: the half start at
+    an astral character p comes just before the attempt whose preceding character is p.
+    """
+    n = len(text)
+    scanner = _Scanner(text)
+    astral = not text.isascii() and _ASTRAL.search(text) is not None
+    urls: list[RawUrl] = []
+    window = 0
+    windows_count = len(windows)
+    candidate = _CANDIDATE.search
+    regular_from = half_from = 0
+    s = 0
+    tries: tuple[tuple[int, bool], ...] = ()
+    if windows[0][0] <= 1:
+        tries = _first_tries(text, astral=astral)
+    else:
+        regular_from, half_from = windows[0][0] - 1, windows[0][0]
+    while True:
+        if tries:
+            hit = None
+            u, half = 0, False
+            for u, half in tries:
+                if u < n and text[u] not in _EXCLUDED:
+                    hit = _url_at(scanner, u)
+                    if hit is not None:
+                        break
             if hit is not None:
                 _report(text, urls, u, hit, without=without_protocol, half=half)
                 regular_from = half_from = hit[0]
@@ -351,28 +353,25 @@ class _UrlWalk:
                 regular_from, half_from = s, s + 1
             else:
                 regular_from = half_from = s + 1
-            s, tries = self.next_attempt(regular_from, half_from)
-        return urls
-
-    def next_attempt(
-        self, regular_from: int, half_from: int
-    ) -> tuple[int, tuple[tuple[int, bool], ...]]:
-        """The next start to try: a URL after the character at ``s``, or a half start."""
-        text, windows = self.text, self.windows
-        while self.window < len(windows):
-            start, end = windows[self.window]
+        # The next attempt: a URL after the character at s, or a half start.
+        tries = ()
+        while window < windows_count:
+            start, end = windows[window]
             regular_from = max(regular_from, start - 1)
             half_from = max(half_from, start)
-            m = _CANDIDATE.search(text, regular_from, end - 1) if regular_from < end - 1 else None
+            m = candidate(text, regular_from, end - 1) if regular_from < end - 1 else None
             s = m.start() if m is not None else end
-            if self.astral and half_from < end:
+            if astral and half_from < end:
                 p = _next_half_start(text, half_from, min(s, end - 1))
                 if p >= 0:
-                    return p, ((p, True),)
+                    s, tries = p, ((p, True),)
+                    break
             if s < end:
-                return s, ((s + 1, False),)
-            self.window += 1
-        return self.n, ()
+                tries = ((s + 1, False),)
+                break
+            window += 1
+        if not tries:
+            return urls
 
 
 def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
@@ -382,18 +381,6 @@ def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
     if text[0] not in _EXCLUDED_PRECEDING:
         return ((1, False), (0, False))
     return ((0, False),)
-
-
-def _attempt(
-    scanner: _Scanner, tries: tuple[tuple[int, bool], ...]
-) -> tuple[tuple[int, int, int, int, int] | None, int, bool]:
-    text, n = scanner.text, scanner.n
-    for u, half in tries:
-        if u < n and text[u] not in _EXCLUDED:
-            hit = _url_at(scanner, u)
-            if hit is not None:
-                return hit, u, half
-    return None, 0, False
 
 
 def _next_half_start(text: str, pos: int, limit: int) -> int:
