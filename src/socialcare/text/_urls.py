@@ -317,7 +317,9 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     return _walk(text, windows, without_protocol=without_protocol)
 
 
-def _walk(text: str, windows: list[tuple[int, int]], *, without_protocol: bool) -> list[RawUrl]:
+def _walk(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on purpose (speed)
+    text: str, windows: list[tuple[int, int]], *, without_protocol: bool
+) -> list[RawUrl]:
     """The official regex's left-to-right sequence of match attempts, limited to windows.
 
     Attempts are ordered by the UTF-16 position of the preceding unit: the half start at
@@ -341,10 +343,12 @@ def _walk(text: str, windows: list[tuple[int, int]], *, without_protocol: bool) 
         if tries:
             hit = None
             u, half = 0, False
-            for u, half in tries:
+            for attempt in tries:
+                u = attempt[0]
                 if u < n and text[u] not in _EXCLUDED:
                     hit = _url_at(scanner, u)
                     if hit is not None:
+                        half = attempt[1]
                         break
             if hit is not None:
                 _report(text, urls, u, hit, without=without_protocol, half=half)
