@@ -10,6 +10,7 @@ whose regexes cannot fail once a domain matched, are matched with anchored regex
 
 from __future__ import annotations
 
+import functools
 import re
 
 from socialcare.text._chars import DIRECTIONAL_MARKERS, INVALID_CHARS, LATIN_ACCENTS, SPACES
@@ -113,6 +114,7 @@ def utf16_len(s: str) -> int:
     return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
+@functools.lru_cache(maxsize=4096)  # labels (TLDs above all) recur; encoding is slow
 def _punycode_length(label: str) -> int:
     """Length of ``label`` after punycode.js ``toASCII``; -1 if it cannot be encoded."""
     if label.isascii() and "\x7f" not in label:
@@ -131,6 +133,19 @@ def _punycode_length(label: str) -> int:
 
 
 def _idna_ok(domain: str) -> bool:
+    known = _IDNA_CACHE.get(domain)
+    if known is None:
+        known = _check_idna(domain)
+        if len(_IDNA_CACHE) >= _CACHE_SIZE:
+            _IDNA_CACHE.clear()
+        _IDNA_CACHE[domain] = known
+    return known
+
+
+_IDNA_CACHE: dict[str, bool] = {}
+
+
+def _check_idna(domain: str) -> bool:
     if domain.startswith("xn--") and not ascii_domains(domain):
         return False
     labels = domain.split(".")
@@ -240,6 +255,33 @@ class _Scanner:
         return memo[q]
 
 
+_DOMAIN_CACHE: dict[str, int] = {}
+_CACHE_SIZE = 4096
+_CACHED_RUN_LENGTH = 64
+
+
+def _cached_domain_end(scanner: _Scanner, start: int) -> int:
+    """``scanner.domain_end(start)``, remembered across texts for short runs.
+
+    The domain matched from ``start`` depends only on the run of label characters and dots
+    there plus the character after it (the TLD lookahead), so that string is the key; hosts
+    such as t.co recur in nearly every post that links anywhere.
+    """
+    text = scanner.text
+    run_end = _RUN.match(text, start).end()  # type: ignore[union-attr]
+    if run_end - start > _CACHED_RUN_LENGTH:
+        return scanner.domain_end(start)
+    key = text[start : run_end + 1]
+    relative = _DOMAIN_CACHE.get(key)
+    if relative is None:
+        end = scanner.domain_end(start)
+        relative = end - start if end >= 0 else -1
+        if len(_DOMAIN_CACHE) >= _CACHE_SIZE:
+            _DOMAIN_CACHE.clear()
+        _DOMAIN_CACHE[key] = relative
+    return start + relative if relative >= 0 else -1
+
+
 def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
     """Match the URL grammar at ``u``: (url end, domain start, domain end, path start, path end)."""
     text, n = scanner.text, scanner.n
@@ -250,7 +292,7 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
             domain_start = m.end()
             if domain_start >= n or text[domain_start] in _EXCLUDED:
                 return None
-    domain_end = scanner.domain_end(domain_start)
+    domain_end = _cached_domain_end(scanner, domain_start)
     if domain_end < 0:
         return None
     e = domain_end
