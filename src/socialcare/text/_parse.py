@@ -216,22 +216,27 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
     return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
 
 
-def _url_units(url: RawUrl, norm: str) -> int:
-    """How many code points the official walk skips for a URL.
+def _url_units(url: RawUrl, norm: str, plan: _Plan) -> tuple[int, int]:
+    """How many code points the official walk skips for a URL, and the weight it counts.
 
     It skips ``url.length`` UTF-16 units from the start. That is the URL's span, except for
-    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``); then
-    the skip is converted from UTF-16 units to code points (rounding up mid-character).
+    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``);
+    then the skip is converted to code points, and if it ends inside an astral character
+    the official walk counts that character's second half on its own, which is added here.
     """
     length = len(url.url)
     if url.end - url.start == length:
-        return length
+        return length, plan.url_weight
     units = utf16_len(url.url)
     i = url.start
     while units > 0 and i < len(norm):
         units -= 2 if norm[i] > "\uffff" else 1
         i += 1
-    return i - url.start
+    weight = plan.url_weight
+    if units < 0:
+        low_half = 0xDC00 + ((ord(norm[i - 1]) - 0x10000) & 0x3FF)
+        weight += plan.config.weight_of(low_half)
+    return i - url.start, weight
 
 
 def _entities(
@@ -242,7 +247,7 @@ def _entities(
     A URL wins over an emoji starting at the same index; anything starting inside an
     entity already taken is not an entity.
     """
-    items = [(u.start, 0, _url_units(u, norm), plan.url_weight) for u in urls]
+    items = [(u.start, 0, *_url_units(u, norm, plan)) for u in urls]
     items += [(start, 1, length, plan.config.default_weight) for start, length in emoji]
     items.sort()
     out: list[tuple[int, int, int]] = []
