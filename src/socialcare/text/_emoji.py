@@ -42,6 +42,11 @@ _PATTERNS, _LONGEST = _tables()
 _ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
 
 
+def emoji_firsts() -> frozenset[str]:
+    """Every character an emoji sequence can start with."""
+    return frozenset(_LONGEST)
+
+
 def find_emoji(text: str) -> list[tuple[int, int]]:
     """``(start, length)`` of each emoji sequence in ``text``, left to right, longest first."""
     out: list[tuple[int, int]] = []

@@ -9,13 +9,18 @@ import attrs
 
 from socialcare.text._chars import class_body
 from socialcare.text._config import V3, TextConfig
-from socialcare.text._emoji import find_emoji
+from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
 __all__ = ["TweetParse", "parse_tweet"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
+_INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
+# Emoji that can start with a base-weight (light) character under V2/V3 ranges: the
+# copyright and registered signs (keycaps need U+20E3, which is heavy there).
+_LIGHT_EMOJI_STARTS = "#*0123456789\u00a9\u00ae"
+_LIGHT_EMOJI = re.compile("[\u00a9\u00ae]")
 _MEMO_SIZE = 4096
 _BMP_MAX = 0xFFFF
 
@@ -54,11 +59,14 @@ class _Plan:
     __slots__ = (
         "ascii_weight",
         "base",
+        "emoji_needs_heavy",
+        "invalid_is_heavy",
         "classes",
         "config",
         "emoji",
         "limit",
         "memo",
+        "others_heavier",
         "permille_divisor",
         "scale",
         "url_weight",
@@ -100,6 +108,15 @@ class _Plan:
                 )
             )
         self.classes = tuple(classes)
+        self.others_heavier = all(delta > 0 for delta, _, _ in classes)
+        # Shortcuts for texts made only of base-weight characters (see parse_tweet).
+        self.invalid_is_heavy = all(config.weight_of(cp) != self.base for cp in _INVALID_CPS)
+        # True when every emoji holds a heavier character, except those starting with a
+        # character of _LIGHT_EMOJI (searched for) or keycaps (which hold U+20E3).
+        self.emoji_needs_heavy = config.weight_of(0x20E3) != self.base and all(
+            config.weight_of(ord(first)) != self.base or first in _LIGHT_EMOJI_STARTS
+            for first in emoji_firsts()
+        )
 
     def entity_weight(self, s: str) -> int:
         """``base_weight`` of a URL's or emoji's text, memoised (the same emoji recur)."""
@@ -204,12 +221,19 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1)
     norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     urls = extract_raw_urls(norm) if "." in norm else []
-    emoji = find_emoji(norm) if plan.emoji and not norm.isascii() else []
     total = plan.base_weight(norm)
+    # Texts whose every character weighs the base weight (Latin with typographic quotes,
+    # accents...) skip the emoji and invalid-character scans when those need a heavier one.
+    plain = plan.others_heavier and total == plan.base * len(norm)
+    emoji = (
+        find_emoji(norm)
+        if plan.emoji and not (plain and plan.emoji_needs_heavy and not _LIGHT_EMOJI.search(norm))
+        else []
+    )
     if urls or emoji:
         for start, length, weight in _entities(urls, emoji, plan, norm):
             total += weight - plan.entity_weight(norm[start : start + length])
-    bad = _INVALID.search(norm)
+    bad = None if plain and plan.invalid_is_heavy else _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
         return _fits(plan, total, n)
     invalid_at = bad.start() if bad else -1

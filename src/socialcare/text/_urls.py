@@ -403,8 +403,10 @@ def _walk(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on purpose (
         tries = ()
         while window < windows_count:
             start, end = windows[window]
-            regular_from = max(regular_from, start - 1)
-            half_from = max(half_from, start)
+            if regular_from < start - 1:
+                regular_from = start - 1
+            if half_from < start:
+                half_from = start
             m = candidate(text, regular_from, end - 1) if regular_from < end - 1 else None
             s = m.start() if m is not None else end
             if astral and half_from < end:
@@ -455,7 +457,6 @@ def _report(
     half: bool,
 ) -> None:
     end, domain_start, domain_end, path_start, path_end = hit
-    before = _HIGH_SURROGATE if half else text[u - 1] if u > 0 else ""
     url = text[u:end]
     domain = text[domain_start:domain_end]
     has_protocol = domain_start > u
@@ -469,6 +470,7 @@ def _report(
     if not _idna_ok(domain) or protocol_length + url_length > MAX_URL_LENGTH:
         return
     if not has_protocol:
+        before = _HIGH_SURROGATE if half else text[u - 1] if u > 0 else ""
         if not without or (before and before in _BAD_BEFORE_BARE):
             return
         spans = ascii_domains(domain)
