@@ -59,11 +59,11 @@ class _Plan:
     __slots__ = (
         "ascii_weight",
         "base",
-        "emoji_needs_heavy",
-        "invalid_is_heavy",
         "classes",
         "config",
         "emoji",
+        "emoji_needs_heavy",
+        "invalid_is_heavy",
         "limit",
         "memo",
         "others_heavier",

@@ -359,7 +359,8 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     return _walk(text, windows, without_protocol=without_protocol)
 
 
-def _walk(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on purpose (speed)
+# The hot loop, kept in one frame with plain `if`s instead of max() on purpose (speed).
+def _walk(  # noqa: C901, PLR0912, PLR0915
     text: str, windows: list[tuple[int, int]], *, without_protocol: bool
 ) -> list[RawUrl]:
     """The official regex's left-to-right sequence of match attempts, limited to windows.
@@ -403,9 +404,9 @@ def _walk(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on purpose (
         tries = ()
         while window < windows_count:
             start, end = windows[window]
-            if regular_from < start - 1:
+            if regular_from < start - 1:  # noqa: PLR1730
                 regular_from = start - 1
-            if half_from < start:
+            if half_from < start:  # noqa: PLR1730
                 half_from = start
             m = candidate(text, regular_from, end - 1) if regular_from < end - 1 else None
             s = m.start() if m is not None else end
