@@ -16,13 +16,24 @@ if (mode === 'bench') {
   for (let i = 0; i < Math.min(texts.length, 2000); i++) tt.parseTweet(texts[i]);
   let n = 0;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let elapsed = 0;
   do {
     for (let i = 0; i < texts.length; i++) tt.parseTweet(texts[i]);
     n += texts.length;
     elapsed = Number(process.hrtime.bigint() - t0);
   } while (elapsed < budget);
-  process.stdout.write(JSON.stringify({ calls: n, seconds: elapsed / 1e9 }) + '\n');
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(JSON.stringify({ calls: n, seconds: elapsed / 1e9, cpu_seconds: cpuSeconds }) + '\n');
+} else if (mode === 'each') {
+  // seconds per text, for the adversarial (scaling) inputs
+  const out = texts.map((t) => {
+    const t0 = process.hrtime.bigint();
+    tt.parseTweet(t);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  });
+  process.stdout.write(JSON.stringify(out));
 } else {
   const out = texts.map((t) => {
     const p = tt.parseTweet(t);

@@ -9,13 +9,20 @@ import attrs
 
 from socialcare.text._chars import class_body
 from socialcare.text._config import V3, TextConfig
-from socialcare.text._emoji import find_emoji
+from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
 __all__ = ["TweetParse", "parse_tweet"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
+_INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
+# Emoji that can start with a base-weight (light) character under V2/V3 ranges: the
+# copyright and registered signs (keycaps need U+20E3, which is heavy there).
+_LIGHT_EMOJI_STARTS = "#*0123456789\u00a9\u00ae"
+_LIGHT_EMOJI = re.compile("[\u00a9\u00ae]")
+_MEMO_SIZE = 4096
+_BMP_MAX = 0xFFFF
 
 
 @attrs.frozen
@@ -49,11 +56,28 @@ class TweetParse:
 class _Plan:
     """Per-configuration precomputation: weight classes as regexes, the ASCII weight."""
 
-    __slots__ = ("ascii_weight", "base", "classes", "config", "emoji", "limit", "url_weight")
+    __slots__ = (
+        "ascii_weight",
+        "base",
+        "classes",
+        "config",
+        "emoji",
+        "emoji_needs_heavy",
+        "invalid_is_heavy",
+        "limit",
+        "memo",
+        "others_heavier",
+        "permille_divisor",
+        "scale",
+        "url_weight",
+    )
 
     def __init__(self, config: TextConfig) -> None:
         self.config = config
         self.limit = config.max_weighted_tweet_length * config.scale
+        self.scale = config.scale
+        self.memo: dict[str, int] = {}
+        self.permille_divisor = config.scale * config.max_weighted_tweet_length
         self.url_weight = config.transformed_url_length * config.scale
         self.emoji = config.emoji_parsing_enabled
         ascii_weights = {config.weight_of(cp) for cp in range(128)}
@@ -69,19 +93,51 @@ class _Plan:
         by_weight.setdefault(config.default_weight, []).extend(_subtract((0, 0x10FFFF), taken))
         # Count the rarer classes against the weight of "a" (usually the most common one).
         self.base = config.weight_of(ord("a"))
-        self.classes = tuple(
-            (weight - self.base, re.compile(f"[{class_body(tuple(sorted(p)))}]+"))
-            for weight, p in by_weight.items()
-            if weight != self.base and p
+        classes: list[tuple[int, re.Pattern[str] | None, re.Pattern[str] | None]] = []
+        for weight, pieces in by_weight.items():
+            if weight == self.base or not pieces:
+                continue
+            # BMP and astral parts apart: a BMP-only class is a bitmap to the regex engine.
+            bmp = [(a, min(b, _BMP_MAX)) for a, b in sorted(pieces) if a <= _BMP_MAX]
+            astral = [(max(a, _BMP_MAX + 1), b) for a, b in sorted(pieces) if b > _BMP_MAX]
+            classes.append(
+                (
+                    weight - self.base,
+                    re.compile(f"[{class_body(tuple(bmp))}]+") if bmp else None,
+                    re.compile(f"[{class_body(tuple(astral))}]+") if astral else None,
+                )
+            )
+        self.classes = tuple(classes)
+        self.others_heavier = all(delta > 0 for delta, _, _ in classes)
+        # Shortcuts for texts made only of base-weight characters (see parse_tweet).
+        self.invalid_is_heavy = all(config.weight_of(cp) != self.base for cp in _INVALID_CPS)
+        # True when every emoji holds a heavier character, except those starting with a
+        # character of _LIGHT_EMOJI (searched for) or keycaps (which hold U+20E3).
+        self.emoji_needs_heavy = config.weight_of(0x20E3) != self.base and all(
+            config.weight_of(ord(first)) != self.base or first in _LIGHT_EMOJI_STARTS
+            for first in emoji_firsts()
         )
+
+    def entity_weight(self, s: str) -> int:
+        """``base_weight`` of a URL's or emoji's text, memoised (the same emoji recur)."""
+        known = self.memo.get(s)
+        if known is None:
+            known = self.base_weight(s)
+            if len(self.memo) >= _MEMO_SIZE:
+                self.memo.clear()
+            self.memo[s] = known
+        return known
 
     def base_weight(self, s: str) -> int:
         """Sum of the plain weights of the code points of ``s``."""
         if self.ascii_weight is not None and s.isascii():
             return self.ascii_weight * len(s)
         total = self.base * len(s)
-        for delta, pattern in self.classes:
-            total += delta * sum(map(len, pattern.findall(s)))
+        for delta, bmp, astral in self.classes:
+            if bmp is not None:
+                total += delta * sum(map(len, bmp.findall(s)))
+            if astral is not None:
+                total += delta * sum(map(len, astral.findall(s)))
         return total
 
 
@@ -102,15 +158,21 @@ def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple
 
 
 _PLANS: dict[TextConfig, _Plan] = {}
+_PLANS_BY_ID: dict[int, tuple[TextConfig, _Plan]] = {}
+_MAX_REMEMBERED = 64
 
 
 def _plan(config: TextConfig) -> _Plan:
     try:
-        return _PLANS[config]
+        plan = _PLANS[config]
     except (KeyError, TypeError):  # TypeError: an unhashable non-config
         _check_config(config)
         plan = _PLANS[config] = _Plan(config)
-        return plan
+    # Configurations are usually module constants: remember them by identity too (hashing
+    # a TextConfig costs more than the rest of a short parse).
+    if len(_PLANS_BY_ID) < _MAX_REMEMBERED:
+        _PLANS_BY_ID[id(config)] = (config, plan)
+    return plan
 
 
 def _check_config(config: object) -> None:
@@ -141,8 +203,10 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         >>> parse_tweet("Hi http://test.co").weighted_length
         26
     """
-    check_text(text)
-    plan = _plan(config)
+    if type(text) is not str:
+        check_text(text)
+    entry = _PLANS_BY_ID.get(id(config))
+    plan = entry[1] if entry is not None and entry[0] is config else _plan(config)
     n = len(text)
     if text.isascii() and plan.ascii_weight is not None:
         urls = extract_raw_urls(text) if "." in text else []
@@ -152,38 +216,51 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         else:
             total = n * plan.ascii_weight
         if 0 < total <= plan.limit:
-            return _result(plan, total, n - 1, n)
+            # The common case, built directly: valid, everything fits.
+            return _fits(plan, total, n)
         return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1)
     norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     urls = extract_raw_urls(norm) if "." in norm else []
-    emoji = find_emoji(norm) if plan.emoji and not norm.isascii() else []
     total = plan.base_weight(norm)
+    # Texts whose every character weighs the base weight (Latin with typographic quotes,
+    # accents...) skip the emoji and invalid-character scans when those need a heavier one.
+    plain = plan.others_heavier and total == plan.base * len(norm)
+    emoji = (
+        find_emoji(norm)
+        if plan.emoji and not (plain and plan.emoji_needs_heavy and not _LIGHT_EMOJI.search(norm))
+        else []
+    )
     if urls or emoji:
         for start, length, weight in _entities(urls, emoji, plan, norm):
-            total += weight - plan.base_weight(norm[start : start + length])
-    bad = _INVALID.search(norm)
+            total += weight - plan.entity_weight(norm[start : start + length])
+    bad = None if plain and plan.invalid_is_heavy else _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return _result(plan, total, n - 1, n)
+        return _fits(plan, total, n)
     invalid_at = bad.start() if bad else -1
     return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
 
 
-def _url_units(url: RawUrl, norm: str) -> int:
-    """How many code points the official walk skips for a URL.
+def _url_units(url: RawUrl, norm: str, plan: _Plan) -> tuple[int, int]:
+    """How many code points the official walk skips for a URL, and the weight it counts.
 
     It skips ``url.length`` UTF-16 units from the start. That is the URL's span, except for
-    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``); then
-    the skip is converted from UTF-16 units to code points (rounding up mid-character).
+    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``);
+    then the skip is converted to code points, and if it ends inside an astral character
+    the official walk counts that character's second half on its own, which is added here.
     """
     length = len(url.url)
     if url.end - url.start == length:
-        return length
+        return length, plan.url_weight
     units = utf16_len(url.url)
     i = url.start
     while units > 0 and i < len(norm):
         units -= 2 if norm[i] > "\uffff" else 1
         i += 1
-    return i - url.start
+    weight = plan.url_weight
+    if units < 0:
+        low_half = 0xDC00 + ((ord(norm[i - 1]) - 0x10000) & 0x3FF)
+        weight += plan.config.weight_of(low_half)
+    return i - url.start, weight
 
 
 def _entities(
@@ -194,7 +271,7 @@ def _entities(
     A URL wins over an emoji starting at the same index; anything starting inside an
     entity already taken is not an entity.
     """
-    items = [(u.start, 0, _url_units(u, norm), plan.url_weight) for u in urls]
+    items = [(u.start, 0, *_url_units(u, norm, plan)) for u in urls]
     items += [(start, 1, length, plan.config.default_weight) for start, length in emoji]
     items.sort()
     out: list[tuple[int, int, int]] = []
@@ -262,6 +339,15 @@ def _original_index(text: str, index: int) -> int:
         else:
             hi = mid - 1
     return lo - 1
+
+
+def _fits(plan: _Plan, total: int, n: int) -> TweetParse:
+    """The common result, built directly: valid, the whole text fits."""
+    end = n - 1
+    valid = True
+    return TweetParse(
+        total // plan.scale, valid, total * 1000 // plan.permille_divisor, 0, end, 0, end
+    )
 
 
 def _result(plan: _Plan, total: int, valid_end: int, n: int, *, valid: bool = True) -> TweetParse:

@@ -10,6 +10,7 @@ whose regexes cannot fail once a domain matched, are matched with anchored regex
 
 from __future__ import annotations
 
+import functools
 import re
 
 from socialcare.text._chars import DIRECTIONAL_MARKERS, INVALID_CHARS, LATIN_ACCENTS, SPACES
@@ -59,9 +60,10 @@ _MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
 # Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
 # URL can only start inside the run of label characters and dots around an anchor (or at a
 # scheme just before it), so only those windows are scanned.
-_ANCHOR = re.compile(f"[^{_NOT_DOMAIN}\\-_]\\.[0-9A-Za-z\\u0080-\\U0010ffff]")
+_ANCHOR_DOT = re.compile("\\.[0-9A-Za-z\\u0080-\\U0010ffff]")  # a literal first: fast scan
 _RUN = re.compile(f"[^{_NOT_LABEL_OR_DOT}]*")
 _SCHEME_LENGTH = len("https://")
+_NOT_RUN = _EXCLUDED - {".", "-", "_"}
 _PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
 _PORT = re.compile(r":[0-9]+")
 
@@ -112,9 +114,10 @@ def utf16_len(s: str) -> int:
     return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
+@functools.lru_cache(maxsize=4096)  # labels (TLDs above all) recur; encoding is slow
 def _punycode_length(label: str) -> int:
     """Length of ``label`` after punycode.js ``toASCII``; -1 if it cannot be encoded."""
-    if all(c <= _LAST_PUNYCODE_BASIC for c in label):
+    if label.isascii() and "\x7f" not in label:
         return len(label)
     total = 0
     parts = _PUNYCODE_SEPARATORS.split(label)
@@ -130,9 +133,25 @@ def _punycode_length(label: str) -> int:
 
 
 def _idna_ok(domain: str) -> bool:
+    known = _IDNA_CACHE.get(domain)
+    if known is None:
+        known = _check_idna(domain)
+        if len(_IDNA_CACHE) >= _CACHE_SIZE:
+            _IDNA_CACHE.clear()
+        _IDNA_CACHE[domain] = known
+    return known
+
+
+_IDNA_CACHE: dict[str, bool] = {}
+
+
+def _check_idna(domain: str) -> bool:
     if domain.startswith("xn--") and not ascii_domains(domain):
         return False
-    for label in domain.split("."):
+    labels = domain.split(".")
+    if domain.isascii() and "\x7f" not in domain:
+        return "" not in labels and max(map(len, labels)) <= _MAX_LABEL_LENGTH
+    for label in labels:
         length = _punycode_length(label)
         if length < 1 or length > _MAX_LABEL_LENGTH:
             return False
@@ -191,15 +210,6 @@ class _Scanner:
         self._label_end = -1
         self._last_underscore = -1
 
-    def _label(self, p: int) -> tuple[int, int]:
-        """End of the label run containing ``p`` and the last '_' in it (cached per label)."""
-        if self._label_start <= p < self._label_end:
-            return self._label_end, self._last_underscore
-        end = _LABEL_RUN.match(self.text, p).end()  # type: ignore[union-attr]
-        self._label_start, self._label_end = p, end
-        self._last_underscore = self.text.rfind("_", p, end)
-        return end, self._last_underscore
-
     def domain_end(self, q: int) -> int:
         """End of the domain twitter-text's regex matches from ``q``, or -1.
 
@@ -219,7 +229,13 @@ class _Scanner:
             if known is not None:
                 result = known
                 break
-            end, underscore = self._label(p)
+            # The label run containing p (cached: starts inside one label share it).
+            if self._label_start <= p < self._label_end:
+                end, underscore = self._label_end, self._last_underscore
+            else:
+                end = _LABEL_RUN.match(text, p).end()  # type: ignore[union-attr]
+                underscore = text.rfind("_", p, end)
+                self._label_start, self._label_end, self._last_underscore = p, end, underscore
             if end >= n or text[end] != "." or text[end - 1] in _EDGE:
                 memo[p] = -1
                 result = -1
@@ -239,6 +255,33 @@ class _Scanner:
         return memo[q]
 
 
+_DOMAIN_CACHE: dict[str, int] = {}
+_CACHE_SIZE = 4096
+_CACHED_RUN_LENGTH = 64
+
+
+def _cached_domain_end(scanner: _Scanner, start: int) -> int:
+    """``scanner.domain_end(start)``, remembered across texts for short runs.
+
+    The domain matched from ``start`` depends only on the run of label characters and dots
+    there plus the character after it (the TLD lookahead), so that string is the key; hosts
+    such as t.co recur in nearly every post that links anywhere.
+    """
+    text = scanner.text
+    run_end = _RUN.match(text, start).end()  # type: ignore[union-attr]
+    if run_end - start > _CACHED_RUN_LENGTH:
+        return scanner.domain_end(start)
+    key = text[start : run_end + 1]
+    relative = _DOMAIN_CACHE.get(key)
+    if relative is None:
+        end = scanner.domain_end(start)
+        relative = end - start if end >= 0 else -1
+        if len(_DOMAIN_CACHE) >= _CACHE_SIZE:
+            _DOMAIN_CACHE.clear()
+        _DOMAIN_CACHE[key] = relative
+    return start + relative if relative >= 0 else -1
+
+
 def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
     """Match the URL grammar at ``u``: (url end, domain start, domain end, path start, path end)."""
     text, n = scanner.text, scanner.n
@@ -249,7 +292,7 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
             domain_start = m.end()
             if domain_start >= n or text[domain_start] in _EXCLUDED:
                 return None
-    domain_end = scanner.domain_end(domain_start)
+    domain_end = _cached_domain_end(scanner, domain_start)
     if domain_end < 0:
         return None
     e = domain_end
@@ -274,24 +317,27 @@ def _windows(text: str) -> list[tuple[int, int]]:
     length of a scheme.
     """
     out: list[tuple[int, int]] = []
-    n = len(text)
-    reverse = ""
-    pos = 0
+    pos = 1
+    search = _ANCHOR_DOT.search
     while True:
-        m = _ANCHOR.search(text, pos)
+        m = search(text, pos)
         if m is None:
             return out
-        k = m.start()
-        if not reverse:
-            reverse = text[::-1]
-        start = k - (_RUN.match(reverse, n - k).end() - (n - k))  # type: ignore[union-attr]
-        end = _RUN.match(text, k).end()  # type: ignore[union-attr]
+        dot = m.start()
+        k = dot - 1
+        if text[k] in _EXCLUDED:  # also excludes "-" and "_", which cannot end a label
+            pos = dot + 1
+            continue
+        start = k
+        while start > 0 and text[start - 1] not in _NOT_RUN:
+            start -= 1
+        end = _RUN.match(text, dot).end()  # type: ignore[union-attr]
         start = max(start - _SCHEME_LENGTH, 0)
         if out and start <= out[-1][1]:
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))
-        pos = max(end, k + 1)
+        pos = end + 1
 
 
 def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl]:
@@ -310,33 +356,43 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     windows = _windows(text)
     if not windows:
         return []
-    return _UrlWalk(text, windows).run(without_protocol=without_protocol)
+    return _walk(text, windows, without_protocol=without_protocol)
 
 
-class _UrlWalk:
-    """The official regex's left-to-right sequence of match attempts, limited to windows."""
+# The hot loop, kept in one frame with plain `if`s instead of max() on purpose (speed).
+def _walk(  # noqa: C901, PLR0912, PLR0915
+    text: str, windows: list[tuple[int, int]], *, without_protocol: bool
+) -> list[RawUrl]:
+    """The official regex's left-to-right sequence of match attempts, limited to windows.
 
-    __slots__ = ("astral", "n", "scanner", "text", "window", "windows")
-
-    def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
-        self.text = text
-        self.n = len(text)
-        self.windows = windows
-        self.window = 0
-        self.scanner = _Scanner(text)
-        self.astral = not text.isascii() and _ASTRAL.search(text) is not None
-
-    def run(self, *, without_protocol: bool) -> list[RawUrl]:
-        text = self.text
-        urls: list[RawUrl] = []
-        if self.windows[0][0] <= 1:
-            s, tries = 0, _first_tries(text, astral=self.astral)
-        else:
-            s, tries = self.next_attempt(self.windows[0][0] - 1, self.windows[0][0])
-        while tries:
-            hit, u, half = _attempt(self.scanner, tries)
-            # Attempts are ordered by the UTF-16 position of the preceding unit: the half
-            # start at an astral character p comes just before the attempt preceded by p.
+    Attempts are ordered by the UTF-16 position of the preceding unit: the half start at
+    an astral character p comes just before the attempt whose preceding character is p.
+    """
+    n = len(text)
+    scanner = _Scanner(text)
+    astral = not text.isascii() and _ASTRAL.search(text) is not None
+    urls: list[RawUrl] = []
+    window = 0
+    windows_count = len(windows)
+    candidate = _CANDIDATE.search
+    regular_from = half_from = 0
+    s = 0
+    tries: tuple[tuple[int, bool], ...] = ()
+    if windows[0][0] <= 1:
+        tries = _first_tries(text, astral=astral)
+    else:
+        regular_from, half_from = windows[0][0] - 1, windows[0][0]
+    while True:
+        if tries:
+            hit = None
+            u, half = 0, False
+            for attempt in tries:
+                u = attempt[0]
+                if u < n and text[u] not in _EXCLUDED:
+                    hit = _url_at(scanner, u)
+                    if hit is not None:
+                        half = attempt[1]
+                        break
             if hit is not None:
                 _report(text, urls, u, hit, without=without_protocol, half=half)
                 regular_from = half_from = hit[0]
@@ -344,28 +400,27 @@ class _UrlWalk:
                 regular_from, half_from = s, s + 1
             else:
                 regular_from = half_from = s + 1
-            s, tries = self.next_attempt(regular_from, half_from)
-        return urls
-
-    def next_attempt(
-        self, regular_from: int, half_from: int
-    ) -> tuple[int, tuple[tuple[int, bool], ...]]:
-        """The next start to try: a URL after the character at ``s``, or a half start."""
-        text, windows = self.text, self.windows
-        while self.window < len(windows):
-            start, end = windows[self.window]
-            regular_from = max(regular_from, start - 1)
-            half_from = max(half_from, start)
-            m = _CANDIDATE.search(text, regular_from, end - 1) if regular_from < end - 1 else None
+        # The next attempt: a URL after the character at s, or a half start.
+        tries = ()
+        while window < windows_count:
+            start, end = windows[window]
+            if regular_from < start - 1:  # noqa: PLR1730
+                regular_from = start - 1
+            if half_from < start:  # noqa: PLR1730
+                half_from = start
+            m = candidate(text, regular_from, end - 1) if regular_from < end - 1 else None
             s = m.start() if m is not None else end
-            if self.astral and half_from < end:
+            if astral and half_from < end:
                 p = _next_half_start(text, half_from, min(s, end - 1))
                 if p >= 0:
-                    return p, ((p, True),)
+                    s, tries = p, ((p, True),)
+                    break
             if s < end:
-                return s, ((s + 1, False),)
-            self.window += 1
-        return self.n, ()
+                tries = ((s + 1, False),)
+                break
+            window += 1
+        if not tries:
+            return urls
 
 
 def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
@@ -375,18 +430,6 @@ def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
     if text[0] not in _EXCLUDED_PRECEDING:
         return ((1, False), (0, False))
     return ((0, False),)
-
-
-def _attempt(
-    scanner: _Scanner, tries: tuple[tuple[int, bool], ...]
-) -> tuple[tuple[int, int, int, int, int] | None, int, bool]:
-    text, n = scanner.text, scanner.n
-    for u, half in tries:
-        if u < n and text[u] not in _EXCLUDED:
-            hit = _url_at(scanner, u)
-            if hit is not None:
-                return hit, u, half
-    return None, 0, False
 
 
 def _next_half_start(text: str, pos: int, limit: int) -> int:
@@ -415,7 +458,6 @@ def _report(
     half: bool,
 ) -> None:
     end, domain_start, domain_end, path_start, path_end = hit
-    before = _HIGH_SURROGATE if half else text[u - 1] if u > 0 else ""
     url = text[u:end]
     domain = text[domain_start:domain_end]
     has_protocol = domain_start > u
@@ -429,6 +471,7 @@ def _report(
     if not _idna_ok(domain) or protocol_length + url_length > MAX_URL_LENGTH:
         return
     if not has_protocol:
+        before = _HIGH_SURROGATE if half else text[u - 1] if u > 0 else ""
         if not without or (before and before in _BAD_BEFORE_BARE):
             return
         spans = ascii_domains(domain)
@@ -447,7 +490,13 @@ def _report(
             last.url = last.url + url[domain_end - u :]
             last.end = end
         return
-    m = _TCO.match(url)
+    m = (
+        _TCO.match(url)
+        if domain_end - domain_start == len("t.co")
+        and domain.lower() == "t.co"
+        and path_end > path_start
+        else None
+    )
     if m is not None:
         if len(m.group(1)) > MAX_TCO_SLUG_LENGTH:
             return
