@@ -218,3 +218,20 @@ def test_bulk_upsert_is_atomic_across_chunks(
         with pytest.raises(RuntimeError, match="mid-batch"):
             store.upsert_posts(changed)
         assert store.get_posts([p.id for p in batch]) == batch  # no chunk of it landed
+
+
+@pytest.mark.postgres
+def test_bulk_upsert_falls_back_when_a_new_post_appears_meanwhile(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        store.upsert_posts([Post(id="5", text="old"), Post(id="7", text="old")])
+        # As if another writer stored 5 and 7 between the existence check and the COPY.
+        monkeypatch.setattr(postgres, "_EXISTING_POSTS", "SELECT %b::text[] WHERE false")
+        batch = [Post(id=str(i), text="new") for i in range(1, 11)]
+        assert store.upsert_posts(batch) == 10
+        assert store.get_posts([str(i) for i in range(1, 11)]) == batch
+        assert store.count_posts() == 10
