@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -18,7 +19,6 @@ from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
 from socialcare.models import Post
 from socialcare.storage._codec import check_post, post_json
-from socialcare.storage._common import id_order
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
 
@@ -58,6 +58,7 @@ _POSTS_UNNEST = """INSERT INTO sc_posts (id, conversation_id, author_id, created
     ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
         author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
 _CHUNK = 10_000
+_ID = operator.attrgetter("id")
 _EXISTING_POSTS = "SELECT id FROM sc_posts WHERE id = ANY(%b::text[])"
 _COPY_POSTS = "COPY sc_posts (id, conversation_id, author_id, created_at, data) FROM STDIN"
 
@@ -270,9 +271,9 @@ class PostgresStore(SQLStore):
         already stored are updated with ``INSERT .. ON CONFLICT``. If a concurrent
         writer stores one of the "new" posts first, the ``COPY`` is undone (a
         savepoint) and the whole batch takes the ``ON CONFLICT`` path. Rows are
-        written in id order, so concurrent batches lock in the same order.
+        written in one order (by id), so concurrent batches lock rows in the same order.
         """
-        batch = sorted({p.id: check_post(p) for p in posts}.values(), key=lambda p: id_order(p.id))
+        batch = sorted({p.id: check_post(p) for p in posts}.values(), key=_ID)
         if batch:
             self._write(lambda tx: self._write_posts(tx, batch))
         return len(batch)
