@@ -261,3 +261,11 @@ def test_bad_options_are_rejected(tmp_path: Path) -> None:
         SQLiteStore(tmp_path / "x.db", synchronous="SOMETIMES")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="busy_timeout"):
         SQLiteStore(tmp_path / "x.db", busy_timeout=-1)
+
+
+def test_an_old_sqlite_library_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    with pytest.raises(ConfigurationError, match=r"SQLite >= 3\.35"):
+        SQLiteStore(tmp_path / "x.db", create_schema=True)
