@@ -85,7 +85,7 @@ class _PgTx:
     def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         return self.cur.execute(_pg(sql), params).fetchall()
 
-    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+    def many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         self.cur.executemany(_pg(sql), rows)
 
 
