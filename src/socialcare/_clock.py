@@ -51,24 +51,26 @@ class SystemClock:
             time.sleep(seconds)
 
 
-@attrs.define
 class ManualClock:
     """A clock that moves only when told to; ``sleep`` advances it instantly.
 
     Args:
         start: the initial time (aware); defaults to 2026-01-01 00:00 UTC.
+
+    Raises:
+        ValueError: ``start`` is naive.
     """
 
-    _now: dt.datetime = attrs.field(
-        default=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), alias="start"
-    )
-    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        if self._now.utcoffset() is None:
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        start = start if start is not None else dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        if start.utcoffset() is None:
             msg = "ManualClock start must be timezone-aware"
             raise ValueError(msg)
-        self._now = self._now.astimezone(dt.timezone.utc)
+        self._now = start.astimezone(dt.timezone.utc)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ManualClock(start={self._now.isoformat()!r})"
 
     def now(self) -> dt.datetime:
         """The clock's current time."""

@@ -16,6 +16,7 @@ everything the library raises deliberately, and nothing else::
     │   ├── DirectMessageNotPermittedError  403: the user does not accept the DM
     │   ├── DuplicateContentError       403: same text posted recently
     │   └── InvalidRequestError         400: X rejected the request's parameters
+    ├── AlertError                      an alert sink could not deliver
     ├── ComposeError                    text that cannot be posted as is
     │   └── ReplyTooLongError           weighted length over the limit
     └── StorageError                    the store failed; nothing committed is lost
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
 __all__ = [
+    "AlertError",
     "AuthenticationError",
     "ComposeError",
     "ConfigurationError",
@@ -163,6 +165,10 @@ class DuplicateContentError(PlatformError):
 
 class InvalidRequestError(PlatformError):
     """X rejected the request's parameters (HTTP 400), for example a malformed query."""
+
+
+class AlertError(SocialCareError):
+    """An alert sink could not deliver: the webhook, mail server or feed file failed."""
 
 
 class ComposeError(SocialCareError):

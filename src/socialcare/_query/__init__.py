@@ -1,0 +1,26 @@
+"""X search queries: build, render, parse, pack and match them locally.
+
+The public names are re-exported from :mod:`socialcare`.
+"""
+
+from __future__ import annotations
+
+from socialcare._query._core import Query
+from socialcare._query._matcher import PostView
+from socialcare._query._pack import pack_terms
+from socialcare._query._set import Backend, QuerySet
+from socialcare._query._syntax import AllOf, AnyOf, Atom, AtomKind, Clause, Negated
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Atom",
+    "AtomKind",
+    "Backend",
+    "Clause",
+    "Negated",
+    "PostView",
+    "Query",
+    "QuerySet",
+    "pack_terms",
+]

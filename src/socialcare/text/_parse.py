@@ -1,0 +1,277 @@
+"""``parse_tweet``: the weighted length and validity of a post, as X counts them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import attrs
+
+from socialcare.text._chars import class_body
+from socialcare.text._config import V3, TextConfig
+from socialcare.text._emoji import find_emoji
+from socialcare.text._extract import check_text
+from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
+
+__all__ = ["TweetParse", "parse_tweet"]
+
+_INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
+
+
+@attrs.frozen
+class TweetParse:
+    """The result of :func:`parse_tweet`.
+
+    Ranges are inclusive code-point indices into the text as given (twitter-text's
+    JavaScript reports UTF-16 indices; Python strings index code points, so these slice
+    directly: ``text[p.valid_range_start : p.valid_range_end + 1]`` is the part that fits).
+
+    Attributes:
+        weighted_length: the length X counts (URLs 23, most emoji, CJK and other scripts 2).
+        valid: whether X would accept the text: not empty, within the limit, and free of
+            the invalid characters U+FFFE, U+FEFF and U+FFFF.
+        permillage: ``weighted_length`` in thousandths of the limit (may exceed 1000).
+        valid_range_start: always 0.
+        valid_range_end: index of the last character that still fits (0 if none does).
+        display_range_start: always 0.
+        display_range_end: index of the last character (0 for an empty text).
+    """
+
+    weighted_length: int
+    valid: bool
+    permillage: int
+    valid_range_start: int
+    valid_range_end: int
+    display_range_start: int
+    display_range_end: int
+
+
+class _Plan:
+    """Per-configuration precomputation: weight classes as regexes, the ASCII weight."""
+
+    __slots__ = ("ascii_weight", "base", "classes", "config", "emoji", "limit", "url_weight")
+
+    def __init__(self, config: TextConfig) -> None:
+        self.config = config
+        self.limit = config.max_weighted_tweet_length * config.scale
+        self.url_weight = config.transformed_url_length * config.scale
+        self.emoji = config.emoji_parsing_enabled
+        ascii_weights = {config.weight_of(cp) for cp in range(128)}
+        self.ascii_weight = ascii_weights.pop() if len(ascii_weights) == 1 else None
+        # Disjoint code-point classes per weight (earlier ranges win); the default weight's
+        # class is the complement of all ranges.
+        taken: list[tuple[int, int]] = []
+        by_weight: dict[int, list[tuple[int, int]]] = {}
+        for r in config.ranges:
+            for piece in _subtract((max(r.start, 0), min(r.end, 0x10FFFF)), taken):
+                by_weight.setdefault(r.weight, []).append(piece)
+            taken.append((r.start, r.end))
+        by_weight.setdefault(config.default_weight, []).extend(_subtract((0, 0x10FFFF), taken))
+        # Count the rarer classes against the weight of "a" (usually the most common one).
+        self.base = config.weight_of(ord("a"))
+        self.classes = tuple(
+            (weight - self.base, re.compile(f"[{class_body(tuple(sorted(p)))}]+"))
+            for weight, p in by_weight.items()
+            if weight != self.base and p
+        )
+
+    def base_weight(self, s: str) -> int:
+        """Sum of the plain weights of the code points of ``s``."""
+        if self.ascii_weight is not None and s.isascii():
+            return self.ascii_weight * len(s)
+        total = self.base * len(s)
+        for delta, pattern in self.classes:
+            total += delta * sum(map(len, pattern.findall(s)))
+        return total
+
+
+def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    pieces = [span] if span[0] <= span[1] else []
+    for a, b in taken:
+        nxt: list[tuple[int, int]] = []
+        for s, e in pieces:
+            if b < s or a > e:
+                nxt.append((s, e))
+                continue
+            if s < a:
+                nxt.append((s, a - 1))
+            if b < e:
+                nxt.append((b + 1, e))
+        pieces = nxt
+    return pieces
+
+
+_PLANS: dict[TextConfig, _Plan] = {}
+
+
+def _plan(config: TextConfig) -> _Plan:
+    try:
+        return _PLANS[config]
+    except (KeyError, TypeError):  # TypeError: an unhashable non-config
+        _check_config(config)
+        plan = _PLANS[config] = _Plan(config)
+        return plan
+
+
+def _check_config(config: object) -> None:
+    if not isinstance(config, TextConfig):
+        msg = f"config must be a TextConfig, got {type(config).__name__}"
+        raise TypeError(msg)
+
+
+def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
+    """Weigh ``text`` as X does and tell whether it can be posted.
+
+    The text is NFC-normalized first. Every URL counts ``transformed_url_length`` (23)
+    whatever its length; with ``config.emoji_parsing_enabled`` (v3, the default) every
+    emoji sequence counts as one ``default_weight`` (2); every other code point weighs what
+    its range says (1 for Latin, most punctuation and the like, 2 for the rest).
+
+    Args:
+        text: the post's text.
+        config: the rules to apply: ``V3`` (default), ``V2``, ``V1`` or a custom one.
+
+    Returns:
+        The weighted length, validity and ranges.
+
+    Raises:
+        TypeError: ``text`` is not a ``str`` or ``config`` is not a ``TextConfig``.
+
+    Example:
+        >>> parse_tweet("Hi http://test.co").weighted_length
+        26
+    """
+    check_text(text)
+    plan = _plan(config)
+    n = len(text)
+    if text.isascii() and plan.ascii_weight is not None:
+        urls = extract_raw_urls(text) if "." in text else []
+        if urls:
+            covered = sum(len(u.url) for u in urls)
+            total = (n - covered) * plan.ascii_weight + len(urls) * plan.url_weight
+        else:
+            total = n * plan.ascii_weight
+        if 0 < total <= plan.limit:
+            return _result(plan, total, n - 1, n)
+        return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1)
+    norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    urls = extract_raw_urls(norm) if "." in norm else []
+    emoji = find_emoji(norm) if plan.emoji and not norm.isascii() else []
+    total = plan.base_weight(norm)
+    if urls or emoji:
+        for start, length, weight in _entities(urls, emoji, plan, norm):
+            total += weight - plan.base_weight(norm[start : start + length])
+    bad = _INVALID.search(norm)
+    if bad is None and 0 < total <= plan.limit:
+        return _result(plan, total, n - 1, n)
+    invalid_at = bad.start() if bad else -1
+    return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
+
+
+def _url_units(url: RawUrl, norm: str) -> int:
+    """How many code points the official walk skips for a URL.
+
+    It skips ``url.length`` UTF-16 units from the start. That is the URL's span, except for
+    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``); then
+    the skip is converted from UTF-16 units to code points (rounding up mid-character).
+    """
+    length = len(url.url)
+    if url.end - url.start == length:
+        return length
+    units = utf16_len(url.url)
+    i = url.start
+    while units > 0 and i < len(norm):
+        units -= 2 if norm[i] > "\uffff" else 1
+        i += 1
+    return i - url.start
+
+
+def _entities(
+    urls: list[RawUrl], emoji: list[tuple[int, int]], plan: _Plan, norm: str
+) -> list[tuple[int, int, int]]:
+    """The URLs and emoji the official left-to-right walk counts as units: (start, length, weight).
+
+    A URL wins over an emoji starting at the same index; anything starting inside an
+    entity already taken is not an entity.
+    """
+    items = [(u.start, 0, _url_units(u, norm), plan.url_weight) for u in urls]
+    items += [(start, 1, length, plan.config.default_weight) for start, length in emoji]
+    items.sort()
+    out: list[tuple[int, int, int]] = []
+    cursor = 0
+    for start, _kind, length, weight in items:
+        if start >= cursor:
+            out.append((start, length, weight))
+            cursor = start + length
+    return out
+
+
+def _slow(
+    plan: _Plan,
+    text: str,
+    norm: str,
+    *,
+    urls: list[RawUrl],
+    emoji: list[tuple[int, int]],
+    total: int,
+    invalid_at: int,
+) -> TweetParse:
+    """Walk the text to find where it stops fitting (too long, or an invalid character)."""
+    entities = {
+        start: (length, weight) for start, length, weight in _entities(urls, emoji, plan, norm)
+    }
+    weight_of = plan.config.weight_of
+    limit = plan.limit
+    running = 0
+    last = 0
+    i = 0
+    n = len(norm)
+    while i < n:
+        entity = entities.get(i)
+        if entity is not None:
+            running += entity[1]
+            j = i + entity[0] - 1
+        else:
+            running += weight_of(ord(norm[i]))
+            j = i
+        if (invalid_at >= 0 and j >= invalid_at and norm[j] in "\ufffe\ufeff\uffff") or (
+            running > limit
+        ):
+            break
+        last = j
+        i = j + 1
+    valid = invalid_at < 0 and 0 < total <= limit
+    if norm is not text:
+        last = _original_index(text, last)
+    return _result(plan, total, last, len(text), valid=valid)
+
+
+def _original_index(text: str, index: int) -> int:
+    """Index in ``text`` of the last character whose NFC form ends at or before ``index``.
+
+    twitter-text adds the overall length change of normalization instead, which is off when
+    the change happens after the cut (or, in UTF-16, when astral characters precede it);
+    this maps exactly. NFC never shrinks text more than fourfold, which bounds the search.
+    """
+    target = index + 1
+    lo, hi = 0, min(len(text), 4 * target + 16)
+    while lo < hi:  # largest k with len(NFC(text[:k])) <= target
+        mid = (lo + hi + 1) // 2
+        if len(unicodedata.normalize("NFC", text[:mid])) <= target:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo - 1
+
+
+def _result(plan: _Plan, total: int, valid_end: int, n: int, *, valid: bool = True) -> TweetParse:
+    scale = plan.config.scale
+    return TweetParse(
+        weighted_length=total // scale,
+        valid=valid,
+        permillage=total * 1000 // (scale * plan.config.max_weighted_tweet_length),
+        valid_range_start=0,
+        valid_range_end=min(max(valid_end, 0), max(n - 1, 0)),
+        display_range_start=0,
+        display_range_end=max(n - 1, 0),
+    )

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import random
+import sys
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from query_support import POSTS, QUERIES, make_post, twcs_post, twcs_rows
+from tests.conftest import shared_path
+
+from socialcare._query import PostView, Query
+from socialcare._query._set import QuerySet, requirements
+from socialcare.errors import ConfigurationError, QueryError
+from socialcare.models import Post, User
+
+BACKENDS = ["index", "ahocorasick"]
+USERS = {
+    "100": User(id="100", username="acme", name="Acme", verified=True),
+    "200": User(id="200", username="AcmeSupport", name="Acme Support"),
+    "12345": User(id="12345", username="jane", name="Jane"),
+}
+
+
+def naive(rules: dict[str, Query], post: Post, users=USERS) -> list[str]:
+    return [name for name, query in rules.items() if query.matches(post, users=users)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(rules=st.lists(QUERIES, min_size=1, max_size=12), posts=st.lists(POSTS, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_compiled_matching_equals_naive_evaluation(backend, rules, posts) -> None:
+    named = {f"r{i}": q for i, q in enumerate(rules)}
+    compiled = QuerySet(named, backend=backend)
+    for post in posts:
+        assert compiled.matching(post, users=USERS) == naive(named, post)
+        assert compiled.matching(post) == naive(named, post, users=None)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_matching_examples(backend: str) -> None:
+    rules = QuerySet(
+        {
+            "outage": Query.mentioning("acme").any_of("down", "outage"),
+            "refunds": Query.terms("acme", "refund").exclude_retweets(),
+            "emoji": Query.terms("😡").from_("jane"),
+            "thread": "conversation_id:42",
+            "links": Query.url("acme.com").has_links(),
+        },
+        backend=backend,  # type: ignore[arg-type]
+    )
+    assert rules.backend == backend
+    assert rules.matching(make_post("@acme is down again")) == ["outage"]
+    assert rules.matching(make_post("@acme refund please, down!")) == ["outage", "refunds"]
+    assert rules.matching(make_post("acme refund", retweet_of="9")) == []
+    assert rules.matching(make_post("acmerefund down")) == []
+    assert rules.matching(make_post("so angry😡", author_id="12345"), users=USERS) == ["emoji"]
+    assert rules.matching(make_post("so angry😡", author_id="12345")) == []
+    assert rules.matching(make_post("x", conversation_id="42")) == ["thread"]
+    assert rules.matching(
+        make_post("see https://t.co/a", expanded={"https://t.co/a": "https://acme.com/x"})
+    ) == ["links"]
+
+
+def test_a_queryset_is_an_immutable_mapping() -> None:
+    rules = QuerySet({"a": "acme", "b": Query.terms("bob")}, backend="index")
+    assert len(rules) == 2
+    assert list(rules) == ["a", "b"]
+    assert rules["a"] == Query.terms("acme")
+    assert "b" in rules
+    assert repr(rules) == "QuerySet(2 rules, backend='index')"
+    assert QuerySet({}, backend="index").matching(make_post("x")) == []
+
+
+def test_bad_rules_are_named() -> None:
+    with pytest.raises(QueryError, match=r"rule 'spam': .*no positive"):
+        QuerySet({"ok": "acme", "spam": "-spam"})
+    with pytest.raises(QueryError, match=r"rule 'geo': .*cannot be evaluated locally"):
+        QuerySet({"geo": "acme has:geo"})
+    with pytest.raises(QueryError, match="rule 'empty'"):
+        QuerySet({"empty": Query()})
+
+
+def test_auto_falls_back_to_the_pure_python_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ahocorasick", None)
+    assert QuerySet({"a": "acme"}).backend == "index"
+    with pytest.raises(ConfigurationError, match=r"socialcare\[fast\]"):
+        QuerySet({"a": "acme"}, backend="ahocorasick")
+
+
+def test_auto_prefers_the_automaton_when_installed() -> None:
+    pytest.importorskip("ahocorasick")
+    assert QuerySet({"a": "acme"}).backend == "ahocorasick"
+    with pytest.raises(ConfigurationError, match="unknown QuerySet backend"):
+        QuerySet({"a": "acme"}, backend="fastest")  # type: ignore[arg-type]
+
+
+def test_requirements_of_clauses() -> None:
+    def needs(query: Query) -> set[frozenset[str]]:
+        assert query.clause is not None
+        return set(requirements(query.clause))
+
+    assert needs(Query.terms("is").mentioning("AcmeSupport").exclude_retweets()) == {
+        frozenset({"is"}),
+        frozenset({"@acmesupport"}),
+    }
+    assert needs(Query.any_of("outage", Query.hashtag("Down"))) == {frozenset({"outage", "#down"})}
+    assert needs(Query.phrase("can't log in")) == {
+        frozenset({"can"}),
+        frozenset({"t"}),
+        frozenset({"log"}),
+        frozenset({"in"}),
+    }
+    assert needs(Query.from_("Bob").to("123").lang("EN").has_links().is_reply()) == {
+        frozenset({"from:bob"}),
+        frozenset({"to:123"}),
+    }
+    assert needs(Query.conversation_id(42).in_reply_to(7)) == {
+        frozenset({"conversation_id:42"}),
+        frozenset({"in_reply_to_tweet_id:7"}),
+    }
+    # An OR branch without requirements makes the whole group unconstrained.
+    assert needs(Query.terms("a") | (Query.terms("b") & ~Query.terms("c"))) == {
+        frozenset({"a", "b"})
+    }
+    assert needs(Query.url("acme.com/help")) == {
+        frozenset({"url:acme"}),
+        frozenset({"url:com"}),
+        frozenset({"url:help"}),
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reference_and_link_keys(backend: str) -> None:
+    rules = QuerySet(
+        {
+            "a": "acme -is:nullcast",
+            "quotes": "quotes_of_tweet_id:7",
+            "reposts": "retweets_of_tweet_id:8 acme",
+            "replies": "in_reply_to_tweet_id:9",
+            "link": 'url:"acme.com/help" is:reply',
+            "lang": "acme lang:fr",
+        },
+        backend=backend,  # type: ignore[arg-type]
+    )
+    assert rules.matching(make_post("acme", quote_of="7")) == ["a", "quotes"]
+    assert rules.matching(make_post("acme", retweet_of="8")) == ["a", "reposts"]
+    assert rules.matching(make_post("acme", lang="fr", reply_to=("9", "1"))) == [
+        "a",
+        "replies",
+        "lang",
+    ]
+    linked = make_post(
+        "see https://t.co/x",
+        reply_to=("1", "2"),
+        expanded={"https://t.co/x": "https://acme.com/help"},
+    )
+    assert rules.matching(linked) == ["link"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_twcs_rules_agree_with_naive_evaluation(backend: str) -> None:
+    rows = list(twcs_rows(shared_path("data", "twcs", "twcs_random_5000.csv")))
+    posts = [twcs_post(row) for row in rows[:2000]]
+    brands = [b for b, _ in Counter(r["author_id"] for r in rows).most_common() if not b.isdigit()]
+    words = [
+        w
+        for w, n in Counter(
+            t for r in rows for t in r["text"].lower().split() if t.isalpha()
+        ).most_common(400)
+        if n > 3
+    ]
+    rng = random.Random(6)
+    rules: dict[str, Query] = {}
+    for i in range(300):
+        brand = rng.choice(brands)
+        base = Query.any_of(Query.mentioning(brand), brand.lower())
+        rules[f"rule{i}"] = (
+            base.any_of(*rng.sample(words, 3)).exclude_retweets()
+            if i % 3
+            else base.none_of(rng.choice(words))
+        )
+    compiled = QuerySet(rules, backend=backend)  # type: ignore[arg-type]
+    matched = 0
+    for post in posts:
+        view = PostView(post)
+        expected = [name for name, q in rules.items() if q.matches(view)]
+        assert compiled.matching(post) == expected
+        matched += bool(expected)
+    assert matched > 100
