@@ -88,6 +88,11 @@ def test_a_newer_schema_asks_for_an_upgrade(tmp_path: Path) -> None:
         assert caught.value.found == SCHEMA_VERSION + 1
 
 
+def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="cannot be opened"):
+        SQLiteStore(tmp_path / "no" / "such" / "care.db", create_schema=True)
+
+
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are my notes, not a database\n" * 200)
