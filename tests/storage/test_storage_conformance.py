@@ -144,6 +144,32 @@ def test_bulk_upsert_round_trips_large_batches(store: Store) -> None:
     assert store.get_post("11199") == batch[-1]
 
 
+def test_concurrent_bulk_upserts_of_the_same_posts(backend: Backend) -> None:
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write(version: int) -> None:
+        store = backend.open()
+        batch = [post(str(1000 + i), text=f"v{version}") for i in range(300)]
+        barrier.wait()
+        try:
+            for _ in range(3):
+                store.upsert_posts(batch[::-1] if version % 2 else batch)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(v,)) for v in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = backend.open()
+    assert store.count_posts() == 300
+    stored = store.get_posts([str(1000 + i) for i in range(300)])
+    assert {p.text for p in stored} <= {"v0", "v1", "v2", "v3"}
+
+
 def test_get_posts_keeps_the_requested_order(store: Store) -> None:
     store.upsert_posts([post("1"), post("2"), post("3")])
     got = store.get_posts(["3", "404", "1", "3"])

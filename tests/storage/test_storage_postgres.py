@@ -89,6 +89,32 @@ def test_schema_versions(pg: tuple[str, str]) -> None:
         PostgresStore(dsn, schema=schema)
 
 
+@pytest.mark.postgres
+def test_an_older_schema_is_migrated_forward(pg: tuple[str, str]) -> None:
+    import psycopg  # noqa: PLC0415
+
+    from socialcare.storage._schema import MIGRATIONS, VERSION_TABLE  # noqa: PLC0415
+    from socialcare.storage.postgres import _TYPES, PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with psycopg.connect(dsn, options=f"-c search_path={schema}") as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        for statement in (VERSION_TABLE, *MIGRATIONS[0]):
+            conn.execute(statement.format_map(_TYPES))
+        conn.execute("INSERT INTO sc_schema (version, applied_at) VALUES (1, now())")
+        conn.execute('INSERT INTO sc_posts (id, data) VALUES (\'1\', \'{"id":"1","text":"v1"}\')')
+    with pytest.raises(SchemaVersionError, match="version 1, this code needs") as caught:
+        PostgresStore(dsn, schema=schema)
+    assert caught.value.found == 1
+    with PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.get_post("1") == Post(id="1", text="v1")
+        indexes = store._read(
+            lambda tx: tx.all("SELECT indexname FROM pg_indexes WHERE schemaname = ?", (schema,))
+        )
+    assert ("sc_conversations_open_queue",) in indexes
+
+
 def _backend_pids(dsn: str, application_name: str) -> list[int]:
     import psycopg  # noqa: PLC0415
 
@@ -218,3 +244,20 @@ def test_bulk_upsert_is_atomic_across_chunks(
         with pytest.raises(RuntimeError, match="mid-batch"):
             store.upsert_posts(changed)
         assert store.get_posts([p.id for p in batch]) == batch  # no chunk of it landed
+
+
+@pytest.mark.postgres
+def test_bulk_upsert_falls_back_when_a_new_post_appears_meanwhile(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        store.upsert_posts([Post(id="5", text="old"), Post(id="7", text="old")])
+        # As if another writer stored 5 and 7 between the existence check and the COPY.
+        monkeypatch.setattr(postgres, "_EXISTING_POSTS", "SELECT %b::text[] WHERE false")
+        batch = [Post(id=str(i), text="new") for i in range(1, 11)]
+        assert store.upsert_posts(batch) == 10
+        assert store.get_posts([str(i) for i in range(1, 11)]) == batch
+        assert store.count_posts() == 10

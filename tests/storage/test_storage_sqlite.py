@@ -88,6 +88,11 @@ def test_a_newer_schema_asks_for_an_upgrade(tmp_path: Path) -> None:
         assert caught.value.found == SCHEMA_VERSION + 1
 
 
+def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="cannot be opened"):
+        SQLiteStore(tmp_path / "no" / "such" / "care.db", create_schema=True)
+
+
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are my notes, not a database\n" * 200)
@@ -261,3 +266,11 @@ def test_bad_options_are_rejected(tmp_path: Path) -> None:
         SQLiteStore(tmp_path / "x.db", synchronous="SOMETIMES")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="busy_timeout"):
         SQLiteStore(tmp_path / "x.db", busy_timeout=-1)
+
+
+def test_an_old_sqlite_library_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    with pytest.raises(ConfigurationError, match=r"SQLite >= 3\.35"):
+        SQLiteStore(tmp_path / "x.db", create_schema=True)

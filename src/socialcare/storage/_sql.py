@@ -103,7 +103,7 @@ class Tx(Protocol):
         """Execute a statement; return all its rows."""
         ...
 
-    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+    def many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         """Execute a statement once per parameter row."""
         ...
 
@@ -227,15 +227,22 @@ class SQLStore(abc.ABC):
     def upsert_posts(self, posts: Iterable[Post]) -> int:
         """See :meth:`Store.upsert_posts`."""
         ts = self._ts
-        batch = {p.id: check_post(p) for p in posts}
-        rows = [
-            (p.id, p.conversation_id, p.author_id, ts(p.created_at), post_json(p))
-            for p in batch.values()
-        ]
-        if rows:
-            # Encoded before the transaction, so the write lock is held only to write.
-            self._write(lambda tx: tx.many(_POST_UPSERT, rows))
-        return len(rows)
+        batch = list({p.id: check_post(p) for p in posts}.values())
+        # Encoded before the transaction, so the write lock is held only to write;
+        # kept as columns of strings (which the garbage collector does not track)
+        # and zipped into rows only as the driver consumes them.
+        ids = [p.id for p in batch]
+        conversations = [p.conversation_id for p in batch]
+        authors = [p.author_id for p in batch]
+        times = [ts(p.created_at) for p in batch]
+        data = [post_json(p) for p in batch]
+        if batch:
+            self._write(
+                lambda tx: tx.many(
+                    _POST_UPSERT, zip(ids, conversations, authors, times, data, strict=True)
+                )
+            )
+        return len(batch)
 
     def _post(self, value: object) -> Post:
         return Post.from_x(self._json_out(value))

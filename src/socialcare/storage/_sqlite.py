@@ -8,13 +8,13 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from socialcare._clock import Clock
-from socialcare.errors import StorageError
+from socialcare.errors import ConfigurationError, StorageError
 from socialcare.storage._codec import from_micros, to_micros
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
@@ -29,6 +29,8 @@ _TYPES = {
     "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
     "bigint": "INTEGER",
 }
+
+_MIN_SQLITE = (3, 35, 0)
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -49,7 +51,7 @@ class _SQLiteTx:
     def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         return self._conn.execute(sql, params).fetchall()
 
-    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+    def many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         self._conn.executemany(sql, rows)
 
 
@@ -82,6 +84,7 @@ class SQLiteStore(SQLStore):
         read_only: open the file read-only; writes raise ``StorageError``.
 
     Raises:
+        ConfigurationError: Python's SQLite library is older than 3.35.
         StorageError: the file cannot be opened, is not a SQLite database, or is corrupt.
         SchemaVersionError: the schema is missing, older or newer (see above).
     """
@@ -97,6 +100,12 @@ class SQLiteStore(SQLStore):
         read_only: bool = False,
     ) -> None:
         super().__init__(clock=clock)
+        if sqlite3.sqlite_version_info < _MIN_SQLITE:
+            msg = (
+                f"SQLiteStore needs SQLite >= 3.35 (for RETURNING); this Python links "
+                f"SQLite {sqlite3.sqlite_version}: use a newer Python build or PostgresStore"
+            )
+            raise ConfigurationError(msg)
         if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             msg = f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}"
             raise ValueError(msg)

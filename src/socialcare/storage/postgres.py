@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -48,8 +49,8 @@ _SCHEMA_LOCK = 0x50C1A1CA0001  # advisory lock keys: schema changes, audit appen
 _AUDIT_LOCK = 0x50C1A1CA0002
 _UTC = dt.timezone.utc
 
-# Bulk upsert: one statement per chunk, columns sent as binary arrays (%b), so the
-# server inserts one chunk while Python encodes the next (pipeline mode).
+# Updating stored posts: one statement per chunk, columns sent as binary arrays (%b),
+# so the server writes one chunk while Python encodes the next (pipeline mode).
 _POSTS_UNNEST = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
     SELECT i, c, a, t, d::json
     FROM unnest(%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::text[])
@@ -57,6 +58,9 @@ _POSTS_UNNEST = """INSERT INTO sc_posts (id, conversation_id, author_id, created
     ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
         author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
 _CHUNK = 10_000
+_ID = operator.attrgetter("id")
+_EXISTING_POSTS = "SELECT id FROM sc_posts WHERE id = ANY(%b::text[])"
+_COPY_POSTS = "COPY sc_posts (id, conversation_id, author_id, created_at, data) FROM STDIN"
 
 
 @functools.lru_cache(maxsize=256)
@@ -81,7 +85,7 @@ class _PgTx:
     def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         return self.cur.execute(_pg(sql), params).fetchall()
 
-    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+    def many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         self.cur.executemany(_pg(sql), rows)
 
 
@@ -261,15 +265,38 @@ class PostgresStore(SQLStore):
         tx.one("SELECT pg_advisory_xact_lock(?)", (_AUDIT_LOCK,))
 
     def upsert_posts(self, posts: Iterable[Post]) -> int:
-        """See :meth:`Store.upsert_posts` (atomic: one transaction for the whole batch)."""
-        batch = list({p.id: check_post(p) for p in posts}.values())
+        """See :meth:`Store.upsert_posts` (atomic: one transaction for the whole batch).
+
+        Posts not stored yet go in with ``COPY`` (the driver's fastest path); posts
+        already stored are updated with ``INSERT .. ON CONFLICT``. If a concurrent
+        writer stores one of the "new" posts first, the ``COPY`` is undone (a
+        savepoint) and the whole batch takes the ``ON CONFLICT`` path. Rows are
+        written in one order (by id), so concurrent batches lock rows in the same order.
+        """
+        batch = sorted({p.id: check_post(p) for p in posts}.values(), key=_ID)
         if batch:
-            self._write(lambda tx: self._pipeline_posts(tx, batch))
+            self._write(lambda tx: self._write_posts(tx, batch))
         return len(batch)
 
-    def _pipeline_posts(self, tx: Tx, batch: list[Post]) -> None:
+    def _write_posts(self, tx: Tx, batch: list[Post]) -> None:
         assert isinstance(tx, _PgTx)  # noqa: S101 - _write always passes one
         cur = tx.cur
+        existing = {row[0] for row in cur.execute(_EXISTING_POSTS, ([p.id for p in batch],))}
+        known = [p for p in batch if p.id in existing]
+        fresh = [p for p in batch if p.id not in existing]
+        if fresh:
+            try:
+                with cur.connection.transaction(), cur.copy(_COPY_POSTS) as copy:
+                    for p in fresh:
+                        copy.write_row(
+                            (p.id, p.conversation_id, p.author_id, p.created_at, post_json(p))
+                        )
+            except psycopg.errors.UniqueViolation:
+                known = batch  # another writer stored some of them meanwhile
+        if known:
+            self._upsert_known(cur, known)
+
+    def _upsert_known(self, cur: psycopg.Cursor[Row], batch: list[Post]) -> None:
         with cur.connection.pipeline():
             for start in range(0, len(batch), _CHUNK):
                 chunk = batch[start : start + _CHUNK]
