@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from socialcare._query import AllOf, AnyOf, Atom, Negated, Query
@@ -202,3 +204,11 @@ def test_operators_refuse_other_types() -> None:
 def test_double_negation_is_refused_in_groups() -> None:
     with pytest.raises(QueryError, match="double negation"):
         Query.none_of(Query.none_of("spam"))
+
+
+def test_builder_methods_show_their_signature_and_docs() -> None:
+
+    for method in (Query.terms, Query().any_of, Query.terms("a").exclude_retweets):
+        assert "self" not in inspect.signature(method).parameters
+        assert method.__doc__
+    assert list(inspect.signature(Query.from_).parameters) == ["users"]

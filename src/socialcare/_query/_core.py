@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import types
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, ClassVar, Concatenate, Final, Generic, ParamSpec, overload
+from typing import TYPE_CHECKING, ClassVar, Concatenate, Final, Generic, ParamSpec, cast, overload
 
 import attrs
 
@@ -55,7 +56,9 @@ class _chainable(Generic[P]):  # noqa: N801 - reads as a decorator
         self, instance: Query | None, owner: type[Query] | None = None
     ) -> Callable[P, Query]:
         target = instance if instance is not None else Query()
-        return functools.partial(self._method, target)
+        # A real bound method: help() and notebooks show the docstring and the
+        # signature without ``self``.
+        return cast("Callable[P, Query]", types.MethodType(self._method, target))
 
 
 _ENTITY_SIGILS: Final[dict[str, AtomKind]] = {"#": "hashtag", "@": "mention", "$": "cashtag"}

@@ -24,8 +24,8 @@ Requirements of a clause:
 The post's text tokens come from :func:`words`, whose ASCII fast path is one
 ``bytes.translate`` and one ``split`` (both in C). An Aho-Corasick automaton
 (pyahocorasick) over the rules' vocabulary was measured as the alternative and
-was slower on tweets: with a realistic vocabulary, most posts hold several
-rule words, and reporting each hit back to Python costs more than splitting
+was no faster on tweets: with a realistic vocabulary most posts hold several
+rule words, and handing each hit back to Python costs as much as splitting
 (see ``benchmarks/match_bench.py``). So there is no optional dependency.
 """
 
@@ -48,7 +48,7 @@ K = TypeVar("K", bound=Hashable)
 
 # A key is a text token (letters and digits, or an emoji) or an entity key
 # whose first character no token can start with: "@acme", "#tag", "$TAG",
-# "from:123", "to:acme", "url:token", "is:reply"...
+# "from:123", "to:acme", "url:token", "conversation_id:1"...
 _KeySet = frozenset[str]
 
 _SIGIL_OF: Final = {"mention": "@", "hashtag": "#", "cashtag": "$"}
