@@ -53,6 +53,8 @@ def matches(text: str, query: str, **kwargs: object) -> bool:
         # Entities.
         ("so #AcmeFail today", "#acmefail", True),
         ("so #AcmeFailure today", "#acmefail", False),
+        ("un #Café", "#cafe", True),
+        ("un #cafe", "#CAFÉ", True),
         ("so acmefail today", "#acmefail", False),
         ("@AcmeSupport help", "@acmesupport", True),
         ("acmesupport help", "@acmesupport", False),
@@ -180,6 +182,8 @@ def test_a_prepared_view_gives_the_same_answer() -> None:
     for text in ["@acmesupport late", "#fail OR refund", "from:jane_doe order", "late -order"]:
         query = Query.parse(text)
         assert query.matches(view) == query.matches(post, users=USERS)
+    with pytest.raises(QueryError, match="pass users to PostView"):
+        Query.parse("late").matches(view, users={})
 
 
 @given(left=QUERIES, right=QUERIES, post=POSTS)

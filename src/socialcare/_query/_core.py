@@ -357,7 +357,8 @@ class Query:
         tighter than OR. The sandbox's simulated search uses this method.
 
         Args:
-            post: the post (or a :class:`PostView` prepared once for many queries).
+            post: the post, or a :class:`PostView` prepared once for many queries
+                (the view carries its own ``users``).
             users: user id to :class:`~socialcare.User`, so that ``from:``/``to:``
                 with a username and ``is:verified`` can be decided; without it
                 only numeric ids match.
@@ -368,7 +369,12 @@ class Query:
         """
         if self.clause is None:
             raise QueryError("an empty Query matches nothing; add a clause")
-        view = post if isinstance(post, PostView) else PostView(post, users)
+        if isinstance(post, PostView):
+            if users is not None and users is not post.users:
+                raise QueryError("pass users to PostView(...), not to matches() with a view")
+            view = post
+        else:
+            view = PostView(post, users)
         return compile_clause(self.clause)(view)
 
 

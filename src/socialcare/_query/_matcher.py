@@ -13,7 +13,7 @@ from collections.abc import Set as AbstractSet
 from typing import Final
 
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, render_clause
-from socialcare._query._text import words
+from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
@@ -115,14 +115,14 @@ class PostView:
     def hashtags(self) -> frozenset[str]:
         """Hashtags (case-folded, without ``#``)."""
         if self._hashtags is None:
-            self._hashtags = frozenset(h.tag.casefold() for h in self.entities.hashtags)
+            self._hashtags = frozenset(fold(h.tag) for h in self.entities.hashtags)
         return self._hashtags
 
     @property
     def cashtags(self) -> frozenset[str]:
         """Cashtags (case-folded, without ``$``)."""
         if self._cashtags is None:
-            self._cashtags = frozenset(c.tag.casefold() for c in self.entities.cashtags)
+            self._cashtags = frozenset(fold(c.tag) for c in self.entities.cashtags)
         return self._cashtags
 
     @property
@@ -173,10 +173,10 @@ def _compile_atom(atom: Atom) -> Predicate:  # noqa: C901, PLR0912 - one branch 
         needed = frozenset(run)
         return lambda v: needed <= v.token_set and contains_run(v.tokens, run)
     if kind == "hashtag":
-        tag = value.casefold()
+        tag = fold(value)
         return lambda v: tag in v.hashtags
     if kind == "cashtag":
-        sym = value.casefold()
+        sym = fold(value)
         return lambda v: sym in v.cashtags
     if kind == "mention":
         name = value.lower()

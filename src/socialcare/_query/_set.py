@@ -37,7 +37,7 @@ from typing import Final, Generic, TypeVar
 from socialcare._query._core import Query
 from socialcare._query._matcher import PostView, Predicate, compile_clause, post_entities
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated
-from socialcare._query._text import words
+from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
@@ -91,7 +91,7 @@ def _atom_requirements(atom: Atom) -> list[_KeySet]:
         return []  # is:, has:, lang: match most posts; the predicate checks them
     sigil = _SIGIL_OF.get(kind)
     if sigil is not None:
-        return [frozenset({sigil + (value.lower() if kind == "mention" else value.casefold())})]
+        return [frozenset({sigil + (value.lower() if kind == "mention" else fold(value))})]
     return [frozenset({f"{kind}:{value.lower()}"})]
 
 
@@ -246,9 +246,9 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         if self._by_mention and entities.mentions:
             keys.update(["@" + m.username.lower() for m in entities.mentions])
         if self._by_hashtag and entities.hashtags:
-            keys.update(["#" + h.tag.casefold() for h in entities.hashtags])
+            keys.update(["#" + fold(h.tag) for h in entities.hashtags])
         if self._by_cashtag and entities.cashtags:
-            keys.update(["$" + c.tag.casefold() for c in entities.cashtags])
+            keys.update(["$" + fold(c.tag) for c in entities.cashtags])
         if self._by_from and post.author_id is not None:
             _add_user_keys(keys, "from:", post.author_id, users)
         if self._by_to and post.in_reply_to_user_id is not None:
