@@ -84,6 +84,10 @@ def test_url_matches_expanded_links() -> None:
     assert Query.parse('url:"/en/labs"').matches(post)
     assert Query.parse('url:"https://t.co"').matches(post)
     assert not Query.parse('url:"developer.x.com"').matches(post)
+    # Keywords match the links' expanded form as well (X: "URLs and unwound URLs").
+    assert Query.parse("labs").matches(post)
+    assert Query.parse('"developer twitter com"').matches(post)
+    assert not Query.parse("labs").matches(make_post("check https://t.co/c0A36SWil4"))
 
 
 def test_user_operators_match_ids_and_usernames() -> None:

@@ -35,7 +35,13 @@ from collections.abc import Hashable, Iterator, Mapping
 from typing import Final, Generic, TypeVar
 
 from socialcare._query._core import Query
-from socialcare._query._matcher import PostView, Predicate, compile_clause, post_entities
+from socialcare._query._matcher import (
+    PostView,
+    Predicate,
+    compile_clause,
+    link_words,
+    post_entities,
+)
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated
 from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
@@ -228,7 +234,10 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             users: user id to user, as for :meth:`Query.matches`.
         """
         present = set(words(post.full_text))
-        self._add_post_keys(present, post, users)
+        entities = post_entities(post)
+        if entities.urls:
+            present.update(link_words(entities))
+        self._add_post_keys(present, post, entities, users)
         index = self._index
         survivors: list[int] = []
         for key in present & self._index_keys:
@@ -241,8 +250,13 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         predicates, names = self._predicates, self._names
         return [names[i] for i in survivors if predicates[i](view)]
 
-    def _add_post_keys(self, keys: set[str], post: Post, users: Mapping[str, User] | None) -> None:
-        entities = post_entities(post)
+    def _add_post_keys(
+        self,
+        keys: set[str],
+        post: Post,
+        entities: Entities,
+        users: Mapping[str, User] | None,
+    ) -> None:
         if self._by_mention and entities.mentions:
             keys.update(["@" + m.username.lower() for m in entities.mentions])
         if self._by_hashtag and entities.hashtags:
