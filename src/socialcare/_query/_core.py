@@ -94,7 +94,7 @@ def _atoms(kind: AtomKind, values: Iterable[str], *, where: str) -> list[Atom]:
     return items
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, cache_hash=True)
 class Query:
     """An X search query: build it fluently, render it, parse it, match posts locally.
 
