@@ -66,6 +66,8 @@ _ENTITY_SIGILS: Final[dict[str, AtomKind]] = {"#": "hashtag", "@": "mention", "$
 
 def _term(text: str) -> Atom:
     """``#tag``, ``@user``, ``$TAG`` as entities; one plain token as a keyword; else a phrase."""
+    if not isinstance(text, str):
+        raise QueryError(f"expected text, got {type(text).__name__}: {text!r}")
     stripped = text.strip()
     kind = _ENTITY_SIGILS.get(stripped[:1])
     if kind is not None:
@@ -87,8 +89,8 @@ def _clause(item: str | Query, *, where: str) -> Clause:
     raise QueryError(f"{where}: expected a str or a Query, got {type(item).__name__}")
 
 
-def _atoms(kind: AtomKind, values: Iterable[str], *, where: str) -> list[Atom]:
-    items = [Atom.of(kind, v) for v in values]
+def _atoms(kind: AtomKind, values: Iterable[str | int], *, where: str) -> list[Atom]:
+    items = [Atom.of(kind, str(v) if isinstance(v, int) else v) for v in values]
     if not items:
         raise QueryError(f"{where}() needs at least one value")
     return items
@@ -190,17 +192,17 @@ class Query:
         return self._and(*(_negate(_clause(item, where="none_of")) for item in items))
 
     @_chainable
-    def from_(self, *users: str) -> Query:
+    def from_(self, *users: str | int) -> Query:
         """Posts by any of ``users`` (usernames, with or without ``@``, or numeric ids)."""
         return self._any_atoms("from", users, "from_")
 
     @_chainable
-    def not_from(self, *users: str) -> Query:
+    def not_from(self, *users: str | int) -> Query:
         """Exclude posts by ``users``: ``-from:acme`` keeps the brand's own posts out."""
         return self._and(*(Negated(a) for a in _atoms("from", users, where="not_from")))
 
     @_chainable
-    def to(self, *users: str) -> Query:
+    def to(self, *users: str | int) -> Query:
         """Replies to any of ``users`` (``to:``; usernames or numeric ids)."""
         return self._any_atoms("to", users, "to")
 
@@ -278,7 +280,7 @@ class Query:
         atom = Atom(kind, name)
         return self._and(atom if value else Negated(atom))
 
-    def _any_atoms(self, kind: AtomKind, values: Iterable[str], where: str) -> Query:
+    def _any_atoms(self, kind: AtomKind, values: Iterable[str | int], where: str) -> Query:
         group = any_of(_atoms(kind, values, where=where))
         assert group is not None  # noqa: S101 - _atoms is never empty
         return self._and(group)

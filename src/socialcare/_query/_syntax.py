@@ -212,6 +212,8 @@ class Atom:
         """
         if kind not in _ALL_KINDS:
             raise _fail(f"unknown operator kind {kind!r}")
+        if not isinstance(value, str):
+            raise _fail(f"{kind}: expected a string value, got {type(value).__name__}")
         return cls(kind, _validate_atom(kind, value))
 
     def render(self) -> str:
