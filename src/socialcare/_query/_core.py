@@ -6,7 +6,7 @@ import contextlib
 import functools
 import types
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, ClassVar, Concatenate, Final, Generic, ParamSpec, cast, overload
+from typing import ClassVar, Concatenate, Final, Generic, ParamSpec, cast, overload
 
 import attrs
 
@@ -25,8 +25,7 @@ from socialcare._query._syntax import (
 from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 
-if TYPE_CHECKING:
-    from socialcare.models import Post, User
+from socialcare.models import Post, User
 
 __all__ = ["Query"]
 

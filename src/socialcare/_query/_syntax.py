@@ -261,7 +261,7 @@ class AnyOf:
     clauses: tuple[Clause, ...] = attrs.field(validator=_check_group)
 
 
-Clause: TypeAlias = "Atom | Negated | AllOf | AnyOf"
+Clause: TypeAlias = Atom | Negated | AllOf | AnyOf
 """Any node of a query tree."""
 
 
