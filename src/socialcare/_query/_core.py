@@ -24,7 +24,6 @@ from socialcare._query._syntax import (
 )
 from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
-
 from socialcare.models import Post, User
 
 __all__ = ["Query"]
