@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from query_support import POSTS, twcs_rows
+from tests.conftest import shared_path
 
-from conftest import shared_path
 from socialcare._query import Query
 from socialcare._query import _pack as pack_module
 from socialcare._query._pack import pack_terms

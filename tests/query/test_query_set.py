@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from query_support import POSTS, QUERIES, make_post, twcs_post, twcs_rows
+from tests.conftest import shared_path
 
-from conftest import shared_path
 from socialcare._query import PostView, Query
 from socialcare._query._set import QuerySet, requirements
 from socialcare.errors import QueryError

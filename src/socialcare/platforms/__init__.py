@@ -1,0 +1,22 @@
+"""Social platforms behind one typed protocol.
+
+``Platform`` is what socialcare needs from a network; ``XPlatform`` (in
+:mod:`socialcare.platforms.x`) implements it on X API v2 through tweepy, and
+runs unchanged against :class:`socialcare.sandbox.Sandbox` offline.
+"""
+
+from __future__ import annotations
+
+from socialcare.platforms._base import Platform, QueryLike, RateLimit, SupportsRender
+from socialcare.platforms._paging import iter_items, iter_pages
+from socialcare.platforms.x import XPlatform
+
+__all__ = [
+    "Platform",
+    "QueryLike",
+    "RateLimit",
+    "SupportsRender",
+    "XPlatform",
+    "iter_items",
+    "iter_pages",
+]

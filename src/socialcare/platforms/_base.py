@@ -1,0 +1,214 @@
+"""The ``Platform`` protocol: what socialcare needs from a social network, typed.
+
+Everything here is pure: no I/O, no third-party types. ``XPlatform`` (in
+``socialcare.platforms.x``) implements the protocol on top of tweepy; the
+sandbox serves the same wire protocol offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from socialcare.models import DirectMessage, Page, Post, User
+
+__all__ = ["Platform", "QueryLike", "RateLimit", "SupportsRender"]
+
+
+@runtime_checkable
+class SupportsRender(Protocol):
+    """Anything that renders to X search-query text (``socialcare.Query`` does)."""
+
+    def render(self) -> str:
+        """The query as X's search syntax."""
+        ...
+
+
+QueryLike = str | SupportsRender
+"""A search query: raw X syntax, or an object with ``render()``."""
+
+
+def query_text(query: QueryLike) -> str:
+    """The X syntax of ``query``.
+
+    Raises:
+        TypeError: ``query`` is neither a string nor renderable.
+    """
+    if isinstance(query, str):
+        return query
+    rendered = getattr(query, "render", None)
+    text = rendered() if callable(rendered) else None
+    if isinstance(text, str):
+        return text
+    msg = f"query must be a str or have .render(), got {type(query).__name__}"
+    raise TypeError(msg)
+
+
+@attrs.frozen
+class RateLimit:
+    """The rate-limit state of one endpoint, as the platform last reported it.
+
+    Attributes:
+        endpoint: the endpoint, for example ``"GET /2/tweets/search/recent"``.
+        limit: requests allowed per window.
+        remaining: requests left in the current window.
+        reset_at: when the window resets (UTC).
+        seen_at: when this state was observed (UTC, the platform client's clock).
+    """
+
+    endpoint: str
+    limit: int
+    remaining: int
+    reset_at: dt.datetime
+    seen_at: dt.datetime
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether no request is left in the window."""
+        return self.remaining <= 0
+
+
+@runtime_checkable
+class Platform(Protocol):
+    """A social platform seen through socialcare's models.
+
+    Contract, for every implementation:
+
+    * Every method returns socialcare models (``Post``, ``User``,
+      ``DirectMessage``) or ``Page`` values; no third-party type escapes.
+    * Failures raise subclasses of :class:`~socialcare.errors.PlatformError`
+      (auth, not found, rate limit, unavailable, reply/DM not permitted,
+      duplicate content, invalid request); nothing else escapes, except
+      ``ValueError``/``TypeError`` for arguments that are wrong before any
+      request is made.
+    * Reads may be retried by the implementation; writes are never silently
+      performed twice.
+    * Pages are reverse-chronological (newest first), as X returns them.
+    * Methods are safe to call from one thread at a time; implementations
+      document if they are thread-safe.
+    """
+
+    def me(self) -> User:
+        """The authenticated (acting) user."""
+        ...
+
+    def search_recent(
+        self,
+        query: QueryLike,
+        *,
+        since_id: str | None = None,
+        until_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """One page of posts from the last 7 days matching ``query``.
+
+        Args:
+            query: X search syntax (at most 512 characters for self-serve access).
+            since_id: only posts newer than this id.
+            until_id: only posts older than this id.
+            start_time: only posts at or after this time (aware).
+            end_time: only posts before this time (aware).
+            max_results: page size, 10 to 100.
+            next_token: the ``next_token`` of the previous page.
+        """
+        ...
+
+    def search_all(
+        self,
+        query: QueryLike,
+        *,
+        since_id: str | None = None,
+        until_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """Like :meth:`search_recent` over the full archive (10 to 500 per page)."""
+        ...
+
+    def mentions(
+        self,
+        user_id: str,
+        *,
+        since_id: str | None = None,
+        until_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """One page of the posts mentioning ``user_id`` (the 800 most recent at most).
+
+        ``max_results`` is 5 to 100.
+        """
+        ...
+
+    def get_posts(self, ids: Iterable[str]) -> Page[Post]:
+        """Look up any number of posts by id.
+
+        Ids are sent in batches of 100. Found posts come back in the order
+        asked (duplicates once); every missing or deleted id is reported as a
+        ``Problem`` in ``errors`` (``problem.resource_id`` names it) instead of
+        failing the call.
+        """
+        ...
+
+    def get_users(self, ids: Iterable[str]) -> Page[User]:
+        """Look up any number of users by id; missing ones are reported in ``errors``."""
+        ...
+
+    def create_post(
+        self,
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        direct_message_deep_link: str | None = None,
+    ) -> Post:
+        """Publish a post, optionally as a reply, optionally with a DM deep link.
+
+        Raises:
+            ReplyNotPermittedError: the replied-to author did not summon the account.
+            DuplicateContentError: the account posted the same text recently.
+        """
+        ...
+
+    def delete_post(self, post_id: str) -> None:
+        """Delete one of the account's posts."""
+        ...
+
+    def send_dm(self, participant_id: str, text: str) -> DirectMessage:
+        """Send a one-to-one direct message (at most 10,000 characters).
+
+        Raises:
+            DirectMessageNotPermittedError: the recipient does not accept the DM.
+        """
+        ...
+
+    def dm_events(
+        self,
+        *,
+        participant_id: str | None = None,
+        since_id: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[DirectMessage]:
+        """One page of DM events (last 30 days), newest first.
+
+        Args:
+            participant_id: only the one-to-one conversation with this user.
+            since_id: only events newer than this id (the page stops there).
+            max_results: page size, 1 to 100.
+            next_token: the ``next_token`` of the previous page.
+        """
+        ...
+
+    def rate_limits(self) -> Mapping[str, RateLimit]:
+        """The last rate-limit state seen for each endpoint called so far."""
+        ...

@@ -1,0 +1,973 @@
+"""``XPlatform``: the ``Platform`` protocol on X API v2, through tweepy.
+
+One code path for production and tests: the same ``XPlatform`` talks to
+api.x.com, or to :class:`socialcare.sandbox.Sandbox` when a transport adapter
+is given (``Sandbox.platform()`` does that for you).
+
+Credentials:
+
+* app reads: an OAuth 2.0 app-only **bearer token**;
+* writes, DMs and ``me()``: user context, through **OAuth 1.0a** (consumer key
+  and secret plus access token and secret) or an **OAuth 2.0 user token**.
+
+Reads use the bearer token when there is one (app rate limits), else the user
+context. Credentials come from arguments or, with :meth:`XPlatform.from_env`,
+from ``SOCIALCARE_X_*`` environment variables. They never appear in ``repr``
+or in log records (tweepy's debug logs included).
+
+Failures are mapped at one choke point, :func:`_x_errors`, to
+:mod:`socialcare.errors`. Transient failures (5xx, timeouts, network errors)
+are retried with jittered exponential backoff; a 429 waits for the reset only
+when it is within ``max_rate_limit_wait`` seconds. Writes are retried only when
+the request provably did not take effect; when a create's answer is lost the
+platform looks for the post before trying again, so a post is never created
+twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import re
+import threading
+import unicodedata
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Literal
+
+import requests
+import requests.adapters
+import tenacity
+import tweepy
+
+from socialcare._clock import Clock, SystemClock
+from socialcare.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DirectMessageNotPermittedError,
+    DuplicateContentError,
+    InvalidRequestError,
+    NotFoundError,
+    PayloadError,
+    PlatformError,
+    PlatformUnavailableError,
+    RateLimitError,
+    ReplyNotPermittedError,
+)
+from socialcare.models import (
+    DirectMessage,
+    Includes,
+    Page,
+    Post,
+    Problem,
+    ReferencedPost,
+    User,
+)
+from socialcare.platforms._base import QueryLike, RateLimit, query_text
+
+__all__ = ["ENV_VARS", "XPlatform"]
+
+log = logging.getLogger(__name__)
+
+HOSTS = ("https://api.twitter.com/", "https://api.x.com/")
+
+ENV_VARS = {
+    "bearer_token": "SOCIALCARE_X_BEARER_TOKEN",
+    "consumer_key": "SOCIALCARE_X_CONSUMER_KEY",
+    "consumer_secret": "SOCIALCARE_X_CONSUMER_SECRET",
+    "access_token": "SOCIALCARE_X_ACCESS_TOKEN",
+    "access_token_secret": "SOCIALCARE_X_ACCESS_TOKEN_SECRET",
+    "user_token": "SOCIALCARE_X_USER_TOKEN",
+}
+"""The environment variable read for each credential by :meth:`XPlatform.from_env`."""
+
+TWEET_FIELDS = (
+    "author_id",
+    "conversation_id",
+    "created_at",
+    "edit_history_tweet_ids",
+    "entities",
+    "in_reply_to_user_id",
+    "lang",
+    "note_tweet",
+    "possibly_sensitive",
+    "referenced_tweets",
+    "reply_settings",
+    "withheld",
+)
+USER_FIELDS = (
+    "created_at",
+    "description",
+    "protected",
+    "public_metrics",
+    "receives_your_dm",
+    "verified",
+)
+POST_EXPANSIONS = (
+    "author_id",
+    "entities.mentions.username",
+    "in_reply_to_user_id",
+    "referenced_tweets.id",
+    "referenced_tweets.id.author_id",
+)
+DM_FIELDS = (
+    "created_at",
+    "dm_conversation_id",
+    "event_type",
+    "id",
+    "participant_ids",
+    "referenced_tweets",
+    "sender_id",
+    "text",
+)
+DM_EXPANSIONS = ("participant_ids", "sender_id")
+BATCH = 100
+
+_POST_PARAMS: dict[str, Any] = {
+    "tweet_fields": list(TWEET_FIELDS),
+    "user_fields": list(USER_FIELDS),
+    "expansions": list(POST_EXPANSIONS),
+}
+
+Context = Literal["read", "post", "reply", "dm", "delete"]
+
+# ----------------------------------------------------------------- redaction
+
+_SECRET_PATTERNS = (
+    re.compile(r"(Bearer\s+)[^\s'\",}]+"),
+    re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)=\\?[\"']?)[^\"'&,\s\\]+"),
+)
+
+
+class _RedactCredentials(logging.Filter):
+    """Scrub credentials from third-party log records (tweepy, requests-oauthlib, oauthlib).
+
+    tweepy logs request headers at DEBUG, and oauthlib logs the OAuth parameters
+    and signature base string; every credential an ``XPlatform`` was given is
+    registered here and replaced by ``***`` (raw and percent-encoded), as are
+    bearer tokens and OAuth signatures in general.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def register(self, *secrets: str | None) -> None:
+        """Redact these values from now on."""
+        with self._lock:
+            for secret in secrets:
+                if secret:
+                    self._secrets.add(secret)
+                    self._secrets.add(urllib.parse.quote(secret, safe="~"))
+                    self._secrets.add(
+                        urllib.parse.quote(urllib.parse.quote(secret, safe="~"), safe="~")
+                    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            redacted = redacted.replace(secret, "***")
+        for pattern in _SECRET_PATTERNS:
+            redacted = pattern.sub(r"\1***", redacted)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True
+
+
+_REDACTOR = _RedactCredentials()
+for _name in ("tweepy.client", "requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849"):
+    logging.getLogger(_name).addFilter(_REDACTOR)
+
+
+# ----------------------------------------------------------------- transport
+
+
+class _Session(requests.Session):
+    """tweepy's session, with a default timeout (tweepy passes none)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, one default added
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, **kwargs)
+
+
+# -------------------------------------------------------------- error mapping
+
+_AUTH_PROBLEM_HINTS = ("unsupported-authentication", "client-forbidden", "oauth1-permissions")
+
+
+def _problem(response: requests.Response | None) -> tuple[str | None, str | None, str | None]:
+    """``(title, detail, type)`` of an X error body, whatever its shape."""
+    if response is None:
+        return None, None, None
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text[:200] or None, None
+    if not isinstance(body, dict):
+        return None, None, None
+    title = body.get("title")
+    detail = body.get("detail")
+    kind = body.get("type")
+    errors = body.get("errors")
+    messages = [
+        e["message"]
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict) and isinstance(e.get("message"), str)
+    ]
+    if messages:
+        detail = "; ".join([detail, *messages] if isinstance(detail, str) else messages)
+    return (
+        title if isinstance(title, str) else None,
+        detail if isinstance(detail, str) else None,
+        kind if isinstance(kind, str) else None,
+    )
+
+
+def _reset_at(response: requests.Response | None) -> dt.datetime | None:
+    raw = None if response is None else response.headers.get("x-rate-limit-reset")
+    if raw is None or not raw.strip().isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(raw), tz=dt.timezone.utc)
+
+
+def _header_int(response: requests.Response | None, name: str) -> int | None:
+    raw = None if response is None else response.headers.get(name)
+    return int(raw) if raw is not None and raw.strip().isdigit() else None
+
+
+def _forbidden(context: Context, text: str, kind: str | None, **info: Any) -> PlatformError:
+    """Classify a 403: X says why only in prose, so read it in the call's context."""
+    lowered = text.lower()
+    if kind is not None and any(hint in kind for hint in _AUTH_PROBLEM_HINTS):
+        return AuthenticationError(f"X refused the credentials: {text}", **info)
+    generic = kind is None or kind == "about:blank"
+    if "duplicate" in lowered:
+        return DuplicateContentError(f"X rejected duplicate content: {text}", **info)
+    if context in {"post", "reply"} and "deleted or not visible" in lowered:
+        return NotFoundError(f"the replied-to post is gone: {text}", **info)
+    if context in {"post", "reply"} and ("too long" in lowered or "cashtag" in lowered):
+        return InvalidRequestError(f"X rejected the text: {text}", **info)
+    if context == "reply" and generic:
+        return ReplyNotPermittedError(
+            f"X refused the reply (the author did not mention or quote this account): {text}",
+            **info,
+        )
+    if context == "dm" and generic:
+        return DirectMessageNotPermittedError(f"X refused the direct message: {text}", **info)
+    return AuthenticationError(f"X denied access: {text}", **info)
+
+
+def _from_http(exc: tweepy.errors.HTTPException, endpoint: str, context: Context) -> PlatformError:
+    response: requests.Response | None = getattr(exc, "response", None)
+    status = None if response is None else response.status_code
+    title, detail, kind = _problem(response)
+    text = detail or title or str(exc)
+    info: dict[str, Any] = {
+        "status": status,
+        "title": title,
+        "detail": detail,
+        "endpoint": endpoint,
+    }
+    where = f"{endpoint}: "
+    if isinstance(exc, tweepy.errors.TooManyRequests):
+        reset = _reset_at(response)
+        when = f" until {reset.isoformat()}" if reset is not None else ""
+        return RateLimitError(
+            f"{where}rate limit exhausted{when}",
+            reset_at=reset,
+            limit=_header_int(response, "x-rate-limit-limit"),
+            remaining=_header_int(response, "x-rate-limit-remaining"),
+            **info,
+        )
+    if isinstance(exc, tweepy.errors.BadRequest):
+        return InvalidRequestError(f"{where}X rejected the request: {text}", **info)
+    if isinstance(exc, tweepy.errors.Unauthorized):
+        return AuthenticationError(f"{where}X did not accept the credentials: {text}", **info)
+    if isinstance(exc, tweepy.errors.Forbidden):
+        mapped = _forbidden(context, text, kind, **info)
+        mapped.args = (where + str(mapped),)
+        return mapped
+    if isinstance(exc, tweepy.errors.NotFound):
+        return NotFoundError(f"{where}not found: {text}", **info)
+    if isinstance(exc, tweepy.errors.TwitterServerError):
+        return PlatformUnavailableError(f"{where}X is failing ({status}): {text}", **info)
+    return PlatformError(f"{where}unexpected HTTP {status}: {text}", **info)
+
+
+@contextlib.contextmanager
+def _x_errors(endpoint: str, context: Context) -> Iterator[None]:
+    """The one choke point where tweepy and requests errors become socialcare errors."""
+    try:
+        yield
+    except tweepy.errors.HTTPException as exc:
+        raise _from_http(exc, endpoint, context) from exc
+    except requests.exceptions.RequestException as exc:
+        raise PlatformUnavailableError(
+            f"{endpoint}: no answer from X ({type(exc).__name__})", endpoint=endpoint
+        ) from exc
+    except tweepy.errors.TweepyException as exc:
+        raise PlatformError(f"{endpoint}: {exc}", endpoint=endpoint) from exc
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """Whether a failed request provably did not take effect at X."""
+    if isinstance(exc, RateLimitError):
+        return True
+    if isinstance(exc, PlatformUnavailableError):
+        cause = exc.__cause__
+        if isinstance(cause, requests.exceptions.ConnectTimeout):
+            return True
+        return exc.status in {502, 503}
+    return False
+
+
+def _ambiguous(exc: BaseException) -> bool:
+    """Whether a failed write may have taken effect (the answer was lost)."""
+    return isinstance(exc, PlatformUnavailableError) and not _never_sent(exc)
+
+
+# ------------------------------------------------------------------- platform
+
+
+class XPlatform:
+    """The :class:`~socialcare.platforms.Platform` protocol on X API v2 via tweepy.
+
+    Args:
+        bearer_token: OAuth 2.0 app-only bearer token (app reads).
+        consumer_key: OAuth 1.0a consumer (API) key.
+        consumer_secret: OAuth 1.0a consumer secret.
+        access_token: OAuth 1.0a access token of the acting user.
+        access_token_secret: OAuth 1.0a access token secret.
+        user_token: OAuth 2.0 user-context access token (alternative to OAuth 1.0a).
+        clock: time source for rate-limit waits and backoff sleeps.
+        timeout: seconds to wait for X's answer on each request.
+        max_attempts: attempts per call, including the first (1 disables retries).
+        max_rate_limit_wait: on 429, wait for the reset only if it is at most this
+            many seconds away; otherwise raise ``RateLimitError`` at once.
+        backoff: base seconds of the jittered exponential backoff (capped at 30 s).
+        transport: a ``requests`` transport adapter mounted for X's hosts instead
+            of the network (the sandbox provides one).
+
+    One instance may be shared by threads (rate-limit state is locked; tweepy's
+    requests session is used as requests supports), though one per thread avoids
+    contention on the connection pool.
+
+    Raises:
+        ConfigurationError: no usable credential, or an incomplete OAuth 1.0a set.
+    """
+
+    def __init__(
+        self,
+        *,
+        bearer_token: str | None = None,
+        consumer_key: str | None = None,
+        consumer_secret: str | None = None,
+        access_token: str | None = None,
+        access_token_secret: str | None = None,
+        user_token: str | None = None,
+        clock: Clock | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 4,
+        max_rate_limit_wait: float = 60.0,
+        backoff: float = 0.5,
+        transport: requests.adapters.BaseAdapter | None = None,
+    ) -> None:
+        oauth1 = (consumer_key, consumer_secret, access_token, access_token_secret)
+        if any(oauth1) and not all(oauth1):
+            missing = [
+                name
+                for name, value in zip(
+                    ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+                    oauth1,
+                    strict=True,
+                )
+                if not value
+            ]
+            msg = f"OAuth 1.0a user context needs all four credentials; missing {missing}"
+            raise ConfigurationError(msg)
+        if not (bearer_token or user_token or all(oauth1)):
+            msg = (
+                "XPlatform needs credentials: a bearer token, an OAuth 2.0 user token, or the "
+                "four OAuth 1.0a credentials (see XPlatform.from_env for SOCIALCARE_X_* variables)"
+            )
+            raise ConfigurationError(msg)
+        if max_attempts < 1:
+            msg = f"max_attempts must be at least 1, got {max_attempts}"
+            raise ValueError(msg)
+        if timeout <= 0 or max_rate_limit_wait < 0 or backoff < 0:
+            msg = "timeout must be positive; max_rate_limit_wait and backoff not negative"
+            raise ValueError(msg)
+        _REDACTOR.register(bearer_token, user_token, *oauth1)
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._timeout = timeout
+        self._max_attempts = max_attempts
+        self._max_rate_limit_wait = max_rate_limit_wait
+        self._backoff = tenacity.wait_random_exponential(multiplier=backoff, max=30)
+        self._transport = transport
+        self._limits: dict[str, RateLimit] = {}
+        self._lock = threading.Lock()
+        self._auth_kinds: list[str] = []
+        self._app: Any = None
+        self._user: Any = None
+        self._user_auth_flag = False
+        self._my_id: str | None = None
+        if bearer_token:
+            self._app = self._client(bearer_token=bearer_token)
+            self._auth_kinds.append("app bearer")
+        if all(oauth1):
+            self._user = self._client(
+                consumer_key=consumer_key,
+                consumer_secret=consumer_secret,
+                access_token=access_token,
+                access_token_secret=access_token_secret,
+            )
+            self._user_auth_flag = True
+            self._auth_kinds.append("OAuth 1.0a user")
+            prefix = (access_token or "").split("-", 1)[0]
+            self._my_id = prefix if prefix.isdigit() else None
+        elif user_token:
+            self._user = self._client(bearer_token=user_token)
+            self._auth_kinds.append("OAuth 2.0 user")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> XPlatform:
+        """Build from ``SOCIALCARE_X_*`` variables (see :data:`ENV_VARS`); ``options`` win.
+
+        Raises:
+            ConfigurationError: no usable credential is set.
+        """
+        source = os.environ if env is None else env
+        creds: dict[str, Any] = {name: source.get(var) or None for name, var in ENV_VARS.items()}
+        creds.update(options)
+        return cls(**creds)
+
+    def _client(self, **credentials: str | None) -> Any:
+        client = tweepy.Client(
+            **credentials, return_type=requests.Response, wait_on_rate_limit=False
+        )
+        session = _Session(self._timeout)
+        if self._transport is not None:
+            for host in HOSTS:
+                session.mount(host, self._transport)
+        client.session = session
+        return client
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(self._auth_kinds)
+        return f"XPlatform(auth=[{kinds}], credentials='***')"
+
+    def close(self) -> None:
+        """Close the HTTP sessions."""
+        for client in (self._app, self._user):
+            if client is not None:
+                client.session.close()
+
+    def __enter__(self) -> XPlatform:  # noqa: PYI034 - typing.Self needs Python 3.11
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------- plumbing
+
+    def _reader(self) -> tuple[Any, bool]:
+        if self._app is not None:
+            return self._app, False
+        return self._user, self._user_auth_flag
+
+    def _writer(self, what: str) -> tuple[Any, bool]:
+        if self._user is None:
+            msg = (
+                f"{what} needs user context: pass OAuth 1.0a credentials or an OAuth 2.0 "
+                "user token (an app-only bearer token can only read)"
+            )
+            raise ConfigurationError(msg)
+        return self._user, self._user_auth_flag
+
+    def _call(
+        self,
+        endpoint: str,
+        send: Callable[[], requests.Response],
+        *,
+        context: Context = "read",
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """Send with retries; return the JSON body. Errors leave mapped."""
+
+        def retryable(exc: BaseException) -> bool:
+            if isinstance(exc, RateLimitError):
+                return self._rate_limit_wait(exc) is not None
+            if isinstance(exc, PlatformUnavailableError):
+                return idempotent or _never_sent(exc)
+            return False
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self._max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception(retryable),
+            sleep=self._clock.sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                response = self._send_once(endpoint, send, context)
+        return _json(response, endpoint)
+
+    def _send_once(
+        self, endpoint: str, send: Callable[[], requests.Response], context: Context
+    ) -> requests.Response:
+        with _x_errors(endpoint, context):
+            try:
+                response = _response(send())
+            except tweepy.errors.HTTPException as exc:
+                self._note_limits(endpoint, getattr(exc, "response", None))
+                raise
+        self._note_limits(endpoint, response)
+        return response
+
+    def _rate_limit_wait(self, exc: RateLimitError) -> float | None:
+        if exc.reset_at is None:
+            return None
+        wait = max(0.0, (exc.reset_at - self._clock.now()).total_seconds())
+        return wait if wait <= self._max_rate_limit_wait else None
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, RateLimitError):
+            return self._rate_limit_wait(exc) or 0.0
+        return float(self._backoff(state))
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        log.warning(
+            "retrying after attempt %d failed: %s",
+            state.attempt_number,
+            exc,
+        )
+
+    def _note_limits(self, endpoint: str, response: requests.Response | None) -> None:
+        limit = _header_int(response, "x-rate-limit-limit")
+        remaining = _header_int(response, "x-rate-limit-remaining")
+        reset = _reset_at(response)
+        if limit is None or remaining is None or reset is None:
+            return
+        state = RateLimit(
+            endpoint=endpoint,
+            limit=limit,
+            remaining=remaining,
+            reset_at=reset,
+            seen_at=self._clock.now(),
+        )
+        with self._lock:
+            self._limits[endpoint] = state
+
+    def rate_limits(self) -> Mapping[str, RateLimit]:
+        """The last rate-limit state seen per endpoint (a snapshot)."""
+        with self._lock:
+            return dict(self._limits)
+
+    # ------------------------------------------------------------------ reads
+
+    def me(self) -> User:
+        """The acting user (needs user context)."""
+        client, user_auth = self._writer("me()")
+        body = self._call(
+            "GET /2/users/me",
+            lambda: client.get_me(user_auth=user_auth, user_fields=list(USER_FIELDS)),
+        )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PayloadError("expected the user object", field="data")
+        user = User.from_x(data)
+        self._my_id = user.id
+        return user
+
+    def _my_user_id(self) -> str:
+        return self._my_id if self._my_id is not None else self.me().id
+
+    def search_recent(
+        self,
+        query: QueryLike,
+        *,
+        since_id: str | None = None,
+        until_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """One page of posts from the last 7 days matching ``query`` (see ``Platform``)."""
+        client, user_auth = self._reader()
+        params = _window(since_id, until_id, start_time, end_time, max_results)
+        text = query_text(query)
+        body = self._call(
+            "GET /2/tweets/search/recent",
+            lambda: client.search_recent_tweets(
+                text, user_auth=user_auth, next_token=next_token, **params, **_POST_PARAMS
+            ),
+        )
+        return Page.posts_from_x(body)
+
+    def search_all(
+        self,
+        query: QueryLike,
+        *,
+        since_id: str | None = None,
+        until_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """One page of full-archive search (app bearer or OAuth 2.0 token needed)."""
+        client = self._app
+        if client is None:
+            if self._user_auth_flag or self._user is None:
+                msg = "search_all needs a bearer token (app-only or OAuth 2.0 user token)"
+                raise ConfigurationError(msg)
+            client = self._user
+        params = _window(since_id, until_id, start_time, end_time, max_results)
+        text = query_text(query)
+        body = self._call(
+            "GET /2/tweets/search/all",
+            lambda: client.search_all_tweets(text, next_token=next_token, **params, **_POST_PARAMS),
+        )
+        return Page.posts_from_x(body)
+
+    def mentions(
+        self,
+        user_id: str,
+        *,
+        since_id: str | None = None,
+        until_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """One page of posts mentioning ``user_id``, newest first (see ``Platform``)."""
+        params = _window(since_id, until_id, start_time, end_time, max_results)
+        return self._timeline("GET /2/users/:id/mentions", user_id, next_token, params)
+
+    def user_posts(
+        self,
+        user_id: str,
+        *,
+        since_id: str | None = None,
+        start_time: dt.datetime | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        """One page of the posts ``user_id`` wrote, newest first."""
+        params = _window(since_id, None, start_time, None, max_results)
+        return self._timeline("GET /2/users/:id/tweets", user_id, next_token, params)
+
+    def _timeline(
+        self, endpoint: str, user_id: str, next_token: str | None, params: dict[str, Any]
+    ) -> Page[Post]:
+        _check_id(user_id, "user_id")
+        client, user_auth = self._reader()
+        method = (
+            client.get_users_mentions if endpoint.endswith("mentions") else client.get_users_tweets
+        )
+        body = self._call(
+            endpoint,
+            lambda: method(
+                user_id,
+                user_auth=user_auth,
+                pagination_token=next_token,
+                **params,
+                **_POST_PARAMS,
+            ),
+        )
+        return Page.posts_from_x(body)
+
+    def get_posts(self, ids: Iterable[str]) -> Page[Post]:
+        """Posts by id, 100 per request; missing or deleted ids come back in ``errors``."""
+        wanted = _ids(ids, "ids")
+        client, user_auth = self._reader()
+
+        def fetch(batch: list[str]) -> requests.Response:
+            return _response(client.get_tweets(batch, user_auth=user_auth, **_POST_PARAMS))
+
+        pages = [
+            Page.posts_from_x(self._call("GET /2/tweets", functools.partial(fetch, batch)))
+            for batch in _batches(wanted)
+        ]
+        return _merge(pages)
+
+    def get_users(self, ids: Iterable[str]) -> Page[User]:
+        """Users by id, 100 per request; unknown ids come back in ``errors``."""
+        wanted = _ids(ids, "ids")
+        client, user_auth = self._reader()
+
+        def fetch(batch: list[str]) -> requests.Response:
+            return _response(
+                client.get_users(ids=batch, user_auth=user_auth, user_fields=list(USER_FIELDS))
+            )
+
+        pages = [
+            Page.users_from_x(self._call("GET /2/users", functools.partial(fetch, batch)))
+            for batch in _batches(wanted)
+        ]
+        return _merge(pages)
+
+    # ----------------------------------------------------------------- writes
+
+    def create_post(
+        self,
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        direct_message_deep_link: str | None = None,
+    ) -> Post:
+        """Publish a post (see ``Platform``); never publishes it twice.
+
+        The returned post carries what X answers (id, text, edit history) plus
+        what the call established: the author (when known) and the reply reference.
+        If X's answer is lost, the account's recent posts are checked for the
+        post before trying again.
+        """
+        if not text:
+            msg = "text must not be empty"
+            raise ValueError(msg)
+        if in_reply_to is not None:
+            _check_id(in_reply_to, "in_reply_to")
+        client, user_auth = self._writer("create_post")
+        context: Context = "reply" if in_reply_to is not None else "post"
+        started = self._clock.now()
+
+        def send() -> requests.Response:
+            return _response(
+                client.create_tweet(
+                    text=text,
+                    in_reply_to_tweet_id=in_reply_to,
+                    direct_message_deep_link=direct_message_deep_link,
+                    user_auth=user_auth,
+                )
+            )
+
+        try:
+            body = self._call("POST /2/tweets", send, context=context, idempotent=False)
+        except PlatformUnavailableError as exc:
+            if not _ambiguous(exc):
+                raise
+            found = self._find_created(text, in_reply_to, since=started)
+            if found is not None:
+                return found
+            body = self._call("POST /2/tweets", send, context=context, idempotent=False)
+        return self._created(body, in_reply_to)
+
+    def _created(self, body: Mapping[str, Any], in_reply_to: str | None) -> Post:
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PayloadError("expected the created post", field="data")
+        post = Post.from_x(data)
+        refs = (ReferencedPost(type="replied_to", id=in_reply_to),) if in_reply_to else ()
+        return Post(
+            id=post.id,
+            text=post.text,
+            author_id=post.author_id or self._my_id,
+            referenced=post.referenced or refs,
+            edit_history_ids=post.edit_history_ids or (post.id,),
+            created_at=post.created_at,
+        )
+
+    def _find_created(
+        self, text: str, in_reply_to: str | None, *, since: dt.datetime
+    ) -> Post | None:
+        """The account's post with this text and reply target created since ``since``."""
+        window_start = since - dt.timedelta(minutes=1)
+        wanted = unicodedata.normalize("NFC", text)
+        page = self.user_posts(self._my_user_id(), start_time=window_start, max_results=100)
+        for post in page.items:
+            same_text = unicodedata.normalize("NFC", post.text) == wanted
+            if same_text and post.replied_to_id == in_reply_to:
+                return post
+        return None
+
+    def delete_post(self, post_id: str) -> None:
+        """Delete one of the account's posts (deleting twice raises ``NotFoundError``)."""
+        _check_id(post_id, "post_id")
+        client, user_auth = self._writer("delete_post")
+        body = self._call(
+            "DELETE /2/tweets/:id",
+            lambda: client.delete_tweet(post_id, user_auth=user_auth),
+            context="delete",
+        )
+        data = body.get("data")
+        if not (isinstance(data, dict) and data.get("deleted") is True):
+            raise NotFoundError(f"X did not delete post {post_id}", endpoint="DELETE /2/tweets/:id")
+
+    def send_dm(self, participant_id: str, text: str) -> DirectMessage:
+        """Send a one-to-one DM (see ``Platform``); never sent twice by a retry."""
+        _check_id(participant_id, "participant_id")
+        if not text:
+            msg = "text must not be empty"
+            raise ValueError(msg)
+        client, user_auth = self._writer("send_dm")
+        body = self._call(
+            "POST /2/dm_conversations/with/:participant_id/messages",
+            lambda: client.create_direct_message(
+                participant_id=participant_id, text=text, user_auth=user_auth
+            ),
+            context="dm",
+            idempotent=False,
+        )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PayloadError("expected the created DM event", field="data")
+        event_id = data.get("dm_event_id")
+        conversation = data.get("dm_conversation_id")
+        if not isinstance(event_id, str) or not isinstance(conversation, str):
+            raise PayloadError("expected dm_event_id and dm_conversation_id", field="data")
+        return DirectMessage(
+            id=event_id,
+            text=text,
+            dm_conversation_id=conversation,
+            sender_id=self._my_id,
+        )
+
+    def dm_events(
+        self,
+        *,
+        participant_id: str | None = None,
+        since_id: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[DirectMessage]:
+        """One page of DM events, newest first (see ``Platform``)."""
+        if participant_id is not None:
+            _check_id(participant_id, "participant_id")
+        if since_id is not None:
+            _check_id(since_id, "since_id")
+        client, user_auth = self._writer("dm_events")
+        endpoint = (
+            "GET /2/dm_events"
+            if participant_id is None
+            else "GET /2/dm_conversations/with/:participant_id/dm_events"
+        )
+        body = self._call(
+            endpoint,
+            lambda: client.get_direct_message_events(
+                participant_id=participant_id,
+                user_auth=user_auth,
+                max_results=max_results,
+                pagination_token=next_token,
+                dm_event_fields=list(DM_FIELDS),
+                expansions=list(DM_EXPANSIONS),
+                user_fields=list(USER_FIELDS),
+            ),
+        )
+        page = Page.dms_from_x(body)
+        if since_id is None:
+            return page
+        newer = tuple(dm for dm in page.items if int(dm.id) > int(since_id))
+        reached = len(newer) < len(page.items)
+        return Page(
+            items=newer,
+            includes=page.includes,
+            next_token=None if reached else page.next_token,
+            result_count=len(newer),
+            newest_id=newer[0].id if newer else None,
+            oldest_id=newer[-1].id if newer else None,
+            errors=page.errors,
+        )
+
+
+# -------------------------------------------------------------------- helpers
+
+
+def _response(value: Any) -> requests.Response:
+    """The value tweepy returned, checked: ``return_type=requests.Response`` makes it one."""
+    if not isinstance(value, requests.Response):
+        msg = f"tweepy returned {type(value).__name__}, expected requests.Response"
+        raise TypeError(msg)
+    return value
+
+
+def _json(response: requests.Response, endpoint: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        msg = f"{endpoint}: the response is not JSON"
+        raise PayloadError(msg, field="body") from exc
+    if not isinstance(body, dict):
+        raise PayloadError(f"{endpoint}: expected a JSON object", field="body")
+    return body
+
+
+def _check_id(value: str, name: str) -> None:
+    if not (value.isascii() and value.isdigit()):
+        msg = f"{name} must be a string of digits (an X id), got {value!r}"
+        raise ValueError(msg)
+
+
+def _ids(ids: Iterable[str], name: str) -> list[str]:
+    if isinstance(ids, str):
+        msg = f"{name} must be an iterable of ids, not a single string"
+        raise TypeError(msg)
+    out = list(dict.fromkeys(ids))
+    for value in out:
+        _check_id(value, name)
+    return out
+
+
+def _batches(ids: list[str]) -> list[list[str]]:
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
+def _window(
+    since_id: str | None,
+    until_id: str | None,
+    start_time: dt.datetime | None,
+    end_time: dt.datetime | None,
+    max_results: int | None,
+) -> dict[str, Any]:
+    for name, value in (("since_id", since_id), ("until_id", until_id)):
+        if value is not None:
+            _check_id(value, name)
+    for name, when in (("start_time", start_time), ("end_time", end_time)):
+        if when is not None and when.utcoffset() is None:
+            msg = f"{name} must be timezone-aware"
+            raise ValueError(msg)
+    return {
+        "since_id": since_id,
+        "until_id": until_id,
+        "start_time": start_time,
+        "end_time": end_time,
+        "max_results": max_results,
+    }
+
+
+def _merge(pages: list[Page[Any]]) -> Page[Any]:
+    """One page out of several lookup batches (no next token)."""
+    if len(pages) == 1:
+        return pages[0]
+    items = tuple(item for page in pages for item in page.items)
+    users: dict[str, User] = {}
+    posts: dict[str, Post] = {}
+    errors: list[Problem] = []
+    for page in pages:
+        users.update((u.id, u) for u in page.includes.users)
+        posts.update((p.id, p) for p in page.includes.posts)
+        errors.extend(page.errors)
+    return Page(
+        items=items,
+        includes=Includes(users=tuple(users.values()), posts=tuple(posts.values())),
+        result_count=len(items),
+        errors=tuple(errors),
+    )

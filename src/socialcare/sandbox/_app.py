@@ -1,0 +1,728 @@
+"""The HTTP face of the sandbox: X API v2 routes, parameters, bodies, status codes, headers.
+
+:class:`SandboxApp` is a WSGI application. The in-process transport calls
+:meth:`SandboxApp.handle` directly and turns "no answer" outcomes (timeouts,
+lost responses) into the exceptions a real network produces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from socialcare._json import parse_time
+from socialcare.sandbox._auth import Authenticator
+from socialcare.sandbox._faults import Fault, FaultQueue
+from socialcare.sandbox._limits import Quota, RateLimiter
+from socialcare.sandbox._problems import (
+    ApiError,
+    invalid_request,
+    not_found_problem,
+    unsupported_authentication,
+)
+from socialcare.sandbox._world import Bounds, JSONObject, Principal, Slice, World
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["Exchange", "Outcome", "SandboxApp"]
+
+DEFAULT_TWEET_FIELDS = frozenset({"id", "text", "edit_history_tweet_ids"})
+DEFAULT_USER_FIELDS = frozenset({"id", "name", "username"})
+DEFAULT_DM_FIELDS = frozenset({"id", "event_type", "text"})
+TWEET_EXPANSIONS = frozenset(
+    {
+        "author_id",
+        "in_reply_to_user_id",
+        "referenced_tweets.id",
+        "referenced_tweets.id.author_id",
+        "entities.mentions.username",
+        "attachments.media_keys",
+        "attachments.poll_ids",
+        "geo.place_id",
+        "edit_history_tweet_ids",
+    }
+)
+DM_EXPANSIONS = frozenset(
+    {"sender_id", "participant_ids", "referenced_tweets.id", "attachments.media_keys"}
+)
+USER_EXPANSIONS = frozenset({"pinned_tweet_id", "most_recent_tweet_id", "affiliation.user_id"})
+_FIELD_PARAMS = frozenset(
+    {"tweet.fields", "user.fields", "media.fields", "poll.fields", "place.fields", "expansions"}
+)
+_DM_EVENT_TYPES = frozenset({"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"})
+
+
+@attrs.frozen
+class Exchange:
+    """One HTTP request as the sandbox sees it."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+    @property
+    def path(self) -> str:
+        """The URL path."""
+        return urllib.parse.urlsplit(self.url).path
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """The query parameters, in order."""
+        return urllib.parse.parse_qsl(urllib.parse.urlsplit(self.url).query, keep_blank_values=True)
+
+    def header(self, name: str) -> str | None:
+        """A header, case-insensitively."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+
+@attrs.frozen
+class Outcome:
+    """What the client gets: a response, or nothing (``dropped`` before/after processing)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    dropped: Literal["before", "after"] | None = None
+    delay: float = 0.0
+    endpoint: str = ""
+    payload: JSONObject | None = None
+
+
+Handler = Callable[["_Call"], tuple[int, JSONObject]]
+
+
+@attrs.frozen
+class _Route:
+    method: str
+    path: str
+    endpoint: str
+    handler: Handler
+    params: frozenset[str]
+    user_only: bool = attrs.field(default=False, kw_only=True)
+    expansions: frozenset[str] = attrs.field(default=TWEET_EXPANSIONS, kw_only=True)
+    pattern: re.Pattern[str] = attrs.field(init=False)
+
+    @pattern.default
+    def _compile(self) -> re.Pattern[str]:
+        return re.compile(self.path)
+
+
+@attrs.frozen
+class _Call:
+    principal: Principal
+    args: Mapping[str, str]
+    params: Mapping[str, str]
+    body: bytes
+
+    def list_param(self, name: str) -> list[str]:
+        raw = self.params.get(name)
+        return [] if not raw else [v for v in raw.split(",") if v]
+
+    def json_body(self) -> JSONObject:
+        try:
+            data = json.loads(self.body or b"{}")
+        except ValueError:
+            raise invalid_request("Request body is not valid JSON", body="") from None
+        if not isinstance(data, dict):
+            raise invalid_request("Request body must be a JSON object", body="")
+        return data
+
+
+def _int_param(call: _Call, name: str, *, low: int, high: int, default: int) -> int:
+    raw = call.params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise invalid_request(
+            f"The `{name}` query parameter value [{raw}] is not between {low} and {high}",
+            **{name: raw},
+        )
+    return int(raw)
+
+
+def _time_param(call: _Call, name: str) -> dt.datetime | None:
+    raw = call.params.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse_time(raw)
+    except ValueError:
+        raise invalid_request(
+            f"Invalid '{name}':'{raw}'. '{name}' must be a valid RFC 3339 timestamp",
+            **{name: raw},
+        ) from None
+
+
+def _id_param(call: _Call, name: str) -> int | None:
+    raw = call.params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):  # noqa: PLR2004 - 64-bit ids
+        raise invalid_request(
+            f"The `{name}` query parameter value [{raw}] does not match ^[0-9]{{1,19}}$",
+            **{name: raw},
+        )
+    return int(raw)
+
+
+def _bounds(call: _Call) -> Bounds:
+    bounds = Bounds(
+        since_id=_id_param(call, "since_id"),
+        until_id=_id_param(call, "until_id"),
+        start_time=_time_param(call, "start_time"),
+        end_time=_time_param(call, "end_time"),
+    )
+    bounds.check()
+    return bounds
+
+
+def _ids_param(call: _Call, name: str = "ids") -> list[str]:
+    ids = call.list_param(name)
+    if not ids:
+        raise invalid_request(f"The `{name}` query parameter can not be empty", **{name: ""})
+    if len(ids) > 100:  # noqa: PLR2004 - X's batch limit
+        raise invalid_request(
+            f"The `{name}` query parameter value has {len(ids)} items; the maximum is 100",
+            **{name: ",".join(ids[:3]) + ",..."},
+        )
+    for value in ids:
+        if not (value.isascii() and value.isdigit() and len(value) <= 19):  # noqa: PLR2004
+            raise invalid_request(
+                f"The `{name}` query parameter value [{value}] does not match ^[0-9]{{1,19}}$",
+                **{name: value},
+            )
+    return list(dict.fromkeys(ids))
+
+
+class SandboxApp:
+    """X API v2, simulated: routing, validation, rendering, limits and faults."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        auth: Authenticator,
+        limiter: RateLimiter,
+        faults: FaultQueue,
+        observer: Callable[[Exchange, Outcome], None] | None = None,
+    ) -> None:
+        self.world = world
+        self.auth = auth
+        self.limiter = limiter
+        self.faults = faults
+        self.observers: list[Callable[[Exchange, Outcome], None]] = []
+        if observer is not None:
+            self.observers.append(observer)
+        fields = _FIELD_PARAMS
+        window = frozenset({"since_id", "until_id", "start_time", "end_time", "max_results"})
+        search = fields | window | {"query", "next_token", "pagination_token", "sort_order"}
+        dm = (
+            frozenset({"max_results", "pagination_token", "event_types", "dm_event.fields"})
+            | fields
+        )
+        user = frozenset[str]()
+        self._routes = [
+            _Route(
+                "GET",
+                r"/2/users/me",
+                "GET /2/users/me",
+                self._me,
+                fields,
+                user_only=True,
+                expansions=USER_EXPANSIONS,
+            ),
+            _Route(
+                "GET",
+                r"/2/users",
+                "GET /2/users",
+                self._users,
+                fields | {"ids"},
+                expansions=USER_EXPANSIONS,
+            ),
+            _Route(
+                "GET",
+                r"/2/tweets/search/recent",
+                "GET /2/tweets/search/recent",
+                self._search_recent,
+                search,
+            ),
+            _Route(
+                "GET", r"/2/tweets/search/all", "GET /2/tweets/search/all", self._search_all, search
+            ),
+            _Route(
+                "GET",
+                r"/2/users/(?P<id>[0-9]{1,19})/mentions",
+                "GET /2/users/:id/mentions",
+                self._mentions,
+                fields | window | {"pagination_token"},
+            ),
+            _Route(
+                "GET",
+                r"/2/users/(?P<id>[0-9]{1,19})/tweets",
+                "GET /2/users/:id/tweets",
+                self._timeline,
+                fields | window | {"pagination_token", "exclude"},
+            ),
+            _Route("GET", r"/2/tweets", "GET /2/tweets", self._tweets, fields | {"ids"}),
+            _Route(
+                "GET", r"/2/tweets/(?P<id>[0-9]{1,19})", "GET /2/tweets/:id", self._tweet, fields
+            ),
+            _Route("POST", r"/2/tweets", "POST /2/tweets", self._create, user, user_only=True),
+            _Route(
+                "DELETE",
+                r"/2/tweets/(?P<id>[0-9]{1,19})",
+                "DELETE /2/tweets/:id",
+                self._delete,
+                user,
+                user_only=True,
+            ),
+            _Route(
+                "POST",
+                r"/2/dm_conversations/with/(?P<participant_id>[0-9]{1,19})/messages",
+                "POST /2/dm_conversations/with/:participant_id/messages",
+                self._send_dm,
+                user,
+                user_only=True,
+            ),
+            _Route(
+                "GET",
+                r"/2/dm_events",
+                "GET /2/dm_events",
+                self._dm_events,
+                dm,
+                user_only=True,
+                expansions=DM_EXPANSIONS,
+            ),
+            _Route(
+                "GET",
+                r"/2/dm_conversations/with/(?P<participant_id>[0-9]{1,19})/dm_events",
+                "GET /2/dm_conversations/with/:participant_id/dm_events",
+                self._dm_events,
+                dm,
+                user_only=True,
+                expansions=DM_EXPANSIONS,
+            ),
+        ]
+
+    # ---------------------------------------------------------------- entry
+
+    def handle(self, exchange: Exchange, *, timeout: float | None = None) -> Outcome:
+        """Answer one request (applying limits and armed faults)."""
+        with self.world.lock:
+            outcome = self._handle(exchange, timeout)
+        for observer in self.observers:
+            observer(exchange, outcome)
+        return outcome
+
+    def _handle(self, exchange: Exchange, timeout: float | None) -> Outcome:
+        route, args = self._route(exchange)
+        if route is None:
+            missing: JSONObject = {
+                "errors": [{"message": "Sorry, that page does not exist", "code": 34}]
+            }
+            return self._render(404, missing, (), "")
+        fault = self.faults.take(route.endpoint)
+        early = self._early_fault(fault, route.endpoint)
+        if early is not None:
+            return early
+        now = self.world.clock.now()
+        try:
+            principal = self.auth.authenticate(
+                method=exchange.method, url=exchange.url, header=exchange.header("Authorization")
+            )
+            if route.user_only and principal.user_id is None:
+                raise unsupported_authentication()
+        except ApiError as exc:
+            return self._render(exc.status, exc.body(), (), route.endpoint)
+        quota = self.limiter.take(
+            route.endpoint, principal.key, is_user=principal.user_id is not None, now=now
+        )
+        if fault is not None and fault.kind == "rate_limit":
+            reset = now + dt.timedelta(seconds=fault.retry_after)
+            quota = Quota(limit=quota.limit or 1, remaining=0, reset_at=reset, allowed=False)
+        headers = _limit_headers(quota)
+        if not quota.allowed:
+            problem = ApiError(429, "Too Many Requests", "Too Many Requests").body()
+            return self._render(429, problem, headers, route.endpoint)
+        delay = fault.delay if fault is not None and fault.kind == "slow" else 0.0
+        if delay:
+            self.world.clock.sleep(delay if timeout is None else min(delay, timeout))
+        try:
+            status, payload = route.handler(self._call(exchange, principal, args, route))
+        except ApiError as exc:
+            return self._render(exc.status, exc.body(), headers, route.endpoint)
+        outcome = self._render(status, payload, headers, route.endpoint)
+        lost = fault is not None and fault.kind == "lost_response"
+        if lost or (timeout is not None and delay > timeout):
+            return attrs.evolve(outcome, dropped="after")
+        return outcome
+
+    def _early_fault(self, fault: Fault | None, endpoint: str) -> Outcome | None:
+        """Faults that strike before the request is processed."""
+        if fault is None:
+            return None
+        if fault.kind == "timeout":
+            return Outcome(0, (), b"", dropped="before", endpoint=endpoint)
+        if fault.kind == "server_error":
+            titles = {500: "Internal Server Error", 502: "Bad Gateway", 504: "Gateway Timeout"}
+            name = titles.get(fault.status, "Service Unavailable")
+            return self._render(
+                fault.status, ApiError(fault.status, name, name).body(), (), endpoint
+            )
+        return None
+
+    def _route(self, exchange: Exchange) -> tuple[_Route | None, dict[str, str]]:
+        path = exchange.path.rstrip("/") or "/"
+        for route in self._routes:
+            if route.method != exchange.method:
+                continue
+            match = route.pattern.fullmatch(path)
+            if match is not None:
+                return route, match.groupdict()
+        return None, {}
+
+    def _call(
+        self, exchange: Exchange, principal: Principal, args: dict[str, str], route: _Route
+    ) -> _Call:
+        params: dict[str, str] = {}
+        for key, value in exchange.query:
+            if key not in route.params:
+                allowed = ",".join(sorted(route.params))
+                raise invalid_request(
+                    f"The query parameter [{key}] is not one of [{allowed}]", **{key: value}
+                )
+            if key in params:
+                raise invalid_request(
+                    f"Duplicate parameters are not allowed: [{key}]", **{key: value}
+                )
+            params[key] = value
+        for value in (params.get("expansions") or "").split(","):
+            if value and value not in route.expansions:
+                raise invalid_request(
+                    f"The `expansions` query parameter value [{value}] is not one of "
+                    f"[{','.join(sorted(route.expansions))}]",
+                    expansions=value,
+                )
+        return _Call(principal, args, params, exchange.body)
+
+    def _render(
+        self, status: int, payload: JSONObject, headers: Iterable[tuple[str, str]], endpoint: str
+    ) -> Outcome:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        is_problem = status >= 400 and "title" in payload  # noqa: PLR2004
+        kind = "application/problem+json" if is_problem else "application/json; charset=utf-8"
+        all_headers = (("content-type", kind), ("api-version", "2.159"), *headers)
+        return Outcome(status, all_headers, body, endpoint=endpoint, payload=payload)
+
+    # ---------------------------------------------------------------- WSGI
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve over HTTP; a dropped answer becomes 504 (a socket cannot un-answer)."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").title(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = str(environ["CONTENT_TYPE"])
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        query = environ.get("QUERY_STRING", "")
+        url = f"{environ['wsgi.url_scheme']}://{host}{environ.get('PATH_INFO', '')}"
+        url += f"?{query}" if query else ""
+        outcome = self.handle(Exchange(environ["REQUEST_METHOD"], url, headers, body))
+        if outcome.dropped is not None:
+            problem = ApiError(504, "Gateway Timeout", "Gateway Timeout").body()
+            outcome = self._render(504, problem, (), outcome.endpoint)
+        reason = REASONS.get(outcome.status, "Unknown")
+        start_response(f"{outcome.status} {reason}", list(outcome.headers))
+        return [outcome.body]
+
+    # ------------------------------------------------------------- handlers
+
+    def _me(self, call: _Call) -> tuple[int, JSONObject]:
+        assert call.principal.user_id is not None  # noqa: S101 - route is user-only
+        rec = self.world.user(call.principal.user_id)
+        if rec is None:
+            raise ApiError(401, "Unauthorized", "Unauthorized")
+        view = _View(self.world, call)
+        data = view.user(self.world.user_json(rec, call.principal))
+        return 200, view.envelope(data)
+
+    def _users(self, call: _Call) -> tuple[int, JSONObject]:
+        found, errors = self.world.lookup_users(_ids_param(call), call.principal)
+        view = _View(self.world, call)
+        data = [view.user(u) for u in found]
+        return 200, view.envelope(data or None, errors)
+
+    def _tweets(self, call: _Call) -> tuple[int, JSONObject]:
+        found, errors = self.world.lookup_posts(_ids_param(call))
+        view = _View(self.world, call)
+        return 200, view.envelope(view.posts(found) or None, errors)
+
+    def _tweet(self, call: _Call) -> tuple[int, JSONObject]:
+        found, errors = self.world.lookup_posts([call.args["id"]])
+        view = _View(self.world, call)
+        if not found:
+            errors = [{**e, "parameter": "id"} for e in errors]
+            return 200, {"errors": errors}
+        return 200, view.envelope(view.posts(found)[0], errors)
+
+    def _search_recent(self, call: _Call) -> tuple[int, JSONObject]:
+        return self._search(call, "recent", high=100)
+
+    def _search_all(self, call: _Call) -> tuple[int, JSONObject]:
+        return self._search(call, "all", high=500)
+
+    def _search(
+        self, call: _Call, archive: Literal["recent", "all"], high: int
+    ) -> tuple[int, JSONObject]:
+        query = call.params.get("query")
+        if not query:
+            raise invalid_request("The `query` query parameter can not be empty", query="")
+        token = call.params.get("next_token") or call.params.get("pagination_token")
+        page = self.world.search(
+            query,
+            archive=archive,
+            bounds=_bounds(call),
+            max_results=_int_param(call, "max_results", low=10, high=high, default=10),
+            token=token,
+        )
+        return 200, self._list(call, page)
+
+    def _mentions(self, call: _Call) -> tuple[int, JSONObject]:
+        page = self.world.mentions(
+            call.args["id"],
+            bounds=_bounds(call),
+            max_results=_int_param(call, "max_results", low=5, high=100, default=10),
+            token=call.params.get("pagination_token"),
+        )
+        return 200, self._list(call, page)
+
+    def _timeline(self, call: _Call) -> tuple[int, JSONObject]:
+        page = self.world.timeline(
+            call.args["id"],
+            bounds=_bounds(call),
+            max_results=_int_param(call, "max_results", low=5, high=100, default=10),
+            token=call.params.get("pagination_token"),
+        )
+        return 200, self._list(call, page)
+
+    def _list(self, call: _Call, page: Slice) -> JSONObject:
+        view = _View(self.world, call)
+        data = view.posts(list(page.items))
+        meta: JSONObject = {"result_count": len(data)}
+        if data:
+            meta["newest_id"] = data[0]["id"]
+            meta["oldest_id"] = data[-1]["id"]
+        if page.next_token is not None:
+            meta["next_token"] = page.next_token
+        return view.envelope(data or None, meta=meta)
+
+    def _create(self, call: _Call) -> tuple[int, JSONObject]:
+        body = call.json_body()
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            raise invalid_request("The `text` field is required unless media is attached", text="")
+        reply = body.get("reply")
+        in_reply_to: str | None = None
+        if reply is not None:
+            target = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+            if not isinstance(target, str) or not target.isdigit():
+                raise invalid_request(
+                    "The `reply.in_reply_to_tweet_id` field must be a post id",
+                    in_reply_to_tweet_id=str(target),
+                )
+            in_reply_to = target
+        link = body.get("direct_message_deep_link")
+        if link is not None and (not isinstance(link, str) or not link.startswith("https://")):
+            raise invalid_request(
+                "The `direct_message_deep_link` field must be an https URL",
+                direct_message_deep_link=str(link),
+            )
+        raw = self.world.create_post(
+            call.principal, text=text, in_reply_to=in_reply_to, deep_link=link
+        )
+        data = {k: raw[k] for k in ("id", "text", "edit_history_tweet_ids")}
+        return 201, {"data": data}
+
+    def _delete(self, call: _Call) -> tuple[int, JSONObject]:
+        self.world.delete_post(call.principal, call.args["id"])
+        return 200, {"data": {"deleted": True}}
+
+    def _send_dm(self, call: _Call) -> tuple[int, JSONObject]:
+        body = call.json_body()
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise invalid_request("The `text` field is required", text="")
+        dm = self.world.send_dm(call.principal, call.args["participant_id"], text)
+        return 201, {"data": {"dm_conversation_id": dm.dm_conversation_id, "dm_event_id": dm.id}}
+
+    def _dm_events(self, call: _Call) -> tuple[int, JSONObject]:
+        types = call.list_param("event_types") or sorted(_DM_EVENT_TYPES)
+        for kind in types:
+            if kind not in _DM_EVENT_TYPES:
+                raise invalid_request(
+                    f"The `event_types` query parameter value [{kind}] is not one of "
+                    f"[{','.join(sorted(_DM_EVENT_TYPES))}]",
+                    event_types=kind,
+                )
+        page = self.world.dm_events(
+            call.principal,
+            participant_id=call.args.get("participant_id"),
+            event_types=frozenset(types),
+            max_results=_int_param(call, "max_results", low=1, high=100, default=100),
+            token=call.params.get("pagination_token"),
+        )
+        view = _View(self.world, call)
+        data = [view.dm(raw) for raw in page.items]
+        meta: JSONObject = {"result_count": len(data)}
+        if page.next_token is not None:
+            meta["next_token"] = page.next_token
+        return 200, view.envelope(data or None, meta=meta)
+
+
+def _limit_headers(quota: Quota) -> tuple[tuple[str, str], ...]:
+    if quota.limit == 0:
+        return ()
+    return (
+        ("x-rate-limit-limit", str(quota.limit)),
+        ("x-rate-limit-remaining", str(quota.remaining)),
+        ("x-rate-limit-reset", str(quota.reset_epoch)),
+    )
+
+
+class _View:
+    """Renders stored JSON for one request: requested fields, expansions, includes."""
+
+    def __init__(self, world: World, call: _Call) -> None:
+        self.world = world
+        self.principal = call.principal
+        self.tweet_fields = DEFAULT_TWEET_FIELDS | set(call.list_param("tweet.fields"))
+        self.user_fields = DEFAULT_USER_FIELDS | set(call.list_param("user.fields"))
+        self.dm_fields = DEFAULT_DM_FIELDS | set(call.list_param("dm_event.fields"))
+        self.expansions = frozenset(call.list_param("expansions"))
+        self._users: dict[str, JSONObject] = {}
+        self._tweets: dict[str, JSONObject] = {}
+        self._errors: list[JSONObject] = []
+
+    def post(self, raw: Mapping[str, object]) -> JSONObject:
+        return {k: v for k, v in raw.items() if k in self.tweet_fields}
+
+    def user(self, raw: Mapping[str, object]) -> JSONObject:
+        return {k: v for k, v in raw.items() if k in self.user_fields}
+
+    def posts(self, raws: list[JSONObject]) -> list[JSONObject]:
+        """Render posts and collect their expansions."""
+        out = [self.post(raw) for raw in raws]
+        referenced: list[JSONObject] = []
+        if "referenced_tweets.id" in self.expansions:
+            for raw in raws:
+                for ref in _refs(raw):
+                    rec = self.world.post(ref)
+                    if rec is None or rec.deleted:
+                        self._errors.append(not_found_problem("tweet", "referenced_tweets.id", ref))
+                    elif ref not in self._tweets:
+                        self._tweets[ref] = self.post(rec.raw)
+                        referenced.append(rec.raw)
+        for raw in raws:
+            self._expand_user_ids(raw, primary=True)
+        if "referenced_tweets.id.author_id" in self.expansions:
+            for raw in referenced:
+                self._add_user(raw.get("author_id"), "referenced_tweets.id.author_id")
+        return out
+
+    def _expand_user_ids(self, raw: Mapping[str, object], *, primary: bool) -> None:
+        if primary and "author_id" in self.expansions:
+            self._add_user(raw.get("author_id"), "author_id")
+        if "in_reply_to_user_id" in self.expansions:
+            self._add_user(raw.get("in_reply_to_user_id"), "in_reply_to_user_id")
+        if "entities.mentions.username" in self.expansions:
+            entities = raw.get("entities")
+            mentions = entities.get("mentions") if isinstance(entities, dict) else None
+            for mention in mentions if isinstance(mentions, list) else []:
+                name = mention.get("username") if isinstance(mention, dict) else None
+                if not isinstance(name, str):
+                    continue
+                rec = self.world.user_by_username(name)
+                if rec is None:
+                    self._errors.append(
+                        not_found_problem("user", "entities.mentions.username", name)
+                    )
+                elif rec.model.id not in self._users:
+                    self._users[rec.model.id] = self.user(self.world.user_json(rec, self.principal))
+
+    def _add_user(self, user_id: object, parameter: str) -> None:
+        if not isinstance(user_id, str) or user_id in self._users:
+            return
+        rec = self.world.user(user_id)
+        if rec is None:
+            self._errors.append(not_found_problem("user", parameter, user_id))
+        else:
+            self._users[user_id] = self.user(self.world.user_json(rec, self.principal))
+
+    def dm(self, raw: Mapping[str, object]) -> JSONObject:
+        """Render a DM event and collect its expansions."""
+        out = {k: v for k, v in raw.items() if k in self.dm_fields}
+        if "sender_id" in self.expansions:
+            self._add_user(raw.get("sender_id"), "sender_id")
+        if "participant_ids" in self.expansions:
+            ids = raw.get("participant_ids")
+            for user_id in ids if isinstance(ids, list) else []:
+                self._add_user(user_id, "participant_ids")
+        return out
+
+    def envelope(
+        self,
+        data: JSONObject | list[JSONObject] | None,
+        errors: Iterable[JSONObject] = (),
+        *,
+        meta: JSONObject | None = None,
+    ) -> JSONObject:
+        out: JSONObject = {}
+        if data is not None:
+            out["data"] = data
+        includes: JSONObject = {}
+        if self._users:
+            includes["users"] = list(self._users.values())
+        if self._tweets:
+            includes["tweets"] = list(self._tweets.values())
+        if includes:
+            out["includes"] = includes
+        all_errors = [*errors, *self._errors]
+        if all_errors:
+            out["errors"] = all_errors
+        if meta is not None:
+            out["meta"] = meta
+        return out
+
+
+def _refs(raw: Mapping[str, object]) -> list[str]:
+    refs = raw.get("referenced_tweets")
+    items = refs if isinstance(refs, list) else []
+    return [ref["id"] for ref in items if isinstance(ref, dict) and isinstance(ref.get("id"), str)]
+
+
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}

@@ -1,0 +1,409 @@
+"""``Sandbox``: a simulated X API v2 you can seed, break, serve, and point XPlatform at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import attrs
+
+from socialcare._clock import Clock, ManualClock
+from socialcare._json import format_time
+from socialcare.models import DirectMessage, Entities, Post, User
+from socialcare.sandbox._app import Exchange, Outcome, SandboxApp
+from socialcare.sandbox._auth import Authenticator, SandboxCredentials
+from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
+from socialcare.sandbox._limits import LIMITS, RateLimiter
+from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
+from socialcare.sandbox._transport import SandboxTransport
+from socialcare.sandbox._world import JSONObject, Principal, World
+
+if TYPE_CHECKING:
+    from socialcare.platforms.x import XPlatform
+
+__all__ = ["CallRecord", "Sandbox", "SandboxServer"]
+
+UserRef = str | User
+"""A user: a ``User``, a user id, or a handle (``"acme"`` or ``"@acme"``)."""
+
+
+@attrs.frozen
+class CallRecord:
+    """One request the sandbox answered (or dropped).
+
+    Attributes:
+        method: HTTP method.
+        url: the full URL requested.
+        endpoint: the route, for example ``"POST /2/tweets"`` (empty when unknown).
+        status: the HTTP status (0 when no answer reached the client).
+        dropped: ``"before"``/``"after"`` processing when the answer was lost.
+        body: the response body as JSON, if any.
+    """
+
+    method: str
+    url: str
+    endpoint: str
+    status: int
+    dropped: str | None
+    body: Mapping[str, object] | None
+
+
+class SandboxServer:
+    """The sandbox served over HTTP on 127.0.0.1 (``with`` stops it)."""
+
+    def __init__(self, server: WSGIServer) -> None:
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="socialcare-sandbox")
+        self._thread.daemon = True
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The TCP port served."""
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL, for example ``http://127.0.0.1:8765``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> SandboxServer:  # noqa: PYI034 - typing.Self needs Python 3.11
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        """Do not write access logs to stderr."""
+
+
+class Sandbox:
+    """A simulated X API v2 with 2026 semantics, in-process.
+
+    Args:
+        clock: the sandbox's time; defaults to a ``ManualClock`` at 2026-01-01.
+        enterprise: behave as Enterprise access: no summoned-reply rule, 4,096-char queries.
+        rate_limits: enforce X's per-endpoint limits (headers are sent either way).
+        default_lang: ``lang`` given to posts created without one.
+
+    Example::
+
+        sandbox = Sandbox()
+        acme = sandbox.add_user("acme")
+        ann = sandbox.add_user("ann")
+        sandbox.add_post(ann, "@acme my order is late")
+        x = sandbox.platform(acme)
+        page = x.mentions(acme.id)
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        enterprise: bool = False,
+        rate_limits: bool = True,
+        default_lang: str = "en",
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else ManualClock()
+        self.world = World(clock=self.clock, enterprise=enterprise, default_lang=default_lang)
+        self.auth = Authenticator()
+        self.limiter = RateLimiter(enabled=rate_limits)
+        self.faults = FaultQueue()
+        self.app = SandboxApp(self.world, auth=self.auth, limiter=self.limiter, faults=self.faults)
+        self.calls: list[CallRecord] = []
+        self.app.observers.append(self._record)
+
+    def __repr__(self) -> str:
+        return (
+            f"Sandbox(users={len(list(self.world.users()))}, "
+            f"posts={len(self.world.live_posts())}, enterprise={self.world.enterprise})"
+        )
+
+    def _record(self, exchange: Exchange, outcome: Outcome) -> None:
+        self.calls.append(
+            CallRecord(
+                method=exchange.method,
+                url=exchange.url,
+                endpoint=outcome.endpoint,
+                status=0 if outcome.dropped else outcome.status,
+                dropped=outcome.dropped,
+                body=outcome.payload,
+            )
+        )
+
+    def observe(self, callback: Callable[[Exchange, Outcome], None]) -> None:
+        """Call ``callback(exchange, outcome)`` after every request (contract tests use it)."""
+        self.app.observers.append(callback)
+
+    # ---------------------------------------------------------------- seeding
+
+    def add_user(
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        user_id: str | None = None,
+        receives_dms: bool = True,
+        protected: bool = False,
+        verified: bool = False,
+        followers_count: int = 0,
+        description: str = "",
+        created_at: dt.datetime | None = None,
+    ) -> User:
+        """Create an account.
+
+        Args:
+            username: the handle, without ``@``.
+            name: display name (defaults to the handle).
+            user_id: the id (defaults to a fresh snowflake).
+            receives_dms: accepts DMs from anyone; if false, only from accounts it
+                has itself messaged (X's "Receive messages from anyone" setting).
+            protected: protected posts flag.
+            verified: verified flag.
+            followers_count: reported in ``public_metrics``.
+            description: the bio.
+            created_at: account creation time (defaults to now).
+        """
+        handle = username.lstrip("@")
+        if not handle or not all(c.isalnum() or c == "_" for c in handle) or len(handle) > 15:  # noqa: PLR2004
+            msg = f"invalid X username {username!r}: 1-15 letters, digits or underscores"
+            raise ValueError(msg)
+        when = created_at if created_at is not None else self.clock.now()
+        raw: JSONObject = {
+            "id": user_id if user_id is not None else self.world.ids.mint(when),
+            "username": handle,
+            "name": name if name is not None else handle,
+            "created_at": format_time(when),
+            "description": description,
+            "protected": protected,
+            "verified": verified,
+            "public_metrics": {
+                "followers_count": followers_count,
+                "following_count": 0,
+                "tweet_count": 0,
+                "listed_count": 0,
+            },
+        }
+        return self.world.put_user(raw, dms_from_anyone=receives_dms)
+
+    def add_post(
+        self,
+        author: UserRef,
+        text: str,
+        *,
+        created_at: dt.datetime | None = None,
+        in_reply_to: str | Post | None = None,
+        quote_of: str | Post | None = None,
+        retweet_of: str | Post | None = None,
+        lang: str | None = None,
+        post_id: str | None = None,
+        entities: Entities | None = None,
+    ) -> Post:
+        """Publish a post directly, bypassing rate limits and the reply rules.
+
+        The post gets what X would give it: an id minted from ``created_at``,
+        entities extracted from the text, and for a reply the parent's
+        ``conversation_id`` and author as ``in_reply_to_user_id``. ``quote_of``
+        and ``retweet_of`` add ``quoted``/``retweeted`` references.
+        """
+        raw = self.world.build_post(
+            author_id=self.user(author).id,
+            text=text,
+            created_at=created_at,
+            post_id=post_id,
+            in_reply_to=_post_id(in_reply_to),
+            quote_of=_post_id(quote_of),
+            retweet_of=_post_id(retweet_of),
+            lang=lang,
+            entities=entities,
+        )
+        return self.world.put_post(raw)
+
+    def add_dm(
+        self,
+        sender: UserRef,
+        recipient: UserRef,
+        text: str,
+        *,
+        created_at: dt.datetime | None = None,
+    ) -> DirectMessage:
+        """Record a one-to-one DM directly (no permission check)."""
+        return self.world.put_dm(
+            sender_id=self.user(sender).id,
+            recipient_id=self.user(recipient).id,
+            text=text,
+            created_at=created_at,
+        )
+
+    def seed_twcs(
+        self, path: str | Path, *, limit: int | None = None, rebase: bool = False
+    ) -> TwcsImport:
+        """Import a twcs-format CSV; see :func:`socialcare.sandbox.load_twcs`."""
+        return load_twcs(self.world, Path(path), limit=limit, rebase=rebase)
+
+    def seed_x(self, payload: Mapping[str, object]) -> tuple[list[str], list[str]]:
+        """Seed one recorded X API v2 response; returns the post ids and user ids seeded."""
+        return load_x_payload(self.world, payload)
+
+    def seed_x_jsonl(self, path: str | Path) -> list[JSONObject]:
+        """Seed every response page of a JSONL file; returns the pages as read."""
+        pages = list(read_x_jsonl(Path(path)))
+        for page in pages:
+            load_x_payload(self.world, page)
+        return pages
+
+    # ------------------------------------------------------------------ faults
+
+    def fail_next(
+        self,
+        kind: FaultKind,
+        *,
+        times: int = 1,
+        endpoint: str | None = None,
+        status: int = 503,
+        retry_after: float = 60.0,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next ``times`` calls (to ``endpoint``, or any) fail as ``kind``.
+
+        Endpoints are named like ``"POST /2/tweets"`` or ``"GET /2/users/:id/mentions"``.
+        """
+        if times < 1:
+            msg = f"times must be at least 1, got {times}"
+            raise ValueError(msg)
+        if endpoint is not None and endpoint not in LIMITS:
+            msg = f"unknown endpoint {endpoint!r}; known: {sorted(LIMITS)}"
+            raise ValueError(msg)
+        self.faults.arm(
+            Fault(
+                kind, times, endpoint=endpoint, status=status, retry_after=retry_after, delay=delay
+            )
+        )
+
+    def exhaust_rate_limit(self, endpoint: str, *, user: UserRef | None = None) -> None:
+        """Use up ``endpoint``'s current window for the app (or for ``user``)."""
+        principal = Principal(None if user is None else self.user(user).id)
+        self.limiter.exhaust(endpoint, principal.key, now=self.clock.now())
+
+    # ------------------------------------------------------------------ access
+
+    def credentials(self, user: UserRef | None = None) -> SandboxCredentials:
+        """Fresh credentials acting as ``user`` (or app-only credentials)."""
+        return self.auth.credentials(None if user is None else self.user(user).id)
+
+    def transport(self) -> SandboxTransport:
+        """A ``requests`` transport adapter answering from this sandbox."""
+        return SandboxTransport(self.app)
+
+    def platform(
+        self,
+        user: UserRef | None = None,
+        *,
+        auth: Literal["oauth1", "oauth2"] = "oauth1",
+        app_reads: bool = True,
+        max_attempts: int = 4,
+        max_rate_limit_wait: float = 60.0,
+        timeout: float = 30.0,
+    ) -> XPlatform:
+        """A ready ``XPlatform`` that talks to this sandbox as ``user``.
+
+        Args:
+            user: the acting account (``None``: app-only, reads only).
+            auth: user context through OAuth 1.0a or an OAuth 2.0 user token.
+            app_reads: also hold the app's bearer token, used for reads.
+            max_attempts: see ``XPlatform``.
+            max_rate_limit_wait: see ``XPlatform``.
+            timeout: see ``XPlatform``.
+        """
+        from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
+
+        creds = self.credentials(user)
+        oauth1 = user is not None and auth == "oauth1"
+        return XPlatform(
+            bearer_token=creds.bearer_token if app_reads or user is None else None,
+            consumer_key=creds.consumer_key if oauth1 else None,
+            consumer_secret=creds.consumer_secret if oauth1 else None,
+            access_token=creds.access_token if oauth1 else None,
+            access_token_secret=creds.access_token_secret if oauth1 else None,
+            user_token=creds.user_token if auth == "oauth2" else None,
+            clock=self.clock,
+            transport=self.transport(),
+            max_attempts=max_attempts,
+            max_rate_limit_wait=max_rate_limit_wait,
+            timeout=timeout,
+        )
+
+    def serve(self, port: int = 0) -> SandboxServer:
+        """Serve the API on ``127.0.0.1:port`` (0 picks a free port) in a thread."""
+        server = make_server("127.0.0.1", port, self.app, handler_class=_QuietHandler)
+        return SandboxServer(server)
+
+    # ------------------------------------------------------------------ state
+
+    def user(self, ref: UserRef) -> User:
+        """Resolve a ``User``, id or handle to the stored user.
+
+        Raises:
+            KeyError: no such user.
+        """
+        if isinstance(ref, User):
+            ref = ref.id
+        rec = self.world.user(ref) if ref.isdigit() else None
+        if rec is None:
+            rec = self.world.user_by_username(ref)
+        if rec is None:
+            msg = f"no sandbox user {ref!r}"
+            raise KeyError(msg)
+        return rec.model
+
+    def post(self, post_id: str) -> Post | None:
+        """The post with this id (``None`` if unknown or deleted)."""
+        rec = self.world.post(post_id)
+        return None if rec is None or rec.deleted else rec.model
+
+    def posts(self, *, author: UserRef | None = None, include_deleted: bool = False) -> list[Post]:
+        """Posts, newest first, optionally only ``author``'s."""
+        with self.world.lock:
+            recs = (
+                sorted(
+                    (r for pid in self._all_ids() if (r := self.world.post(pid)) is not None),
+                    key=lambda r: int(r.model.id),
+                    reverse=True,
+                )
+                if include_deleted
+                else self.world.live_posts()
+            )
+        author_id = None if author is None else self.user(author).id
+        return [r.model for r in recs if author_id is None or r.model.author_id == author_id]
+
+    def _all_ids(self) -> Iterable[str]:
+        return self.world.post_ids()
+
+    def deep_link(self, post_id: str) -> str | None:
+        """The DM deep link a post was created with, if any."""
+        return self.world.deep_links.get(post_id)
+
+    def dms(self, *, between: tuple[UserRef, UserRef] | None = None) -> list[DirectMessage]:
+        """DM events, newest first, optionally only those between two users."""
+        events = self.world.dms()
+        if between is None:
+            return events
+        pair = {self.user(between[0]).id, self.user(between[1]).id}
+        low, high = sorted(pair, key=int)
+        return [dm for dm in events if dm.dm_conversation_id == f"{low}-{high}"]
+
+
+def _post_id(ref: str | Post | None) -> str | None:
+    return ref.id if isinstance(ref, Post) else ref

@@ -1,0 +1,76 @@
+"""A ``requests`` transport adapter that delivers requests to the sandbox in-process.
+
+``XPlatform`` mounts it on tweepy's session for ``https://api.twitter.com/``
+and ``https://api.x.com/``; it replaces the network and nothing else: tweepy builds,
+signs and sends its requests exactly as it would in production.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import requests
+import requests.adapters
+from requests.structures import CaseInsensitiveDict
+
+from socialcare.sandbox._app import REASONS, Exchange, SandboxApp
+
+__all__ = ["SandboxTransport"]
+
+_TimeoutArg = float | tuple[float | None, float | None] | None
+
+
+def _read_timeout(timeout: object) -> float | None:
+    if isinstance(timeout, tuple):
+        value = timeout[1] if len(timeout) > 1 else timeout[0]
+        return float(value) if isinstance(value, int | float) else None
+    return float(timeout) if isinstance(timeout, int | float) else None
+
+
+class SandboxTransport(requests.adapters.BaseAdapter):
+    """Answers requests from a :class:`SandboxApp` without any socket."""
+
+    def __init__(self, app: SandboxApp) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(  # noqa: PLR0917 - requests' adapter interface
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,  # noqa: ARG002 - part of the adapter interface
+        timeout: _TimeoutArg = None,
+        verify: bool | str = True,  # noqa: ARG002
+        cert: object = None,  # noqa: ARG002
+        proxies: Mapping[str, str] | None = None,  # noqa: ARG002
+    ) -> requests.Response:
+        """Deliver ``request`` and build the response (or raise as a network would)."""
+        body = request.body
+        raw = body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else b""
+        headers = {
+            key: value.decode() if isinstance(value, bytes) else value
+            for key, value in request.headers.items()
+        }
+        exchange = Exchange(
+            method=request.method or "GET", url=request.url or "", headers=headers, body=raw
+        )
+        outcome = self.app.handle(exchange, timeout=_read_timeout(timeout))
+        if outcome.dropped == "before":
+            msg = "sandbox: the request timed out before reaching X"
+            raise requests.exceptions.ConnectTimeout(msg, request=request)
+        if outcome.dropped == "after":
+            msg = "sandbox: read timed out (X processed the request; the response was lost)"
+            raise requests.exceptions.ReadTimeout(msg, request=request)
+        response = requests.Response()
+        response.status_code = outcome.status
+        response.headers = CaseInsensitiveDict(dict(outcome.headers))
+        response._content = outcome.body  # noqa: SLF001 - how requests stores a read body
+        response.raw = io.BytesIO(outcome.body)
+        response.url = request.url or ""
+        response.request = request
+        response.reason = REASONS.get(outcome.status, "Unknown")
+        response.encoding = "utf-8"
+        return response
+
+    def close(self) -> None:
+        """Nothing to release."""
