@@ -6,8 +6,8 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from tests.conftest import shared_path
 
-from conftest import shared_path
 from socialcare._query import Query
 from socialcare._query._set import QuerySet
 from socialcare.models import Page, Post, User
