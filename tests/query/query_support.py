@@ -114,7 +114,9 @@ IDS = st.integers(min_value=1, max_value=10**18).map(str)
 POSITIVE = st.one_of(
     WORDS.map(lambda w: Atom.of("keyword", w)),
     PHRASES.map(lambda p: Atom.of("phrase", p)),
-    st.sampled_from(["acmefail", "iOS11", "help", "Outage"]).map(lambda t: Atom.of("hashtag", t)),
+    st.sampled_from(["acmefail", "iOS11", "help", "Outage", "cafe"]).map(
+        lambda t: Atom.of("hashtag", t)
+    ),
     USERS.map(lambda u: Atom.of("mention", u)),
     st.sampled_from(["ACME", "twtr"]).map(lambda c: Atom.of("cashtag", c)),
     USERS.map(lambda u: Atom.of("from", u)),
@@ -198,6 +200,7 @@ _POST_WORDS = st.sampled_from(
         "#acmefail",
         "#iOS11",
         "#help",
+        "#Café",
         "$ACME",
         "$twtr",
         "https://t.co/x1",

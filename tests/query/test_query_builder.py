@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from socialcare._query import AllOf, AnyOf, Atom, Negated, Query
@@ -56,6 +58,7 @@ def test_terms_quote_what_x_cannot_read_bare() -> None:
         (Query.url("acme.com"), 'url:"acme.com"'),
         (Query.url("developer"), "url:developer"),
         (Query.from_("a", "b").not_from("acme"), "(from:a OR from:b) -from:acme"),
+        (Query.from_(783214).to(12), "from:783214 to:12"),
         (Query.phrase("not working", "help me"), '"not working" "help me"'),
         (Query.terms("a").lang("en", "fr"), "a (lang:en OR lang:fr)"),
     ],
@@ -117,6 +120,8 @@ def test_none_of_negates_each_term() -> None:
         (lambda: Query.terms("a") | Query(), "empty"),
         (lambda: Query.any_of(Query()), "empty Query"),
         (lambda: Query.any_of(3), "expected a str or a Query"),  # type: ignore[arg-type]
+        (lambda: Query.terms(3), "expected text, got int"),  # type: ignore[arg-type]
+        (lambda: Query.hashtag(None), "expected a string value"),  # type: ignore[arg-type]
     ],
 )
 def test_builder_rejects_bad_input_with_a_clear_error(build, message: str) -> None:
@@ -202,3 +207,11 @@ def test_operators_refuse_other_types() -> None:
 def test_double_negation_is_refused_in_groups() -> None:
     with pytest.raises(QueryError, match="double negation"):
         Query.none_of(Query.none_of("spam"))
+
+
+def test_builder_methods_show_their_signature_and_docs() -> None:
+
+    for method in (Query.terms, Query().any_of, Query.terms("a").exclude_retweets):
+        assert "self" not in inspect.signature(method).parameters
+        assert method.__doc__
+    assert list(inspect.signature(Query.from_).parameters) == ["users"]

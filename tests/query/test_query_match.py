@@ -53,6 +53,8 @@ def matches(text: str, query: str, **kwargs: object) -> bool:
         # Entities.
         ("so #AcmeFail today", "#acmefail", True),
         ("so #AcmeFailure today", "#acmefail", False),
+        ("un #Café", "#cafe", True),
+        ("un #cafe", "#CAFÉ", True),
         ("so acmefail today", "#acmefail", False),
         ("@AcmeSupport help", "@acmesupport", True),
         ("acmesupport help", "@acmesupport", False),
@@ -82,6 +84,10 @@ def test_url_matches_expanded_links() -> None:
     assert Query.parse('url:"/en/labs"').matches(post)
     assert Query.parse('url:"https://t.co"').matches(post)
     assert not Query.parse('url:"developer.x.com"').matches(post)
+    # Keywords match the links' expanded form as well (X: "URLs and unwound URLs").
+    assert Query.parse("labs").matches(post)
+    assert Query.parse('"developer twitter com"').matches(post)
+    assert not Query.parse("labs").matches(make_post("check https://t.co/c0A36SWil4"))
 
 
 def test_user_operators_match_ids_and_usernames() -> None:
@@ -180,6 +186,8 @@ def test_a_prepared_view_gives_the_same_answer() -> None:
     for text in ["@acmesupport late", "#fail OR refund", "from:jane_doe order", "late -order"]:
         query = Query.parse(text)
         assert query.matches(view) == query.matches(post, users=USERS)
+    with pytest.raises(QueryError, match="pass users to PostView"):
+        Query.parse("late").matches(view, users={})
 
 
 @given(left=QUERIES, right=QUERIES, post=POSTS)

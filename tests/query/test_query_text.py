@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socialcare._query._text import fold, padded_ascii, tokenize, words
+from socialcare._query._text import fold, tokenize, words
 
 SAMPLES = st.sampled_from(
     [
@@ -44,14 +44,6 @@ SAMPLES = st.sampled_from(
 @given(st.text() | st.lists(SAMPLES).map("".join))
 def test_fast_tokens_equal_the_reference_tokenizer(text: str) -> None:
     assert words(text) == tokenize(fold(text))
-
-
-@given(st.text(alphabet=st.characters(max_codepoint=127)))
-def test_padded_ascii_separates_tokens_by_spaces(text: str) -> None:
-    padded = padded_ascii(text)
-    assert padded.split() == tokenize(fold(text))
-    assert padded.startswith(" ")
-    assert padded.endswith(" ")
 
 
 def test_folding_examples() -> None:

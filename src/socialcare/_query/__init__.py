@@ -8,7 +8,7 @@ from __future__ import annotations
 from socialcare._query._core import Query
 from socialcare._query._matcher import PostView
 from socialcare._query._pack import pack_terms
-from socialcare._query._set import Backend, QuerySet
+from socialcare._query._set import QuerySet
 from socialcare._query._syntax import AllOf, AnyOf, Atom, AtomKind, Clause, Negated
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "AnyOf",
     "Atom",
     "AtomKind",
-    "Backend",
     "Clause",
     "Negated",
     "PostView",

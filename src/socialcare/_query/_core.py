@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import types
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, ClassVar, Concatenate, Final, Generic, ParamSpec, overload
+from typing import ClassVar, Concatenate, Final, Generic, ParamSpec, cast, overload
 
 import attrs
 
@@ -23,9 +24,7 @@ from socialcare._query._syntax import (
 )
 from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
-
-if TYPE_CHECKING:
-    from socialcare.models import Post, User
+from socialcare.models import Post, User
 
 __all__ = ["Query"]
 
@@ -55,7 +54,9 @@ class _chainable(Generic[P]):  # noqa: N801 - reads as a decorator
         self, instance: Query | None, owner: type[Query] | None = None
     ) -> Callable[P, Query]:
         target = instance if instance is not None else Query()
-        return functools.partial(self._method, target)
+        # A real bound method: help() and notebooks show the docstring and the
+        # signature without ``self``.
+        return cast("Callable[P, Query]", types.MethodType(self._method, target))
 
 
 _ENTITY_SIGILS: Final[dict[str, AtomKind]] = {"#": "hashtag", "@": "mention", "$": "cashtag"}
@@ -63,6 +64,8 @@ _ENTITY_SIGILS: Final[dict[str, AtomKind]] = {"#": "hashtag", "@": "mention", "$
 
 def _term(text: str) -> Atom:
     """``#tag``, ``@user``, ``$TAG`` as entities; one plain token as a keyword; else a phrase."""
+    if not isinstance(text, str):
+        raise QueryError(f"expected text, got {type(text).__name__}: {text!r}")
     stripped = text.strip()
     kind = _ENTITY_SIGILS.get(stripped[:1])
     if kind is not None:
@@ -84,14 +87,14 @@ def _clause(item: str | Query, *, where: str) -> Clause:
     raise QueryError(f"{where}: expected a str or a Query, got {type(item).__name__}")
 
 
-def _atoms(kind: AtomKind, values: Iterable[str], *, where: str) -> list[Atom]:
-    items = [Atom.of(kind, v) for v in values]
+def _atoms(kind: AtomKind, values: Iterable[str | int], *, where: str) -> list[Atom]:
+    items = [Atom.of(kind, str(v) if isinstance(v, int) else v) for v in values]
     if not items:
         raise QueryError(f"{where}() needs at least one value")
     return items
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, cache_hash=True)
 class Query:
     """An X search query: build it fluently, render it, parse it, match posts locally.
 
@@ -187,17 +190,17 @@ class Query:
         return self._and(*(_negate(_clause(item, where="none_of")) for item in items))
 
     @_chainable
-    def from_(self, *users: str) -> Query:
+    def from_(self, *users: str | int) -> Query:
         """Posts by any of ``users`` (usernames, with or without ``@``, or numeric ids)."""
         return self._any_atoms("from", users, "from_")
 
     @_chainable
-    def not_from(self, *users: str) -> Query:
+    def not_from(self, *users: str | int) -> Query:
         """Exclude posts by ``users``: ``-from:acme`` keeps the brand's own posts out."""
         return self._and(*(Negated(a) for a in _atoms("from", users, where="not_from")))
 
     @_chainable
-    def to(self, *users: str) -> Query:
+    def to(self, *users: str | int) -> Query:
         """Replies to any of ``users`` (``to:``; usernames or numeric ids)."""
         return self._any_atoms("to", users, "to")
 
@@ -275,7 +278,7 @@ class Query:
         atom = Atom(kind, name)
         return self._and(atom if value else Negated(atom))
 
-    def _any_atoms(self, kind: AtomKind, values: Iterable[str], where: str) -> Query:
+    def _any_atoms(self, kind: AtomKind, values: Iterable[str | int], where: str) -> Query:
         group = any_of(_atoms(kind, values, where=where))
         assert group is not None  # noqa: S101 - _atoms is never empty
         return self._and(group)
@@ -354,7 +357,8 @@ class Query:
         tighter than OR. The sandbox's simulated search uses this method.
 
         Args:
-            post: the post (or a :class:`PostView` prepared once for many queries).
+            post: the post, or a :class:`PostView` prepared once for many queries
+                (the view carries its own ``users``).
             users: user id to :class:`~socialcare.User`, so that ``from:``/``to:``
                 with a username and ``is:verified`` can be decided; without it
                 only numeric ids match.
@@ -365,7 +369,12 @@ class Query:
         """
         if self.clause is None:
             raise QueryError("an empty Query matches nothing; add a clause")
-        view = post if isinstance(post, PostView) else PostView(post, users)
+        if isinstance(post, PostView):
+            if users is not None and users is not post.users:
+                raise QueryError("pass users to PostView(...), not to matches() with a view")
+            view = post
+        else:
+            view = PostView(post, users)
         return compile_clause(self.clause)(view)
 
 

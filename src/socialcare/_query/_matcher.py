@@ -13,11 +13,18 @@ from collections.abc import Set as AbstractSet
 from typing import Final
 
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, render_clause
-from socialcare._query._text import words
+from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
-__all__ = ["PostView", "Predicate", "compile_clause", "contains_run", "post_entities"]
+__all__ = [
+    "PostView",
+    "Predicate",
+    "compile_clause",
+    "contains_run",
+    "link_words",
+    "post_entities",
+]
 
 Predicate = Callable[["PostView"], bool]
 
@@ -61,14 +68,15 @@ class PostView:
     Args:
         post: the post.
         users: user id to user, to resolve ``from:``/``to:`` usernames and ``is:verified``.
-        token_set: the post's tokens (``set(words(post.full_text))``) if already known;
-            a subset holding at least every token the queries to evaluate look for
-            also works. The ordered tokens are then computed only if a phrase needs them.
+        token_set: the post's searchable tokens if already known
+            (the text's and the links' tokens); a subset holding at least every token the
+            queries to evaluate look for also works. The ordered tokens are then
+            computed only if a phrase needs them.
 
     Attributes:
         post: the post.
         users: the users mapping given.
-        token_set: the folded text's tokens (see ``token_set`` above).
+        token_set: the tokens keywords match: the folded text's and its links'.
         entities: the entities of the post's full text.
     """
 
@@ -94,11 +102,11 @@ class PostView:
         self.post = post
         self.users = users
         self._tokens: list[str] | None = None
+        self.entities: Entities = post_entities(post)
         if token_set is None:
             self._tokens = words(post.full_text)
-            token_set = frozenset(self._tokens)
+            token_set = frozenset(self._tokens).union(link_words(self.entities))
         self.token_set: AbstractSet[str] = token_set
-        self.entities: Entities = post_entities(post)
         self._hashtags: frozenset[str] | None = None
         self._cashtags: frozenset[str] | None = None
         self._mentions: frozenset[str] | None = None
@@ -115,14 +123,14 @@ class PostView:
     def hashtags(self) -> frozenset[str]:
         """Hashtags (case-folded, without ``#``)."""
         if self._hashtags is None:
-            self._hashtags = frozenset(h.tag.casefold() for h in self.entities.hashtags)
+            self._hashtags = frozenset(fold(h.tag) for h in self.entities.hashtags)
         return self._hashtags
 
     @property
     def cashtags(self) -> frozenset[str]:
         """Cashtags (case-folded, without ``$``)."""
         if self._cashtags is None:
-            self._cashtags = frozenset(c.tag.casefold() for c in self.entities.cashtags)
+            self._cashtags = frozenset(fold(c.tag) for c in self.entities.cashtags)
         return self._cashtags
 
     @property
@@ -157,6 +165,22 @@ class PostView:
         return user is not None and user.username.lower() == wanted
 
 
+def link_words(entities: Entities) -> list[str]:
+    """Tokens of the links' expanded and unwound URLs, which keywords match too.
+
+    X matches a keyword "on both URLs and unwound URLs within a Post": a post
+    whose only text is a t.co link to ``.../obama-s-climate-pledge`` is returned
+    for ``obama``. The t.co URL itself is part of the text already.
+    """
+    out: list[str] = []
+    for u in entities.urls:
+        if u.expanded_url:
+            out.extend(words(u.expanded_url))
+        if u.unwound_url:
+            out.extend(words(u.unwound_url))
+    return out
+
+
 def post_entities(post: Post) -> Entities:
     """The entities of the post's full text (``note_entities`` for a long post)."""
     note = post.note_entities if post.note_text is not None else None
@@ -171,12 +195,17 @@ def _compile_atom(atom: Atom) -> Predicate:  # noqa: C901, PLR0912 - one branch 
             token = run[0]
             return lambda v: token in v.token_set
         needed = frozenset(run)
-        return lambda v: needed <= v.token_set and contains_run(v.tokens, run)
+        return lambda v: (
+            needed <= v.token_set
+            and (
+                contains_run(v.tokens, run) or any(contains_run(form, run) for form in v.url_tokens)
+            )
+        )
     if kind == "hashtag":
-        tag = value.casefold()
+        tag = fold(value)
         return lambda v: tag in v.hashtags
     if kind == "cashtag":
-        sym = value.casefold()
+        sym = fold(value)
         return lambda v: sym in v.cashtags
     if kind == "mention":
         name = value.lower()

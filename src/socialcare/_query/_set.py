@@ -21,34 +21,40 @@ Requirements of a clause:
 - ``a OR b``: one set, the union of each branch's cheapest set;
 - a negation: none.
 
-Text tokens are found either by tokenizing the text (pure Python, always
-available) or, for ASCII posts, with an Aho-Corasick automaton over the folded
-text (``pip install 'socialcare[fast]'``, which installs ``pyahocorasick``),
-which finds only the tokens some rule needs.
+The post's text tokens come from :func:`words`, whose ASCII fast path is one
+``bytes.translate`` and one ``split`` (both in C). An Aho-Corasick automaton
+(pyahocorasick) over the rules' vocabulary was measured as the alternative and
+was no faster on tweets: with a realistic vocabulary most posts hold several
+rule words, and handing each hit back to Python costs as much as splitting
+(see ``benchmarks/match_bench.py``). So there is no optional dependency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
-from typing import Final, Generic, Literal, TypeVar
+from collections.abc import Hashable, Iterator, Mapping
+from typing import Final, Generic, TypeVar
 
 from socialcare._query._core import Query
-from socialcare._query._matcher import PostView, Predicate, compile_clause, post_entities
+from socialcare._query._matcher import (
+    PostView,
+    Predicate,
+    compile_clause,
+    link_words,
+    post_entities,
+)
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated
-from socialcare._query._text import padded_ascii, words
-from socialcare.errors import ConfigurationError, QueryError
+from socialcare._query._text import fold, words
+from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
-__all__ = ["Backend", "QuerySet"]
+__all__ = ["QuerySet"]
 
 K = TypeVar("K", bound=Hashable)
 
-Backend = Literal["auto", "ahocorasick", "index"]
-"""How a :class:`QuerySet` finds rule keywords in a post's text."""
 
 # A key is a text token (letters and digits, or an emoji) or an entity key
 # whose first character no token can start with: "@acme", "#tag", "$TAG",
-# "from:123", "to:acme", "url:token", "is:reply"...
+# "from:123", "to:acme", "url:token", "conversation_id:1"...
 _KeySet = frozenset[str]
 
 _SIGIL_OF: Final = {"mention": "@", "hashtag": "#", "cashtag": "$"}
@@ -91,7 +97,7 @@ def _atom_requirements(atom: Atom) -> list[_KeySet]:
         return []  # is:, has:, lang: match most posts; the predicate checks them
     sigil = _SIGIL_OF.get(kind)
     if sigil is not None:
-        return [frozenset({sigil + (value.lower() if kind == "mention" else value.casefold())})]
+        return [frozenset({sigil + (value.lower() if kind == "mention" else fold(value))})]
     return [frozenset({f"{kind}:{value.lower()}"})]
 
 
@@ -116,6 +122,38 @@ def requirements(clause: Clause) -> list[_KeySet]:
     return [frozenset().union(*(min(part, key=_cost) for part in parts))]
 
 
+class _Bucket:
+    """The rules indexed under one key, themselves indexed by their next requirement.
+
+    A post having the bucket's key is checked against the rules' second
+    requirement sets with one set intersection, not rule by rule.
+    """
+
+    __slots__ = ("direct", "second", "second_keys")
+
+    def __init__(self, rules: list[tuple[int, tuple[_KeySet, ...]]]) -> None:
+        self.direct = [i for i, rest in rules if not rest]
+        self.second: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
+        for i, rest in rules:
+            if rest:
+                for key in rest[0]:
+                    self.second.setdefault(key, []).append((i, rest[1:]))
+        self.second_keys = frozenset(self.second)
+
+    def collect(self, present: set[str], survivors: list[int]) -> None:
+        """Append the rules whose every requirement ``present`` meets (maybe twice)."""
+        survivors.extend(self.direct)
+        if self.second_keys:
+            second = self.second
+            for key in present & self.second_keys:
+                for i, rest in second[key]:
+                    for keys in rest:
+                        if present.isdisjoint(keys):
+                            break
+                    else:
+                        survivors.append(i)
+
+
 class QuerySet(Mapping[K, Query], Generic[K]):
     """Named queries (monitoring rules) compiled to find which ones match a post, fast.
 
@@ -133,22 +171,17 @@ class QuerySet(Mapping[K, Query], Generic[K]):
 
     Args:
         rules: rule name to query (or query text in X syntax).
-        backend: ``"index"`` looks the post's tokens up in a hash index (pure
-            Python); ``"ahocorasick"`` scans the text with an Aho-Corasick
-            automaton (needs the ``fast`` extra); ``"auto"`` (default) uses the
-            automaton when ``pyahocorasick`` is installed.
 
     Raises:
         QueryError: a rule is invalid or uses an operator that cannot be
             evaluated locally; the message names the rule.
-        ConfigurationError: ``backend="ahocorasick"`` without ``pyahocorasick``.
     """
 
-    def __init__(self, rules: Mapping[K, Query | str], *, backend: Backend = "auto") -> None:
+    def __init__(self, rules: Mapping[K, Query | str]) -> None:
         self._rules: dict[K, Query] = {}
         self._names: list[K] = []
         self._predicates: list[Predicate] = []
-        self._index: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
+        entries: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
         others: list[tuple[_KeySet, ...]] = []
         for name, rule in rules.items():
             try:
@@ -169,47 +202,17 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             rest = tuple(needs[1:])
             others.append(rest)
             for key in needs[0]:
-                self._index.setdefault(key, []).append((position, rest))
+                entries.setdefault(key, []).append((position, rest))
+        self._index = {key: _Bucket(rules) for key, rules in entries.items()}
         self._index_keys = frozenset(self._index)
         vocabulary = set(self._index).union(*(k for rest in others for k in rest))
-        self._tokens = frozenset(k for k in vocabulary if k[0] not in "@#$" and ":" not in k)
-        # The automaton must find every token a predicate checks, negated ones included.
-        searched = self._tokens.union(*(_text_tokens(q.clause) for q in self._rules.values()))
-        entity_keys = vocabulary - self._tokens
-        self._kinds = frozenset(k[0] if k[0] in "@#$" else k.partition(":")[0] for k in entity_keys)
-        self._by_mention = "@" in self._kinds
-        self._by_hashtag = "#" in self._kinds
-        self._by_cashtag = "$" in self._kinds
-        self._by_from = "from" in self._kinds
-        self._by_to = "to" in self._kinds
-        self._by_other = bool(self._kinds & _OTHER_KINDS)
-        self._backend = self._choose(backend)
-        self._automaton: object | None = None
-        if self._backend == "ahocorasick":
-            self._automaton = _build_automaton(searched)
-
-    def _choose(self, backend: Backend) -> Literal["ahocorasick", "index"]:
-        if backend == "index":
-            return "index"
-        try:
-            import ahocorasick  # noqa: F401, PLC0415 - optional dependency
-        except ImportError:
-            if backend == "ahocorasick":
-                raise ConfigurationError(
-                    "QuerySet(backend='ahocorasick') needs pyahocorasick: "
-                    "pip install 'socialcare[fast]'"
-                ) from None
-            return "index"
-        if backend not in ("auto", "ahocorasick"):
-            raise ConfigurationError(
-                f"unknown QuerySet backend {backend!r}: use 'auto', 'ahocorasick' or 'index'"
-            )
-        return "ahocorasick"
-
-    @property
-    def backend(self) -> Literal["ahocorasick", "index"]:
-        """The text-search backend in use."""
-        return self._backend
+        kinds = {k[0] if k[0] in "@#$" else k.partition(":")[0] for k in vocabulary}
+        self._by_mention = "@" in kinds
+        self._by_hashtag = "#" in kinds
+        self._by_cashtag = "$" in kinds
+        self._by_from = "from" in kinds
+        self._by_to = "to" in kinds
+        self._other_kinds = frozenset(kinds & _OTHER_KINDS)
 
     def __getitem__(self, name: K) -> Query:
         return self._rules[name]
@@ -221,7 +224,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         return len(self._rules)
 
     def __repr__(self) -> str:
-        return f"QuerySet({len(self)} rules, backend={self._backend!r})"
+        return f"QuerySet({len(self)} rules)"
 
     def matching(self, post: Post, *, users: Mapping[str, User] | None = None) -> list[K]:
         """Names of the rules whose query matches ``post``, in the set's order.
@@ -230,23 +233,15 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             post: the post.
             users: user id to user, as for :meth:`Query.matches`.
         """
-        text = post.full_text
-        present: set[str]
-        if self._automaton is not None and text.isascii():
-            # Only the tokens some rule looks for, which is all the predicates need.
-            present = {token for _, token in self._automaton.iter(padded_ascii(text))}  # type: ignore[attr-defined]
-        else:
-            present = set(words(text))
-        self._add_post_keys(present, post, users)
+        present = set(words(post.full_text))
+        entities = post_entities(post)
+        if entities.urls:
+            present.update(link_words(entities))
+        self._add_post_keys(present, post, entities, users)
         index = self._index
         survivors: list[int] = []
         for key in present & self._index_keys:
-            for i, others in index[key]:
-                for keys in others:
-                    if present.isdisjoint(keys):
-                        break
-                else:
-                    survivors.append(i)
+            index[key].collect(present, survivors)
         if not survivors:
             return []
         if len(survivors) > 1:
@@ -255,23 +250,28 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         predicates, names = self._predicates, self._names
         return [names[i] for i in survivors if predicates[i](view)]
 
-    def _add_post_keys(self, keys: set[str], post: Post, users: Mapping[str, User] | None) -> None:
-        entities = post_entities(post)
+    def _add_post_keys(
+        self,
+        keys: set[str],
+        post: Post,
+        entities: Entities,
+        users: Mapping[str, User] | None,
+    ) -> None:
         if self._by_mention and entities.mentions:
             keys.update(["@" + m.username.lower() for m in entities.mentions])
         if self._by_hashtag and entities.hashtags:
-            keys.update(["#" + h.tag.casefold() for h in entities.hashtags])
+            keys.update(["#" + fold(h.tag) for h in entities.hashtags])
         if self._by_cashtag and entities.cashtags:
-            keys.update(["$" + c.tag.casefold() for c in entities.cashtags])
+            keys.update(["$" + fold(c.tag) for c in entities.cashtags])
         if self._by_from and post.author_id is not None:
             _add_user_keys(keys, "from:", post.author_id, users)
         if self._by_to and post.in_reply_to_user_id is not None:
             _add_user_keys(keys, "to:", post.in_reply_to_user_id, users)
-        if self._by_other:
+        if self._other_kinds:
             self._add_other_keys(keys, post, entities)
 
     def _add_other_keys(self, keys: set[str], post: Post, entities: Entities) -> None:
-        kinds = self._kinds
+        kinds = self._other_kinds
         for kind, value in (
             ("conversation_id", post.conversation_id),
             ("in_reply_to_tweet_id", post.replied_to_id),
@@ -305,32 +305,3 @@ _OTHER_KINDS: Final = frozenset(
         "url",
     }
 )
-
-
-def _text_tokens(clause: Clause | None) -> set[str]:
-    if isinstance(clause, Atom):
-        return set(words(clause.value)) if clause.kind in ("keyword", "phrase") else set()
-    if isinstance(clause, Negated):
-        return _text_tokens(clause.clause)
-    if clause is None:
-        return set()
-    return set().union(*(_text_tokens(c) for c in clause.clauses))
-
-
-def _build_automaton(tokens: Iterable[str]) -> object:
-    """An automaton finding whole ASCII tokens in :func:`padded_ascii` text."""
-    import ahocorasick  # noqa: PLC0415 - optional dependency, checked by _choose
-
-    automaton = ahocorasick.Automaton()
-    for token in tokens:
-        if token.isascii():  # other tokens only occur in non-ASCII posts, tokenized instead
-            automaton.add_word(f" {token} ", token)
-    if len(automaton) == 0:
-        return _EmptyAutomaton()
-    automaton.make_automaton()
-    return automaton
-
-
-class _EmptyAutomaton:
-    def iter(self, _text: str) -> Iterator[tuple[int, str]]:
-        return iter(())

@@ -187,7 +187,7 @@ def _check_atom(instance: Atom, _attribute: object, value: str) -> None:
         raise _fail(f"{instance.kind} value must be written {canonical!r}, not {value!r}")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Atom:
     """One search operator.
 
@@ -212,6 +212,8 @@ class Atom:
         """
         if kind not in _ALL_KINDS:
             raise _fail(f"unknown operator kind {kind!r}")
+        if not isinstance(value, str):
+            raise _fail(f"{kind}: expected a string value, got {type(value).__name__}")
         return cls(kind, _validate_atom(kind, value))
 
     def render(self) -> str:
@@ -230,7 +232,7 @@ def _check_negated(_instance: object, _attribute: object, value: object) -> None
         )
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Negated:
     """``-clause``: posts that do *not* match one atom."""
 
@@ -245,21 +247,21 @@ def _check_group(instance: AllOf | AnyOf, _attribute: object, value: tuple[Claus
         raise _fail(f"{name} directly inside {name}: flatten it")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class AllOf:
     """Clauses that must all match (X's implicit AND, a space)."""
 
     clauses: tuple[Clause, ...] = attrs.field(validator=_check_group)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class AnyOf:
     """Clauses of which at least one must match (X's ``OR``)."""
 
     clauses: tuple[Clause, ...] = attrs.field(validator=_check_group)
 
 
-Clause: TypeAlias = "Atom | Negated | AllOf | AnyOf"
+Clause: TypeAlias = Atom | Negated | AllOf | AnyOf
 """Any node of a query tree."""
 
 

@@ -71,8 +71,3 @@ def words(text: str) -> list[str]:
         else:
             out.extend(_TOKEN.findall(fold(chunk)))
     return out
-
-
-def padded_ascii(text: str) -> str:
-    """ASCII ``text`` folded with each token between spaces: ``" my order  is late "``."""
-    return " " + text.encode().translate(_ASCII_TABLE).decode() + " "
