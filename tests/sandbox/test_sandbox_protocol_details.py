@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 import pytest
+import tweepy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,3 +87,18 @@ def test_dm_daily_cap_reports_the_24_hour_window():
     assert refused.limit == 1440
     assert refused.reset_at == dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
     assert limiter.take(endpoint, "user:2", is_user=True, now=now).allowed
+
+
+def test_unknown_fields_and_expansions_are_400(sandbox):
+    acme = sandbox.add_user("acme")
+    client = tweepy.Client(bearer_token=sandbox.credentials().bearer_token, return_type=dict)
+    client.session.mount("https://api.twitter.com/", sandbox.transport())
+    with pytest.raises(tweepy.errors.BadRequest, match=r"tweet\.fields"):
+        client.get_users_mentions(acme.id, tweet_fields=["author_id", "authorid"])
+    with pytest.raises(tweepy.errors.BadRequest, match="expansions"):
+        client.get_users_mentions(acme.id, expansions=["sender_id"])
+    with pytest.raises(tweepy.errors.BadRequest, match="not one of"):
+        client.request("GET", f"/2/users/{acme.id}/mentions", params={"query": "x"})
+    assert client.get_users_mentions(acme.id, tweet_fields=["author_id"]) == {
+        "meta": {"result_count": 0}
+    }

@@ -53,6 +53,88 @@ DM_EXPANSIONS = frozenset(
     {"sender_id", "participant_ids", "referenced_tweets.id", "attachments.media_keys"}
 )
 USER_EXPANSIONS = frozenset({"pinned_tweet_id", "most_recent_tweet_id", "affiliation.user_id"})
+KNOWN_FIELDS: dict[str, frozenset[str]] = {
+    "tweet.fields": frozenset(
+        [
+            "article",
+            "attachments",
+            "author_id",
+            "card_uri",
+            "community_id",
+            "context_annotations",
+            "conversation_id",
+            "created_at",
+            "display_text_range",
+            "edit_controls",
+            "edit_history_tweet_ids",
+            "entities",
+            "geo",
+            "id",
+            "in_reply_to_user_id",
+            "lang",
+            "media_metadata",
+            "non_public_metrics",
+            "note_tweet",
+            "organic_metrics",
+            "possibly_sensitive",
+            "promoted_metrics",
+            "public_metrics",
+            "referenced_tweets",
+            "reply_settings",
+            "scopes",
+            "source",
+            "suggested_source_links",
+            "suggested_source_links_with_counts",
+            "text",
+            "withheld",
+        ]
+    ),
+    "user.fields": frozenset(
+        [
+            "affiliation",
+            "confirmed_email",
+            "connection_status",
+            "created_at",
+            "description",
+            "entities",
+            "id",
+            "is_identity_verified",
+            "location",
+            "most_recent_tweet_id",
+            "name",
+            "parody",
+            "pinned_tweet_id",
+            "profile_banner_url",
+            "profile_image_url",
+            "protected",
+            "public_metrics",
+            "receives_your_dm",
+            "subscription",
+            "subscription_type",
+            "url",
+            "username",
+            "verified",
+            "verified_followers_count",
+            "verified_type",
+            "withheld",
+        ]
+    ),
+    "dm_event.fields": frozenset(
+        [
+            "attachments",
+            "created_at",
+            "dm_conversation_id",
+            "entities",
+            "event_type",
+            "id",
+            "participant_ids",
+            "referenced_tweets",
+            "sender_id",
+            "text",
+        ]
+    ),
+}
+"""The field names X accepts in each ``*.fields`` parameter (X API v2.159)."""
 _FIELD_PARAMS = frozenset(
     {"tweet.fields", "user.fields", "media.fields", "poll.fields", "place.fields", "expansions"}
 )
@@ -405,6 +487,14 @@ class SandboxApp:
                     f"Duplicate parameters are not allowed: [{key}]", **{key: value}
                 )
             params[key] = value
+        for key, known in KNOWN_FIELDS.items():
+            for value in (params.get(key) or "").split(","):
+                if value and value not in known:
+                    raise invalid_request(
+                        f"The `{key}` query parameter value [{value}] is not one of "
+                        f"[{','.join(sorted(known))}]",
+                        **{key: value},
+                    )
         for value in (params.get("expansions") or "").split(","):
             if value and value not in route.expansions:
                 raise invalid_request(
