@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import itertools
 
@@ -102,3 +103,20 @@ def test_unknown_fields_and_expansions_are_400(sandbox):
     assert client.get_users_mentions(acme.id, tweet_fields=["author_id"]) == {
         "meta": {"result_count": 0}
     }
+
+
+def test_concurrent_clients_share_one_consistent_sandbox(new_sandbox):
+    sandbox = new_sandbox(rate_limits=False)
+    users = [sandbox.add_user(f"agent{n}") for n in range(4)]
+
+    def work(user):
+        x = sandbox.platform(user)
+        return [x.create_post(f"{user.username} update {i}").id for i in range(25)]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(work, users))
+    ids = [i for batch in results for i in batch]
+    assert len(set(ids)) == 100
+    assert len(sandbox.posts()) == 100
+    for user, batch in zip(users, results, strict=True):
+        assert [p.id for p in sandbox.posts(author=user)] == list(reversed(batch))
