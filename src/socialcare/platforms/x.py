@@ -125,6 +125,8 @@ DM_FIELDS = (
 )
 DM_EXPANSIONS = ("participant_ids", "sender_id")
 BATCH = 100
+RECENT_QUERY_LIMIT = 512
+ARCHIVE_QUERY_LIMIT = 1024
 
 _POST_PARAMS: dict[str, Any] = {
     "tweet_fields": list(TWEET_FIELDS),
@@ -612,7 +614,7 @@ class XPlatform:
         """One page of posts from the last 7 days matching ``query`` (see ``Platform``)."""
         client, user_auth = self._reader()
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        text = query_text(query)
+        text = query_text(query, max_length=RECENT_QUERY_LIMIT)
         body = self._call(
             "GET /2/tweets/search/recent",
             lambda: client.search_recent_tweets(
@@ -640,7 +642,7 @@ class XPlatform:
                 raise ConfigurationError(msg)
             client = self._user
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        text = query_text(query)
+        text = query_text(query, max_length=ARCHIVE_QUERY_LIMIT)
         body = self._call(
             "GET /2/tweets/search/all",
             lambda: client.search_all_tweets(text, next_token=next_token, **params, **_POST_PARAMS),
