@@ -255,3 +255,30 @@ def test_self_serve_posts_carry_at_most_one_cashtag(new_sandbox):
     enterprise = new_sandbox(enterprise=True)
     corp = enterprise.add_user("corp")
     enterprise.platform(corp).create_post("Compare $ACME and $BETA")
+
+
+def test_reply_settings_bind_every_tier(new_sandbox):
+    sandbox = new_sandbox(enterprise=True)
+    acme = sandbox.add_user("acme")
+    vip = sandbox.add_user("vip", verified=True)
+    ann = sandbox.add_user("ann")
+    closed = sandbox.seed_x(
+        {
+            "data": {
+                "id": "1900000000000000000",
+                "text": "only people I mention may reply",
+                "author_id": ann.id,
+                "reply_settings": "mentionedUsers",
+                "created_at": "2025-12-31T00:00:00.000Z",
+            }
+        }
+    )[0][0]
+    verified_only = sandbox.add_post(ann, "verified accounts only")
+    sandbox.world.put_post(
+        {**sandbox.world.post(verified_only.id).raw, "reply_settings": "verified"}
+    )
+    with pytest.raises(ReplyNotPermittedError):
+        sandbox.platform(acme).create_post("hi", in_reply_to=closed)
+    with pytest.raises(ReplyNotPermittedError):
+        sandbox.platform(acme).create_post("hi", in_reply_to=verified_only.id)
+    sandbox.platform(vip).create_post("hello", in_reply_to=verified_only.id)

@@ -47,6 +47,9 @@ REPLY_NOT_PERMITTED = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
 )
+REPLY_SETTINGS = (
+    "You are not allowed to reply to this post: its author limited who can reply (reply_settings)."
+)
 DUPLICATE_CONTENT = "You are not allowed to create a Tweet with duplicate content."
 REPLY_TARGET_GONE = "You attempted to reply to a Tweet that is deleted or not visible to you."
 DM_NOT_PERMITTED = "You are not permitted to send Direct Messages to this user."
@@ -413,6 +416,8 @@ class World:
                     raise forbidden(REPLY_TARGET_GONE)
                 if not self.enterprise and not self._summoned(parent.model, author.model):
                     raise forbidden(REPLY_NOT_PERMITTED)
+                if not self._reply_settings_allow(parent.model, author.model):
+                    raise forbidden(REPLY_SETTINGS)
             if self._is_duplicate(author.model.id, text, now):
                 raise forbidden(DUPLICATE_CONTENT)
             raw = self.build_post(
@@ -435,6 +440,21 @@ class World:
             rec = self._posts.get(quoted)
             return rec is not None and rec.model.author_id == account.id
         return False
+
+    @staticmethod
+    def _reply_settings_allow(parent: Post, account: User) -> bool:
+        """The author's own ``reply_settings`` (every tier, Enterprise included).
+
+        The sandbox has no follower graph or subscriptions, so ``following`` and
+        ``subscribers`` admit only the author and the accounts the post mentions.
+        """
+        setting = parent.reply_settings or "everyone"
+        if setting == "everyone" or parent.author_id == account.id:
+            return True
+        if setting == "verified":
+            return bool(account.verified)
+        handle = account.username.lower()
+        return any(m.username.lower() == handle for m in parent.entities.mentions)
 
     def _is_duplicate(self, author_id: str, text: str, now: dt.datetime) -> bool:
         since = now - DUPLICATE_WINDOW
