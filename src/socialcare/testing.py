@@ -167,9 +167,9 @@ class OpenAPIContract:
         except ImportError as exc:  # pragma: no cover - depends on the environment
             msg = "OpenAPIContract needs openapi-schema-validator (pip install socialcare[tests])"
             raise ConfigurationError(msg) from exc
-        self.spec: dict[str, Any] = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+        self._spec: dict[str, Any] = json.loads(Path(spec_path).read_text(encoding="utf-8"))
         resource = referencing.Resource.from_contents(
-            self.spec, default_specification=drafts.DRAFT4
+            self._spec, default_specification=drafts.DRAFT4
         )
         self._registry = referencing.Registry().with_resource("urn:x-openapi", resource)
         self._validator_class = validators.OAS30Validator
@@ -183,7 +183,7 @@ class OpenAPIContract:
         template = "/".join(
             "{" + part[1:] + "}" if part.startswith(":") else part for part in path.split("/")
         )
-        operation = self.spec["paths"].get(template, {}).get(method.lower())
+        operation = self._spec["paths"].get(template, {}).get(method.lower())
         if operation is None:
             return None
         responses = operation["responses"]

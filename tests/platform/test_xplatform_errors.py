@@ -52,7 +52,7 @@ def test_wrong_oauth1_secret_is_an_authentication_error(world):
 def test_revoked_bearer_token_is_an_authentication_error(world):
     sandbox, acme, _ = world
     x = sandbox.platform(None)
-    sandbox.auth.revoke(sandbox.credentials().bearer_token)
+    sandbox.revoke(sandbox.credentials().bearer_token)
     with pytest.raises(AuthenticationError) as info:
         x.mentions(acme.id)
     assert info.value.status == 401

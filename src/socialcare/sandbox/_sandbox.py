@@ -303,6 +303,10 @@ class Sandbox:
         """Fresh credentials acting as ``user`` (or app-only credentials)."""
         return self.auth.credentials(None if user is None else self.user(user).id)
 
+    def revoke(self, token: str) -> None:
+        """Make a bearer, OAuth 2.0 user or OAuth 1.0a access token fail with 401 from now on."""
+        self.auth.revoke(token)
+
     def transport(self) -> SandboxTransport:
         """A ``requests`` transport adapter answering from this sandbox."""
         return SandboxTransport(self.app)
