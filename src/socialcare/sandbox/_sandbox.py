@@ -98,6 +98,12 @@ class Sandbox:
         rate_limits: enforce X's per-endpoint limits (headers are sent either way).
         default_lang: ``lang`` given to posts created without one.
 
+    Attributes:
+        clock: the sandbox's time; advance a ``ManualClock`` to move X's world on.
+        calls: every request answered, in order (:class:`CallRecord`).
+        app: the WSGI application (mount it anywhere WSGI runs).
+        world: the state and rules behind the API (internal; use the methods).
+
     Example::
 
         sandbox = Sandbox()
