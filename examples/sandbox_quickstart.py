@@ -15,14 +15,15 @@ from socialcare.sandbox import Sandbox
 
 
 def main() -> None:
-    sandbox = Sandbox()
+    clock = socialcare.ManualClock()
+    sandbox = Sandbox(clock=clock)
     brand = sandbox.add_user("acmehelp", name="Acme Support")
     ann = sandbox.add_user("ann_k")
     raj = sandbox.add_user("raj", receives_dms=False)
     sandbox.add_post(ann, "@acmehelp my parcel 88412 never arrived :(")
     thread_root = sandbox.add_post(raj, "anyone else's acme router dropping wifi?")
     sandbox.add_post(raj, "@acmehelp router keeps dropping wifi, firmware 2.1")
-    sandbox.clock.advance(minutes=2)
+    clock.advance(minutes=2)
 
     x = sandbox.platform(brand)
     me = x.me()

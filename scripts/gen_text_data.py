@@ -78,6 +78,10 @@ def gen_emoji() -> str:
         if status in (_COMPONENT, _FULLY, _MINIMALLY) or (status == _UNQUALIFIED and len(seq) > 1):
             seqs.add(seq)
             versions.append(float(info["E"]))
+    # A single emoji followed by VS16 (U+FE0F) is one emoji even when the emoji data lists
+    # only the bare form (BMP emoji-presentation characters such as U+26A1), as in twitter-text
+    # (which does not extend astral ones: U+1F431 U+FE0F counts 2 + 2 there).
+    seqs |= {seq + "\ufe0f" for seq in seqs if len(seq) == 1 and seq <= "\uffff"}
     items = sorted(seqs, key=lambda s: [ord(c) for c in s])
     out = [HEADER.format(doc="Emoji sequences counted as one emoji (weight 2) by ``parse_tweet``.")]
     out.append(

@@ -188,3 +188,17 @@ def test_groups_must_hold_two_clauses() -> None:
         AnyOf(())
     with pytest.raises(QueryError, match="flatten"):
         AllOf((AllOf((Atom("keyword", "a"), Atom("keyword", "b"))), Atom("keyword", "c")))
+
+
+def test_operators_refuse_other_types() -> None:
+    with pytest.raises(TypeError):
+        Query.terms("a") & "b"  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        Query.terms("a") | "b"  # type: ignore[operator]
+    with pytest.raises(QueryError, match="at least one phrase"):
+        Query.phrase()
+
+
+def test_double_negation_is_refused_in_groups() -> None:
+    with pytest.raises(QueryError, match="double negation"):
+        Query.none_of(Query.none_of("spam"))

@@ -5,8 +5,8 @@ import re
 import pytest
 from hypothesis import given
 from query_support import POSITIVE, POSTS, QUERIES, make_post, twcs_post, twcs_rows
+from tests.conftest import shared_path
 
-from conftest import shared_path
 from socialcare._query import Atom, PostView, Query
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, UrlEntity, User

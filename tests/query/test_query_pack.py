@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from query_support import POSTS, twcs_rows
+from tests.conftest import shared_path
 
-from conftest import shared_path
 from socialcare._query import Query
+from socialcare._query import _pack as pack_module
 from socialcare._query._pack import pack_terms
 from socialcare.errors import QueryError
 
@@ -146,3 +147,21 @@ def test_pack_accepts_queries_as_terms() -> None:
         within=Query().lang("en"),
     )
     assert [q.render() for q in packed] == ["(@acme OR (acme help) OR x OR y) lang:en"]
+
+
+def test_exact_search_beats_first_fit_decreasing() -> None:
+    # Sizes 14, 9, 10, 7, 9, 7 (term + " OR ") into 28: FFD needs 3 queries, 2 suffice.
+    terms = ["aaaaaaaaaa", "bbbbb", "cccccc", "ddd", "eeeee", "fff"]
+    packed = pack_terms(terms, max_length=24)
+    assert [q.render(max_length=24) for q in packed] == [
+        "aaaaaaaaaa OR ddd OR fff",
+        "bbbbb OR cccccc OR eeeee",
+    ]
+
+
+def test_exact_search_gives_up_gracefully(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pack_module, "_EXACT_MAX_NODES", 3)
+    terms = ["aaaaaaaaaa", "bbbbb", "cccccc", "ddd", "eeeee", "fff"]
+    packed = pack_terms(terms, max_length=24)
+    assert len(packed) == 3  # first-fit decreasing's answer, still valid
+    assert all(len(q.render(max_length=24)) <= 24 for q in packed)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from query_support import POSTS, QUERIES, make_post, twcs_post, twcs_rows
+from tests.conftest import shared_path
 
-from conftest import shared_path
 from socialcare._query import PostView, Query
-from socialcare._query._set import QuerySet, anchors
+from socialcare._query._set import QuerySet, requirements
 from socialcare.errors import ConfigurationError, QueryError
 from socialcare.models import Post, User
 
@@ -96,19 +96,67 @@ def test_auto_prefers_the_automaton_when_installed() -> None:
         QuerySet({"a": "acme"}, backend="fastest")  # type: ignore[arg-type]
 
 
-def test_anchors_pick_the_most_selective_clause() -> None:
-    clause = Query.terms("is").mentioning("acme").exclude_retweets().clause
-    assert clause is not None
-    found = anchors(clause)
-    assert found is not None
-    assert found[0] == {("mention", "acme")}
-    either = Query.any_of("outage", Query.hashtag("down")).clause
-    assert either is not None
-    assert anchors(either) == ({("text", "outage"), ("hashtag", "down")}, pytest.approx(6.0))
-    phrase = Query.phrase("can't log in").clause
-    assert phrase is not None
-    assert anchors(phrase) is not None
-    assert anchors(phrase)[0] == {("text", "can")}  # type: ignore[index]
+def test_requirements_of_clauses() -> None:
+    def needs(query: Query) -> set[frozenset[str]]:
+        assert query.clause is not None
+        return set(requirements(query.clause))
+
+    assert needs(Query.terms("is").mentioning("AcmeSupport").exclude_retweets()) == {
+        frozenset({"is"}),
+        frozenset({"@acmesupport"}),
+    }
+    assert needs(Query.any_of("outage", Query.hashtag("Down"))) == {frozenset({"outage", "#down"})}
+    assert needs(Query.phrase("can't log in")) == {
+        frozenset({"can"}),
+        frozenset({"t"}),
+        frozenset({"log"}),
+        frozenset({"in"}),
+    }
+    assert needs(Query.from_("Bob").to("123").lang("EN").has_links().is_reply()) == {
+        frozenset({"from:bob"}),
+        frozenset({"to:123"}),
+    }
+    assert needs(Query.conversation_id(42).in_reply_to(7)) == {
+        frozenset({"conversation_id:42"}),
+        frozenset({"in_reply_to_tweet_id:7"}),
+    }
+    # An OR branch without requirements makes the whole group unconstrained.
+    assert needs(Query.terms("a") | (Query.terms("b") & ~Query.terms("c"))) == {
+        frozenset({"a", "b"})
+    }
+    assert needs(Query.url("acme.com/help")) == {
+        frozenset({"url:acme"}),
+        frozenset({"url:com"}),
+        frozenset({"url:help"}),
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reference_and_link_keys(backend: str) -> None:
+    rules = QuerySet(
+        {
+            "a": "acme -is:nullcast",
+            "quotes": "quotes_of_tweet_id:7",
+            "reposts": "retweets_of_tweet_id:8 acme",
+            "replies": "in_reply_to_tweet_id:9",
+            "link": 'url:"acme.com/help" is:reply',
+            "lang": "acme lang:fr",
+        },
+        backend=backend,  # type: ignore[arg-type]
+    )
+    assert rules.matching(make_post("acme", quote_of="7")) == ["a", "quotes"]
+    assert rules.matching(make_post("acme", retweet_of="8")) == ["a", "reposts"]
+    assert rules.matching(make_post("acme", lang="fr", reply_to=("9", "1"))) == [
+        "a",
+        "replies",
+        "lang",
+    ]
+    linked = make_post(
+        "see https://t.co/x",
+        reply_to=("1", "2"),
+        expanded={"https://t.co/x": "https://acme.com/help"},
+    )
+    assert rules.matching(linked) == ["link"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -142,7 +142,7 @@ def test_two_processes_drain_one_outbox_without_double_sends(
     sent_keys = [line.split()[0] for line in lines]
     assert Counter(sent_keys).most_common(1)[0][1] == 1  # nothing sent twice
     assert sorted(sent_keys) == keys  # and nothing left behind
-    assert sum(len(r["sent"]) for r in results) == 120  # type: ignore[arg-type]
+    assert sum(len(r["sent"]) for r in results) == 120  # type: ignore[misc, arg-type]
     records = store.list_actions(status="sent", limit=500)
     assert len(records) == 120
     by_key = {line.split()[0]: line.split()[1] for line in lines}

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from storage_support import Backend
 
 from socialcare import DirectMessage, LeaseError, ManualClock, Post, StorageError, User
 from socialcare.storage import SCHEMA_VERSION, Conversation, Escalation, Store
@@ -66,6 +67,10 @@ def conv(cid: str, **kw: object) -> Conversation:
 # -- schema and lifecycle ----------------------------------------------------------------
 
 
+def test_every_backend_is_a_store(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
 def test_schema_is_current_and_create_schema_is_idempotent(store: Store) -> None:
     assert store.schema_version() == SCHEMA_VERSION
     store.upsert_posts([post("1")])
@@ -75,7 +80,7 @@ def test_schema_is_current_and_create_schema_is_idempotent(store: Store) -> None
     assert store.get_post("1") == post("1")
 
 
-def test_closed_store_raises_storage_error(backend) -> None:
+def test_closed_store_raises_storage_error(backend: Backend) -> None:
     store = backend.open()
     store.close()
     store.close()
@@ -114,6 +119,12 @@ def test_later_duplicate_in_one_batch_wins(store: Store) -> None:
 def test_posts_that_cannot_round_trip_are_rejected(store: Store) -> None:
     with pytest.raises(ValueError, match="conversation_id"):
         store.upsert_posts([post("1"), Post(id="2", text="x", conversation_id="c1")])
+    with pytest.raises(ValueError, match="author_id"):
+        store.upsert_posts([Post(id="2", text="x", author_id="")])
+    with pytest.raises(ValueError, match=r"\.id"):
+        store.upsert_posts([Post(id="", text="x", author_id="1")])
+    with pytest.raises(ValueError, match="in_reply_to_user_id"):
+        store.upsert_posts([Post(id="3", text="x", in_reply_to_user_id="@bob")])
     assert store.count_posts() == 0
 
 
@@ -123,7 +134,7 @@ def test_empty_batch_writes_nothing(store: Store) -> None:
 
 
 def test_bulk_upsert_round_trips_large_batches(store: Store) -> None:
-    # Large enough for PostgreSQL's COPY path; upserted twice to take the conflict branch.
+    # Upserted twice, to take both the insert and the conflict branch.
     batch = [post(str(10_000 + i), conversation=str(600 + i % 7), minute=i) for i in range(1200)]
     assert store.upsert_posts(batch) == 1200
     changed = [post(p.id, conversation="600", minute=0, text="v2") for p in batch[:600]]
@@ -285,6 +296,10 @@ def test_stream_errors_are_recorded_beside_the_cursor(store: Store, clock: Manua
     assert [c.stream for c in store.list_cursors()] == ["dm", "new"]
     with pytest.raises(ValueError, match="stream"):
         store.advance_cursor("")
+    for bad in ("", "12a", "007", "\u0661"):
+        with pytest.raises(ValueError, match="since_id"):
+            store.advance_cursor("dm", since_id=bad)
+    assert store.get_cursor("dm") == failed
 
 
 # -- outbox ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from storage_support import drop_pg_schema, require_postgres
 
 from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
 from socialcare.storage import SCHEMA_VERSION, Conversation
+from socialcare.storage._sql import Tx
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -54,7 +55,7 @@ def test_unknown_role_is_a_clear_storage_error() -> None:
     info = conninfo_to_dict(dsn)
     info["user"] = "no_such_role_socialcare"
     with pytest.raises(StorageError, match="no_such_role_socialcare"):
-        PostgresStore(make_conninfo(**info), connect_timeout=2)
+        PostgresStore(make_conninfo("", **info), connect_timeout=2)
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_connection_killed_mid_transaction_rolls_back(pg: tuple[str, str]) -> No
     with PostgresStore(dsn, schema=schema, create_schema=True, max_size=2) as store:
         store.upsert_posts([Post(id="1", text="committed")])
 
-        def doomed(tx) -> None:
+        def doomed(tx: Tx) -> None:
             tx.run('INSERT INTO sc_posts (id, data) VALUES (\'2\', \'{"id":"2","text":"lost"}\')')
             tx.one("SELECT pg_terminate_backend(pg_backend_pid())")
 
@@ -191,3 +192,29 @@ def test_open_queue_is_served_by_its_index(pg: tuple[str, str]) -> None:
         assert queue[0] == Conversation(  # 4 is closed (every fourth), 9 is next with 4
             id="9", state="open", priority=4, waiting_since=T0 + dt.timedelta(seconds=9)
         )
+
+
+@pytest.mark.postgres
+def test_bulk_upsert_is_atomic_across_chunks(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    monkeypatch.setattr(postgres, "_CHUNK", 100)
+    batch = [Post(id=str(i), text=f"post {i}") for i in range(1, 1201)]
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        assert store.upsert_posts(batch) == 1200
+        assert store.get_posts([p.id for p in batch]) == batch
+        real = postgres.post_json  # type: ignore[attr-defined]
+
+        def failing(post: Post) -> str:
+            if post.id == "1100":
+                raise RuntimeError("encoder failed mid-batch")
+            return real(post)
+
+        monkeypatch.setattr(postgres, "post_json", failing)
+        changed = [Post(id=p.id, text="changed") for p in batch]
+        with pytest.raises(RuntimeError, match="mid-batch"):
+            store.upsert_posts(changed)
+        assert store.get_posts([p.id for p in batch]) == batch  # no chunk of it landed

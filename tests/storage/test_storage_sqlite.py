@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import threading
 import warnings
 from pathlib import Path
 
@@ -229,6 +230,16 @@ def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert store.count_posts() == 2
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "care.db", create_schema=True) as store:
+        for _ in range(5):
+            worker = threading.Thread(target=store.count_posts)
+            worker.start()
+            worker.join()
+        store.count_posts()
+        assert len(store._connections) <= 2  # this thread's and at most the last worker's
 
 
 def test_open_store_urls(tmp_path: Path) -> None:

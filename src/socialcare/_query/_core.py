@@ -21,7 +21,7 @@ from socialcare._query._syntax import (
     check,
     render_clause,
 )
-from socialcare._query._text import fold, tokenize
+from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 
 if TYPE_CHECKING:
@@ -68,8 +68,8 @@ def _term(text: str) -> Atom:
     if kind is not None:
         with contextlib.suppress(QueryError):  # "$5", "@ home": text, not an entity
             return Atom.of(kind, stripped)
-    words = tokenize(fold(stripped))
-    if len(words) == 1 and fold(stripped) == words[0] and stripped not in ("OR", "AND"):
+    tokens = words(stripped)
+    if len(tokens) == 1 and fold(stripped) == tokens[0] and stripped not in ("OR", "AND"):
         return Atom.of("keyword", stripped)
     return Atom.of("phrase", stripped)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Final
 
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, render_clause
-from socialcare._query._text import fold, tokenize
+from socialcare._query._text import words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
@@ -55,35 +56,60 @@ def contains_run(tokens: Sequence[str], run: Sequence[str]) -> bool:
 class PostView:
     """A post prepared for matching: folded tokens and lowered entities, computed once.
 
-    Attributes:
+    Pass one view to many :meth:`Query.matches` calls to tokenize the post once.
+
+    Args:
         post: the post.
         users: user id to user, to resolve ``from:``/``to:`` usernames and ``is:verified``.
-        tokens: the folded text's tokens, in order.
-        token_set: the same tokens as a set.
+        token_set: the post's tokens (``set(words(post.full_text))``) if already known;
+            a subset holding at least every token the queries to evaluate look for
+            also works. The ordered tokens are then computed only if a phrase needs them.
+
+    Attributes:
+        post: the post.
+        users: the users mapping given.
+        token_set: the folded text's tokens (see ``token_set`` above).
+        entities: the entities of the post's full text.
     """
 
     __slots__ = (
         "_cashtags",
         "_hashtags",
         "_mentions",
+        "_tokens",
         "_url_tokens",
         "entities",
         "post",
         "token_set",
-        "tokens",
         "users",
     )
 
-    def __init__(self, post: Post, users: Mapping[str, User] | None = None) -> None:
+    def __init__(
+        self,
+        post: Post,
+        users: Mapping[str, User] | None = None,
+        *,
+        token_set: AbstractSet[str] | None = None,
+    ) -> None:
         self.post = post
         self.users = users
-        self.tokens = tokenize(fold(post.full_text))
-        self.token_set = frozenset(self.tokens)
+        self._tokens: list[str] | None = None
+        if token_set is None:
+            self._tokens = words(post.full_text)
+            token_set = frozenset(self._tokens)
+        self.token_set: AbstractSet[str] = token_set
         self.entities: Entities = post_entities(post)
         self._hashtags: frozenset[str] | None = None
         self._cashtags: frozenset[str] | None = None
         self._mentions: frozenset[str] | None = None
         self._url_tokens: tuple[list[str], ...] | None = None
+
+    @property
+    def tokens(self) -> list[str]:
+        """The folded text's tokens, in order."""
+        if self._tokens is None:
+            self._tokens = words(self.post.full_text)
+        return self._tokens
 
     @property
     def hashtags(self) -> frozenset[str]:
@@ -116,7 +142,7 @@ class PostView:
                 for form in (u.url, u.expanded_url, u.unwound_url)
                 if form
             )
-            self._url_tokens = tuple(tokenize(fold(form)) for form in forms)
+            self._url_tokens = tuple(words(form) for form in forms)
         return self._url_tokens
 
     def user_matches(self, user_id: str | None, wanted: str) -> bool:
@@ -137,14 +163,10 @@ def post_entities(post: Post) -> Entities:
     return note if note is not None else post.entities
 
 
-def _words(value: str) -> list[str]:
-    return tokenize(fold(value))
-
-
 def _compile_atom(atom: Atom) -> Predicate:  # noqa: C901, PLR0912 - one branch per operator
     kind, value = atom.kind, atom.value
     if kind in ("keyword", "phrase"):
-        run = _words(value)
+        run = words(value)
         if len(run) == 1:
             token = run[0]
             return lambda v: token in v.token_set
@@ -177,7 +199,7 @@ def _compile_atom(atom: Atom) -> Predicate:  # noqa: C901, PLR0912 - one branch 
         code = value.lower()
         return lambda v: v.post.lang is not None and v.post.lang.lower() == code
     if kind == "url":
-        run = _words(value)
+        run = words(value)
         return lambda v: any(contains_run(form, run) for form in v.url_tokens)
     if kind == "is":
         return _compile_is(value)

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 
 from socialcare._query._core import Query, _clause
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, any_of, check, render_clause
-from socialcare._query._text import fold, tokenize
+from socialcare._query._text import words
 from socialcare.errors import QueryError
 
 __all__ = ["pack_terms"]
@@ -42,7 +42,7 @@ _EXACT_MAX_NODES = 200_000
 
 def _key(clause: Clause) -> object:
     if isinstance(clause, Atom) and clause.kind in ("keyword", "phrase"):
-        return ("text", tuple(tokenize(fold(clause.value))))
+        return ("text", tuple(words(clause.value)))
     if isinstance(clause, Atom) and clause.kind in ("mention", "from", "to", "hashtag", "cashtag"):
         return (clause.kind, clause.value.casefold())
     return render_clause(clause)

@@ -1,41 +1,43 @@
 """``QuerySet``: many monitoring rules compiled for fast matching.
 
 Evaluating 1,000 rules one by one against every post wastes almost all the
-work: a post about one brand matches a handful of rules at most. A
-``QuerySet`` computes, for each rule, a set of *anchor keys* such that the rule
-cannot match a post unless the post has at least one of them (a token of its
-text, a hashtag, a mention, an author...). For each post it collects the keys
-it has, looks up the rules anchored on them, and evaluates only those
-candidates, fully, with the same compiled predicates as :meth:`Query.matches`.
-The answer is therefore always exactly what per-rule evaluation gives.
+work: a post about one brand matches a handful of rules at most. A ``QuerySet``
+derives from each rule its *requirements*: sets of keys (a token of the text,
+``@user``, ``#tag``, ``from:id``...) such that a post can only match the rule
+if it has at least one key of every set. For each post it collects the keys it
+has, looks the rules up by the cheapest set of each (an inverted index), drops
+candidates missing another set, and evaluates the survivors fully, with the
+same compiled predicates as :meth:`Query.matches`. The answer is therefore
+always exactly what per-rule evaluation gives.
 
-Anchors of a rule:
+Requirements of a clause:
 
-- a keyword or phrase: its longest token (every token must be present);
+- a keyword or phrase: each of its tokens;
 - ``#tag``, ``@user``, ``$TAG``, ``from:``, ``to:``, ``conversation_id:``,
-  ``in_reply_to_tweet_id:``, ``url:``, ``lang:``, ``is:``, ``has:``: the matching key;
-- ``a b c`` (AND): the anchors of the most selective child;
-- ``a OR b``: the anchors of every branch;
-- a negation anchors nothing, so a rule made only of unanchorable parts is
-  evaluated on every post (X rejects such queries anyway).
+  ``in_reply_to_tweet_id:``, ``url:``: the matching key;
+- ``is:``, ``has:``, ``lang:``: none (they match most posts; X requires a rule
+  to have a standalone clause beside them anyway);
+- ``a b c`` (AND): the requirements of every child;
+- ``a OR b``: one set, the union of each branch's cheapest set;
+- a negation: none.
 
-Text tokens are found either with a hash lookup of the post's tokens (pure
-Python, always available) or with an Aho-Corasick automaton over the folded text
-(``pip install socialcare[fast]``, which installs ``pyahocorasick``); the
-automaton skips tokenizing posts that match no rule at all.
+Text tokens are found either by tokenizing the text (pure Python, always
+available) or, for ASCII posts, with an Aho-Corasick automaton over the folded
+text (``pip install 'socialcare[fast]'``, which installs ``pyahocorasick``),
+which finds only the tokens some rule needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Final, Generic, Literal, TypeVar
 
 from socialcare._query._core import Query
 from socialcare._query._matcher import PostView, Predicate, compile_clause, post_entities
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated
-from socialcare._query._text import fold, tokenize
+from socialcare._query._text import padded_ascii, words
 from socialcare.errors import ConfigurationError, QueryError
-from socialcare.models import Post, User
+from socialcare.models import Entities, Post, User
 
 __all__ = ["Backend", "QuerySet"]
 
@@ -44,57 +46,74 @@ K = TypeVar("K", bound=Hashable)
 Backend = Literal["auto", "ahocorasick", "index"]
 """How a :class:`QuerySet` finds rule keywords in a post's text."""
 
-_Key = tuple[str, str]
-_Anchors = tuple[frozenset[_Key], float]
+# A key is a text token (letters and digits, or an emoji) or an entity key
+# whose first character no token can start with: "@acme", "#tag", "$TAG",
+# "from:123", "to:acme", "url:token", "is:reply"...
+_KeySet = frozenset[str]
 
-# Rough cost of anchoring on each kind of key: how many posts share it.
+_SIGIL_OF: Final = {"mention": "@", "hashtag": "#", "cashtag": "$"}
+# Rough cost of requiring each kind of key: how many posts have it.
 _COST: Final = {
     "conversation_id": 0.1,
     "in_reply_to_tweet_id": 0.1,
     "retweets_of_tweet_id": 0.1,
     "quotes_of_tweet_id": 0.1,
+    "@": 1.0,
+    "#": 1.0,
+    "$": 1.0,
     "from": 1.0,
     "to": 1.0,
-    "mention": 1.0,
-    "hashtag": 1.0,
-    "cashtag": 1.0,
     "url": 3.0,
-    "lang": 200.0,
-    "is": 300.0,
-    "has": 300.0,
 }
-_TEXT: Final = "text"
+_WEAK_KINDS: Final = frozenset({"lang", "is", "has"})
 
 
-def _atom_anchors(atom: Atom) -> _Anchors:
+def _key_cost(key: str) -> float:
+    if key[0] in "@#$":
+        return _COST[key[0]]
+    kind, colon, _ = key.partition(":")
+    if colon:
+        return _COST[kind]
+    return 1.0 + 24.0 / len(key)
+
+
+def _cost(keys: _KeySet) -> float:
+    return sum(_key_cost(k) for k in keys)
+
+
+def _atom_requirements(atom: Atom) -> list[_KeySet]:
     kind, value = atom.kind, atom.value
-    if kind in ("keyword", "phrase", "url"):
-        token = max(tokenize(fold(value)), key=len)
-        key_kind = _TEXT if kind != "url" else "url"
-        cost = _COST["url"] if kind == "url" else 1.0 + 24.0 / len(token)
-        return frozenset({(key_kind, token)}), cost
-    if kind == "is" and value == "nullcast":
-        return frozenset(), 0.0  # never true locally
-    if kind in {"hashtag", "cashtag"}:
-        return frozenset({(kind, value.casefold())}), _COST[kind]
-    return frozenset({(kind, value.lower())}), _COST[kind]
+    if kind in ("keyword", "phrase"):
+        return [frozenset({token}) for token in dict.fromkeys(words(value))]
+    if kind == "url":
+        return [frozenset({f"url:{token}"}) for token in dict.fromkeys(words(value))]
+    if kind in _WEAK_KINDS:
+        return []  # is:, has:, lang: match most posts; the predicate checks them
+    sigil = _SIGIL_OF.get(kind)
+    if sigil is not None:
+        return [frozenset({sigil + (value.lower() if kind == "mention" else value.casefold())})]
+    return [frozenset({f"{kind}:{value.lower()}"})]
 
 
-def anchors(clause: Clause) -> _Anchors | None:
-    """Keys one of which every post matching ``clause`` has, with their cost; or ``None``."""
+def requirements(clause: Clause) -> list[_KeySet]:
+    """Key sets a matching post must meet: it has at least one key of each set.
+
+    An empty list means no requirement can be derived (a negation, or an OR
+    with such a branch); an empty set in the list means the clause never matches.
+    """
     if isinstance(clause, Atom):
-        return _atom_anchors(clause)
+        return _atom_requirements(clause)
     if isinstance(clause, Negated):
-        return None
-    parts = [anchors(c) for c in clause.clauses]
-    if isinstance(clause, AnyOf):
-        if any(p is None for p in parts):
-            return None
-        keys = frozenset().union(*(p[0] for p in parts if p is not None))
-        return keys, sum(p[1] for p in parts if p is not None)
-    assert isinstance(clause, AllOf)  # noqa: S101 - exhaustive
-    known = [p for p in parts if p is not None]
-    return min(known, key=lambda p: p[1]) if known else None
+        return []
+    parts = [requirements(c) for c in clause.clauses]
+    if isinstance(clause, AllOf):
+        return [keys for part in parts for keys in part]
+    assert isinstance(clause, AnyOf)  # noqa: S101 - exhaustive
+    if any(not part for part in parts):
+        return []
+    # A post matching some branch meets every set of that branch, so it has a
+    # key from the union of one set per branch: take each branch's cheapest.
+    return [frozenset().union(*(min(part, key=_cost) for part in parts))]
 
 
 class QuerySet(Mapping[K, Query], Generic[K]):
@@ -129,9 +148,8 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         self._rules: dict[K, Query] = {}
         self._names: list[K] = []
         self._predicates: list[Predicate] = []
-        self._always: list[int] = []
-        self._text_index: dict[str, list[int]] = {}
-        self._key_index: dict[_Key, list[int]] = {}
+        self._index: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
+        others: list[tuple[_KeySet, ...]] = []
         for name, rule in rules.items():
             try:
                 query = Query.parse(rule) if isinstance(rule, str) else rule
@@ -140,24 +158,35 @@ class QuerySet(Mapping[K, Query], Generic[K]):
                 predicate = compile_clause(query.clause)
             except QueryError as exc:
                 raise QueryError(f"rule {name!r}: {exc}") from None
-            index = len(self._names)
+            position = len(self._names)
             self._rules[name] = query
             self._names.append(name)
             self._predicates.append(predicate)
-            found = anchors(query.clause)
-            if found is None:
-                self._always.append(index)
-                continue
-            for kind, value in found[0]:
-                if kind == _TEXT:
-                    self._text_index.setdefault(value, []).append(index)
-                else:
-                    self._key_index.setdefault((kind, value), []).append(index)
-        self._kinds = frozenset(kind for kind, _ in self._key_index)
+            needs = sorted(set(requirements(query.clause)), key=_cost)
+            # A valid query has a positive standalone clause on every OR branch,
+            # so it always has at least one requirement to index it by.
+            assert needs, query  # noqa: S101
+            rest = tuple(needs[1:])
+            others.append(rest)
+            for key in needs[0]:
+                self._index.setdefault(key, []).append((position, rest))
+        self._index_keys = frozenset(self._index)
+        vocabulary = set(self._index).union(*(k for rest in others for k in rest))
+        self._tokens = frozenset(k for k in vocabulary if k[0] not in "@#$" and ":" not in k)
+        # The automaton must find every token a predicate checks, negated ones included.
+        searched = self._tokens.union(*(_text_tokens(q.clause) for q in self._rules.values()))
+        entity_keys = vocabulary - self._tokens
+        self._kinds = frozenset(k[0] if k[0] in "@#$" else k.partition(":")[0] for k in entity_keys)
+        self._by_mention = "@" in self._kinds
+        self._by_hashtag = "#" in self._kinds
+        self._by_cashtag = "$" in self._kinds
+        self._by_from = "from" in self._kinds
+        self._by_to = "to" in self._kinds
+        self._by_other = bool(self._kinds & _OTHER_KINDS)
         self._backend = self._choose(backend)
         self._automaton: object | None = None
         if self._backend == "ahocorasick":
-            self._automaton = _build_automaton(self._text_index)
+            self._automaton = _build_automaton(searched)
 
     def _choose(self, backend: Backend) -> Literal["ahocorasick", "index"]:
         if backend == "index":
@@ -201,106 +230,101 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             post: the post.
             users: user id to user, as for :meth:`Query.matches`.
         """
-        candidates: set[int] = set(self._always)
-        view: PostView | None = None
-        if self._automaton is not None:
-            folded = fold(post.full_text)
-            candidates.update(_scan(self._automaton, folded))
+        text = post.full_text
+        present: set[str]
+        if self._automaton is not None and text.isascii():
+            # Only the tokens some rule looks for, which is all the predicates need.
+            present = {token for _, token in self._automaton.iter(padded_ascii(text))}  # type: ignore[attr-defined]
         else:
-            view = PostView(post, users)
-            index = self._text_index
-            for token in view.token_set:
-                hit = index.get(token)
-                if hit is not None:
-                    candidates.update(hit)
-        if self._kinds:
-            key_index = self._key_index
-            for key in self._post_keys(post, users):
-                hit = key_index.get(key)
-                if hit is not None:
-                    candidates.update(hit)
-        if not candidates:
+            present = set(words(text))
+        self._add_post_keys(present, post, users)
+        index = self._index
+        survivors: list[int] = []
+        for key in present & self._index_keys:
+            for i, others in index[key]:
+                for keys in others:
+                    if present.isdisjoint(keys):
+                        break
+                else:
+                    survivors.append(i)
+        if not survivors:
             return []
-        if view is None:
-            view = PostView(post, users)
+        if len(survivors) > 1:
+            survivors = sorted(set(survivors))
+        view = PostView(post, users, token_set=present)
         predicates, names = self._predicates, self._names
-        return [names[i] for i in sorted(candidates) if predicates[i](view)]
+        return [names[i] for i in survivors if predicates[i](view)]
 
-    def _post_keys(  # noqa: C901, PLR0912 - one block per key kind
-        self, post: Post, users: Mapping[str, User] | None
-    ) -> Iterator[_Key]:
-        kinds = self._kinds
+    def _add_post_keys(self, keys: set[str], post: Post, users: Mapping[str, User] | None) -> None:
         entities = post_entities(post)
-        if "mention" in kinds:
-            for m in entities.mentions:
-                yield ("mention", m.username.lower())
-        if "hashtag" in kinds:
-            for h in entities.hashtags:
-                yield ("hashtag", h.tag.casefold())
-        if "cashtag" in kinds:
-            for c in entities.cashtags:
-                yield ("cashtag", c.tag.casefold())
-        for kind, user_id in (("from", post.author_id), ("to", post.in_reply_to_user_id)):
-            if kind in kinds and user_id is not None:
-                yield (kind, user_id)
-                user = users.get(user_id) if users is not None else None
-                if user is not None:
-                    yield (kind, user.username.lower())
+        if self._by_mention and entities.mentions:
+            keys.update(["@" + m.username.lower() for m in entities.mentions])
+        if self._by_hashtag and entities.hashtags:
+            keys.update(["#" + h.tag.casefold() for h in entities.hashtags])
+        if self._by_cashtag and entities.cashtags:
+            keys.update(["$" + c.tag.casefold() for c in entities.cashtags])
+        if self._by_from and post.author_id is not None:
+            _add_user_keys(keys, "from:", post.author_id, users)
+        if self._by_to and post.in_reply_to_user_id is not None:
+            _add_user_keys(keys, "to:", post.in_reply_to_user_id, users)
+        if self._by_other:
+            self._add_other_keys(keys, post, entities)
+
+    def _add_other_keys(self, keys: set[str], post: Post, entities: Entities) -> None:
+        kinds = self._kinds
         for kind, value in (
             ("conversation_id", post.conversation_id),
             ("in_reply_to_tweet_id", post.replied_to_id),
             ("retweets_of_tweet_id", post.retweeted_id),
             ("quotes_of_tweet_id", post.quoted_id),
-            ("lang", post.lang.lower() if post.lang is not None else None),
         ):
             if kind in kinds and value is not None:
-                yield (kind, value)
+                keys.add(f"{kind}:{value}")
         if "url" in kinds:
             for u in entities.urls:
                 for form in (u.url, u.expanded_url, u.unwound_url):
                     if form:
-                        for token in tokenize(fold(form)):
-                            yield ("url", token)
-        if "is" in kinds:
-            yield from _is_keys(post, users)
-        if "has" in kinds:
-            yield from _has_keys(post)
+                        keys.update(["url:" + token for token in words(form)])
 
 
-def _is_keys(post: Post, users: Mapping[str, User] | None) -> Iterator[_Key]:
-    if post.is_reply:
-        yield ("is", "reply")
-    if post.is_quote:
-        yield ("is", "quote")
-    if post.is_retweet:
-        yield ("is", "retweet")
-    if users is not None and post.author_id is not None:
-        user = users.get(post.author_id)
-        if user is not None and user.verified is True:
-            yield ("is", "verified")
+def _add_user_keys(
+    keys: set[str], prefix: str, user_id: str, users: Mapping[str, User] | None
+) -> None:
+    keys.add(prefix + user_id)
+    user = users.get(user_id) if users is not None else None
+    if user is not None:
+        keys.add(prefix + user.username.lower())
 
 
-def _has_keys(post: Post) -> Iterator[_Key]:
-    entities = post_entities(post)
-    if entities.urls:
-        yield ("has", "links")
-        if any(u.media_key for u in entities.urls):
-            yield ("has", "media")
-    if entities.mentions:
-        yield ("has", "mentions")
-    if entities.hashtags:
-        yield ("has", "hashtags")
-    if entities.cashtags:
-        yield ("has", "cashtags")
+_OTHER_KINDS: Final = frozenset(
+    {
+        "conversation_id",
+        "in_reply_to_tweet_id",
+        "retweets_of_tweet_id",
+        "quotes_of_tweet_id",
+        "url",
+    }
+)
 
 
-def _build_automaton(text_index: Mapping[str, list[int]]) -> object:
+def _text_tokens(clause: Clause | None) -> set[str]:
+    if isinstance(clause, Atom):
+        return set(words(clause.value)) if clause.kind in ("keyword", "phrase") else set()
+    if isinstance(clause, Negated):
+        return _text_tokens(clause.clause)
+    if clause is None:
+        return set()
+    return set().union(*(_text_tokens(c) for c in clause.clauses))
+
+
+def _build_automaton(tokens: Iterable[str]) -> object:
+    """An automaton finding whole ASCII tokens in :func:`padded_ascii` text."""
     import ahocorasick  # noqa: PLC0415 - optional dependency, checked by _choose
 
     automaton = ahocorasick.Automaton()
-    for token, rules in text_index.items():
-        # Word tokens must stand alone in the text; an emoji is a token wherever it is.
-        automaton.add_word(token, (len(token), token[0].isalnum(), tuple(rules)))
+    for token in tokens:
+        if token.isascii():  # other tokens only occur in non-ASCII posts, tokenized instead
+            automaton.add_word(f" {token} ", token)
     if len(automaton) == 0:
         return _EmptyAutomaton()
     automaton.make_automaton()
@@ -308,19 +332,5 @@ def _build_automaton(text_index: Mapping[str, list[int]]) -> object:
 
 
 class _EmptyAutomaton:
-    def iter(self, _text: str) -> Iterator[tuple[int, tuple[int, bool, tuple[int, ...]]]]:
+    def iter(self, _text: str) -> Iterator[tuple[int, str]]:
         return iter(())
-
-
-def _scan(automaton: object, folded: str) -> Iterator[int]:
-    """Rules anchored on a token that occurs as a whole token of ``folded``."""
-    end_of_text = len(folded) - 1
-    found: Iterator[tuple[int, tuple[int, bool, tuple[int, ...]]]] = automaton.iter(folded)  # type: ignore[attr-defined]
-    for end, (size, word, rules) in found:
-        if word:
-            start = end - size + 1
-            if (start > 0 and folded[start - 1].isalnum()) or (
-                end < end_of_text and folded[end + 1].isalnum()
-            ):
-                continue
-        yield from rules

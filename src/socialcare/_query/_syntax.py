@@ -21,7 +21,7 @@ from typing import Final, Literal, TypeAlias, get_args
 
 import attrs
 
-from socialcare._query._text import fold, tokenize
+from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 
 __all__ = [
@@ -113,7 +113,7 @@ def _check_text(kind: str, value: str) -> None:
         raise _fail(f"the {kind} {value!r} contains a double quote; X has no way to escape it")
     if any(ch in "\r\n\t\x00" for ch in value):
         raise _fail(f"the {kind} {value!r} contains a control character")
-    if not tokenize(fold(value)):
+    if not words(value):
         raise _fail(f"the {kind} {value!r} has no searchable letters, digits or emoji")
 
 
@@ -293,7 +293,7 @@ def _render_atom(atom: Atom) -> str:
     if sigil is not None:
         return sigil + value
     if kind in ("url", "entity", "place") and not (
-        _BARE_VALUE.fullmatch(value) and tokenize(fold(value)) == [fold(value)]
+        _BARE_VALUE.fullmatch(value) and words(value) == [fold(value)]
     ):
         return f'{kind}:"{value}"'
     return f"{kind}:{value}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "tokenize"]
+__all__ = ["fold", "tokenize", "words"]
 
 # Emoji pictographs and symbols: each code point is a token. Skin-tone
 # modifiers (U+1F3FB..U+1F3FF), ZWJ and variation selectors are separators.
@@ -33,6 +33,8 @@ def fold(text: str) -> str:
     """Lower-case ``text`` and strip its accents, as X search compares words."""
     if text.isascii():
         return text.lower()
+    if unicodedata.is_normalized("NFKD", text) and not _MARKS.search(text):
+        return text.casefold()  # nothing to decompose (curly quotes, emoji...)
     return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
@@ -44,3 +46,33 @@ def tokenize(folded: str) -> list[str]:
 def is_word_char(char: str) -> bool:
     """Whether ``char`` continues a word token (letters and digits, not ``_``)."""
     return char.isalnum()
+
+
+# Fast path: one C-level pass over the UTF-8 bytes lower-cases ASCII letters
+# and turns every other ASCII byte that is not a letter or digit into a space
+# (bytes of non-ASCII characters are left alone). ``split()`` then yields the
+# ASCII tokens directly; only the rare chunks holding non-ASCII characters go
+# through fold() and the regular expression.
+_ASCII_TABLE = bytes(
+    c if c >= 0x80 else (ord(chr(c).lower()) if chr(c).isalnum() else 0x20)  # noqa: PLR2004
+    for c in range(256)
+)
+
+
+def words(text: str) -> list[str]:
+    """The search tokens of ``text``: ``tokenize(fold(text))``, computed faster."""
+    chunks = text.encode().translate(_ASCII_TABLE).decode().split()
+    if text.isascii():
+        return chunks
+    out: list[str] = []
+    for chunk in chunks:
+        if chunk.isascii():
+            out.append(chunk)
+        else:
+            out.extend(_TOKEN.findall(fold(chunk)))
+    return out
+
+
+def padded_ascii(text: str) -> str:
+    """ASCII ``text`` folded with each token between spaces: ``" my order  is late "``."""
+    return " " + text.encode().translate(_ASCII_TABLE).decode() + " "

@@ -10,6 +10,7 @@ from socialcare.storage._records import Lease, OutboxRecord
 __all__ = [
     "check_key",
     "check_limit",
+    "check_since_id",
     "check_ttl",
     "id_order",
     "lease_expiry",
@@ -26,6 +27,17 @@ def check_key(name: str, value: str) -> str:
         msg = f"{name} must be a non-empty string, got {value!r}"
         raise ValueError(msg)
     return value
+
+
+def check_since_id(since_id: str | None) -> str | None:
+    """``since_id`` if it is ``None`` or a decimal post id, as X sends them."""
+    given: object = since_id
+    if given is not None and not (
+        isinstance(given, str) and given.isascii() and given.isdigit() and given[0] != "0"
+    ):
+        msg = f"since_id must be a decimal post id without leading zeros, got {since_id!r}"
+        raise ValueError(msg)
+    return since_id
 
 
 def check_limit(limit: int) -> int:

@@ -17,6 +17,7 @@ from socialcare.storage._codec import check_post, dump_json, load_json
 from socialcare.storage._common import (
     check_key,
     check_limit,
+    check_since_id,
     check_ttl,
     id_order,
     lease_expiry,
@@ -263,8 +264,7 @@ class MemoryStore:
     def advance_cursor(self, stream: str, *, since_id: str | None = None) -> StreamCursor:
         """See :meth:`Store.advance_cursor`."""
         check_key("stream", stream)
-        if since_id is not None:
-            check_key("since_id", since_id)
+        check_since_id(since_id)
         with self._lock:
             now = self._now()
             old = self._cursors.get(stream) or StreamCursor(stream=stream)

@@ -26,6 +26,7 @@ from socialcare.storage._codec import check_post, dm_json, dump_json, post_json,
 from socialcare.storage._common import (
     check_key,
     check_limit,
+    check_since_id,
     check_ttl,
     lease_expiry,
     lease_refused,
@@ -155,9 +156,6 @@ class SQLStore(abc.ABC):
     def _serialize_audit(self, tx: Tx) -> None:  # noqa: B027 - optional hook
         """Make audit appends commit in ``seq`` order (if needed)."""
 
-    def _write_posts(self, tx: Tx, rows: Sequence[Sequence[object]]) -> None:
-        tx.many(_POST_UPSERT, rows)
-
     # -- lifecycle --------------------------------------------------------------------------------
 
     def _now(self) -> dt.datetime:
@@ -235,7 +233,8 @@ class SQLStore(abc.ABC):
             for p in batch.values()
         ]
         if rows:
-            self._write(lambda tx: self._write_posts(tx, rows))
+            # Encoded before the transaction, so the write lock is held only to write.
+            self._write(lambda tx: tx.many(_POST_UPSERT, rows))
         return len(rows)
 
     def _post(self, value: object) -> Post:
@@ -454,8 +453,7 @@ class SQLStore(abc.ABC):
     def advance_cursor(self, stream: str, *, since_id: str | None = None) -> StreamCursor:
         """See :meth:`Store.advance_cursor`."""
         check_key("stream", stream)
-        if since_id is not None:
-            check_key("since_id", since_id)
+        check_since_id(since_id)
         now = self._ts(self._now())
         sql = (
             "INSERT INTO sc_cursors (stream, since_id, last_success_at, updated_at) "

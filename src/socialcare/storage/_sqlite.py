@@ -113,7 +113,8 @@ class SQLiteStore(SQLStore):
         self._read_only = read_only
         self._closed = False
         self._registry_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        # Every connection opened, with the thread that uses it (None: the shared one).
+        self._connections: list[tuple[threading.Thread | None, sqlite3.Connection]] = []
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
@@ -163,8 +164,15 @@ class SQLiteStore(SQLStore):
         except sqlite3.Error as exc:
             conn.close()
             raise self._error(exc) from exc
+        owner = None if self._memory else threading.current_thread()
         with self._registry_lock:
-            self._connections.append(conn)
+            # Threads that ended leave their connection behind: close those now.
+            gone = [c for t, c in self._connections if t is not None and not t.is_alive()]
+            self._connections = [(t, c) for t, c in self._connections if c not in gone]
+            self._connections.append((owner, conn))
+        for old in gone:
+            with contextlib.suppress(sqlite3.Error):
+                old.close()
         return conn
 
     @contextlib.contextmanager
@@ -187,7 +195,7 @@ class SQLiteStore(SQLStore):
         self._closed = True
         with self._registry_lock:
             connections, self._connections = self._connections, []
-        for conn in connections:
+        for _, conn in connections:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
 

@@ -11,11 +11,13 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
+from socialcare.models import Post
+from socialcare.storage._codec import check_post, post_json
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
 
@@ -44,17 +46,17 @@ _TYPES = {
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SCHEMA_LOCK = 0x50C1A1CA0001  # advisory lock keys: schema changes, audit appends
 _AUDIT_LOCK = 0x50C1A1CA0002
-_COPY_THRESHOLD = 500
 _UTC = dt.timezone.utc
 
-_POSTS_IN = (
-    'CREATE TEMP TABLE IF NOT EXISTS sc_posts_in (id TEXT COLLATE "C", conversation_id TEXT, '
-    "author_id TEXT, created_at TIMESTAMPTZ, data JSON) ON COMMIT DELETE ROWS"
-)
-_POSTS_FROM_COPY = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
-    SELECT id, conversation_id, author_id, created_at, data FROM sc_posts_in
+# Bulk upsert: one statement per chunk, columns sent as binary arrays (%b), so the
+# server inserts one chunk while Python encodes the next (pipeline mode).
+_POSTS_UNNEST = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
+    SELECT i, c, a, t, d::json
+    FROM unnest(%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::text[])
+        AS u(i, c, a, t, d)
     ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
         author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
+_CHUNK = 10_000
 
 
 @functools.lru_cache(maxsize=256)
@@ -258,14 +260,26 @@ class PostgresStore(SQLStore):
     def _serialize_audit(self, tx: Tx) -> None:
         tx.one("SELECT pg_advisory_xact_lock(?)", (_AUDIT_LOCK,))
 
-    def _write_posts(self, tx: Tx, rows: Sequence[Sequence[object]]) -> None:
-        if len(rows) < _COPY_THRESHOLD or not isinstance(tx, _PgTx):
-            super()._write_posts(tx, rows)
-            return
+    def upsert_posts(self, posts: Iterable[Post]) -> int:
+        """See :meth:`Store.upsert_posts` (atomic: one transaction for the whole batch)."""
+        batch = list({p.id: check_post(p) for p in posts}.values())
+        if batch:
+            self._write(lambda tx: self._pipeline_posts(tx, batch))
+        return len(batch)
+
+    def _pipeline_posts(self, tx: Tx, batch: list[Post]) -> None:
+        assert isinstance(tx, _PgTx)  # noqa: S101 - _write always passes one
         cur = tx.cur
-        cur.execute(_POSTS_IN)
-        copy_sql = "COPY sc_posts_in (id, conversation_id, author_id, created_at, data) FROM STDIN"
-        with cur.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(_POSTS_FROM_COPY)
+        with cur.connection.pipeline():
+            for start in range(0, len(batch), _CHUNK):
+                chunk = batch[start : start + _CHUNK]
+                cur.execute(
+                    _POSTS_UNNEST,
+                    (
+                        [p.id for p in chunk],
+                        [p.conversation_id for p in chunk],
+                        [p.author_id for p in chunk],
+                        [p.created_at for p in chunk],
+                        [post_json(p) for p in chunk],
+                    ),
+                )

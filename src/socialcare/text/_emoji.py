@@ -16,7 +16,10 @@ def _tables() -> tuple[re.Pattern[str], dict[str, int]]:
     longest: dict[str, int] = {}
     for seq in EMOJI_SEQUENCES:
         longest[seq[0]] = max(longest.get(seq[0], 0), len(seq))
-    firsts = sorted(ord(c) for c in longest if c not in _KEYCAP_BASES)
+    # Python's regex engine tests a BMP-only class with a bitmap but an astral range list
+    # one range at a time; so BMP starts get a class, and any astral character is a
+    # candidate (the set lookup then decides).
+    firsts = sorted(ord(c) for c in longest if c not in _KEYCAP_BASES and c <= "\uffff")
     ranges: list[tuple[int, int]] = []
     for cp in firsts:
         if ranges and ranges[-1][1] == cp - 1:
@@ -24,7 +27,9 @@ def _tables() -> tuple[re.Pattern[str], dict[str, int]]:
         else:
             ranges.append((cp, cp))
     # Keycap bases are ordinary ASCII; only a following U+20E3 makes them a candidate.
-    start = re.compile(f"[{class_body(tuple(ranges))}]|[#*0-9](?=\\ufe0f?\\u20e3)")
+    start = re.compile(
+        f"[{class_body(tuple(ranges))}]|[\\U00010000-\\U0010ffff]|[#*0-9](?=\\ufe0f?\\u20e3)"
+    )
     return start, longest
 
 
@@ -43,7 +48,7 @@ def find_emoji(text: str) -> list[tuple[int, int]]:
             return out
         i = m.start()
         pos = i + 1
-        for length in range(min(_LONGEST[text[i]], n - i), 0, -1):
+        for length in range(min(_LONGEST.get(text[i], 0), n - i), 0, -1):
             if text[i : i + length] in EMOJI_SEQUENCES:
                 out.append((i, length))
                 pos = i + length

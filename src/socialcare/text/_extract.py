@@ -59,8 +59,12 @@ _HASHTAG = re.compile(
     re.DOTALL,
 )
 _END_HASHTAG = re.compile(f"[{HASH_SIGNS}]|://")
+# JavaScript's \s, which differs from Python's (it has U+FEFF, not U+001C-U+001F).
+_JS_SPACE = (
+    "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+)
 _CASHTAG = re.compile(
-    f"(?:^|(?<=[{SPACES}]))\\$([a-zA-Z]{{1,6}}(?:[._][a-zA-Z]{{1,2}})?)(?=$|\\s|[{PUNCT}])"
+    f"(?:^|(?<=[{SPACES}]))\\$([a-zA-Z]{{1,6}}(?:[._][a-zA-Z]{{1,2}})?)(?=\\Z|[{_JS_SPACE}{PUNCT}])"
 )
 
 

@@ -11,7 +11,7 @@ from socialcare.text._chars import class_body
 from socialcare.text._config import V3, TextConfig
 from socialcare.text._emoji import find_emoji
 from socialcare.text._extract import check_text
-from socialcare.text._urls import RawUrl, extract_raw_urls
+from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
 __all__ = ["TweetParse", "parse_tweet"]
 
@@ -49,7 +49,7 @@ class TweetParse:
 class _Plan:
     """Per-configuration precomputation: weight classes as regexes, the ASCII weight."""
 
-    __slots__ = ("ascii_weight", "classes", "config", "emoji", "limit", "url_weight")
+    __slots__ = ("ascii_weight", "base", "classes", "config", "emoji", "limit", "url_weight")
 
     def __init__(self, config: TextConfig) -> None:
         self.config = config
@@ -58,26 +58,30 @@ class _Plan:
         self.emoji = config.emoji_parsing_enabled
         ascii_weights = {config.weight_of(cp) for cp in range(128)}
         self.ascii_weight = ascii_weights.pop() if len(ascii_weights) == 1 else None
-        # Disjoint classes (earlier ranges win) for each weight other than the default.
+        # Disjoint code-point classes per weight (earlier ranges win); the default weight's
+        # class is the complement of all ranges.
         taken: list[tuple[int, int]] = []
         by_weight: dict[int, list[tuple[int, int]]] = {}
         for r in config.ranges:
             for piece in _subtract((max(r.start, 0), min(r.end, 0x10FFFF)), taken):
                 by_weight.setdefault(r.weight, []).append(piece)
             taken.append((r.start, r.end))
+        by_weight.setdefault(config.default_weight, []).extend(_subtract((0, 0x10FFFF), taken))
+        # Count the rarer classes against the weight of "a" (usually the most common one).
+        self.base = config.weight_of(ord("a"))
         self.classes = tuple(
-            (weight - config.default_weight, re.compile(f"[{class_body(tuple(sorted(p)))}]"))
+            (weight - self.base, re.compile(f"[{class_body(tuple(sorted(p)))}]+"))
             for weight, p in by_weight.items()
-            if weight != config.default_weight and p
+            if weight != self.base and p
         )
 
     def base_weight(self, s: str) -> int:
         """Sum of the plain weights of the code points of ``s``."""
         if self.ascii_weight is not None and s.isascii():
             return self.ascii_weight * len(s)
-        total = self.config.default_weight * len(s)
+        total = self.base * len(s)
         for delta, pattern in self.classes:
-            total += delta * pattern.subn("", s)[1]
+            total += delta * sum(map(len, pattern.findall(s)))
         return total
 
 
@@ -155,24 +159,42 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
     emoji = find_emoji(norm) if plan.emoji and not norm.isascii() else []
     total = plan.base_weight(norm)
     if urls or emoji:
-        for start, length, weight in _entities(urls, emoji, plan):
+        for start, length, weight in _entities(urls, emoji, plan, norm):
             total += weight - plan.base_weight(norm[start : start + length])
     bad = _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return _result(plan, total, len(norm) - 1 + n - len(norm), n)
+        return _result(plan, total, n - 1, n)
     invalid_at = bad.start() if bad else -1
     return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
 
 
+def _url_units(url: RawUrl, norm: str) -> int:
+    """How many code points the official walk skips for a URL.
+
+    It skips ``url.length`` UTF-16 units from the start. That is the URL's span, except for
+    a protocol-less URL whose reported string is shorter than its span (see ``RawUrl``); then
+    the skip is converted from UTF-16 units to code points (rounding up mid-character).
+    """
+    length = len(url.url)
+    if url.end - url.start == length:
+        return length
+    units = utf16_len(url.url)
+    i = url.start
+    while units > 0 and i < len(norm):
+        units -= 2 if norm[i] > "\uffff" else 1
+        i += 1
+    return i - url.start
+
+
 def _entities(
-    urls: list[RawUrl], emoji: list[tuple[int, int]], plan: _Plan
+    urls: list[RawUrl], emoji: list[tuple[int, int]], plan: _Plan, norm: str
 ) -> list[tuple[int, int, int]]:
     """The URLs and emoji the official left-to-right walk counts as units: (start, length, weight).
 
     A URL wins over an emoji starting at the same index; anything starting inside an
     entity already taken is not an entity.
     """
-    items = [(u.start, 0, len(u.url), plan.url_weight) for u in urls]
+    items = [(u.start, 0, _url_units(u, norm), plan.url_weight) for u in urls]
     items += [(start, 1, length, plan.config.default_weight) for start, length in emoji]
     items.sort()
     out: list[tuple[int, int, int]] = []
@@ -195,7 +217,9 @@ def _slow(
     invalid_at: int,
 ) -> TweetParse:
     """Walk the text to find where it stops fitting (too long, or an invalid character)."""
-    entities = {start: (length, weight) for start, length, weight in _entities(urls, emoji, plan)}
+    entities = {
+        start: (length, weight) for start, length, weight in _entities(urls, emoji, plan, norm)
+    }
     weight_of = plan.config.weight_of
     limit = plan.limit
     running = 0
@@ -217,7 +241,27 @@ def _slow(
         last = j
         i = j + 1
     valid = invalid_at < 0 and 0 < total <= limit
-    return _result(plan, total, last + len(text) - n, len(text), valid=valid)
+    if norm is not text:
+        last = _original_index(text, last)
+    return _result(plan, total, last, len(text), valid=valid)
+
+
+def _original_index(text: str, index: int) -> int:
+    """Index in ``text`` of the last character whose NFC form ends at or before ``index``.
+
+    twitter-text adds the overall length change of normalization instead, which is off when
+    the change happens after the cut (or, in UTF-16, when astral characters precede it);
+    this maps exactly. NFC never shrinks text more than fourfold, which bounds the search.
+    """
+    target = index + 1
+    lo, hi = 0, min(len(text), 4 * target + 16)
+    while lo < hi:  # largest k with len(NFC(text[:k])) <= target
+        mid = (lo + hi + 1) // 2
+        if len(unicodedata.normalize("NFC", text[:mid])) <= target:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo - 1
 
 
 def _result(plan: _Plan, total: int, valid_end: int, n: int, *, valid: bool = True) -> TweetParse:

@@ -22,7 +22,8 @@ MAX_TCO_SLUG_LENGTH = 40
 _DEFAULT_PROTOCOL_LENGTH = len("https://")
 _MAX_LABEL_LENGTH = 63
 
-_NOT_DOMAIN = r"!'#%&()*+,\\./:;<=>?@\[\]^{|}~$" + SPACES + INVALID_CHARS + DIRECTIONAL_MARKERS
+_NOT_LABEL_OR_DOT = r"!'#%&()*+,\\/:;<=>?@\[\]^{|}~$" + SPACES + INVALID_CHARS + DIRECTIONAL_MARKERS
+_NOT_DOMAIN = _NOT_LABEL_OR_DOT + "."
 # A label is a run of domain characters, '-' and '_'.
 _LABEL_RUN = re.compile(f"[^{_NOT_DOMAIN}]*")
 # Characters that may not start or end a label (besides the non-domain ones).
@@ -52,14 +53,25 @@ _EXCLUDED_PRECEDING = frozenset(
 )
 """Characters after which a URL cannot start."""
 _CANDIDATE = re.compile(f"[^A-Za-z0-9@\\uff20$#\\uff03{INVALID_CHARS}](?=[^{_NOT_DOMAIN}\\-_])")
+_ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
+_HIGH_SURROGATE = "\\ud800"  # stands for "the first half of an astral character"
 _MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
+# Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
+# URL can only start inside the run of label characters and dots around an anchor (or at a
+# scheme just before it), so only those windows are scanned.
+_ANCHOR = re.compile(f"[^{_NOT_DOMAIN}\\-_]\\.[0-9A-Za-z\\u0080-\\U0010ffff]")
+_RUN = re.compile(f"[^{_NOT_LABEL_OR_DOT}]*")
+_SCHEME_LENGTH = len("https://")
 _PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
 _PORT = re.compile(r":[0-9]+")
 
 _G = f"[a-zA-Z\\u0400-\\u04ff0-9!*';:=+,.$/%#\\[\\]\\-\\u2013_~@|&{LATIN_ACCENTS}]"
 _BALANCED = f"\\((?:{_G}+|(?:{_G}*\\({_G}+\\){_G}*))\\)"
-_PATH_END = f"(?:[+\\-a-zA-Z\\u0400-\\u04ff0-9=_#/{LATIN_ACCENTS}]|{_BALANCED})"
-_PATH_SEGMENT = f"(?:{_G}*(?:{_BALANCED}{_G}*)*{_PATH_END}|@{_G}+/)"
+_PATH_END = f"[+\\-a-zA-Z\\u0400-\\u04ff0-9=_#/{LATIN_ACCENTS}]"
+# The official pattern splices "ending char | balanced parens" into the segment without a
+# group, so a segment is: chars ending in an ending char, OR one balanced group alone, OR
+# "@chars/". Reproduced as is: it decides where URLs ending in ")" stop.
+_PATH_SEGMENT = f"(?:{_G}*(?:{_BALANCED}{_G}*)*{_PATH_END}|{_BALANCED}|@{_G}+/)"
 _PATH = re.compile(f"/{_PATH_SEGMENT}*")
 _QUERY_CHARS = r"[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-zA-Z0-9\-_&=#/]"
@@ -255,37 +267,142 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
     return e, domain_start, domain_end, path_start, path_end
 
 
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Spans where a URL may start.
+
+    Each is a run of label characters and dots that holds an anchor, widened left by the
+    length of a scheme.
+    """
+    out: list[tuple[int, int]] = []
+    n = len(text)
+    reverse = ""
+    pos = 0
+    while True:
+        m = _ANCHOR.search(text, pos)
+        if m is None:
+            return out
+        k = m.start()
+        if not reverse:
+            reverse = text[::-1]
+        start = k - (_RUN.match(reverse, n - k).end() - (n - k))  # type: ignore[union-attr]
+        end = _RUN.match(text, k).end()  # type: ignore[union-attr]
+        start = max(start - _SCHEME_LENGTH, 0)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+        pos = max(end, k + 1)
+
+
 def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl]:
-    """Every URL twitter-text's ``extractUrlsWithIndices`` reports, with code-point spans."""
+    """Every URL twitter-text's ``extractUrlsWithIndices`` reports, with code-point spans.
+
+    The official regex runs over UTF-16, where an astral character (an emoji, say) is two
+    code units that both count as domain characters; its first half can then serve as the
+    character before a URL that starts at its second half. That start is reproduced here as
+    a "half" start at the astral character.
+    """
     if without_protocol:
         if "." not in text or _MAYBE_TLD.search(text) is None:
             return []
-    elif ":" not in text:
+    elif ":" not in text or "." not in text:
         return []
-    scanner = _Scanner(text)
-    urls: list[RawUrl] = []
-    n = len(text)
-    # At index 0 the official regex first tries text[0] as the preceding character, then ^.
-    s = 0
-    tries = (1, 0) if text[0] not in _EXCLUDED_PRECEDING else (0,)
-    while True:
-        hit = None
-        u = 0
-        for u in tries:
-            if u < n and text[u] not in _EXCLUDED:
-                hit = _url_at(scanner, u)
-                if hit is not None:
-                    break
-        if hit is None:
-            pos = s + 1
+    windows = _windows(text)
+    if not windows:
+        return []
+    return _UrlWalk(text, windows).run(without_protocol=without_protocol)
+
+
+class _UrlWalk:
+    """The official regex's left-to-right sequence of match attempts, limited to windows."""
+
+    __slots__ = ("astral", "n", "scanner", "text", "window", "windows")
+
+    def __init__(self, text: str, windows: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.n = len(text)
+        self.windows = windows
+        self.window = 0
+        self.scanner = _Scanner(text)
+        self.astral = not text.isascii() and _ASTRAL.search(text) is not None
+
+    def run(self, *, without_protocol: bool) -> list[RawUrl]:
+        text = self.text
+        urls: list[RawUrl] = []
+        if self.windows[0][0] <= 1:
+            s, tries = 0, _first_tries(text, astral=self.astral)
         else:
-            pos = hit[0]
-            _report(text, urls, u, hit, without=without_protocol)
-        m = _CANDIDATE.search(text, pos) if pos < n else None
-        if m is None:
-            return urls
-        s = m.start()
-        tries = (s + 1,)
+            s, tries = self.next_attempt(self.windows[0][0] - 1, self.windows[0][0])
+        while tries:
+            hit, u, half = _attempt(self.scanner, tries)
+            # Attempts are ordered by the UTF-16 position of the preceding unit: the half
+            # start at an astral character p comes just before the attempt preceded by p.
+            if hit is not None:
+                _report(text, urls, u, hit, without=without_protocol, half=half)
+                regular_from = half_from = hit[0]
+            elif tries[-1][1]:
+                regular_from, half_from = s, s + 1
+            else:
+                regular_from = half_from = s + 1
+            s, tries = self.next_attempt(regular_from, half_from)
+        return urls
+
+    def next_attempt(
+        self, regular_from: int, half_from: int
+    ) -> tuple[int, tuple[tuple[int, bool], ...]]:
+        """The next start to try: a URL after the character at ``s``, or a half start."""
+        text, windows = self.text, self.windows
+        while self.window < len(windows):
+            start, end = windows[self.window]
+            regular_from = max(regular_from, start - 1)
+            half_from = max(half_from, start)
+            m = _CANDIDATE.search(text, regular_from, end - 1) if regular_from < end - 1 else None
+            s = m.start() if m is not None else end
+            if self.astral and half_from < end:
+                p = _next_half_start(text, half_from, min(s, end - 1))
+                if p >= 0:
+                    return p, ((p, True),)
+            if s < end:
+                return s, ((s + 1, False),)
+            self.window += 1
+        return self.n, ()
+
+
+def _first_tries(text: str, *, astral: bool) -> tuple[tuple[int, bool], ...]:
+    """Starts tried at the beginning: text[0] as the preceding character first, then ``^``."""
+    if astral and text[0] > "\uffff":
+        return ((0, True), (0, False), (1, False))
+    if text[0] not in _EXCLUDED_PRECEDING:
+        return ((1, False), (0, False))
+    return ((0, False),)
+
+
+def _attempt(
+    scanner: _Scanner, tries: tuple[tuple[int, bool], ...]
+) -> tuple[tuple[int, int, int, int, int] | None, int, bool]:
+    text, n = scanner.text, scanner.n
+    for u, half in tries:
+        if u < n and text[u] not in _EXCLUDED:
+            hit = _url_at(scanner, u)
+            if hit is not None:
+                return hit, u, half
+    return None, 0, False
+
+
+def _next_half_start(text: str, pos: int, limit: int) -> int:
+    """The next astral character in ``pos..limit`` whose second half starts a URL attempt.
+
+    Returns -1 if there is none.
+    """
+    m = _ASTRAL.search(text, pos, limit + 1)
+    while m is not None:
+        p = m.start()
+        # If the character before it could precede a URL, that attempt came first and
+        # decided the same domain, so the half start changes nothing.
+        if p - 1 < pos or text[p - 1] in _EXCLUDED_PRECEDING:
+            return p
+        m = _ASTRAL.search(text, p + 1, limit + 1)
+    return -1
 
 
 def _report(
@@ -295,14 +412,21 @@ def _report(
     hit: tuple[int, int, int, int, int],
     *,
     without: bool,
+    half: bool,
 ) -> None:
     end, domain_start, domain_end, path_start, path_end = hit
-    before = text[u - 1] if u > 0 else ""
+    before = _HIGH_SURROGATE if half else text[u - 1] if u > 0 else ""
     url = text[u:end]
     domain = text[domain_start:domain_end]
     has_protocol = domain_start > u
     protocol_length = domain_start - u if has_protocol else _DEFAULT_PROTOCOL_LENGTH
-    if not _idna_ok(domain) or protocol_length + utf16_len(url) > MAX_URL_LENGTH:
+    url_length = utf16_len(url)
+    if half:
+        # JavaScript sees only the second (low surrogate) half of the first character.
+        low = chr(0xDC00 + ((ord(domain[0]) - 0x10000) & 0x3FF))
+        domain = low + domain[1:]
+        url_length -= 1
+    if not _idna_ok(domain) or protocol_length + url_length > MAX_URL_LENGTH:
         return
     if not has_protocol:
         if not without or (before and before in _BAD_BEFORE_BARE):
@@ -310,11 +434,17 @@ def _report(
         spans = ascii_domains(domain)
         if not spans:
             return
+        found_end = 0
         for a, b in spans:
-            urls.append(RawUrl(domain[a:b], u + a, u + b))
+            # twitter-text locates each match with indexOf from the previous end, which
+            # finds an earlier identical substring if there is one; so does this.
+            found = domain[a:b]
+            start = domain.find(found, found_end)
+            found_end = start + len(found)
+            urls.append(RawUrl(found, u + start, u + found_end))
         if path_end > path_start:
             last = urls[-1]
-            last.url = last.url + url[len(domain) :]
+            last.url = last.url + url[domain_end - u :]
             last.end = end
         return
     m = _TCO.match(url)
