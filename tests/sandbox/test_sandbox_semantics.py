@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from socialcare._clock import SystemClock
 from socialcare._query import Query
 from socialcare.errors import InvalidRequestError, RateLimitError, ReplyNotPermittedError
 from socialcare.platforms import iter_items
-from socialcare.sandbox import LIMITS
+from socialcare.sandbox import LIMITS, Sandbox
 from socialcare.sandbox._ids import snowflake_time
 
 UTC = dt.timezone.utc
@@ -282,3 +283,12 @@ def test_reply_settings_bind_every_tier(new_sandbox):
     with pytest.raises(ReplyNotPermittedError):
         sandbox.platform(acme).create_post("hi", in_reply_to=verified_only.id)
     sandbox.platform(vip).create_post("hello", in_reply_to=verified_only.id)
+
+
+def test_advance_moves_a_manual_clock_only(new_sandbox):
+    sandbox = new_sandbox()
+    start = sandbox.clock.now()
+    assert sandbox.advance(minutes=5) == start + dt.timedelta(minutes=5)
+    live = Sandbox(clock=SystemClock())
+    with pytest.raises(TypeError, match="ManualClock"):
+        live.advance(1)

@@ -149,6 +149,17 @@ class Sandbox:
             )
         )
 
+    def advance(self, seconds: float = 0.0, **delta: float) -> dt.datetime:
+        """Move the sandbox's ``ManualClock`` forward (``timedelta`` keywords accepted).
+
+        Raises:
+            TypeError: the sandbox runs on another clock (time moves by itself).
+        """
+        if not isinstance(self.clock, ManualClock):
+            msg = f"Sandbox.advance needs a ManualClock, this sandbox runs on {self.clock!r}"
+            raise TypeError(msg)
+        return self.clock.advance(seconds, **delta)
+
     def observe(self, callback: Callable[[Exchange, Outcome], None]) -> None:
         """Call ``callback(exchange, outcome)`` after every request (contract tests use it)."""
         self.app.observers.append(callback)
