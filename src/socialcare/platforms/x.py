@@ -19,9 +19,9 @@ Failures are mapped at one choke point, :func:`_x_errors`, to
 :mod:`socialcare.errors`. Transient failures (5xx, timeouts, network errors)
 are retried with jittered exponential backoff; a 429 waits for the reset only
 when it is within ``max_rate_limit_wait`` seconds. Writes are retried only when
-the request provably did not take effect; when a create's answer is lost the
-platform looks for the post before trying again, so a post is never created
-twice.
+the request provably did not take effect; when the answer to a post or DM is
+lost the platform looks for it (the account's recent posts, the conversation's
+recent events) before trying again, so nothing is published twice.
 """
 
 from __future__ import annotations
@@ -815,20 +815,35 @@ class XPlatform:
             raise NotFoundError(f"X did not delete post {post_id}", endpoint="DELETE /2/tweets/:id")
 
     def send_dm(self, participant_id: str, text: str) -> DirectMessage:
-        """Send a one-to-one DM (see ``Platform``); never sent twice by a retry."""
+        """Send a one-to-one DM (see ``Platform``); never sends it twice.
+
+        If X's answer is lost, the conversation's recent events are checked for
+        the message before trying again.
+        """
         _check_id(participant_id, "participant_id")
         if not text:
             msg = "text must not be empty"
             raise ValueError(msg)
         client, user_auth = self._writer("send_dm")
-        body = self._call(
-            "POST /2/dm_conversations/with/:participant_id/messages",
-            lambda: client.create_direct_message(
-                participant_id=participant_id, text=text, user_auth=user_auth
-            ),
-            context="dm",
-            idempotent=False,
-        )
+        started = self._clock.now()
+
+        def send() -> requests.Response:
+            return _response(
+                client.create_direct_message(
+                    participant_id=participant_id, text=text, user_auth=user_auth
+                )
+            )
+
+        endpoint = "POST /2/dm_conversations/with/:participant_id/messages"
+        try:
+            body = self._call(endpoint, send, context="dm", idempotent=False)
+        except PlatformUnavailableError as exc:
+            if not _ambiguous(exc):
+                raise
+            found = self._find_sent(participant_id, text, since=started)
+            if found is not None:
+                return found
+            body = self._call(endpoint, send, context="dm", idempotent=False)
         data = body.get("data")
         if not isinstance(data, dict):
             raise PayloadError("expected the created DM event", field="data")
@@ -842,6 +857,18 @@ class XPlatform:
             dm_conversation_id=conversation,
             sender_id=self._my_id,
         )
+
+    def _find_sent(
+        self, participant_id: str, text: str, *, since: dt.datetime
+    ) -> DirectMessage | None:
+        """This account's DM to ``participant_id`` with this text, sent since ``since``."""
+        me = self._my_user_id()
+        window_start = since - dt.timedelta(minutes=1)
+        for event in self.dm_events(participant_id=participant_id, max_results=100).items:
+            recent = event.created_at is None or event.created_at >= window_start
+            if event.sender_id == me and event.text == text and recent:
+                return event
+        return None
 
     def dm_events(
         self,
