@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
+import random
 import signal
 import threading
 import uuid
@@ -71,6 +72,8 @@ PostHandler = Callable[[Post], object]
 DMHandler = Callable[[DirectMessage], object]
 T = TypeVar("T")
 E = TypeVar("E", Post, DirectMessage)
+PH = TypeVar("PH", bound=PostHandler)
+DH = TypeVar("DH", bound=DMHandler)
 
 SEARCH_WINDOW = dt.timedelta(days=7)
 """How far back recent search reaches."""
@@ -78,6 +81,8 @@ MENTIONS_CAP = 800
 """How many of the most recent mentions the mentions timeline keeps."""
 RATE_WINDOW = 15 * 60.0
 """X's rate-limit window, in seconds."""
+MAX_BACKOFF = 15 * 60.0
+"""The longest wait after repeated failures, in seconds."""
 
 _ENDPOINTS: Mapping[StreamKind, str] = {
     "search": "GET /2/tweets/search/recent",
@@ -249,6 +254,7 @@ class _State:
     gap: str | None = None
     next_due: dt.datetime | None = None
     last_error: str | None = None
+    failures: int = 0
 
 
 class _Budget:
@@ -381,6 +387,7 @@ class Monitor:
         self._budget = _Budget(self.clock, budget_share)
         self._stop = threading.Event()
         self._requests = 0
+        self._random = random.Random()  # noqa: S311 - jitter, not cryptography
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -430,7 +437,7 @@ class Monitor:
             msg = f"no stream named {name!r}; add it first (streams: {sorted(self._streams)})"
             raise ValueError(msg) from None
 
-    def on(self, stream: str) -> Callable[[PostHandler], PostHandler]:
+    def on(self, stream: str) -> Callable[[PH], PH]:
         """Register a handler for the posts of a search or mentions stream.
 
         Example::
@@ -442,19 +449,19 @@ class Monitor:
             msg = f"stream {stream!r} carries DM events: use monitor.on_dm({stream!r})"
             raise ValueError(msg)
 
-        def register(handler: PostHandler) -> PostHandler:
+        def register(handler: PH) -> PH:
             self._post_handlers.setdefault(stream, []).append(handler)
             return handler
 
         return register
 
-    def on_dm(self, stream: str) -> Callable[[DMHandler], DMHandler]:
+    def on_dm(self, stream: str) -> Callable[[DH], DH]:
         """Register a handler for the events of a DM stream."""
         if self._known(stream).kind != "dms":
             msg = f"stream {stream!r} carries posts: use monitor.on({stream!r})"
             raise ValueError(msg)
 
-        def register(handler: DMHandler) -> DMHandler:
+        def register(handler: DH) -> DH:
             self._dm_handlers.setdefault(stream, []).append(handler)
             return handler
 
@@ -641,20 +648,44 @@ class Monitor:
         return units + [[s] for s in held if s.kind != "search"]
 
     def _poll_safely(self, unit: Sequence[Stream], errors: list[tuple[str, str]]) -> int:
-        """Poll a unit; a platform or storage failure is recorded, never raised."""
+        """Poll a unit and schedule its next poll; a failure is recorded, never raised.
+
+        After a failure the unit waits longer each time (exponential backoff from
+        ``poll_interval``, jittered, at most ``MAX_BACKOFF``), or until the reset
+        X announced for a 429; the first success restores the normal interval.
+        """
         try:
-            return self._poll(unit)
+            delivered = self._poll(unit)
         except (PlatformError, StorageError) as exc:
             message = f"{type(exc).__name__}: {exc}"
+            failures = 0
             for stream in unit:
                 errors.append((stream.name, message))
-                self._state[stream.name].last_error = message
+                state = self._state[stream.name]
+                state.last_error = message
+                state.failures += 1
+                failures = max(failures, state.failures)
                 with contextlib.suppress(StorageError):
                     self.store.record_stream_error(stream.name, message)
+            backoff = min(MAX_BACKOFF, self.poll_interval * 2 ** (failures - 1))
+            backoff *= 0.5 + self._random.random() / 2
             if isinstance(exc, RateLimitError):
                 self._budget.drain(unit[0].endpoint)
-            log.warning("polling %s failed: %s", [s.name for s in unit], message)
+                if exc.reset_at is not None:
+                    backoff = max(backoff, (exc.reset_at - self.clock.now()).total_seconds())
+            log.warning(
+                "polling %s failed (%d in a row), next try in %.0fs: %s",
+                [s.name for s in unit],
+                failures,
+                backoff,
+                message,
+            )
+            self._schedule(unit, extra=backoff)
             return 0
+        for stream in unit:
+            self._state[stream.name].failures = 0
+        self._schedule(unit)
+        return delivered
 
     def _cycle(self, streams: Sequence[Stream]) -> CycleReport:
         skipped: list[tuple[str, str]] = []
@@ -670,7 +701,6 @@ class Monitor:
                 continue
             delivered += self._poll_safely(unit, errors)
             polled.extend(s.name for s in unit)
-            self._schedule(unit)
         for sink, _ in self._sinks:
             try:
                 sink.flush()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.storage.storage_support import drop_pg_schema, require_postgres
 
 from socialcare import (
     Alert,
@@ -21,7 +24,7 @@ from socialcare import (
     Stream,
 )
 from socialcare.sandbox import Sandbox
-from socialcare.storage import MemoryStore, SQLiteStore
+from socialcare.storage import MemoryStore, SQLiteStore, Store
 
 UTC = dt.timezone.utc
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -42,6 +45,40 @@ def sandbox(clock: ManualClock) -> Sandbox:
 
 def _store(tmp_path: Path, clock: ManualClock, name: str = "care.db") -> SQLiteStore:
     return SQLiteStore(tmp_path / name, clock=clock, create_schema=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> Iterator[Callable[[], Store]]:
+    """Opens connections to one shared store, as separate worker processes would."""
+    opened: list[Store] = []
+    if request.param == "sqlite":
+
+        def open_store() -> Store:
+            opened.append(_store(tmp_path, clock))
+            return opened[-1]
+
+        yield open_store
+    else:
+        dsn = require_postgres()
+        from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+        schema = f"sc_mon_{uuid.uuid4().hex[:12]}"
+
+        def open_store() -> Store:
+            opened.append(PostgresStore(dsn, schema=schema, create_schema=True, clock=clock))
+            return opened[-1]
+
+        try:
+            yield open_store
+        finally:
+            for store in opened:
+                store.close()
+            drop_pg_schema(dsn, schema)
+        return
+    for store in opened:
+        store.close()
 
 
 def _monitor(sandbox: Sandbox, store: object, clock: ManualClock, **kwargs: object) -> Monitor:
@@ -295,7 +332,7 @@ def test_alert_sinks_get_posts_with_authors(sandbox: Sandbox, clock: ManualClock
 
 
 def test_two_workers_share_streams_through_leases(
-    sandbox: Sandbox, clock: ManualClock, tmp_path: Path
+    sandbox: Sandbox, clock: ManualClock, shared_store: Callable[[], Store]
 ) -> None:
     for n in range(5):
         sandbox.add_post("ann", f"acme {n} widget")
@@ -303,7 +340,7 @@ def test_two_workers_share_streams_through_leases(
     seen: list[tuple[str, str]] = []
     workers = []
     for worker in ("w1", "w2"):
-        monitor = _monitor(sandbox, _store(tmp_path, clock), clock, worker_id=worker)
+        monitor = _monitor(sandbox, shared_store(), clock, worker_id=worker)
         monitor.add_search("brand", "acme")
         monitor.add_search("widgets", "widget")
         monitor.on("brand")(lambda p, w=worker: seen.append((w, p.id)))
@@ -422,3 +459,39 @@ def test_more_than_800_mentions_back_is_a_gap(sandbox: Sandbox, clock: ManualClo
     assert "800" in health.gap
     assert len(seen) == 800
     assert seen[-1].text == "@acme flood 849"
+
+
+def test_failures_back_off_exponentially_then_recover(sandbox: Sandbox, clock: ManualClock) -> None:
+    monitor = _monitor(sandbox, MemoryStore(clock=clock), clock, poll_interval=60)
+    monitor.add_search("brand", "acme")
+    sandbox.fail_next("server_error", times=1000, endpoint="GET /2/tweets/search/recent")
+    waits: list[float] = []
+    for _ in range(6):
+        monitor.run_due()
+        next_poll = monitor.health()["brand"].next_poll_at
+        assert next_poll is not None
+        waits.append((next_poll - clock.now()).total_seconds())
+        clock.set(next_poll)
+    # Jittered exponential backoff: each wait within [0.5, 1] x 60 * 2**n, capped at 15 minutes.
+    for n, wait in enumerate(waits):
+        ceiling = min(900.0, 60.0 * 2**n)
+        assert ceiling / 2 <= wait <= ceiling
+    assert waits[-1] > waits[0] * 4
+    sandbox.faults.clear()
+    monitor.run_due()
+    assert monitor.health()["brand"].last_error is None
+    next_poll = monitor.health()["brand"].next_poll_at
+    assert next_poll is not None
+    assert (next_poll - clock.now()).total_seconds() == 60
+
+
+def test_a_429_waits_for_the_announced_reset(sandbox: Sandbox, clock: ManualClock) -> None:
+    platform = sandbox.platform("acme", max_rate_limit_wait=0)
+    monitor = Monitor(platform, MemoryStore(clock=clock), clock=clock, poll_interval=60)
+    monitor.add_search("brand", "acme")
+    sandbox.fail_next("rate_limit", endpoint="GET /2/tweets/search/recent", retry_after=600)
+    report = monitor.run_due()
+    assert "RateLimitError" in report.errors[0][1]
+    next_poll = monitor.health()["brand"].next_poll_at
+    assert next_poll is not None
+    assert (next_poll - clock.now()).total_seconds() >= 599

@@ -1,0 +1,165 @@
+"""API economy of the Monitor: requests over a simulated day, next to the minimum possible.
+
+A brand team watches N keyword streams (one per product line) polled every
+``--interval`` seconds for a simulated day against the sandbox, while customers
+post at a steady random rate. We count the recent-search requests the monitor
+makes with query packing (the default), and, in the same run, the same monitor
+without packing (one request per stream per poll: the naive peer).
+
+The minimum possible, for the same poll times, is per poll
+``max(G, ceil(new / 100))``: ``G`` is the fewest queries the streams' queries fit
+into under X's 512-character limit (a lower bound: total length over 512, rounded
+up), and ``ceil(new / 100)`` the fewest full pages that carry the ``new`` matching
+posts. Run: ``python benchmarks/monitor_bench.py [--streams 24 --interval 300]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import random
+import time
+
+import socialcare
+from socialcare.sandbox import Sandbox
+
+PRODUCTS = (
+    "router",
+    "modem",
+    "phone",
+    "tablet",
+    "laptop",
+    "watch",
+    "earbuds",
+    "tv",
+    "camera",
+    "printer",
+    "speaker",
+    "console",
+    "charger",
+    "keyboard",
+    "monitor",
+    "drone",
+    "scooter",
+    "thermostat",
+    "doorbell",
+    "vacuum",
+    "kettle",
+    "fridge",
+    "oven",
+    "dishwasher",
+    "dryer",
+    "washer",
+    "headset",
+    "projector",
+    "ereader",
+    "smartlock",
+    "lamp",
+    "blender",
+)
+TROUBLE = ("broken", "outage", "refund", "late", "dead", "crash", "help", "warranty")
+SEARCH = "GET /2/tweets/search/recent"
+START = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
+
+
+def _queries(streams: int) -> list[socialcare.Query]:
+    return [
+        socialcare.Query().terms("acme", product).any_of(*TROUBLE) for product in PRODUCTS[:streams]
+    ]
+
+
+def _day(*, streams: int, interval: int, rate: float, pack: bool, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    clock = socialcare.ManualClock(START)
+    sandbox = Sandbox(clock=clock)
+    brand = sandbox.add_user("acme")
+    customers = [sandbox.add_user(f"customer{n}") for n in range(50)]
+    monitor = socialcare.Monitor(
+        sandbox.platform(brand),
+        socialcare.MemoryStore(clock=clock),
+        clock=clock,
+        poll_interval=interval,
+        pack_queries=pack,
+    )
+    queries = _queries(streams)
+    for n, query in enumerate(queries):
+        monitor.add_search(f"product{n}", query)
+    delivered = 0
+
+    def count(_post: socialcare.Post) -> None:
+        nonlocal delivered
+        delivered += 1
+
+    for n in range(streams):
+        monitor.on(f"product{n}")(count)
+    rendered = [q.render() for q in queries]
+    groups_floor = math.ceil((sum(map(len, rendered)) + 6 * (len(rendered) - 1)) / 512)
+    minimum = 0
+    new_since_poll = 0
+    started = time.perf_counter()
+    for _second in range(0, 24 * 3600, 60):
+        for _ in range(_poisson(rng, rate)):
+            product = rng.randrange(streams)
+            sandbox.add_post(
+                rng.choice(customers),
+                f"my acme {PRODUCTS[product]} is {rng.choice(TROUBLE)} again",
+            )
+            new_since_poll += 1
+        for _ in range(_poisson(rng, rate)):
+            sandbox.add_post(rng.choice(customers), "unrelated chatter about the weather")
+        report = monitor.run_due()
+        if report.polled:
+            minimum += max(groups_floor, math.ceil(new_since_poll / 100))
+            new_since_poll = 0
+        clock.advance(60)
+    elapsed = time.perf_counter() - started
+    requests = sum(1 for c in sandbox.calls if c.endpoint == SEARCH)
+    rate_limited = sum(1 for c in sandbox.calls if c.status == 429)
+    return {
+        "requests": requests,
+        "minimum": minimum,
+        "delivered": delivered,
+        "rate_limited": rate_limited,
+        "seconds": elapsed,
+    }
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth's method; mean is small (posts per minute).
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=24)
+    parser.add_argument("--interval", type=int, default=300, help="poll interval, seconds")
+    parser.add_argument("--rate", type=float, default=1.5, help="matching posts per minute")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    packed = _day(
+        streams=args.streams, interval=args.interval, rate=args.rate, pack=True, seed=args.seed
+    )
+    naive = _day(
+        streams=args.streams, interval=args.interval, rate=args.rate, pack=False, seed=args.seed
+    )
+    print(f"{args.streams} search streams, polled every {args.interval}s for a simulated day,")
+    print(f"~{args.rate:g} matching posts/min ({packed['delivered']:.0f} delivered)")
+    print(f"{'':28}{'requests':>10}{'vs minimum':>12}{'429s':>6}{'wall s':>8}")
+    print(f"{'minimum possible':28}{packed['minimum']:>10.0f}{1:>12.2f}")
+    for label, result in (("monitor (packed, default)", packed), ("naive (one per stream)", naive)):
+        ratio = result["requests"] / packed["minimum"]
+        print(
+            f"{label:28}{result['requests']:>10.0f}{ratio:>12.2f}"
+            f"{result['rate_limited']:>6.0f}{result['seconds']:>8.1f}"
+        )
+    assert packed["delivered"] == naive["delivered"], "packing must not change what is delivered"
+
+
+if __name__ == "__main__":
+    main()
