@@ -16,6 +16,7 @@ from socialcare._json import format_time
 from socialcare.models import DirectMessage, Entities, Post, User
 from socialcare.sandbox._app import Exchange, Outcome, SandboxApp
 from socialcare.sandbox._auth import Authenticator, SandboxCredentials
+from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
 from socialcare.sandbox._limits import LIMITS, RateLimiter
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
@@ -319,6 +320,18 @@ class Sandbox:
     def credentials(self, user: UserRef | None = None) -> SandboxCredentials:
         """Fresh credentials acting as ``user`` (or app-only credentials)."""
         return self.auth.credentials(None if user is None else self.user(user).id)
+
+    def usage(self, user: UserRef | Literal["app"] | None = None) -> Usage:
+        """What X's pay-per-use pricing would have billed so far.
+
+        Args:
+            user: only calls made as this user (``"app"``: app-only calls);
+                ``None``: everything.
+        """
+        if user is None:
+            return self.app.ledger.usage()
+        principal = "app" if user == "app" else Principal(self.user(user).id).key
+        return self.app.ledger.usage(principal)
 
     def revoke(self, token: str) -> None:
         """Make a bearer, OAuth 2.0 user or OAuth 1.0a access token fail with 401 from now on."""

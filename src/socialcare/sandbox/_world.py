@@ -428,6 +428,14 @@ class World:
                 self.deep_links[str(raw["id"])] = deep_link
             return raw
 
+    def summoned_reply(self, parent_id: str, reply: JSONObject) -> bool:
+        """Whether ``reply`` answers another author who summoned its author (billing)."""
+        parent = self._posts.get(parent_id)
+        author = self._users.get(str(reply.get("author_id")))
+        if parent is None or author is None or parent.model.author_id == author.model.id:
+            return False
+        return self._summoned(parent.model, author.model)
+
     def _summoned(self, parent: Post, account: User) -> bool:
         """X's 2026 rule: reply only if the author mentioned or quoted the account."""
         if parent.author_id == account.id:
