@@ -28,6 +28,7 @@ import importlib
 import json
 import threading
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from socialcare.sandbox._app import Exchange, Outcome
 
 __all__ = [
     "OpenAPIContract",
+    "assert_cost_at_most",
     "assert_dm_sent",
     "assert_no_posts",
     "assert_posted",
@@ -145,6 +147,29 @@ def assert_dm_sent(
     seen = "\n".join(f"  {e.sender_id}: {e.text!r}" for e in events) or "  (none)"
     msg = f"no DM from {sender!r} to {recipient!r} (contains={contains!r}); DMs:\n{seen}"
     raise AssertionError(msg)
+
+
+def assert_cost_at_most(
+    sandbox: Sandbox, usd: Decimal | float | str, *, user: str | None = None
+) -> Decimal:
+    """Fail if the pay-per-use bill (of ``user``, ``"app"`` or everyone) exceeds ``usd``.
+
+    Returns:
+        The bill, in USD.
+
+    Raises:
+        AssertionError: the bill is higher (the message itemizes it).
+    """
+    usage = sandbox.usage(user)
+    limit = Decimal(str(usd))
+    if usage.total > limit:
+        lines = "\n".join(
+            f"  {kind}: {count} x = ${usage.cost(kind)}"
+            for kind, count in sorted(usage.counts.items())
+        )
+        msg = f"bill ${usage.total} exceeds ${limit}:\n{lines}"
+        raise AssertionError(msg)
+    return usage.total
 
 
 class OpenAPIContract:

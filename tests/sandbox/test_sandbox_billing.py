@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from socialcare.sandbox import PRICES
+from socialcare.testing import assert_cost_at_most
 
 
 def test_writes_are_billed_by_kind(sandbox):
@@ -55,3 +58,12 @@ def test_own_mentions_are_owned_reads_from_2026_04_20(new_sandbox):
     counts = sandbox.usage(acme).counts
     assert counts["owned_read"] == 1
     assert "post_read" not in counts
+
+
+def test_assert_cost_at_most_itemizes_the_bill(sandbox):
+    acme = sandbox.add_user("acme")
+    x = sandbox.platform(acme)
+    x.create_post("See https://status.acme.com/today")
+    assert assert_cost_at_most(sandbox, "0.20", user="acme") == Decimal("0.200")
+    with pytest.raises(AssertionError, match="post_create_with_url: 1"):
+        assert_cost_at_most(sandbox, 0.05)
