@@ -192,15 +192,26 @@ for _name in ("tweepy.client", "requests_oauthlib.oauth1_auth", "oauthlib.oauth1
 # ----------------------------------------------------------------- transport
 
 
-class _Session(requests.Session):
-    """tweepy's session, with a default timeout (tweepy passes none)."""
+TWEEPY_HOST = "https://api.twitter.com"
+"""The host tweepy hard-codes; requests to it are sent to ``api_host`` instead."""
 
-    def __init__(self, timeout: float) -> None:
+
+class _Session(requests.Session):
+    """tweepy's session, with a default timeout (tweepy passes none) and X's current host.
+
+    The host is swapped before the request is prepared, so OAuth 1.0a signs the
+    URL actually sent.
+    """
+
+    def __init__(self, timeout: float, host: str) -> None:
         super().__init__()
         self._timeout = timeout
+        self._host = host.rstrip("/")
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, one default added
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, host and timeout adjusted
         kwargs.setdefault("timeout", self._timeout)
+        if url.startswith(TWEEPY_HOST + "/"):
+            url = self._host + url[len(TWEEPY_HOST) :]
         return super().request(method, url, **kwargs)
 
 
@@ -361,6 +372,8 @@ class XPlatform:
         backoff: base seconds of the jittered exponential backoff (capped at 30 s).
         transport: a ``requests`` transport adapter mounted for X's hosts instead
             of the network (the sandbox provides one).
+        api_host: where requests go: ``https://api.x.com`` (X's documented host)
+            or ``https://api.twitter.com`` (the one tweepy hard-codes).
 
     One instance may be shared by threads (rate-limit state is locked; tweepy's
     requests session is used as requests supports), though one per thread avoids
@@ -385,7 +398,12 @@ class XPlatform:
         max_rate_limit_wait: float = 60.0,
         backoff: float = 0.5,
         transport: requests.adapters.BaseAdapter | None = None,
+        api_host: str = "https://api.x.com",
     ) -> None:
+        if not api_host.startswith(("https://", "http://")):
+            msg = f"api_host must be an http(s) URL, got {api_host!r}"
+            raise ValueError(msg)
+        self._api_host = api_host
         oauth1 = (consumer_key, consumer_secret, access_token, access_token_secret)
         if any(oauth1) and not all(oauth1):
             missing = [
@@ -459,9 +477,9 @@ class XPlatform:
         client = tweepy.Client(
             **credentials, return_type=requests.Response, wait_on_rate_limit=False
         )
-        session = _Session(self._timeout)
+        session = _Session(self._timeout, self._api_host)
         if self._transport is not None:
-            for host in HOSTS:
+            for host in (*HOSTS, self._api_host.rstrip("/") + "/"):
                 session.mount(host, self._transport)
         client.session = session
         return client

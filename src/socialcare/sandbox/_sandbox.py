@@ -350,6 +350,7 @@ class Sandbox:
         max_attempts: int = 4,
         max_rate_limit_wait: float = 60.0,
         timeout: float = 30.0,
+        api_host: str = "https://api.x.com",
     ) -> XPlatform:
         """A ready ``XPlatform`` that talks to this sandbox as ``user``.
 
@@ -360,6 +361,7 @@ class Sandbox:
             max_attempts: see ``XPlatform``.
             max_rate_limit_wait: see ``XPlatform``.
             timeout: see ``XPlatform``.
+            api_host: see ``XPlatform`` (the sandbox answers for either host).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -377,6 +379,7 @@ class Sandbox:
             max_attempts=max_attempts,
             max_rate_limit_wait=max_rate_limit_wait,
             timeout=timeout,
+            api_host=api_host,
         )
 
     def serve(self, port: int = 0) -> SandboxServer:
