@@ -57,6 +57,7 @@ def make_sandbox(
     start: dt.datetime | None = None,
     enterprise: bool = False,
     rate_limits: bool = True,
+    implicit_reply_summons: bool = False,
 ) -> Sandbox:
     """A sandbox on a ``ManualClock`` with the given handles already registered.
 
@@ -65,9 +66,15 @@ def make_sandbox(
         start: the clock's start time (default 2026-01-01 UTC).
         enterprise: Enterprise access (no summoned-reply rule).
         rate_limits: enforce X's rate limits.
+        implicit_reply_summons: see ``Sandbox``.
     """
     clock = ManualClock(start) if start is not None else ManualClock()
-    sandbox = Sandbox(clock=clock, enterprise=enterprise, rate_limits=rate_limits)
+    sandbox = Sandbox(
+        clock=clock,
+        enterprise=enterprise,
+        rate_limits=rate_limits,
+        implicit_reply_summons=implicit_reply_summons,
+    )
     for handle in users:
         sandbox.add_user(handle)
     return sandbox

@@ -25,7 +25,6 @@ from socialcare.testing import (
     assert_no_posts,
     assert_posted,
     assert_replied,
-    make_sandbox,
 )
 
 TWCS = ("data", "twcs")
@@ -131,8 +130,8 @@ def test_served_oauth1_signatures_are_verified(sandbox):
             )
 
 
-def test_testing_helpers_describe_what_happened():
-    sandbox = make_sandbox(users=["acme", "ann"])
+def test_testing_helpers_describe_what_happened(new_sandbox):
+    sandbox = new_sandbox(users=["acme", "ann"])
     question = sandbox.add_post("ann", "@acme refund?")
     x = sandbox.platform("acme")
     assert_no_posts(sandbox, by="acme")

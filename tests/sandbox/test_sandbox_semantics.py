@@ -292,3 +292,19 @@ def test_advance_moves_a_manual_clock_only(new_sandbox):
     live = Sandbox(clock=SystemClock())
     with pytest.raises(TypeError, match="ManualClock"):
         live.advance(1)
+
+
+@pytest.mark.parametrize("implicit", [False, True])
+def test_reply_to_the_brand_without_a_mention_summons_only_if_configured(new_sandbox, implicit):
+    sandbox = new_sandbox(implicit_reply_summons=implicit)
+    acme = sandbox.add_user("acme")
+    ann = sandbox.add_user("ann")
+    announcement = sandbox.add_post(acme, "Maintenance tonight")
+    # A reply whose text carries no @acme (X's own clients usually add one).
+    question = sandbox.add_post(ann, "how long will it take?", in_reply_to=announcement)
+    x = sandbox.platform(acme)
+    if implicit:
+        x.create_post("About an hour", in_reply_to=question.id)
+    else:
+        with pytest.raises(ReplyNotPermittedError):
+            x.create_post("About an hour", in_reply_to=question.id)

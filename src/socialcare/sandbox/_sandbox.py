@@ -98,6 +98,9 @@ class Sandbox:
         enterprise: behave as Enterprise access: no summoned-reply rule, 4,096-char queries.
         rate_limits: enforce X's per-endpoint limits (headers are sent either way).
         default_lang: ``lang`` given to posts created without one.
+        implicit_reply_summons: count a reply to the account's post as summoning it
+            even without an explicit @mention. X has not said whether it does (see
+            ``x-api/constraints.md``); the default, ``False``, is the strict reading.
 
     Attributes:
         clock: the sandbox's time; advance a ``ManualClock`` to move X's world on.
@@ -122,9 +125,15 @@ class Sandbox:
         enterprise: bool = False,
         rate_limits: bool = True,
         default_lang: str = "en",
+        implicit_reply_summons: bool = False,
     ) -> None:
         self.clock: Clock = clock if clock is not None else ManualClock()
-        self.world = World(clock=self.clock, enterprise=enterprise, default_lang=default_lang)
+        self.world = World(
+            clock=self.clock,
+            enterprise=enterprise,
+            default_lang=default_lang,
+            implicit_reply_summons=implicit_reply_summons,
+        )
         self.auth = Authenticator()
         self.limiter = RateLimiter(enabled=rate_limits)
         self.faults = FaultQueue()

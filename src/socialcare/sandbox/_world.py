@@ -142,9 +142,17 @@ class World:
     Thread-safe: every public method holds one re-entrant lock.
     """
 
-    def __init__(self, *, clock: Clock, enterprise: bool = False, default_lang: str = "en") -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        enterprise: bool = False,
+        default_lang: str = "en",
+        implicit_reply_summons: bool = False,
+    ) -> None:
         self.clock = clock
         self.enterprise = enterprise
+        self.implicit_reply_summons = implicit_reply_summons
         self.default_lang = default_lang
         self.ids = IdMinter()
         self.lock = threading.RLock()
@@ -442,6 +450,8 @@ class World:
             return True
         handle = account.username.lower()
         if any(m.username.lower() == handle for m in parent.entities.mentions):
+            return True
+        if self.implicit_reply_summons and parent.in_reply_to_user_id == account.id:
             return True
         quoted = parent.quoted_id
         if quoted is not None:
