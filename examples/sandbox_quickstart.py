@@ -15,15 +15,14 @@ from socialcare.sandbox import Sandbox
 
 
 def main() -> None:
-    clock = socialcare.ManualClock()
-    sandbox = Sandbox(clock=clock)
+    sandbox = Sandbox()  # on a ManualClock at 2026-01-01 UTC
     brand = sandbox.add_user("acmehelp", name="Acme Support")
     ann = sandbox.add_user("ann_k")
     raj = sandbox.add_user("raj", receives_dms=False)
     sandbox.add_post(ann, "@acmehelp my parcel 88412 never arrived :(")
     thread_root = sandbox.add_post(raj, "anyone else's acme router dropping wifi?")
     sandbox.add_post(raj, "@acmehelp router keeps dropping wifi, firmware 2.1")
-    clock.advance(minutes=2)
+    sandbox.advance(minutes=2)
 
     x = sandbox.platform(brand)
     me = x.me()

@@ -28,6 +28,7 @@ import importlib
 import json
 import threading
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from socialcare.sandbox._app import Exchange, Outcome
 
 __all__ = [
     "OpenAPIContract",
+    "assert_cost_at_most",
     "assert_dm_sent",
     "assert_no_posts",
     "assert_posted",
@@ -55,6 +57,7 @@ def make_sandbox(
     start: dt.datetime | None = None,
     enterprise: bool = False,
     rate_limits: bool = True,
+    implicit_reply_summons: bool = False,
 ) -> Sandbox:
     """A sandbox on a ``ManualClock`` with the given handles already registered.
 
@@ -63,9 +66,15 @@ def make_sandbox(
         start: the clock's start time (default 2026-01-01 UTC).
         enterprise: Enterprise access (no summoned-reply rule).
         rate_limits: enforce X's rate limits.
+        implicit_reply_summons: see ``Sandbox``.
     """
     clock = ManualClock(start) if start is not None else ManualClock()
-    sandbox = Sandbox(clock=clock, enterprise=enterprise, rate_limits=rate_limits)
+    sandbox = Sandbox(
+        clock=clock,
+        enterprise=enterprise,
+        rate_limits=rate_limits,
+        implicit_reply_summons=implicit_reply_summons,
+    )
     for handle in users:
         sandbox.add_user(handle)
     return sandbox
@@ -147,6 +156,29 @@ def assert_dm_sent(
     raise AssertionError(msg)
 
 
+def assert_cost_at_most(
+    sandbox: Sandbox, usd: Decimal | float | str, *, user: str | None = None
+) -> Decimal:
+    """Fail if the pay-per-use bill (of ``user``, ``"app"`` or everyone) exceeds ``usd``.
+
+    Returns:
+        The bill, in USD.
+
+    Raises:
+        AssertionError: the bill is higher (the message itemizes it).
+    """
+    usage = sandbox.usage(user)
+    limit = Decimal(str(usd))
+    if usage.total > limit:
+        lines = "\n".join(
+            f"  {kind}: {count} x = ${usage.cost(kind)}"
+            for kind, count in sorted(usage.counts.items())
+        )
+        msg = f"bill ${usage.total} exceeds ${limit}:\n{lines}"
+        raise AssertionError(msg)
+    return usage.total
+
+
 class OpenAPIContract:
     """Validates sandbox responses against X's OpenAPI document.
 
@@ -167,9 +199,9 @@ class OpenAPIContract:
         except ImportError as exc:  # pragma: no cover - depends on the environment
             msg = "OpenAPIContract needs openapi-schema-validator (pip install socialcare[tests])"
             raise ConfigurationError(msg) from exc
-        self.spec: dict[str, Any] = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+        self._spec: dict[str, Any] = json.loads(Path(spec_path).read_text(encoding="utf-8"))
         resource = referencing.Resource.from_contents(
-            self.spec, default_specification=drafts.DRAFT4
+            self._spec, default_specification=drafts.DRAFT4
         )
         self._registry = referencing.Registry().with_resource("urn:x-openapi", resource)
         self._validator_class = validators.OAS30Validator
@@ -183,7 +215,7 @@ class OpenAPIContract:
         template = "/".join(
             "{" + part[1:] + "}" if part.startswith(":") else part for part in path.split("/")
         )
-        operation = self.spec["paths"].get(template, {}).get(method.lower())
+        operation = self._spec["paths"].get(template, {}).get(method.lower())
         if operation is None:
             return None
         responses = operation["responses"]

@@ -51,3 +51,16 @@ def test_query_text_accepts_strings_and_renderables():
     assert query_text(Query.parse("@acme broken")) == "@acme broken"
     with pytest.raises(TypeError, match="render"):
         query_text(42)  # type: ignore[arg-type]
+
+
+def test_renderables_render_for_the_endpoint_limit():
+    long = Query.parse(" OR ".join(f"word{n:04d}" for n in range(60)))
+    assert 512 < len(query_text(long, max_length=1024)) <= 1024
+    with pytest.raises(ValueError, match="512"):
+        query_text(long, max_length=512)
+
+    class Plain:
+        def render(self):
+            return "acme"
+
+    assert query_text(Plain(), max_length=10) == "acme"

@@ -52,7 +52,7 @@ def test_wrong_oauth1_secret_is_an_authentication_error(world):
 def test_revoked_bearer_token_is_an_authentication_error(world):
     sandbox, acme, _ = world
     x = sandbox.platform(None)
-    sandbox.auth.revoke(sandbox.credentials().bearer_token)
+    sandbox.revoke(sandbox.credentials().bearer_token)
     with pytest.raises(AuthenticationError) as info:
         x.mentions(acme.id)
     assert info.value.status == 401
@@ -244,3 +244,25 @@ def test_a_forbidden_reply_of_any_wording_is_reply_not_permitted(world, monkeypa
     question = sandbox.add_post(ann, "no mention here")
     with pytest.raises(ReplyNotPermittedError):
         sandbox.platform(acme).create_post("hi", in_reply_to=question.id)
+
+
+def test_revoked_user_tokens_fail_writes(world):
+    sandbox, acme, _ = world
+    creds = sandbox.credentials(acme)
+    x1 = XPlatform(
+        consumer_key=creds.consumer_key,
+        consumer_secret=creds.consumer_secret,
+        access_token=creds.access_token,
+        access_token_secret=creds.access_token_secret,
+        clock=sandbox.clock,
+        transport=sandbox.transport(),
+    )
+    x2 = XPlatform(user_token=creds.user_token, clock=sandbox.clock, transport=sandbox.transport())
+    x1.create_post("first")
+    x2.create_post("second")
+    sandbox.revoke(creds.access_token or "")
+    sandbox.revoke(creds.user_token or "")
+    for x in (x1, x2):
+        with pytest.raises(AuthenticationError) as info:
+            x.create_post("third")
+        assert info.value.status == 401

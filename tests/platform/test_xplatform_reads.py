@@ -253,3 +253,18 @@ def test_page_types(brand):
     assert isinstance(page, Page)
     assert all(isinstance(p, Post) for p in page)
     assert isinstance(x.me(), User)
+
+
+@pytest.mark.parametrize("host", ["https://api.x.com", "https://api.twitter.com"])
+def test_requests_go_to_the_chosen_host_and_oauth1_signs_it(sandbox, host):
+    acme = sandbox.add_user("acme")
+    x = sandbox.platform(acme, api_host=host)
+    x.create_post("signed for the right host")
+    x.mentions(acme.id)
+    assert {c.url.split("/2/")[0] for c in sandbox.calls} == {host}
+    assert [c.status for c in sandbox.calls] == [201, 200]
+
+
+def test_api_host_must_be_a_url():
+    with pytest.raises(ValueError, match="api_host"):
+        XPlatform(bearer_token="t", api_host="api.x.com")

@@ -136,15 +136,26 @@ def test_create_after_a_server_error_checks_before_retrying(world):
     assert len(_calls(sandbox, "GET /2/users/:id/tweets")) == 1
 
 
-def test_dm_with_lost_response_is_not_resent(world):
+def test_dm_with_lost_response_is_found_not_resent(world):
     sandbox, acme, ann, _ = world
     x = sandbox.platform(acme)
-    sandbox.fail_next(
-        "lost_response", endpoint="POST /2/dm_conversations/with/:participant_id/messages"
-    )
-    with pytest.raises(PlatformUnavailableError):
-        x.send_dm(ann.id, "Could you DM us your order number?")
+    endpoint = "POST /2/dm_conversations/with/:participant_id/messages"
+    sandbox.fail_next("lost_response", endpoint=endpoint)
+    sent = x.send_dm(ann.id, "Could you DM us your order number?")
+    (stored,) = sandbox.dms(between=(acme, ann))
+    assert sent.id == stored.id
+    assert sent.sender_id == acme.id
+    assert [c.status for c in _calls(sandbox, endpoint)] == [0]
+
+
+def test_dm_that_never_reached_x_after_a_server_error_is_sent_once(world):
+    sandbox, acme, ann, _ = world
+    x = sandbox.platform(acme)
+    endpoint = "POST /2/dm_conversations/with/:participant_id/messages"
+    sandbox.fail_next("server_error", endpoint=endpoint, status=500)
+    x.send_dm(ann.id, "Hello again")
     assert len(sandbox.dms(between=(acme, ann))) == 1
+    assert [c.status for c in _calls(sandbox, endpoint)] == [500, 201]
 
 
 def test_slow_read_within_the_timeout_succeeds(world):

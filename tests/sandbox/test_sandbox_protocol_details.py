@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import itertools
 
 import pytest
+import tweepy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,3 +88,35 @@ def test_dm_daily_cap_reports_the_24_hour_window():
     assert refused.limit == 1440
     assert refused.reset_at == dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
     assert limiter.take(endpoint, "user:2", is_user=True, now=now).allowed
+
+
+def test_unknown_fields_and_expansions_are_400(sandbox):
+    acme = sandbox.add_user("acme")
+    client = tweepy.Client(bearer_token=sandbox.credentials().bearer_token, return_type=dict)
+    client.session.mount("https://api.twitter.com/", sandbox.transport())
+    with pytest.raises(tweepy.errors.BadRequest, match=r"tweet\.fields"):
+        client.get_users_mentions(acme.id, tweet_fields=["author_id", "authorid"])
+    with pytest.raises(tweepy.errors.BadRequest, match="expansions"):
+        client.get_users_mentions(acme.id, expansions=["sender_id"])
+    with pytest.raises(tweepy.errors.BadRequest, match="not one of"):
+        client.request("GET", f"/2/users/{acme.id}/mentions", params={"query": "x"})
+    assert client.get_users_mentions(acme.id, tweet_fields=["author_id"]) == {
+        "meta": {"result_count": 0}
+    }
+
+
+def test_concurrent_clients_share_one_consistent_sandbox(new_sandbox):
+    sandbox = new_sandbox(rate_limits=False)
+    users = [sandbox.add_user(f"agent{n}") for n in range(4)]
+
+    def work(user):
+        x = sandbox.platform(user)
+        return [x.create_post(f"{user.username} update {i}").id for i in range(25)]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(work, users))
+    ids = [i for batch in results for i in batch]
+    assert len(set(ids)) == 100
+    assert len(sandbox.posts()) == 100
+    for user, batch in zip(users, results, strict=True):
+        assert [p.id for p in sandbox.posts(author=user)] == list(reversed(batch))

@@ -25,7 +25,6 @@ from socialcare.testing import (
     assert_no_posts,
     assert_posted,
     assert_replied,
-    make_sandbox,
 )
 
 TWCS = ("data", "twcs")
@@ -131,8 +130,8 @@ def test_served_oauth1_signatures_are_verified(sandbox):
             )
 
 
-def test_testing_helpers_describe_what_happened():
-    sandbox = make_sandbox(users=["acme", "ann"])
+def test_testing_helpers_describe_what_happened(new_sandbox):
+    sandbox = new_sandbox(users=["acme", "ann"])
     question = sandbox.add_post("ann", "@acme refund?")
     x = sandbox.platform("acme")
     assert_no_posts(sandbox, by="acme")
@@ -208,3 +207,28 @@ def test_pytest_fixtures_are_offered():
     made = testing.sandbox_factory.__wrapped__()(users=["acme"], enterprise=True)
     assert made.world.enterprise
     assert made.user("acme").username == "acme"
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_offers_the_sandbox_fixture(tmp_path):
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["socialcare.testing"]\n')
+    (tmp_path / "test_bot.py").write_text(
+        "from socialcare.testing import assert_replied\n"
+        "def test_bot(sandbox):\n"
+        "    sandbox.add_user('acme'); sandbox.add_user('ann')\n"
+        "    q = sandbox.add_post('ann', '@acme refund?')\n"
+        "    sandbox.platform('acme').create_post('On its way', in_reply_to=q.id)\n"
+        "    assert_replied(sandbox, by='acme', to=q.id, contains='way')\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": src},
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

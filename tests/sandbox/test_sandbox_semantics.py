@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from socialcare._clock import SystemClock
 from socialcare._query import Query
 from socialcare.errors import InvalidRequestError, RateLimitError, ReplyNotPermittedError
 from socialcare.platforms import iter_items
-from socialcare.sandbox import LIMITS
+from socialcare.sandbox import LIMITS, Sandbox
 from socialcare.sandbox._ids import snowflake_time
 
 UTC = dt.timezone.utc
@@ -255,3 +256,55 @@ def test_self_serve_posts_carry_at_most_one_cashtag(new_sandbox):
     enterprise = new_sandbox(enterprise=True)
     corp = enterprise.add_user("corp")
     enterprise.platform(corp).create_post("Compare $ACME and $BETA")
+
+
+def test_reply_settings_bind_every_tier(new_sandbox):
+    sandbox = new_sandbox(enterprise=True)
+    acme = sandbox.add_user("acme")
+    vip = sandbox.add_user("vip", verified=True)
+    ann = sandbox.add_user("ann")
+    closed = sandbox.seed_x(
+        {
+            "data": {
+                "id": "1900000000000000000",
+                "text": "only people I mention may reply",
+                "author_id": ann.id,
+                "reply_settings": "mentionedUsers",
+                "created_at": "2025-12-31T00:00:00.000Z",
+            }
+        }
+    )[0][0]
+    verified_only = sandbox.add_post(ann, "verified accounts only")
+    sandbox.world.put_post(
+        {**sandbox.world.post(verified_only.id).raw, "reply_settings": "verified"}
+    )
+    with pytest.raises(ReplyNotPermittedError):
+        sandbox.platform(acme).create_post("hi", in_reply_to=closed)
+    with pytest.raises(ReplyNotPermittedError):
+        sandbox.platform(acme).create_post("hi", in_reply_to=verified_only.id)
+    sandbox.platform(vip).create_post("hello", in_reply_to=verified_only.id)
+
+
+def test_advance_moves_a_manual_clock_only(new_sandbox):
+    sandbox = new_sandbox()
+    start = sandbox.clock.now()
+    assert sandbox.advance(minutes=5) == start + dt.timedelta(minutes=5)
+    live = Sandbox(clock=SystemClock())
+    with pytest.raises(TypeError, match="ManualClock"):
+        live.advance(1)
+
+
+@pytest.mark.parametrize("implicit", [False, True])
+def test_reply_to_the_brand_without_a_mention_summons_only_if_configured(new_sandbox, implicit):
+    sandbox = new_sandbox(implicit_reply_summons=implicit)
+    acme = sandbox.add_user("acme")
+    ann = sandbox.add_user("ann")
+    announcement = sandbox.add_post(acme, "Maintenance tonight")
+    # A reply whose text carries no @acme (X's own clients usually add one).
+    question = sandbox.add_post(ann, "how long will it take?", in_reply_to=announcement)
+    x = sandbox.platform(acme)
+    if implicit:
+        x.create_post("About an hour", in_reply_to=question.id)
+    else:
+        with pytest.raises(ReplyNotPermittedError):
+            x.create_post("About an hour", in_reply_to=question.id)

@@ -8,6 +8,7 @@ sandbox serves the same wire protocol offline.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
@@ -31,19 +32,30 @@ QueryLike = str | SupportsRender
 """A search query: raw X syntax, or an object with ``render()``."""
 
 
-def query_text(query: QueryLike) -> str:
+def query_text(query: QueryLike, *, max_length: int | None = None) -> str:
     """The X syntax of ``query``.
+
+    A renderable whose ``render`` takes ``max_length`` (``socialcare.Query``) is
+    rendered for the endpoint's limit (512 recent, 1,024 full archive), so its
+    own validation applies the right one.
 
     Raises:
         TypeError: ``query`` is neither a string nor renderable.
+        QueryError: the renderable refuses to render (too long, invalid).
     """
     if isinstance(query, str):
         return query
     rendered = getattr(query, "render", None)
-    text = rendered() if callable(rendered) else None
+    text: object = None
+    if callable(rendered):
+        try:
+            takes_limit = "max_length" in inspect.signature(rendered).parameters
+        except (TypeError, ValueError):  # builtins without a signature
+            takes_limit = False
+        text = rendered(max_length=max_length) if takes_limit else rendered()
     if isinstance(text, str):
         return text
-    msg = f"query must be a str or have .render(), got {type(query).__name__}"
+    msg = f"query must be a str or have .render() returning str, got {type(query).__name__}"
     raise TypeError(msg)
 
 

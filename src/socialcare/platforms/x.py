@@ -19,9 +19,9 @@ Failures are mapped at one choke point, :func:`_x_errors`, to
 :mod:`socialcare.errors`. Transient failures (5xx, timeouts, network errors)
 are retried with jittered exponential backoff; a 429 waits for the reset only
 when it is within ``max_rate_limit_wait`` seconds. Writes are retried only when
-the request provably did not take effect; when a create's answer is lost the
-platform looks for the post before trying again, so a post is never created
-twice.
+the request provably did not take effect; when the answer to a post or DM is
+lost the platform looks for it (the account's recent posts, the conversation's
+recent events) before trying again, so nothing is published twice.
 """
 
 from __future__ import annotations
@@ -125,6 +125,8 @@ DM_FIELDS = (
 )
 DM_EXPANSIONS = ("participant_ids", "sender_id")
 BATCH = 100
+RECENT_QUERY_LIMIT = 512
+ARCHIVE_QUERY_LIMIT = 1024
 
 _POST_PARAMS: dict[str, Any] = {
     "tweet_fields": list(TWEET_FIELDS),
@@ -190,15 +192,26 @@ for _name in ("tweepy.client", "requests_oauthlib.oauth1_auth", "oauthlib.oauth1
 # ----------------------------------------------------------------- transport
 
 
-class _Session(requests.Session):
-    """tweepy's session, with a default timeout (tweepy passes none)."""
+TWEEPY_HOST = "https://api.twitter.com"
+"""The host tweepy hard-codes; requests to it are sent to ``api_host`` instead."""
 
-    def __init__(self, timeout: float) -> None:
+
+class _Session(requests.Session):
+    """tweepy's session, with a default timeout (tweepy passes none) and X's current host.
+
+    The host is swapped before the request is prepared, so OAuth 1.0a signs the
+    URL actually sent.
+    """
+
+    def __init__(self, timeout: float, host: str) -> None:
         super().__init__()
         self._timeout = timeout
+        self._host = host.rstrip("/")
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, one default added
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, host and timeout adjusted
         kwargs.setdefault("timeout", self._timeout)
+        if url.startswith(TWEEPY_HOST + "/"):
+            url = self._host + url[len(TWEEPY_HOST) :]
         return super().request(method, url, **kwargs)
 
 
@@ -359,6 +372,8 @@ class XPlatform:
         backoff: base seconds of the jittered exponential backoff (capped at 30 s).
         transport: a ``requests`` transport adapter mounted for X's hosts instead
             of the network (the sandbox provides one).
+        api_host: where requests go: ``https://api.x.com`` (X's documented host)
+            or ``https://api.twitter.com`` (the one tweepy hard-codes).
 
     One instance may be shared by threads (rate-limit state is locked; tweepy's
     requests session is used as requests supports), though one per thread avoids
@@ -383,7 +398,12 @@ class XPlatform:
         max_rate_limit_wait: float = 60.0,
         backoff: float = 0.5,
         transport: requests.adapters.BaseAdapter | None = None,
+        api_host: str = "https://api.x.com",
     ) -> None:
+        if not api_host.startswith(("https://", "http://")):
+            msg = f"api_host must be an http(s) URL, got {api_host!r}"
+            raise ValueError(msg)
+        self._api_host = api_host
         oauth1 = (consumer_key, consumer_secret, access_token, access_token_secret)
         if any(oauth1) and not all(oauth1):
             missing = [
@@ -457,9 +477,9 @@ class XPlatform:
         client = tweepy.Client(
             **credentials, return_type=requests.Response, wait_on_rate_limit=False
         )
-        session = _Session(self._timeout)
+        session = _Session(self._timeout, self._api_host)
         if self._transport is not None:
-            for host in HOSTS:
+            for host in (*HOSTS, self._api_host.rstrip("/") + "/"):
                 session.mount(host, self._transport)
         client.session = session
         return client
@@ -612,7 +632,7 @@ class XPlatform:
         """One page of posts from the last 7 days matching ``query`` (see ``Platform``)."""
         client, user_auth = self._reader()
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        text = query_text(query)
+        text = query_text(query, max_length=RECENT_QUERY_LIMIT)
         body = self._call(
             "GET /2/tweets/search/recent",
             lambda: client.search_recent_tweets(
@@ -640,7 +660,7 @@ class XPlatform:
                 raise ConfigurationError(msg)
             client = self._user
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        text = query_text(query)
+        text = query_text(query, max_length=ARCHIVE_QUERY_LIMIT)
         body = self._call(
             "GET /2/tweets/search/all",
             lambda: client.search_all_tweets(text, next_token=next_token, **params, **_POST_PARAMS),
@@ -813,20 +833,35 @@ class XPlatform:
             raise NotFoundError(f"X did not delete post {post_id}", endpoint="DELETE /2/tweets/:id")
 
     def send_dm(self, participant_id: str, text: str) -> DirectMessage:
-        """Send a one-to-one DM (see ``Platform``); never sent twice by a retry."""
+        """Send a one-to-one DM (see ``Platform``); never sends it twice.
+
+        If X's answer is lost, the conversation's recent events are checked for
+        the message before trying again.
+        """
         _check_id(participant_id, "participant_id")
         if not text:
             msg = "text must not be empty"
             raise ValueError(msg)
         client, user_auth = self._writer("send_dm")
-        body = self._call(
-            "POST /2/dm_conversations/with/:participant_id/messages",
-            lambda: client.create_direct_message(
-                participant_id=participant_id, text=text, user_auth=user_auth
-            ),
-            context="dm",
-            idempotent=False,
-        )
+        started = self._clock.now()
+
+        def send() -> requests.Response:
+            return _response(
+                client.create_direct_message(
+                    participant_id=participant_id, text=text, user_auth=user_auth
+                )
+            )
+
+        endpoint = "POST /2/dm_conversations/with/:participant_id/messages"
+        try:
+            body = self._call(endpoint, send, context="dm", idempotent=False)
+        except PlatformUnavailableError as exc:
+            if not _ambiguous(exc):
+                raise
+            found = self._find_sent(participant_id, text, since=started)
+            if found is not None:
+                return found
+            body = self._call(endpoint, send, context="dm", idempotent=False)
         data = body.get("data")
         if not isinstance(data, dict):
             raise PayloadError("expected the created DM event", field="data")
@@ -840,6 +875,18 @@ class XPlatform:
             dm_conversation_id=conversation,
             sender_id=self._my_id,
         )
+
+    def _find_sent(
+        self, participant_id: str, text: str, *, since: dt.datetime
+    ) -> DirectMessage | None:
+        """This account's DM to ``participant_id`` with this text, sent since ``since``."""
+        me = self._my_user_id()
+        window_start = since - dt.timedelta(minutes=1)
+        for event in self.dm_events(participant_id=participant_id, max_results=100).items:
+            recent = event.created_at is None or event.created_at >= window_start
+            if event.sender_id == me and event.text == text and recent:
+                return event
+        return None
 
     def dm_events(
         self,

@@ -9,6 +9,7 @@ or serve it on 127.0.0.1 with :meth:`Sandbox.serve`.
 from __future__ import annotations
 
 from socialcare.sandbox._auth import SandboxCredentials
+from socialcare.sandbox._billing import PRICES, Usage
 from socialcare.sandbox._faults import FaultKind
 from socialcare.sandbox._limits import LIMITS, EndpointLimit
 from socialcare.sandbox._sandbox import CallRecord, Sandbox, SandboxServer
@@ -17,6 +18,7 @@ from socialcare.sandbox._transport import SandboxTransport
 
 __all__ = [
     "LIMITS",
+    "PRICES",
     "CallRecord",
     "EndpointLimit",
     "FaultKind",
@@ -25,4 +27,5 @@ __all__ = [
     "SandboxServer",
     "SandboxTransport",
     "TwcsImport",
+    "Usage",
 ]

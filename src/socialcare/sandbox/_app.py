@@ -18,6 +18,7 @@ import attrs
 
 from socialcare._json import parse_time
 from socialcare.sandbox._auth import Authenticator
+from socialcare.sandbox._billing import Ledger
 from socialcare.sandbox._faults import Fault, FaultQueue
 from socialcare.sandbox._limits import Quota, RateLimiter
 from socialcare.sandbox._problems import (
@@ -53,6 +54,88 @@ DM_EXPANSIONS = frozenset(
     {"sender_id", "participant_ids", "referenced_tweets.id", "attachments.media_keys"}
 )
 USER_EXPANSIONS = frozenset({"pinned_tweet_id", "most_recent_tweet_id", "affiliation.user_id"})
+KNOWN_FIELDS: dict[str, frozenset[str]] = {
+    "tweet.fields": frozenset(
+        [
+            "article",
+            "attachments",
+            "author_id",
+            "card_uri",
+            "community_id",
+            "context_annotations",
+            "conversation_id",
+            "created_at",
+            "display_text_range",
+            "edit_controls",
+            "edit_history_tweet_ids",
+            "entities",
+            "geo",
+            "id",
+            "in_reply_to_user_id",
+            "lang",
+            "media_metadata",
+            "non_public_metrics",
+            "note_tweet",
+            "organic_metrics",
+            "possibly_sensitive",
+            "promoted_metrics",
+            "public_metrics",
+            "referenced_tweets",
+            "reply_settings",
+            "scopes",
+            "source",
+            "suggested_source_links",
+            "suggested_source_links_with_counts",
+            "text",
+            "withheld",
+        ]
+    ),
+    "user.fields": frozenset(
+        [
+            "affiliation",
+            "confirmed_email",
+            "connection_status",
+            "created_at",
+            "description",
+            "entities",
+            "id",
+            "is_identity_verified",
+            "location",
+            "most_recent_tweet_id",
+            "name",
+            "parody",
+            "pinned_tweet_id",
+            "profile_banner_url",
+            "profile_image_url",
+            "protected",
+            "public_metrics",
+            "receives_your_dm",
+            "subscription",
+            "subscription_type",
+            "url",
+            "username",
+            "verified",
+            "verified_followers_count",
+            "verified_type",
+            "withheld",
+        ]
+    ),
+    "dm_event.fields": frozenset(
+        [
+            "attachments",
+            "created_at",
+            "dm_conversation_id",
+            "entities",
+            "event_type",
+            "id",
+            "participant_ids",
+            "referenced_tweets",
+            "sender_id",
+            "text",
+        ]
+    ),
+}
+"""The field names X accepts in each ``*.fields`` parameter (X API v2.159)."""
 _FIELD_PARAMS = frozenset(
     {"tweet.fields", "user.fields", "media.fields", "poll.fields", "place.fields", "expansions"}
 )
@@ -213,12 +296,14 @@ class SandboxApp:
         auth: Authenticator,
         limiter: RateLimiter,
         faults: FaultQueue,
+        ledger: Ledger | None = None,
         observer: Callable[[Exchange, Outcome], None] | None = None,
     ) -> None:
         self.world = world
         self.auth = auth
         self.limiter = limiter
         self.faults = faults
+        self.ledger = ledger if ledger is not None else Ledger()
         self.observers: list[Callable[[Exchange, Outcome], None]] = []
         if observer is not None:
             self.observers.append(observer)
@@ -360,11 +445,31 @@ class SandboxApp:
             status, payload = route.handler(self._call(exchange, principal, args, route))
         except ApiError as exc:
             return self._render(exc.status, exc.body(), headers, route.endpoint)
+        self._bill_read(route, principal, args, payload, now)
         outcome = self._render(status, payload, headers, route.endpoint)
         lost = fault is not None and fault.kind == "lost_response"
         if lost or (timeout is not None and delay > timeout):
             return attrs.evolve(outcome, dropped="after")
         return outcome
+
+    def _bill_read(
+        self,
+        route: _Route,
+        principal: Principal,
+        args: Mapping[str, str],
+        payload: JSONObject,
+        now: dt.datetime,
+    ) -> None:
+        """Bill what a successful read returned (writes bill in their handlers)."""
+        if route.method != "GET":
+            return
+        self.ledger.record_response(
+            principal.key,
+            endpoint=route.endpoint,
+            own_timeline=args.get("id") == principal.user_id,
+            payload=payload,
+            now=now,
+        )
 
     def _early_fault(self, fault: Fault | None, endpoint: str) -> Outcome | None:
         """Faults that strike before the request is processed."""
@@ -405,6 +510,14 @@ class SandboxApp:
                     f"Duplicate parameters are not allowed: [{key}]", **{key: value}
                 )
             params[key] = value
+        for key, known in KNOWN_FIELDS.items():
+            for value in (params.get(key) or "").split(","):
+                if value and value not in known:
+                    raise invalid_request(
+                        f"The `{key}` query parameter value [{value}] is not one of "
+                        f"[{','.join(sorted(known))}]",
+                        **{key: value},
+                    )
         for value in (params.get("expansions") or "").split(","):
             if value and value not in route.expansions:
                 raise invalid_request(
@@ -553,6 +666,14 @@ class SandboxApp:
         raw = self.world.create_post(
             call.principal, text=text, in_reply_to=in_reply_to, deep_link=link
         )
+        entities = raw.get("entities")
+        if isinstance(entities, dict) and entities.get("urls"):
+            kind = "post_create_with_url"
+        elif in_reply_to is not None and self.world.summoned_reply(in_reply_to, raw):
+            kind = "summoned_reply"
+        else:
+            kind = "post_create"
+        self.ledger.charge(call.principal.key, kind)
         data = {k: raw[k] for k in ("id", "text", "edit_history_tweet_ids")}
         return 201, {"data": data}
 
@@ -566,6 +687,7 @@ class SandboxApp:
         if not isinstance(text, str):
             raise invalid_request("The `text` field is required", text="")
         dm = self.world.send_dm(call.principal, call.args["participant_id"], text)
+        self.ledger.charge(call.principal.key, "dm_create")
         return 201, {"data": {"dm_conversation_id": dm.dm_conversation_id, "dm_event_id": dm.id}}
 
     def _dm_events(self, call: _Call) -> tuple[int, JSONObject]:

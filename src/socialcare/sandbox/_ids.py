@@ -1,4 +1,4 @@
-"""Snowflake-like ids: 41 bits of milliseconds since X's epoch, then 22 bits of sequence.
+"""Minting snowflake ids (see :mod:`socialcare._snowflake`) for the sandbox.
 
 Ids minted by the sandbox sort like X's: a later post has a larger id, and the
 creation time can be read back from the id.
@@ -9,25 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from socialcare._snowflake import snowflake_floor, snowflake_time
+
 __all__ = ["IdMinter", "snowflake_floor", "snowflake_time"]
-
-_EPOCH_MS = 1_288_834_974_657  # 2010-11-04T01:42:54.657Z, X's snowflake epoch
-_SHIFT = 22
-
-
-def _millis(when: dt.datetime) -> int:
-    return round(when.timestamp() * 1000)
-
-
-def snowflake_floor(when: dt.datetime) -> int:
-    """The smallest snowflake id minted at ``when``."""
-    return max(0, _millis(when) - _EPOCH_MS) << _SHIFT
-
-
-def snowflake_time(snowflake: int) -> dt.datetime:
-    """When a snowflake id was minted (UTC, millisecond precision)."""
-    millis = (snowflake >> _SHIFT) + _EPOCH_MS
-    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc)
 
 
 class IdMinter:

@@ -16,6 +16,7 @@ from socialcare._json import format_time
 from socialcare.models import DirectMessage, Entities, Post, User
 from socialcare.sandbox._app import Exchange, Outcome, SandboxApp
 from socialcare.sandbox._auth import Authenticator, SandboxCredentials
+from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
 from socialcare.sandbox._limits import LIMITS, RateLimiter
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
@@ -97,6 +98,15 @@ class Sandbox:
         enterprise: behave as Enterprise access: no summoned-reply rule, 4,096-char queries.
         rate_limits: enforce X's per-endpoint limits (headers are sent either way).
         default_lang: ``lang`` given to posts created without one.
+        implicit_reply_summons: count a reply to the account's post as summoning it
+            even without an explicit @mention. X has not said whether it does (see
+            ``x-api/constraints.md``); the default, ``False``, is the strict reading.
+
+    Attributes:
+        clock: the sandbox's time; advance a ``ManualClock`` to move X's world on.
+        calls: every request answered, in order (:class:`CallRecord`).
+        app: the WSGI application (mount it anywhere WSGI runs).
+        world: the state and rules behind the API (internal; use the methods).
 
     Example::
 
@@ -115,9 +125,15 @@ class Sandbox:
         enterprise: bool = False,
         rate_limits: bool = True,
         default_lang: str = "en",
+        implicit_reply_summons: bool = False,
     ) -> None:
         self.clock: Clock = clock if clock is not None else ManualClock()
-        self.world = World(clock=self.clock, enterprise=enterprise, default_lang=default_lang)
+        self.world = World(
+            clock=self.clock,
+            enterprise=enterprise,
+            default_lang=default_lang,
+            implicit_reply_summons=implicit_reply_summons,
+        )
         self.auth = Authenticator()
         self.limiter = RateLimiter(enabled=rate_limits)
         self.faults = FaultQueue()
@@ -142,6 +158,17 @@ class Sandbox:
                 body=outcome.payload,
             )
         )
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> dt.datetime:
+        """Move the sandbox's ``ManualClock`` forward (``timedelta`` keywords accepted).
+
+        Raises:
+            TypeError: the sandbox runs on another clock (time moves by itself).
+        """
+        if not isinstance(self.clock, ManualClock):
+            msg = f"Sandbox.advance needs a ManualClock, this sandbox runs on {self.clock!r}"
+            raise TypeError(msg)
+        return self.clock.advance(seconds, **delta)
 
     def observe(self, callback: Callable[[Exchange, Outcome], None]) -> None:
         """Call ``callback(exchange, outcome)`` after every request (contract tests use it)."""
@@ -303,6 +330,22 @@ class Sandbox:
         """Fresh credentials acting as ``user`` (or app-only credentials)."""
         return self.auth.credentials(None if user is None else self.user(user).id)
 
+    def usage(self, user: UserRef | Literal["app"] | None = None) -> Usage:
+        """What X's pay-per-use pricing would have billed so far.
+
+        Args:
+            user: only calls made as this user (``"app"``: app-only calls);
+                ``None``: everything.
+        """
+        if user is None:
+            return self.app.ledger.usage()
+        principal = "app" if user == "app" else Principal(self.user(user).id).key
+        return self.app.ledger.usage(principal)
+
+    def revoke(self, token: str) -> None:
+        """Make a bearer, OAuth 2.0 user or OAuth 1.0a access token fail with 401 from now on."""
+        self.auth.revoke(token)
+
     def transport(self) -> SandboxTransport:
         """A ``requests`` transport adapter answering from this sandbox."""
         return SandboxTransport(self.app)
@@ -316,6 +359,7 @@ class Sandbox:
         max_attempts: int = 4,
         max_rate_limit_wait: float = 60.0,
         timeout: float = 30.0,
+        api_host: str = "https://api.x.com",
     ) -> XPlatform:
         """A ready ``XPlatform`` that talks to this sandbox as ``user``.
 
@@ -326,6 +370,7 @@ class Sandbox:
             max_attempts: see ``XPlatform``.
             max_rate_limit_wait: see ``XPlatform``.
             timeout: see ``XPlatform``.
+            api_host: see ``XPlatform`` (the sandbox answers for either host).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -343,6 +388,7 @@ class Sandbox:
             max_attempts=max_attempts,
             max_rate_limit_wait=max_rate_limit_wait,
             timeout=timeout,
+            api_host=api_host,
         )
 
     def serve(self, port: int = 0) -> SandboxServer:

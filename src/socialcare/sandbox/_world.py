@@ -47,6 +47,9 @@ REPLY_NOT_PERMITTED = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
 )
+REPLY_SETTINGS = (
+    "You are not allowed to reply to this post: its author limited who can reply (reply_settings)."
+)
 DUPLICATE_CONTENT = "You are not allowed to create a Tweet with duplicate content."
 REPLY_TARGET_GONE = "You attempted to reply to a Tweet that is deleted or not visible to you."
 DM_NOT_PERMITTED = "You are not permitted to send Direct Messages to this user."
@@ -139,9 +142,17 @@ class World:
     Thread-safe: every public method holds one re-entrant lock.
     """
 
-    def __init__(self, *, clock: Clock, enterprise: bool = False, default_lang: str = "en") -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        enterprise: bool = False,
+        default_lang: str = "en",
+        implicit_reply_summons: bool = False,
+    ) -> None:
         self.clock = clock
         self.enterprise = enterprise
+        self.implicit_reply_summons = implicit_reply_summons
         self.default_lang = default_lang
         self.ids = IdMinter()
         self.lock = threading.RLock()
@@ -413,6 +424,8 @@ class World:
                     raise forbidden(REPLY_TARGET_GONE)
                 if not self.enterprise and not self._summoned(parent.model, author.model):
                     raise forbidden(REPLY_NOT_PERMITTED)
+                if not self._reply_settings_allow(parent.model, author.model):
+                    raise forbidden(REPLY_SETTINGS)
             if self._is_duplicate(author.model.id, text, now):
                 raise forbidden(DUPLICATE_CONTENT)
             raw = self.build_post(
@@ -423,6 +436,14 @@ class World:
                 self.deep_links[str(raw["id"])] = deep_link
             return raw
 
+    def summoned_reply(self, parent_id: str, reply: JSONObject) -> bool:
+        """Whether ``reply`` answers another author who summoned its author (billing)."""
+        parent = self._posts.get(parent_id)
+        author = self._users.get(str(reply.get("author_id")))
+        if parent is None or author is None or parent.model.author_id == author.model.id:
+            return False
+        return self._summoned(parent.model, author.model)
+
     def _summoned(self, parent: Post, account: User) -> bool:
         """X's 2026 rule: reply only if the author mentioned or quoted the account."""
         if parent.author_id == account.id:
@@ -430,11 +451,28 @@ class World:
         handle = account.username.lower()
         if any(m.username.lower() == handle for m in parent.entities.mentions):
             return True
+        if self.implicit_reply_summons and parent.in_reply_to_user_id == account.id:
+            return True
         quoted = parent.quoted_id
         if quoted is not None:
             rec = self._posts.get(quoted)
             return rec is not None and rec.model.author_id == account.id
         return False
+
+    @staticmethod
+    def _reply_settings_allow(parent: Post, account: User) -> bool:
+        """The author's own ``reply_settings`` (every tier, Enterprise included).
+
+        The sandbox has no follower graph or subscriptions, so ``following`` and
+        ``subscribers`` admit only the author and the accounts the post mentions.
+        """
+        setting = parent.reply_settings or "everyone"
+        if setting == "everyone" or parent.author_id == account.id:
+            return True
+        if setting == "verified":
+            return bool(account.verified)
+        handle = account.username.lower()
+        return any(m.username.lower() == handle for m in parent.entities.mentions)
 
     def _is_duplicate(self, author_id: str, text: str, now: dt.datetime) -> bool:
         since = now - DUPLICATE_WINDOW

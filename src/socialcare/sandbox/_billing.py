@@ -1,0 +1,115 @@
+"""Pay-per-use billing as X charges it in 2026, so tests can see what a bot would cost.
+
+Prices (USD) from X's pricing page (see ``x-api/constraints.md``): a post read
+$0.005 per resource, a user read $0.010, a DM event read $0.010, "owned reads"
+(your own mentions and posts timelines) $0.001 per resource since 2026-04-20, a
+post create $0.015, a post create with a URL $0.200, a summoned reply $0.010, a
+DM create $0.015. Read resources are deduplicated within a UTC day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from decimal import Decimal
+
+import attrs
+
+__all__ = ["PRICES", "Ledger", "Usage"]
+
+PRICES: Mapping[str, Decimal] = {
+    "post_read": Decimal("0.005"),
+    "user_read": Decimal("0.010"),
+    "dm_event_read": Decimal("0.010"),
+    "owned_read": Decimal("0.001"),
+    "post_create": Decimal("0.015"),
+    "post_create_with_url": Decimal("0.200"),
+    "summoned_reply": Decimal("0.010"),
+    "dm_create": Decimal("0.015"),
+}
+"""X's pay-per-use price per billed item, in USD."""
+
+OWNED_READS_SINCE = dt.datetime(2026, 4, 20, tzinfo=dt.timezone.utc)
+_OWNED_ENDPOINTS = frozenset({"GET /2/users/:id/mentions", "GET /2/users/:id/tweets"})
+
+
+@attrs.frozen
+class Usage:
+    """What the sandbox would have billed.
+
+    Attributes:
+        counts: billed items per kind (``post_read``, ``post_create_with_url``...).
+        total: the bill in USD.
+    """
+
+    counts: Mapping[str, int]
+    total: Decimal
+
+    def cost(self, kind: str) -> Decimal:
+        """The USD billed for one kind of item."""
+        return PRICES[kind] * self.counts.get(kind, 0)
+
+
+class Ledger:
+    """Counts billable items per principal, deduplicating reads per UTC day."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, dict[str, int]] = {}
+        self._seen: set[tuple[str, str, str, dt.date]] = set()
+        self._lock = threading.Lock()
+
+    def charge(self, principal: str, kind: str, count: int = 1) -> None:
+        """Bill ``count`` items of ``kind`` (writes: never deduplicated)."""
+        with self._lock:
+            mine = self._counts.setdefault(principal, {})
+            mine[kind] = mine.get(kind, 0) + count
+
+    def read(self, principal: str, kind: str, resource_id: str, *, now: dt.datetime) -> None:
+        """Bill one resource read, once per principal and UTC day."""
+        key = (principal, kind, resource_id, now.astimezone(dt.timezone.utc).date())
+        with self._lock:
+            if key in self._seen:
+                return
+            self._seen.add(key)
+        self.charge(principal, kind)
+
+    def record_response(
+        self,
+        principal: str,
+        *,
+        endpoint: str,
+        own_timeline: bool,
+        payload: Mapping[str, object],
+        now: dt.datetime,
+    ) -> None:
+        """Bill the resources a successful read returned."""
+        owned = own_timeline and endpoint in _OWNED_ENDPOINTS and now >= OWNED_READS_SINCE
+        data = payload.get("data")
+        items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+        if "dm_event" in endpoint or "dm_conversations" in endpoint:
+            primary = "dm_event_read"
+        elif "users" in endpoint and "mentions" not in endpoint and "tweets" not in endpoint:
+            primary = "user_read"
+        else:
+            primary = "post_read"
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                self.read(principal, "owned_read" if owned else primary, item["id"], now=now)
+        includes = payload.get("includes")
+        if isinstance(includes, Mapping):
+            for kind, key in (("post_read", "tweets"), ("user_read", "users")):
+                for item in includes.get(key) or []:
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        self.read(principal, kind, item["id"], now=now)
+
+    def usage(self, principal: str | None = None) -> Usage:
+        """The bill so far, for one principal (``app``, ``user:<id>``) or everyone."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for who, mine in self._counts.items():
+                if principal is None or who == principal:
+                    for kind, count in mine.items():
+                        counts[kind] = counts.get(kind, 0) + count
+        total = sum((PRICES[k] * n for k, n in counts.items()), Decimal(0))
+        return Usage(counts=counts, total=total)
