@@ -196,7 +196,7 @@ class WebhookSink:
     exponential backoff (slept on ``clock``); any other non-2xx fails at once. Both
     end in :class:`~socialcare.errors.AlertError`.
 
-    Args:
+    Attributes:
         url: where to POST.
         secret: the shared signing secret (never logged).
         client: an ``httpx.Client`` to use (one is created otherwise).
@@ -280,7 +280,7 @@ class EmailDigestSink:
     UTC). Alerts queued but not yet sent are lost if the process dies; call
     ``flush(force=True)`` on shutdown (the monitor does).
 
-    Args:
+    Attributes:
         host: SMTP server.
         port: SMTP port.
         sender: the From address.
@@ -400,7 +400,7 @@ class AtomFeedSink:
     so a feed reader never sees half a file. Entries already in the file survive a
     restart; at most ``max_entries`` are kept.
 
-    Args:
+    Attributes:
         directory: where the feed files go (created if missing).
         max_entries: entries kept per feed.
         clock: the feed's ``updated`` time.
