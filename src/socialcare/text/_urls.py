@@ -56,7 +56,6 @@ _EXCLUDED_PRECEDING = frozenset(
 _CANDIDATE = re.compile(f"[^A-Za-z0-9@\\uff20$#\\uff03{INVALID_CHARS}](?=[^{_NOT_DOMAIN}\\-_])")
 _ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
 _HIGH_SURROGATE = "\\ud800"  # stands for "the first half of an astral character"
-_MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
 # Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
 # URL can only start inside the run of label characters and dots around an anchor (or at a
 # scheme just before it), so only those windows are scanned.
@@ -349,10 +348,7 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     character before a URL that starts at its second half. That start is reproduced here as
     a "half" start at the astral character.
     """
-    if without_protocol:
-        if "." not in text or _MAYBE_TLD.search(text) is None:
-            return []
-    elif ":" not in text or "." not in text:
+    if "." not in text or (not without_protocol and ":" not in text):
         return []
     windows = _windows(text)
     if not windows:
