@@ -259,22 +259,21 @@ _CACHE_SIZE = 4096
 _CACHED_RUN_LENGTH = 64
 
 
-def _cached_domain_end(scanner: _Scanner, start: int) -> int:
+def _cached_domain_end(text: str, start: int, scanners: list[_Scanner]) -> int:
     """``scanner.domain_end(start)``, remembered across texts for short runs.
 
     The domain matched from ``start`` depends only on the run of label characters and dots
     there plus the character after it (the TLD lookahead), so that string is the key; hosts
     such as t.co recur in nearly every post that links anywhere.
     """
-    text = scanner.text
     # Bounded look: measuring a long run from every start would be quadratic.
     run_end = _RUN.match(text, start, start + _CACHED_RUN_LENGTH + 1).end()  # type: ignore[union-attr]
     if run_end - start > _CACHED_RUN_LENGTH:
-        return scanner.domain_end(start)
+        return _scanner(text, scanners).domain_end(start)
     key = text[start : run_end + 1]
     relative = _DOMAIN_CACHE.get(key)
     if relative is None:
-        end = scanner.domain_end(start)
+        end = _scanner(text, scanners).domain_end(start)
         relative = end - start if end >= 0 else -1
         if len(_DOMAIN_CACHE) >= _CACHE_SIZE:
             _DOMAIN_CACHE.clear()
@@ -282,9 +281,17 @@ def _cached_domain_end(scanner: _Scanner, start: int) -> int:
     return start + relative if relative >= 0 else -1
 
 
-def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
+def _scanner(text: str, scanners: list[_Scanner]) -> _Scanner:
+    """The text's scanner, made on first need (cache hits never need one)."""
+    if not scanners:
+        scanners.append(_Scanner(text))
+    return scanners[0]
+
+
+def _url_at(
+    text: str, n: int, u: int, scanners: list[_Scanner]
+) -> tuple[int, int, int, int, int] | None:
     """Match the URL grammar at ``u``: (url end, domain start, domain end, path start, path end)."""
-    text, n = scanner.text, scanner.n
     domain_start = u
     if text[u] in "hH":
         m = _PROTOCOL.match(text, u)
@@ -292,7 +299,7 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
             domain_start = m.end()
             if domain_start >= n or text[domain_start] in _EXCLUDED:
                 return None
-    domain_end = _cached_domain_end(scanner, domain_start)
+    domain_end = _cached_domain_end(text, domain_start, scanners)
     if domain_end < 0:
         return None
     e = domain_end
@@ -366,7 +373,7 @@ def _walk(  # noqa: C901, PLR0912, PLR0915
     an astral character p comes just before the attempt whose preceding character is p.
     """
     n = len(text)
-    scanner = _Scanner(text)
+    scanners: list[_Scanner] = []
     astral = not text.isascii() and _ASTRAL.search(text) is not None
     urls: list[RawUrl] = []
     window = 0
@@ -386,7 +393,7 @@ def _walk(  # noqa: C901, PLR0912, PLR0915
             for attempt in tries:
                 u = attempt[0]
                 if u < n and text[u] not in _EXCLUDED:
-                    hit = _url_at(scanner, u)
+                    hit = _url_at(text, n, u, scanners)
                     if hit is not None:
                         half = attempt[1]
                         break
