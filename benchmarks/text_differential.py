@@ -26,6 +26,8 @@ sys.path.insert(0, str(HERE))
 from text_corpora import conformance_texts, twcs_texts  # noqa: E402
 
 from socialcare import text as tt  # noqa: E402
+from socialcare.text._entities import extract_entity_matches  # noqa: E402
+from socialcare.text._urls import RawUrl  # noqa: E402
 
 NODE_DIR = HERE / ".node"
 PEER = HERE / "peers" / "twitter_text_peer.js"
@@ -68,7 +70,20 @@ def ours(text: str) -> dict[str, object]:
         "hashtags": [[h.hashtag, h.start, h.end] for h in tt.extract_hashtags_with_indices(text)],
         "cashtags": [[c.cashtag, c.start, c.end] for c in tt.extract_cashtags_with_indices(text)],
         "reply": tt.extract_reply_username(text),
+        "entities": [_entity_row(e) for e in extract_entity_matches(text)],
     }
+
+
+def _entity_row(entity: object) -> list[object]:
+    if isinstance(entity, RawUrl):
+        return ["url", entity.url, entity.start, entity.end]
+    if isinstance(entity, tt.HashtagMatch):
+        return ["hashtag", entity.hashtag, entity.start, entity.end]
+    if isinstance(entity, tt.CashtagMatch):
+        return ["cashtag", entity.cashtag, entity.start, entity.end]
+    assert isinstance(entity, tt.MentionOrListMatch)
+    slug = "/" + entity.list_slug if entity.list_slug else ""
+    return ["mention", entity.username + slug, entity.start, entity.end]
 
 
 def theirs_in_code_points(text: str, got: dict[str, list]) -> dict[str, object]:  # type: ignore[type-arg]
@@ -87,6 +102,7 @@ def theirs_in_code_points(text: str, got: dict[str, list]) -> dict[str, object]:
         "hashtags": span(got["hashtags"], 1),
         "cashtags": span(got["cashtags"], 1),
         "reply": got["reply"],
+        "entities": span(got["entities"], 2),
     }
 
 
