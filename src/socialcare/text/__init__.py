@@ -41,6 +41,7 @@ from socialcare.text._extract import (
     is_valid_url,
     is_valid_username,
 )
+from socialcare.text._highlight import hit_highlight
 from socialcare.text._parse import TweetParse, parse_tweet
 from socialcare.text._types import (
     CashtagMatch,
@@ -78,6 +79,7 @@ __all__ = [
     "extract_reply_username",
     "extract_urls",
     "extract_urls_with_indices",
+    "hit_highlight",
     "is_valid_hashtag",
     "is_valid_list",
     "is_valid_url",
