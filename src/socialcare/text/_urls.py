@@ -55,7 +55,7 @@ _EXCLUDED_PRECEDING = frozenset(
 """Characters after which a URL cannot start."""
 _CANDIDATE = re.compile(f"[^A-Za-z0-9@\\uff20$#\\uff03{INVALID_CHARS}](?=[^{_NOT_DOMAIN}\\-_])")
 _ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
-_HIGH_SURROGATE = "\\ud800"  # stands for "the first half of an astral character"
+_HIGH_SURROGATE = "\ud800"  # stands for "the first half of an astral character"
 # Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
 # URL can only start inside the run of label characters and dots around an anchor (or at a
 # scheme just before it), so only those windows are scanned.
@@ -63,7 +63,9 @@ _ANCHOR_DOT = re.compile("\\.[0-9A-Za-z\\u0080-\\U0010ffff]")  # a literal first
 _RUN = re.compile(f"[^{_NOT_LABEL_OR_DOT}]*")
 _SCHEME_LENGTH = len("https://")
 _NOT_RUN = _EXCLUDED - {".", "-", "_"}
-_PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
+# re.ASCII: JavaScript's case-insensitive matching does not fold U+017F into "s" as
+# Python's Unicode matching would.
+_PROTOCOL = re.compile(r"https?://", re.IGNORECASE | re.ASCII)
 _PORT = re.compile(r":[0-9]+")
 
 _G = f"[a-zA-Z\\u0400-\\u04ff0-9!*';:=+,.$/%#\\[\\]\\-\\u2013_~@|&{LATIN_ACCENTS}]"
@@ -77,7 +79,9 @@ _PATH = re.compile(f"/{_PATH_SEGMENT}*")
 _QUERY_CHARS = r"[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-zA-Z0-9\-_&=#/]"
 _QUERY = re.compile(f"\\?{_QUERY_CHARS}*{_QUERY_END}")
-_TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:\\?{_QUERY_CHARS}*{_QUERY_END})?", re.IGNORECASE)
+_TCO = re.compile(
+    f"https?://t\\.co/([a-z0-9]+)(?:\\?{_QUERY_CHARS}*{_QUERY_END})?", re.IGNORECASE | re.ASCII
+)
 _BAD_BEFORE_BARE = frozenset("-_./")
 
 _ASCII_LABEL_CHAR = re.compile(f"[-a-zA-Z0-9{LATIN_ACCENTS}]")
