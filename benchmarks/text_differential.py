@@ -71,8 +71,19 @@ def ours(text: str) -> dict[str, object]:
         "hashtags": [[h.hashtag, h.start, h.end] for h in tt.extract_hashtags_with_indices(text)],
         "cashtags": [[c.cashtag, c.start, c.end] for c in tt.extract_cashtags_with_indices(text)],
         "reply": tt.extract_reply_username(text),
+        "autolink": tt.autolink(text, options=AUTOLINK_AS_UPSTREAM),
         "entities": [_entity_row(e) for e in extract_entity_matches(text)],
     }
+
+
+# twitter-text's defaults: twitter.com links and raw text between entities.
+AUTOLINK_AS_UPSTREAM = tt.AutolinkOptions(
+    username_url_base="https://twitter.com/",
+    list_url_base="https://twitter.com/",
+    hashtag_url_base="https://twitter.com/search?q=%23",
+    cashtag_url_base="https://twitter.com/search?q=%24",
+    escape_text=False,
+)
 
 
 def _entity_row(entity: object) -> list[object]:
@@ -103,6 +114,7 @@ def theirs_in_code_points(text: str, got: dict[str, list]) -> dict[str, object]:
         "hashtags": span(got["hashtags"], 1),
         "cashtags": span(got["cashtags"], 1),
         "reply": got["reply"],
+        "autolink": got["autolink"],
         "entities": span(got["entities"], 2),
     }
 
