@@ -9,9 +9,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# ../shared beside the checkout, or wherever SOCIALCARE_SHARED_DIR points (as in the tests).
 SHARED = Path(os.environ.get("SOCIALCARE_SHARED_DIR", ROOT.parent / "shared"))
-if not SHARED.exists():  # a git worktree sits one level deeper than the main checkout
-    SHARED = Path("/work/shared")
 
 
 def conformance_texts() -> list[str]:

@@ -26,6 +26,8 @@ sys.path.insert(0, str(HERE))
 from text_corpora import conformance_texts, twcs_texts  # noqa: E402
 
 from socialcare import text as tt  # noqa: E402
+from socialcare.text._entities import extract_entity_matches  # noqa: E402
+from socialcare.text._urls import RawUrl  # noqa: E402
 
 NODE_DIR = HERE / ".node"
 PEER = HERE / "peers" / "twitter_text_peer.js"
@@ -36,6 +38,7 @@ ALPHABET = [
     *("\u00e9", "\u65e5", "\u0444", "\u05e9", "\U0001f431", "\u200d", "\ufe0f", "\u20e3"),
     *("\u3000", "\u202a", "\u2066", "\uff03", "\uff20", "\ufeff", "\u00a9", "\u26a1"),
     *("\U0001f3fd", ":8080", "/path", "?q=1", "(x)", "\u0301", "A\u030a", "\ufb2c"),
+    *("http\u017f://", "\u212a", "\u0130", ".\u03b5\u03bb", ".\u0395\u039b", ".VERMÖGENSBERATER"),
 ]
 
 
@@ -68,7 +71,31 @@ def ours(text: str) -> dict[str, object]:
         "hashtags": [[h.hashtag, h.start, h.end] for h in tt.extract_hashtags_with_indices(text)],
         "cashtags": [[c.cashtag, c.start, c.end] for c in tt.extract_cashtags_with_indices(text)],
         "reply": tt.extract_reply_username(text),
+        "autolink": tt.autolink(text, options=AUTOLINK_AS_UPSTREAM),
+        "entities": [_entity_row(e) for e in extract_entity_matches(text)],
     }
+
+
+# twitter-text's defaults: twitter.com links and raw text between entities.
+AUTOLINK_AS_UPSTREAM = tt.AutolinkOptions(
+    username_url_base="https://twitter.com/",
+    list_url_base="https://twitter.com/",
+    hashtag_url_base="https://twitter.com/search?q=%23",
+    cashtag_url_base="https://twitter.com/search?q=%24",
+    escape_text=False,
+)
+
+
+def _entity_row(entity: object) -> list[object]:
+    if isinstance(entity, RawUrl):
+        return ["url", entity.url, entity.start, entity.end]
+    if isinstance(entity, tt.HashtagMatch):
+        return ["hashtag", entity.hashtag, entity.start, entity.end]
+    if isinstance(entity, tt.CashtagMatch):
+        return ["cashtag", entity.cashtag, entity.start, entity.end]
+    assert isinstance(entity, tt.MentionOrListMatch)
+    slug = "/" + entity.list_slug if entity.list_slug else ""
+    return ["mention", entity.username + slug, entity.start, entity.end]
 
 
 def theirs_in_code_points(text: str, got: dict[str, list]) -> dict[str, object]:  # type: ignore[type-arg]
@@ -87,6 +114,8 @@ def theirs_in_code_points(text: str, got: dict[str, list]) -> dict[str, object]:
         "hashtags": span(got["hashtags"], 1),
         "cashtags": span(got["cashtags"], 1),
         "reply": got["reply"],
+        "autolink": got["autolink"],
+        "entities": span(got["entities"], 2),
     }
 
 

@@ -46,6 +46,13 @@ if (mode === 'bench') {
       hashtags: tt.extractHashtagsWithIndices(t).map((h) => [h.hashtag, h.indices[0], h.indices[1]]),
       cashtags: tt.extractCashtagsWithIndices(t).map((c) => [c.cashtag, c.indices[0], c.indices[1]]),
       reply: tt.extractReplies(t),
+      autolink: tt.autoLink(t),
+      entities: tt.extractEntitiesWithIndices(t).map((e) => [
+        e.url !== undefined ? 'url' : e.hashtag !== undefined ? 'hashtag' : e.cashtag !== undefined ? 'cashtag' : 'mention',
+        e.url || e.hashtag || e.cashtag || e.screenName + (e.listSlug || ''),
+        e.indices[0],
+        e.indices[1],
+      ]),
     };
   });
   process.stdout.write(JSON.stringify(out));

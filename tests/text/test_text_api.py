@@ -18,7 +18,13 @@ from socialcare.text import (
     extract_entities,
     extract_hashtags,
     extract_mentions_or_lists_with_indices,
+    extract_reply_username,
+    extract_urls,
     extract_urls_with_indices,
+    is_valid_hashtag,
+    is_valid_list,
+    is_valid_url,
+    is_valid_username,
     parse_tweet,
 )
 
@@ -165,3 +171,37 @@ def test_typed_results() -> None:
     ]
     lists = extract_mentions_or_lists_with_indices("@a/b @c")
     assert [(m.username, m.list_slug) for m in lists] == [("a", "b"), ("c", None)]
+
+
+def test_urls_without_protocol_can_be_excluded() -> None:
+    text = "see example.com and https://x.com/a"
+    assert extract_urls(text) == ["example.com", "https://x.com/a"]
+    assert extract_urls(text, without_protocol=False) == ["https://x.com/a"]
+    assert extract_urls("no scheme example.com", without_protocol=False) == []
+
+
+def test_is_valid_url_options() -> None:
+    assert is_valid_url("https://example.com/a?b=c#d")
+    assert not is_valid_url("example.com")
+    assert is_valid_url("example.com", require_protocol=False)
+    assert is_valid_url("https://\u4f8b\u3048.jp")
+    assert not is_valid_url("https://\u4f8b\u3048.jp", unicode_domains=False)
+    assert not is_valid_url("ftp://example.com")
+
+
+def test_reply_username_and_validators() -> None:
+    assert extract_reply_username("  @acme hello") == "acme"
+    assert extract_reply_username("hello @acme") is None
+    assert is_valid_username("@acme_2")
+    assert not is_valid_username("@acme-2")
+    assert is_valid_list("@acme/support-team")
+    assert not is_valid_list("@acme")
+    assert is_valid_hashtag("#help")
+    assert not is_valid_hashtag("#123")
+
+
+def test_weight_of_follows_ranges() -> None:
+    assert V3.weight_of(ord("a")) == 100
+    assert V3.weight_of(0x65E5) == 200
+    assert V3.weight_of(0x2019) == 100
+    assert V1.weight_of(0x65E5) == 1

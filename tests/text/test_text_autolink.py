@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from socialcare.models import Entities, MentionEntity, TagEntity, UrlEntity
-from socialcare.text import AutolinkOptions, autolink, autolink_entities, autolink_with_json
+from socialcare.text import (
+    AutolinkOptions,
+    autolink,
+    autolink_entities,
+    autolink_with_json,
+    hit_highlight,
+)
 
 
 def test_default_links_point_to_x_and_are_nofollow() -> None:
@@ -106,3 +112,15 @@ def test_autolink_with_json_rejects_bad_input() -> None:
         autolink_with_json("x", {"hashtags": [{"text": "x"}]})
     with pytest.raises(TypeError, match="JSON object"):
         autolink_with_json("x", "[]")
+
+
+def test_hit_highlight_on_autolinked_html() -> None:
+    html = autolink("ask @acme now", options=AutolinkOptions(suppress_no_follow=True))
+    got = hit_highlight(html, [(5, 9)], tag="mark")
+    assert got == (
+        'ask @<a class="tweet-url username" href="https://x.com/acme" '
+        'data-screen-name="acme"><mark>acme</mark></a> now'
+    )
+    assert hit_highlight("abc", []) == "abc"
+    with pytest.raises(ValueError, match="pair of integers"):
+        hit_highlight("abc", [(1,)])

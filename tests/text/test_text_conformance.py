@@ -1,9 +1,11 @@
 """The official twitter-text conformance suite, every case, through the public API.
 
-Reads ``../shared/conformance/twitter-text/{validate,extract,autolink,tlds}.yml`` at test time
-(as upstream asks) and checks each case. twitter-text's JavaScript reports parse ranges in
-UTF-16 code units; ``socialcare.text`` reports code-point indices, so the expected range
-indices are translated to the code point that holds that UTF-16 unit (an exact mapping).
+Reads ``validate.yml``, ``extract.yml``, ``autolink.yml``, ``tlds.yml`` and
+``hit_highlighting.yml`` from ``../shared/conformance/twitter-text/`` at test time (as
+upstream asks) and checks each of their 2,119 cases. twitter-text's JavaScript reports
+parse ranges in UTF-16 code units; ``socialcare.text`` reports code-point indices, so the
+expected range indices are translated to the code point that holds that UTF-16 unit (an
+exact mapping).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tests.conftest import SHARED, shared_path
 from socialcare import text as tt
 
 SUITE = ("conformance", "twitter-text")
-FILES = ("validate.yml", "extract.yml", "autolink.yml", "tlds.yml")
+FILES = ("validate.yml", "extract.yml", "autolink.yml", "tlds.yml", "hit_highlighting.yml")
 
 
 def _load_cases() -> list[Any]:
@@ -164,6 +166,8 @@ def test_conformance(file: str, section: str, case: dict[str, Any]) -> None:
         check_extract(section, case["text"], case["expected"])
     elif file == "autolink.yml":
         check_autolink(section, case)
+    elif file == "hit_highlighting.yml":
+        assert tt.hit_highlight(case["text"], case["hits"]) == case["expected"]
     else:
         assert tt.extract_urls(case["text"]) == case["expected"]
 
@@ -175,7 +179,7 @@ def test_every_case_is_collected() -> None:
         data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
         total += sum(len(cases) for cases in data["tests"].values())
     assert len(CASES) == total
-    assert total >= 2100
+    assert total >= 2119
 
 
 def test_utf16_translation_helper() -> None:

@@ -170,8 +170,9 @@ def test_indices_slice_back_to_the_entity_text(text: str) -> None:
 def test_entities_are_ordered_and_disjoint(text: str) -> None:
     entities = extract_entities(text)
     spans = sorted(
-        (e.start, e.end)
-        for e in (*entities.mentions, *entities.urls, *entities.hashtags, *entities.cashtags)
+        [(m.start, m.end) for m in entities.mentions]
+        + [(u.start, u.end) for u in entities.urls]
+        + [(t.start, t.end) for t in (*entities.hashtags, *entities.cashtags)]
     )
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert end <= start

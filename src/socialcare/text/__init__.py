@@ -1,7 +1,17 @@
 """Tweet text: X's length rules, entity extraction and autolinking (pure, no I/O).
 
-Mirrors twitter-text 3 (snake_case names); every index is a code-point index into a
-Python ``str``.
+Mirrors the official twitter-text 3 libraries (names in snake_case) and passes their whole
+conformance suite; every index is a code-point index into the Python ``str``.
+
+Example:
+    >>> from socialcare.text import parse_tweet, extract_entities
+    >>> p = parse_tweet("Thanks! Details: https://example.com/help/a-very-long-path")
+    >>> p.weighted_length, p.valid
+    (40, True)
+    >>> [u.url for u in extract_entities("see example.com").urls]
+    ['example.com']
+
+See ``docs/text.md`` for the rules, the emoji policy and the few deliberate differences.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from socialcare.text._extract import (
     is_valid_url,
     is_valid_username,
 )
+from socialcare.text._highlight import hit_highlight
 from socialcare.text._parse import TweetParse, parse_tweet
 from socialcare.text._types import (
     CashtagMatch,
@@ -68,6 +79,7 @@ __all__ = [
     "extract_reply_username",
     "extract_urls",
     "extract_urls_with_indices",
+    "hit_highlight",
     "is_valid_hashtag",
     "is_valid_list",
     "is_valid_url",

@@ -167,6 +167,8 @@ def _plan(config: TextConfig) -> _Plan:
         plan = _PLANS[config]
     except (KeyError, TypeError):  # TypeError: an unhashable non-config
         _check_config(config)
+        if len(_PLANS) >= _MAX_REMEMBERED:  # configurations built on the fly: stay bounded
+            _PLANS.clear()
         plan = _PLANS[config] = _Plan(config)
     # Configurations are usually module constants: remember them by identity too (hashing
     # a TextConfig costs more than the rest of a short parse).

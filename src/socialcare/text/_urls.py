@@ -55,8 +55,7 @@ _EXCLUDED_PRECEDING = frozenset(
 """Characters after which a URL cannot start."""
 _CANDIDATE = re.compile(f"[^A-Za-z0-9@\\uff20$#\\uff03{INVALID_CHARS}](?=[^{_NOT_DOMAIN}\\-_])")
 _ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
-_HIGH_SURROGATE = "\\ud800"  # stands for "the first half of an astral character"
-_MAYBE_TLD = re.compile(r"\.[^\x00-/:-@\[-`{-\x7e]")
+_HIGH_SURROGATE = "\ud800"  # stands for "the first half of an astral character"
 # Every domain holds a label character, a dot and a TLD's first character: an "anchor". A
 # URL can only start inside the run of label characters and dots around an anchor (or at a
 # scheme just before it), so only those windows are scanned.
@@ -64,7 +63,9 @@ _ANCHOR_DOT = re.compile("\\.[0-9A-Za-z\\u0080-\\U0010ffff]")  # a literal first
 _RUN = re.compile(f"[^{_NOT_LABEL_OR_DOT}]*")
 _SCHEME_LENGTH = len("https://")
 _NOT_RUN = _EXCLUDED - {".", "-", "_"}
-_PROTOCOL = re.compile(r"https?://", re.IGNORECASE)
+# re.ASCII: JavaScript's case-insensitive matching does not fold U+017F into "s" as
+# Python's Unicode matching would.
+_PROTOCOL = re.compile(r"https?://", re.IGNORECASE | re.ASCII)
 _PORT = re.compile(r":[0-9]+")
 
 _G = f"[a-zA-Z\\u0400-\\u04ff0-9!*';:=+,.$/%#\\[\\]\\-\\u2013_~@|&{LATIN_ACCENTS}]"
@@ -78,7 +79,9 @@ _PATH = re.compile(f"/{_PATH_SEGMENT}*")
 _QUERY_CHARS = r"[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-zA-Z0-9\-_&=#/]"
 _QUERY = re.compile(f"\\?{_QUERY_CHARS}*{_QUERY_END}")
-_TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:\\?{_QUERY_CHARS}*{_QUERY_END})?", re.IGNORECASE)
+_TCO = re.compile(
+    f"https?://t\\.co/([a-z0-9]+)(?:\\?{_QUERY_CHARS}*{_QUERY_END})?", re.IGNORECASE | re.ASCII
+)
 _BAD_BEFORE_BARE = frozenset("-_./")
 
 _ASCII_LABEL_CHAR = re.compile(f"[-a-zA-Z0-9{LATIN_ACCENTS}]")
@@ -260,21 +263,21 @@ _CACHE_SIZE = 4096
 _CACHED_RUN_LENGTH = 64
 
 
-def _cached_domain_end(scanner: _Scanner, start: int) -> int:
+def _cached_domain_end(text: str, start: int, scanners: list[_Scanner]) -> int:
     """``scanner.domain_end(start)``, remembered across texts for short runs.
 
     The domain matched from ``start`` depends only on the run of label characters and dots
     there plus the character after it (the TLD lookahead), so that string is the key; hosts
     such as t.co recur in nearly every post that links anywhere.
     """
-    text = scanner.text
-    run_end = _RUN.match(text, start).end()  # type: ignore[union-attr]
+    # Bounded look: measuring a long run from every start would be quadratic.
+    run_end = _RUN.match(text, start, start + _CACHED_RUN_LENGTH + 1).end()  # type: ignore[union-attr]
     if run_end - start > _CACHED_RUN_LENGTH:
-        return scanner.domain_end(start)
+        return _scanner(text, scanners).domain_end(start)
     key = text[start : run_end + 1]
     relative = _DOMAIN_CACHE.get(key)
     if relative is None:
-        end = scanner.domain_end(start)
+        end = _scanner(text, scanners).domain_end(start)
         relative = end - start if end >= 0 else -1
         if len(_DOMAIN_CACHE) >= _CACHE_SIZE:
             _DOMAIN_CACHE.clear()
@@ -282,9 +285,17 @@ def _cached_domain_end(scanner: _Scanner, start: int) -> int:
     return start + relative if relative >= 0 else -1
 
 
-def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
+def _scanner(text: str, scanners: list[_Scanner]) -> _Scanner:
+    """The text's scanner, made on first need (cache hits never need one)."""
+    if not scanners:
+        scanners.append(_Scanner(text))
+    return scanners[0]
+
+
+def _url_at(
+    text: str, n: int, u: int, scanners: list[_Scanner]
+) -> tuple[int, int, int, int, int] | None:
     """Match the URL grammar at ``u``: (url end, domain start, domain end, path start, path end)."""
-    text, n = scanner.text, scanner.n
     domain_start = u
     if text[u] in "hH":
         m = _PROTOCOL.match(text, u)
@@ -292,7 +303,7 @@ def _url_at(scanner: _Scanner, u: int) -> tuple[int, int, int, int, int] | None:
             domain_start = m.end()
             if domain_start >= n or text[domain_start] in _EXCLUDED:
                 return None
-    domain_end = _cached_domain_end(scanner, domain_start)
+    domain_end = _cached_domain_end(text, domain_start, scanners)
     if domain_end < 0:
         return None
     e = domain_end
@@ -348,10 +359,7 @@ def extract_raw_urls(text: str, *, without_protocol: bool = True) -> list[RawUrl
     character before a URL that starts at its second half. That start is reproduced here as
     a "half" start at the astral character.
     """
-    if without_protocol:
-        if "." not in text or _MAYBE_TLD.search(text) is None:
-            return []
-    elif ":" not in text or "." not in text:
+    if "." not in text or (not without_protocol and ":" not in text):
         return []
     windows = _windows(text)
     if not windows:
@@ -369,7 +377,7 @@ def _walk(  # noqa: C901, PLR0912, PLR0915
     an astral character p comes just before the attempt whose preceding character is p.
     """
     n = len(text)
-    scanner = _Scanner(text)
+    scanners: list[_Scanner] = []
     astral = not text.isascii() and _ASTRAL.search(text) is not None
     urls: list[RawUrl] = []
     window = 0
@@ -389,7 +397,7 @@ def _walk(  # noqa: C901, PLR0912, PLR0915
             for attempt in tries:
                 u = attempt[0]
                 if u < n and text[u] not in _EXCLUDED:
-                    hit = _url_at(scanner, u)
+                    hit = _url_at(text, n, u, scanners)
                     if hit is not None:
                         half = attempt[1]
                         break
