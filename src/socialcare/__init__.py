@@ -29,7 +29,7 @@ from socialcare._monitor import (
     StreamHealth,
     StreamKind,
 )
-from socialcare._query import Query, QuerySet, pack_terms
+from socialcare._query import PostView, Query, QuerySet, pack_terms
 from socialcare._version import __version__
 from socialcare.errors import (
     AlertError,
@@ -68,7 +68,16 @@ from socialcare.models import (
     User,
     Withheld,
 )
-from socialcare.platforms import Platform, QueryLike, RateLimit, iter_items, iter_pages
+from socialcare.platforms import (
+    Platform,
+    QueryLike,
+    RateLimit,
+    SupportsRender,
+    iter_items,
+    iter_pages,
+)
+from socialcare.platforms.x import XPlatform
+from socialcare.sandbox import Sandbox
 from socialcare.storage import (
     AuditEntry,
     Conversation,
@@ -77,13 +86,21 @@ from socialcare.storage import (
     Lease,
     MemoryStore,
     OutboxRecord,
+    Reservation,
     ShortLink,
     SQLiteStore,
     Store,
     StreamCursor,
     open_store,
 )
-from socialcare.text import TextConfig, TweetParse, extract_entities, parse_tweet
+from socialcare.text import (
+    AutolinkOptions,
+    TextConfig,
+    TweetParse,
+    autolink,
+    extract_entities,
+    parse_tweet,
+)
 
 __all__ = [
     "Alert",
@@ -92,6 +109,7 @@ __all__ = [
     "AtomFeedSink",
     "AuditEntry",
     "AuthenticationError",
+    "AutolinkOptions",
     "CallbackSink",
     "Clock",
     "ComposeError",
@@ -123,6 +141,7 @@ __all__ = [
     "PlatformError",
     "PlatformUnavailableError",
     "Post",
+    "PostView",
     "Problem",
     "Query",
     "QueryError",
@@ -135,7 +154,9 @@ __all__ = [
     "ReplyNotPermittedError",
     "ReplySettings",
     "ReplyTooLongError",
+    "Reservation",
     "SQLiteStore",
+    "Sandbox",
     "SchemaVersionError",
     "ShortLink",
     "SocialCareError",
@@ -145,6 +166,7 @@ __all__ = [
     "StreamCursor",
     "StreamHealth",
     "StreamKind",
+    "SupportsRender",
     "SystemClock",
     "TagEntity",
     "TextConfig",
@@ -153,7 +175,9 @@ __all__ = [
     "User",
     "WebhookSink",
     "Withheld",
+    "XPlatform",
     "__version__",
+    "autolink",
     "extract_entities",
     "iter_items",
     "iter_pages",
