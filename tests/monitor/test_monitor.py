@@ -25,22 +25,9 @@ from socialcare import (
 )
 from socialcare.sandbox import Sandbox
 from socialcare.storage import MemoryStore, SQLiteStore, Store
+from socialcare.testing import OpenAPIContract
 
 UTC = dt.timezone.utc
-START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def sandbox(clock: ManualClock) -> Sandbox:
-    box = Sandbox(clock=clock)
-    for handle in ("acme", "ann", "bob", "cy"):
-        box.add_user(handle)
-    return box
 
 
 def _store(tmp_path: Path, clock: ManualClock, name: str = "care.db") -> SQLiteStore:
@@ -495,3 +482,20 @@ def test_a_429_waits_for_the_announced_reset(sandbox: Sandbox, clock: ManualCloc
     next_poll = monitor.health()["brand"].next_poll_at
     assert next_poll is not None
     assert (next_poll - clock.now()).total_seconds() >= 599
+
+
+def test_monitor_traffic_is_checked_against_the_contract(
+    sandbox: Sandbox, clock: ManualClock, x_contract: OpenAPIContract | None
+) -> None:
+    if x_contract is None:
+        pytest.skip("X's OpenAPI document is not available (outside CI)")
+    before = x_contract.checked
+    monitor = _monitor(sandbox, MemoryStore(clock=clock), clock)
+    monitor.add_search("brand", "acme")
+    monitor.add_mentions()
+    monitor.add_direct_messages()
+    sandbox.add_post("ann", "@acme acme help")
+    sandbox.add_dm("ann", "acme", "hello")
+    clock.advance(5)
+    monitor.run_once()
+    assert x_contract.checked - before >= 4  # me, search, mentions, DM events

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from socialcare.errors import InvalidRequestError
 from socialcare.platforms import iter_items
+from socialcare.sandbox import Sandbox
 from socialcare.sandbox._auth import sign, signature_base
 from socialcare.sandbox._limits import RateLimiter
 
@@ -120,3 +121,8 @@ def test_concurrent_clients_share_one_consistent_sandbox(new_sandbox):
     assert len(sandbox.posts()) == 100
     for user, batch in zip(users, results, strict=True):
         assert [p.id for p in sandbox.posts(author=user)] == list(reversed(batch))
+
+
+def test_unknown_fault_kind_is_refused(sandbox: Sandbox) -> None:
+    with pytest.raises(ValueError, match="unknown fault kind 'error'"):
+        sandbox.fail_next("error")  # type: ignore[arg-type]

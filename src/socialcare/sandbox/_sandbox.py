@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import attrs
@@ -309,6 +309,9 @@ class Sandbox:
         """
         if times < 1:
             msg = f"times must be at least 1, got {times}"
+            raise ValueError(msg)
+        if kind not in get_args(FaultKind):
+            msg = f"unknown fault kind {kind!r}; known: {', '.join(get_args(FaultKind))}"
             raise ValueError(msg)
         if endpoint is not None and endpoint not in LIMITS:
             msg = f"unknown endpoint {endpoint!r}; known: {sorted(LIMITS)}"
