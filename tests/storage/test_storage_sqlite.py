@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -145,19 +147,51 @@ def test_read_only_store_reads_but_refuses_writes(tmp_path: Path) -> None:
         assert store.count_posts() == 10
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file modes")
-def test_read_only_file_permissions(tmp_path: Path) -> None:
-    path = tmp_path / "care.db"
-    with SQLiteStore(path, create_schema=True) as store:
-        store.upsert_posts(posts(1, 10))
-    path.chmod(0o444)
-    tmp_path.chmod(0o555)
+def _write_as_unprivileged_user(path: Path) -> int:
+    """Try to write to ``path`` in a forked child without root's powers; 0 means StorageError.
+
+    Root ignores file modes, so under root (as in CI) the child first drops to the
+    ``nobody`` user; otherwise the modes alone make the file read-only.
+    """
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 3
+        try:
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            try:
+                with SQLiteStore(path) as store:
+                    store.upsert_posts(posts(100, 5))
+                code = 1  # the write went through: the test fails
+            except StorageError:
+                code = 0
+            except BaseException:
+                code = 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and fork are POSIX")
+def test_read_only_file_permissions() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="socialcare-ro-"))
+    path = folder / "care.db"
     try:
-        with pytest.raises(StorageError), SQLiteStore(path) as store:
-            store.upsert_posts(posts(100, 5))
-    finally:
-        tmp_path.chmod(0o755)
+        with SQLiteStore(path, create_schema=True) as store:
+            store.upsert_posts(posts(1, 10))
+        path.chmod(0o444)
+        folder.chmod(0o555)  # readable and searchable, not writable: no journal can be made
+        assert _write_as_unprivileged_user(path) == 0
+        folder.chmod(0o755)
         path.chmod(0o644)
+        with SQLiteStore(path) as store:
+            assert store.count_posts() == 10  # nothing committed was lost
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_disk_full_rolls_back_the_batch_and_keeps_earlier_data(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ Example:
     >>> p = parse_tweet("Thanks! Details: https://example.com/help/a-very-long-path")
     >>> p.weighted_length, p.valid
     (40, True)
-    >>> [u.url for u in extract_entities("see example.com").urls]
-    ['example.com']
+    >>> extract_entities("see example.com").urls[0].url
+    'example.com'
 
 See ``docs/text.md`` for the rules, the emoji policy and the few deliberate differences.
 """
