@@ -16,8 +16,21 @@ UNDER_CI = bool(os.environ.get("CI"))
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
+def require_driver() -> None:
+    """psycopg and psycopg_pool must be importable; fail under CI when not, skip elsewhere."""
+    try:
+        import psycopg  # noqa: F401, PLC0415 - probing the optional driver
+        import psycopg_pool  # noqa: F401, PLC0415
+    except ImportError:
+        reason = "the PostgreSQL driver is not installed (pip install 'socialcare[postgres]')"
+        if UNDER_CI:
+            pytest.fail(f"PostgreSQL tests must run under CI: {reason}")
+        pytest.skip(reason)
+
+
 def require_postgres() -> str:
-    """The test DSN; fail under CI when it is missing, skip elsewhere."""
+    """The test DSN; fail under CI when it (or the driver) is missing, skip elsewhere."""
+    require_driver()
     if POSTGRES_DSN:
         return POSTGRES_DSN
     reason = "SOCIALCARE_TEST_POSTGRES_DSN is not set (e.g. postgresql://postgres@127.0.0.1/test)"

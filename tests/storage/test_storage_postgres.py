@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from storage_support import drop_pg_schema, require_postgres
+from storage_support import drop_pg_schema, require_driver, require_postgres
 
 from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
 from socialcare.storage import SCHEMA_VERSION, Conversation
@@ -27,6 +27,7 @@ def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_bad_schema_names_are_rejected() -> None:
+    require_driver()
     from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
 
     with pytest.raises(ValueError, match="schema"):
@@ -34,6 +35,7 @@ def test_bad_schema_names_are_rejected() -> None:
 
 
 def test_wrong_dsn_is_a_clear_storage_error() -> None:
+    require_driver()
     from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
 
     with pytest.raises(
