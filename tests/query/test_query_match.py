@@ -50,6 +50,17 @@ def matches(text: str, query: str, **kwargs: object) -> bool:
         ("cat", "cat -grumpy", True),
         ("grumpy cat", "cat -grumpy", False),
         ("cat", 'cat -"grumpy cat"', True),
+        # Groups of single words (evaluated as one set operation) and mixed groups.
+        ("my order is late", "(refund OR cancel OR late) order", True),
+        ("my order is on time", "(refund OR cancel OR late) order", False),
+        ("refund, cancel: late!", "refund cancel late", True),
+        ("refund late", "refund cancel late", False),
+        ("I like coca cola", '(pepsi OR "coca cola" OR sprite OR fanta)', True),
+        ("I like cola coca", '(pepsi OR "coca cola" OR sprite OR fanta)', False),
+        ("fanta", '(pepsi OR "coca cola" OR sprite OR fanta)', True),
+        ("late again", '(late OR "late") ("again" OR -never)', True),
+        ("late", '"late" ("again" OR -never)', True),
+        ("late never", '"late" ("again" OR -never)', False),
         # Entities.
         ("so #AcmeFail today", "#acmefail", True),
         ("so #AcmeFailure today", "#acmefail", False),

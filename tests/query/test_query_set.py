@@ -10,7 +10,7 @@ from query_support import POSTS, QUERIES, make_post, twcs_post, twcs_rows
 from tests.conftest import shared_path
 
 from socialcare._query import PostView, Query
-from socialcare._query._set import QuerySet, requirements
+from socialcare._query._set import QuerySet, _KeyCache, requirements
 from socialcare.errors import QueryError
 from socialcare.models import Post, User
 
@@ -167,3 +167,31 @@ def test_twcs_rules_agree_with_naive_evaluation() -> None:
         assert compiled.matching(post) == expected
         matched += bool(expected)
     assert matched > 100
+
+
+def test_entity_key_memos_stay_bounded_and_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_KeyCache, "limit", 8)
+    rules = QuerySet(
+        {
+            "mention": Query.mentioning("acme7").any_of("late", "down"),
+            "tag": Query.hashtag("Fail3"),
+            "cash": Query.cashtag("ACF"),
+            "from": Query.from_("jane").terms("order"),
+            "to": Query.to("acme").terms("help"),
+        }
+    )
+    users = {str(i): User(id=str(i), username=f"User{i}", name="U") for i in range(100)}
+    users["12345"] = USERS["12345"]
+    users["100"] = USERS["100"]
+    for i in range(100):
+        posts = [
+            make_post(f"@Acme{i} late #fail{i} $AC{chr(65 + i % 26)}", author_id=str(i)),
+            make_post(f"@ACME{i} order help", author_id="12345"),
+            make_post(f"@acme{i} help", author_id=str(i), reply_to=("9", "100")),
+        ]
+        for post in posts:
+            assert rules.matching(post, users=users) == naive(rules, post, users)
+        memos = [m for m in vars(rules).values() if isinstance(m, _KeyCache)]
+        assert len(memos) == 7
+        assert all(len(memo) <= 8 for memo in memos)
+    assert rules.matching(make_post("@acme7 late #fail3 $acf")) == ["mention", "tag", "cash"]

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from socialcare._query import _text
 from socialcare._query._text import fold, tokenize, words
 
 SAMPLES = st.sampled_from(
@@ -53,3 +55,13 @@ def test_folding_examples() -> None:
     assert words("so angry😡😡 #fail") == ["so", "angry", "😡", "😡", "fail"]
     assert words("👍🏽ok") == ["👍", "ok"]
     assert words("snake_case don't") == ["snake", "case", "don", "t"]
+
+
+def test_the_non_ascii_chunk_memo_stays_bounded_and_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_text, "_CHUNK_TOKENS_MAX", 16)
+    _text._CHUNK_TOKENS.clear()
+    for i in range(200):
+        text = f"Caf\u00e9{i} it\u2019s{i} \U0001f621{i}"
+        assert words(text) == tokenize(fold(text))
+        assert words(text) == tokenize(fold(text))  # the second time from the memo
+        assert len(_text._CHUNK_TOKENS) <= 16

@@ -72,6 +72,8 @@ class PostView:
             (the text's and the links' tokens); a subset holding at least every token the
             queries to evaluate look for also works. The ordered tokens are then
             computed only if a phrase needs them.
+        tokens: the folded text's tokens in order, if already known
+            (``words(post.full_text)``).
 
     Attributes:
         post: the post.
@@ -98,13 +100,15 @@ class PostView:
         users: Mapping[str, User] | None = None,
         *,
         token_set: AbstractSet[str] | None = None,
+        tokens: list[str] | None = None,
     ) -> None:
         self.post = post
         self.users = users
-        self._tokens: list[str] | None = None
+        self._tokens: list[str] | None = tokens
         self.entities: Entities = post_entities(post)
         if token_set is None:
-            self._tokens = words(post.full_text)
+            if self._tokens is None:
+                self._tokens = words(post.full_text)
             token_set = frozenset(self._tokens).union(link_words(self.entities))
         self.token_set: AbstractSet[str] = token_set
         self._hashtags: frozenset[str] | None = None
@@ -286,14 +290,59 @@ def compile_clause(clause: Clause) -> Predicate:
     if isinstance(clause, Negated):
         inner = _compile_atom(clause.clause)
         return lambda v: not inner(v)
-    parts = tuple(compile_clause(c) for c in clause.clauses)
+    # Single-word keywords of a group are one set operation on the token set.
+    plain = frozenset(t for c in clause.clauses if (t := _single_token(c)) is not None)
+    rest = [c for c in clause.clauses if _single_token(c) is None]
+    parts = tuple(compile_clause(c) for c in rest)
+    if len(plain) == 1:
+        (token,) = plain
+        parts = (lambda v: token in v.token_set, *parts)
     if isinstance(clause, AllOf):
-        if len(parts) == 2:  # noqa: PLR2004 - the common case, unrolled
-            first, second = parts
-            return lambda v: first(v) and second(v)
-        return lambda v: all(p(v) for p in parts)
+        if len(plain) > 1:
+            parts = (lambda v: plain <= v.token_set, *parts)
+        return _all(parts)
     assert isinstance(clause, AnyOf)  # noqa: S101 - exhaustive
+    if len(plain) > 1:
+        parts = (lambda v: not plain.isdisjoint(v.token_set), *parts)
+    return _any(parts)
+
+
+def _single_token(clause: Clause) -> str | None:
+    """The token of a keyword (or one-word phrase) atom, else None."""
+    if isinstance(clause, Atom) and clause.kind in ("keyword", "phrase"):
+        run = words(clause.value)
+        if len(run) == 1:
+            return run[0]
+    return None
+
+
+def _all(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:  # noqa: PLR2004 - the common case, unrolled
+        first, second = parts
+        return lambda v: first(v) and second(v)
+
+    def every(v: PostView) -> bool:
+        for part in parts:  # noqa: SIM110 - a loop is faster than all(generator)
+            if not part(v):
+                return False
+        return True
+
+    return every
+
+
+def _any(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
     if len(parts) == 2:  # noqa: PLR2004 - the common case, unrolled
         first, second = parts
         return lambda v: first(v) or second(v)
-    return lambda v: any(p(v) for p in parts)
+
+    def some(v: PostView) -> bool:
+        for part in parts:  # noqa: SIM110 - a loop is faster than any(generator)
+            if part(v):
+                return True
+        return False
+
+    return some

@@ -31,7 +31,7 @@ rule words, and handing each hit back to Python costs as much as splitting
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Final, Generic, TypeVar
 
 from socialcare._query._core import Query
@@ -43,7 +43,7 @@ from socialcare._query._matcher import (
     post_entities,
 )
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated
-from socialcare._query._text import fold, words
+from socialcare._query._text import ASCII_TABLE, fold, non_ascii_words, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
@@ -122,36 +122,25 @@ def requirements(clause: Clause) -> list[_KeySet]:
     return [frozenset().union(*(min(part, key=_cost) for part in parts))]
 
 
-class _Bucket:
+_Rest = tuple[_KeySet, ...]
+_Bucket = tuple[tuple[int, ...], dict[str, list[tuple[int, _Rest]]], frozenset[str]]
+
+
+def _bucket(rules: list[tuple[int, _Rest]]) -> _Bucket:
     """The rules indexed under one key, themselves indexed by their next requirement.
 
-    A post having the bucket's key is checked against the rules' second
-    requirement sets with one set intersection, not rule by rule.
+    ``(direct, second, second_keys)``: the rules with no other requirement, and
+    the others by the keys of their second requirement set (then the sets left),
+    so a post having the bucket's key is checked against the rules' second sets
+    with one set intersection, not rule by rule (:meth:`QuerySet.matching`).
     """
-
-    __slots__ = ("direct", "second", "second_keys")
-
-    def __init__(self, rules: list[tuple[int, tuple[_KeySet, ...]]]) -> None:
-        self.direct = [i for i, rest in rules if not rest]
-        self.second: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
-        for i, rest in rules:
-            if rest:
-                for key in rest[0]:
-                    self.second.setdefault(key, []).append((i, rest[1:]))
-        self.second_keys = frozenset(self.second)
-
-    def collect(self, present: set[str], survivors: list[int]) -> None:
-        """Append the rules whose every requirement ``present`` meets (maybe twice)."""
-        survivors.extend(self.direct)
-        if self.second_keys:
-            second = self.second
-            for key in present & self.second_keys:
-                for i, rest in second[key]:
-                    for keys in rest:
-                        if present.isdisjoint(keys):
-                            break
-                    else:
-                        survivors.append(i)
+    direct = tuple(i for i, rest in rules if not rest)
+    second: dict[str, list[tuple[int, _Rest]]] = {}
+    for i, rest in rules:
+        if rest:
+            for key in rest[0]:
+                second.setdefault(key, []).append((i, rest[1:]))
+    return direct, second, frozenset(second)
 
 
 class QuerySet(Mapping[K, Query], Generic[K]):
@@ -203,10 +192,24 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             others.append(rest)
             for key in needs[0]:
                 entries.setdefault(key, []).append((position, rest))
-        self._index = {key: _Bucket(rules) for key, rules in entries.items()}
+        # Every text token any rule looks at, negated keywords included: the
+        # post's token set is cut down to these, which is all the predicates read.
+        # A set, not a frozenset: intersection() then gives a set keys are added to.
+        self._vocabulary: set[str] = {
+            token for query in self._rules.values() for token in _text_tokens(query.clause)
+        }
+        self._index = {key: _bucket(rules) for key, rules in entries.items()}
         self._index_keys = frozenset(self._index)
         vocabulary = set(self._index).union(*(k for rest in others for k in rest))
         kinds = {k[0] if k[0] in "@#$" else k.partition(":")[0] for k in vocabulary}
+        keys = frozenset(vocabulary)
+        self._mention_keys = _KeyCache(lambda name: "@" + name.lower(), keys)
+        self._hashtag_keys = _KeyCache(lambda tag: "#" + fold(tag), keys)
+        self._cashtag_keys = _KeyCache(lambda tag: "$" + fold(tag), keys)
+        self._from_id_keys = _KeyCache(lambda user_id: "from:" + user_id, keys)
+        self._from_name_keys = _KeyCache(lambda name: "from:" + name.lower(), keys)
+        self._to_id_keys = _KeyCache(lambda user_id: "to:" + user_id, keys)
+        self._to_name_keys = _KeyCache(lambda name: "to:" + name.lower(), keys)
         self._by_mention = "@" in kinds
         self._by_hashtag = "#" in kinds
         self._by_cashtag = "$" in kinds
@@ -226,49 +229,84 @@ class QuerySet(Mapping[K, Query], Generic[K]):
     def __repr__(self) -> str:
         return f"QuerySet({len(self)} rules)"
 
-    def matching(self, post: Post, *, users: Mapping[str, User] | None = None) -> list[K]:
+    def matching(  # noqa: C901, PLR0912 - the hot path, inlined on purpose
+        self, post: Post, *, users: Mapping[str, User] | None = None
+    ) -> list[K]:
         """Names of the rules whose query matches ``post``, in the set's order.
 
         Args:
             post: the post.
             users: user id to user, as for :meth:`Query.matches`.
         """
-        present = set(words(post.full_text))
-        entities = post_entities(post)
+        # The hot path: everything is inlined, so a post costs few Python calls.
+        vocabulary = self._vocabulary
+        note = post.note_text
+        text = post.text if note is None else note
+        tokens = text.encode().translate(ASCII_TABLE).decode().split()  # words(text)
+        if not text.isascii():
+            tokens = non_ascii_words(tokens)
+        present = vocabulary.intersection(tokens)
+        entities = post.entities if note is None else post_entities(post)
         if entities.urls:
-            present.update(link_words(entities))
-        self._add_post_keys(present, post, entities, users)
+            present.update(vocabulary.intersection(link_words(entities)))
+        add = present.add
+        if self._by_mention:
+            mention_keys = self._mention_keys
+            for mention in entities.mentions:
+                if (key := mention_keys[mention.username]) is not None:
+                    add(key)
+        if self._by_hashtag:
+            hashtag_keys = self._hashtag_keys
+            for tag in entities.hashtags:
+                if (key := hashtag_keys[tag.tag]) is not None:
+                    add(key)
+        if self._by_cashtag:
+            cashtag_keys = self._cashtag_keys
+            for tag in entities.cashtags:
+                if (key := cashtag_keys[tag.tag]) is not None:
+                    add(key)
+        if self._by_from and (author_id := post.author_id) is not None:
+            if (key := self._from_id_keys[author_id]) is not None:
+                add(key)
+            if (
+                users is not None
+                and (author := users.get(author_id)) is not None
+                and (key := self._from_name_keys[author.username]) is not None
+            ):
+                add(key)
+        if self._by_to and (to_id := post.in_reply_to_user_id) is not None:
+            if (key := self._to_id_keys[to_id]) is not None:
+                add(key)
+            if (
+                users is not None
+                and (to := users.get(to_id)) is not None
+                and (key := self._to_name_keys[to.username]) is not None
+            ):
+                add(key)
+        if self._other_kinds:
+            self._add_other_keys(present, post, entities)
+
         index = self._index
         survivors: list[int] = []
         for key in present & self._index_keys:
-            index[key].collect(present, survivors)
+            direct, second, second_keys = index[key]
+            if direct:
+                survivors.extend(direct)
+            if second_keys:
+                for next_key in present & second_keys:
+                    for i, rest in second[next_key]:
+                        for keys in rest:
+                            if present.isdisjoint(keys):
+                                break
+                        else:
+                            survivors.append(i)
         if not survivors:
             return []
         if len(survivors) > 1:
             survivors = sorted(set(survivors))
-        view = PostView(post, users, token_set=present)
+        view = PostView(post, users, token_set=present, tokens=tokens)
         predicates, names = self._predicates, self._names
         return [names[i] for i in survivors if predicates[i](view)]
-
-    def _add_post_keys(
-        self,
-        keys: set[str],
-        post: Post,
-        entities: Entities,
-        users: Mapping[str, User] | None,
-    ) -> None:
-        if self._by_mention and entities.mentions:
-            keys.update(["@" + m.username.lower() for m in entities.mentions])
-        if self._by_hashtag and entities.hashtags:
-            keys.update(["#" + fold(h.tag) for h in entities.hashtags])
-        if self._by_cashtag and entities.cashtags:
-            keys.update(["$" + fold(c.tag) for c in entities.cashtags])
-        if self._by_from and post.author_id is not None:
-            _add_user_keys(keys, "from:", post.author_id, users)
-        if self._by_to and post.in_reply_to_user_id is not None:
-            _add_user_keys(keys, "to:", post.in_reply_to_user_id, users)
-        if self._other_kinds:
-            self._add_other_keys(keys, post, entities)
 
     def _add_other_keys(self, keys: set[str], post: Post, entities: Entities) -> None:
         kinds = self._other_kinds
@@ -287,13 +325,43 @@ class QuerySet(Mapping[K, Query], Generic[K]):
                         keys.update(["url:" + token for token in words(form)])
 
 
-def _add_user_keys(
-    keys: set[str], prefix: str, user_id: str, users: Mapping[str, User] | None
-) -> None:
-    keys.add(prefix + user_id)
-    user = users.get(user_id) if users is not None else None
-    if user is not None:
-        keys.add(prefix + user.username.lower())
+def _text_tokens(clause: Clause | None) -> Iterator[str]:
+    """The text tokens that keyword and phrase atoms of ``clause`` look for."""
+    if isinstance(clause, Atom):
+        if clause.kind in ("keyword", "phrase"):
+            yield from words(clause.value)
+    elif isinstance(clause, Negated):
+        yield from _text_tokens(clause.clause)
+    elif clause is not None:
+        for child in clause.clauses:
+            yield from _text_tokens(child)
+
+
+class _KeyCache(dict[str, str | None]):
+    """Index keys of entity values (``"@" + username.lower()``...), memoized.
+
+    A value maps to its key if some rule requires that key, else to None (the
+    key could not select or rule out any rule, so it is not worth adding). The
+    values are strings held by the posts' models, whose hashes Python has
+    already computed, so a lookup here is cheaper than building (allocating and
+    hashing) the key again for every post. Bounded: emptied when full.
+    """
+
+    __slots__ = ("_keys", "_make")
+    limit: Final = 65_536
+
+    def __init__(self, make: Callable[[str], str], keys: frozenset[str]) -> None:
+        super().__init__()
+        self._make = make
+        self._keys = keys
+
+    def __missing__(self, value: str) -> str | None:
+        if len(self) >= self.limit:
+            self.clear()
+        key = self._make(value)
+        found = key if key in self._keys else None
+        self[value] = found
+        return found
 
 
 _OTHER_KINDS: Final = frozenset(

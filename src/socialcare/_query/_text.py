@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
-__all__ = ["fold", "tokenize", "words"]
+__all__ = ["ASCII_TABLE", "fold", "non_ascii_words", "tokenize", "words"]
 
 # Emoji pictographs and symbols: each code point is a token. Skin-tone
 # modifiers (U+1F3FB..U+1F3FF), ZWJ and variation selectors are separators.
@@ -53,21 +54,45 @@ def is_word_char(char: str) -> bool:
 # (bytes of non-ASCII characters are left alone). ``split()`` then yields the
 # ASCII tokens directly; only the rare chunks holding non-ASCII characters go
 # through fold() and the regular expression.
-_ASCII_TABLE = bytes(
+ASCII_TABLE: Final = bytes(
     c if c >= 0x80 else (ord(chr(c).lower()) if chr(c).isalnum() else 0x20)  # noqa: PLR2004
     for c in range(256)
 )
 
 
+# Tokens of the chunks holding non-ASCII characters, which recur a lot in real
+# posts ("it's" and "don't" with a curly apostrophe, emoji): folding and the
+# regular expression run once per distinct chunk. Bounded: emptied when full,
+# so memory stays small whatever the input. Races between threads only cost a
+# recomputation.
+_CHUNK_TOKENS: dict[str, tuple[str, ...]] = {}
+_CHUNK_TOKENS_MAX: Final = 8192
+
+
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    tokens = _CHUNK_TOKENS.get(chunk)
+    if tokens is None:
+        tokens = tuple(_TOKEN.findall(fold(chunk)))
+        if len(_CHUNK_TOKENS) >= _CHUNK_TOKENS_MAX:
+            _CHUNK_TOKENS.clear()
+        _CHUNK_TOKENS[chunk] = tokens
+    return tokens
+
+
 def words(text: str) -> list[str]:
     """The search tokens of ``text``: ``tokenize(fold(text))``, computed faster."""
-    chunks = text.encode().translate(_ASCII_TABLE).decode().split()
+    chunks = text.encode().translate(ASCII_TABLE).decode().split()
     if text.isascii():
         return chunks
+    return non_ascii_words(chunks)
+
+
+def non_ascii_words(chunks: list[str]) -> list[str]:
+    """Finish :func:`words` for a non-ASCII text, given its fast-path ``chunks``."""
     out: list[str] = []
     for chunk in chunks:
         if chunk.isascii():
             out.append(chunk)
         else:
-            out.extend(_TOKEN.findall(fold(chunk)))
+            out.extend(_chunk_tokens(chunk))
     return out
