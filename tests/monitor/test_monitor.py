@@ -30,23 +30,28 @@ from socialcare.testing import OpenAPIContract
 UTC = dt.timezone.utc
 
 
-def _store(tmp_path: Path, clock: ManualClock, name: str = "care.db") -> SQLiteStore:
-    return SQLiteStore(tmp_path / name, clock=clock, create_schema=True)
+@pytest.fixture
+def open_sqlite(tmp_path: Path, clock: ManualClock) -> Iterator[Callable[[], SQLiteStore]]:
+    """Opens stores on one SQLite file (as separate processes would); closes them after."""
+    opened: list[SQLiteStore] = []
+
+    def open_store() -> SQLiteStore:
+        opened.append(SQLiteStore(tmp_path / "care.db", clock=clock, create_schema=True))
+        return opened[-1]
+
+    yield open_store
+    for store in opened:
+        store.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shared_store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+    request: pytest.FixtureRequest, open_sqlite: Callable[[], SQLiteStore], clock: ManualClock
 ) -> Iterator[Callable[[], Store]]:
     """Opens connections to one shared store, as separate worker processes would."""
     opened: list[Store] = []
     if request.param == "sqlite":
-
-        def open_store() -> Store:
-            opened.append(_store(tmp_path, clock))
-            return opened[-1]
-
-        yield open_store
+        yield open_sqlite
     else:
         dsn = require_postgres()
         from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
@@ -79,12 +84,12 @@ def _collect(monitor: Monitor, stream: str) -> list[Post]:
 
 
 def test_search_stream_delivers_new_posts_once(
-    sandbox: Sandbox, clock: ManualClock, tmp_path: Path
+    sandbox: Sandbox, clock: ManualClock, open_sqlite: Callable[[], SQLiteStore]
 ) -> None:
     sandbox.add_post("ann", "my acme router is down again")
     sandbox.add_post("bob", "lunch was great")
     clock.advance(60)
-    monitor = _monitor(sandbox, _store(tmp_path, clock), clock)
+    monitor = _monitor(sandbox, open_sqlite(), clock)
     monitor.add_search("brand", Query().terms("acme"))
     seen = _collect(monitor, "brand")
 
@@ -105,9 +110,9 @@ def test_search_stream_delivers_new_posts_once(
 
 
 def test_restart_resumes_without_gap_or_duplicate(
-    sandbox: Sandbox, clock: ManualClock, tmp_path: Path
+    sandbox: Sandbox, clock: ManualClock, open_sqlite: Callable[[], SQLiteStore]
 ) -> None:
-    first = _monitor(sandbox, _store(tmp_path, clock), clock)
+    first = _monitor(sandbox, open_sqlite(), clock)
     first.add_search("brand", "acme")
     seen_first = _collect(first, "brand")
     sandbox.add_post("ann", "acme one")
@@ -119,7 +124,7 @@ def test_restart_resumes_without_gap_or_duplicate(
         clock.advance(30)
         sandbox.add_post("bob", f"acme while we were down {n}")
 
-    second = _monitor(sandbox, _store(tmp_path, clock), clock)  # a new process, same file
+    second = _monitor(sandbox, open_sqlite(), clock)  # a new process, same file
     second.add_search("brand", "acme")
     seen_second = _collect(second, "brand")
     second.run_once()
@@ -347,9 +352,11 @@ def test_two_workers_share_streams_through_leases(
     assert seen[-1][0] == "w2"
 
 
-def test_expired_lease_is_taken_over(sandbox: Sandbox, clock: ManualClock, tmp_path: Path) -> None:
-    one = _monitor(sandbox, _store(tmp_path, clock), clock, worker_id="one", lease_ttl=60)
-    two = _monitor(sandbox, _store(tmp_path, clock), clock, worker_id="two", lease_ttl=60)
+def test_expired_lease_is_taken_over(
+    sandbox: Sandbox, clock: ManualClock, open_sqlite: Callable[[], SQLiteStore]
+) -> None:
+    one = _monitor(sandbox, open_sqlite(), clock, worker_id="one", lease_ttl=60)
+    two = _monitor(sandbox, open_sqlite(), clock, worker_id="two", lease_ttl=60)
     for monitor in (one, two):
         monitor.add_search("brand", "acme")
     assert one.run_once().polled == ("brand",)
