@@ -292,7 +292,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             direct, second, second_keys = index[key]
             if direct:
                 survivors.extend(direct)
-            if second_keys:
+            if not second_keys.isdisjoint(present):  # rarely: no new set most times
                 for next_key in present & second_keys:
                     for i, rest in second[next_key]:
                         for keys in rest:
