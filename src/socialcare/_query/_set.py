@@ -7,8 +7,9 @@ derives from each rule its *requirements*: sets of keys (a token of the text,
 if it has at least one key of every set. For each post it collects the keys it
 has, looks the rules up by the cheapest set of each (an inverted index), drops
 candidates missing another set, and evaluates the survivors fully, with the
-same compiled predicates as :meth:`Query.matches`. The answer is therefore
-always exactly what per-rule evaluation gives.
+same compiled predicates as :meth:`Query.matches` (minus the parts the
+requirement sets already decide exactly). The answer is therefore always
+exactly what per-rule evaluation gives.
 
 Requirements of a clause:
 
@@ -42,7 +43,7 @@ from socialcare._query._matcher import (
     link_words,
     post_entities,
 )
-from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated
+from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, all_of
 from socialcare._query._text import ASCII_TABLE, fold, non_ascii_words, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
@@ -169,7 +170,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
     def __init__(self, rules: Mapping[K, Query | str]) -> None:
         self._rules: dict[K, Query] = {}
         self._names: list[K] = []
-        self._predicates: list[Predicate] = []
+        self._residuals: list[Predicate | None] = []
         entries: dict[str, list[tuple[int, tuple[_KeySet, ...]]]] = {}
         others: list[tuple[_KeySet, ...]] = []
         for name, rule in rules.items():
@@ -177,13 +178,14 @@ class QuerySet(Mapping[K, Query], Generic[K]):
                 query = Query.parse(rule) if isinstance(rule, str) else rule
                 query.render(max_length=None)
                 assert query.clause is not None  # noqa: S101 - render() rejects empty queries
-                predicate = compile_clause(query.clause)
+                compile_clause(query.clause)  # refuses what cannot be evaluated locally
             except QueryError as exc:
                 raise QueryError(f"rule {name!r}: {exc}") from None
             position = len(self._names)
             self._rules[name] = query
             self._names.append(name)
-            self._predicates.append(predicate)
+            residual = _residual(query.clause)
+            self._residuals.append(None if residual is None else compile_clause(residual))
             needs = sorted(set(requirements(query.clause)), key=_cost)
             # A valid query has a positive standalone clause on every OR branch,
             # so it always has at least one requirement to index it by.
@@ -229,7 +231,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
     def __repr__(self) -> str:
         return f"QuerySet({len(self)} rules)"
 
-    def matching(  # noqa: C901, PLR0912 - the hot path, inlined on purpose
+    def matching(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on purpose
         self, post: Post, *, users: Mapping[str, User] | None = None
     ) -> list[K]:
         """Names of the rules whose query matches ``post``, in the set's order.
@@ -292,7 +294,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             direct, second, second_keys = index[key]
             if direct:
                 survivors.extend(direct)
-            if second_keys:
+            if not second_keys.isdisjoint(present):  # rarely: no new set most times
                 for next_key in present & second_keys:
                     for i, rest in second[next_key]:
                         for keys in rest:
@@ -304,9 +306,18 @@ class QuerySet(Mapping[K, Query], Generic[K]):
             return []
         if len(survivors) > 1:
             survivors = sorted(set(survivors))
-        view = PostView(post, users, token_set=present, tokens=tokens)
-        predicates, names = self._predicates, self._names
-        return [names[i] for i in survivors if predicates[i](view)]
+        residuals, names = self._residuals, self._names
+        view: PostView | None = None
+        matched: list[K] = []
+        for i in survivors:
+            residual = residuals[i]
+            if residual is not None:
+                if view is None:
+                    view = PostView(post, users, token_set=present, tokens=tokens)
+                if not residual(view):
+                    continue
+            matched.append(names[i])
+        return matched
 
     def _add_other_keys(self, keys: set[str], post: Post, entities: Entities) -> None:
         kinds = self._other_kinds
@@ -323,6 +334,36 @@ class QuerySet(Mapping[K, Query], Generic[K]):
                 for form in (u.url, u.expanded_url, u.unwound_url):
                     if form:
                         keys.update(["url:" + token for token in words(form)])
+
+
+_EXACT_KINDS: Final = frozenset({"mention", "hashtag", "cashtag", "from", "to"})
+
+
+def _exact(clause: Clause) -> bool:
+    """Whether ``clause`` holds exactly when the post has a key of its one requirement set.
+
+    True for a single-word keyword (its token is kept whenever the text has
+    it), ``@user``, ``#tag``, ``$TAG``, ``from:``, ``to:`` (the post's keys are
+    built with the predicates' own folding), and an OR of such clauses.
+    """
+    if isinstance(clause, Atom):
+        if clause.kind in ("keyword", "phrase"):
+            return len(words(clause.value)) == 1
+        return clause.kind in _EXACT_KINDS
+    if isinstance(clause, AnyOf):
+        return all(_exact(c) for c in clause.clauses)
+    return False
+
+
+def _residual(clause: Clause) -> Clause | None:
+    """What is left to evaluate of ``clause`` once every requirement set is met.
+
+    The candidate search checks all of a rule's requirement sets, so the parts
+    of a top-level AND that are exact (:func:`_exact`) hold already; None when
+    nothing is left and a candidate is a match.
+    """
+    parts = clause.clauses if isinstance(clause, AllOf) else (clause,)
+    return all_of(part for part in parts if not _exact(part))
 
 
 def _text_tokens(clause: Clause | None) -> Iterator[str]:
