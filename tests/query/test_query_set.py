@@ -10,7 +10,8 @@ from query_support import POSTS, QUERIES, make_post, twcs_post, twcs_rows
 from tests.conftest import shared_path
 
 from socialcare._query import PostView, Query
-from socialcare._query._set import QuerySet, _KeyCache, requirements
+from socialcare._query._set import QuerySet, _KeyCache, _residual, requirements
+from socialcare._query._syntax import render_clause
 from socialcare.errors import QueryError
 from socialcare.models import Post, User
 
@@ -195,3 +196,23 @@ def test_entity_key_memos_stay_bounded_and_exact(monkeypatch: pytest.MonkeyPatch
         assert len(memos) == 7
         assert all(len(memo) <= 8 for memo in memos)
     assert rules.matching(make_post("@acme7 late #fail3 $acf")) == ["mention", "tag", "cash"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "left"),
+    [
+        ("acme refund", None),
+        ("@acme (late OR down) #fail $ACME from:jane to:acme", None),
+        ("@acme (late OR down) -is:retweet", "-is:retweet"),
+        ('from:acme (dm OR "direct message")', 'dm OR "direct message"'),
+        ('@acme "not working"', '"not working"'),
+        ("coca-cola lang:en", "coca-cola lang:en"),
+        ("acme OR (refund late)", "acme OR (refund late)"),
+        ("conversation_id:42 acme", "conversation_id:42"),
+    ],
+)
+def test_only_what_the_requirements_leave_open_is_evaluated(rule: str, left: str | None) -> None:
+    clause = Query.parse(rule).clause
+    assert clause is not None
+    residual = _residual(clause)
+    assert (None if residual is None else render_clause(residual)) == left
