@@ -216,9 +216,3 @@ def test_only_what_the_requirements_leave_open_is_evaluated(rule: str, left: str
     assert clause is not None
     residual = _residual(clause)
     assert (None if residual is None else render_clause(residual)) == left
-
-
-def test_rules_are_indexed_by_their_rarest_requirement() -> None:
-    rules = QuerySet({"r": "https refund", "s": "the @acme", "t": "the"})
-    assert set(rules._index) == {"refund", "@acme", "the"}  # "the" only when nothing else
-    assert rules.matching(make_post("see https://t.co/x for a refund")) == ["r"]

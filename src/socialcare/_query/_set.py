@@ -73,19 +73,6 @@ _COST: Final = {
     "url": 3.0,
 }
 _WEAK_KINDS: Final = frozenset({"lang", "is", "has"})
-# Tokens most posts have: the pieces of every link X puts in the text
-# (https://t.co/...) and the commonest English words. A rule is better indexed
-# by any other requirement, so these cost as much as a long OR group.
-_COMMON_TEXT: Final = (
-    "https http www com co t the be to of and a in that have i it for not on with he as you "
-    "do at this but his by from they we say her she or an will my one all would there their "
-    "what so up out if about who get which go me when make can like time no just him know "
-    "take people into year your good some could them see other than then now look only come "
-    "its over think also back after use two how our work first well way even new want "
-    "because any these give day most us is are was were been has had did does am "
-)
-_COMMON_WORDS: Final = frozenset(_COMMON_TEXT.split())
-_COMMON_PENALTY: Final = 20.0
 
 
 def _key_cost(key: str) -> float:
@@ -94,7 +81,7 @@ def _key_cost(key: str) -> float:
     kind, colon, _ = key.partition(":")
     if colon:
         return _COST[kind]
-    return 1.0 + 24.0 / len(key) + (_COMMON_PENALTY if key in _COMMON_WORDS else 0.0)
+    return 1.0 + 24.0 / len(key)
 
 
 def _cost(keys: _KeySet) -> float:
