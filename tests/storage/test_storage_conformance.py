@@ -202,6 +202,19 @@ def test_bulk_upsert_spanning_many_chunks_round_trips(store: Store) -> None:
     assert [p.id for p in thread] == [str(1_870_000_000_000_000_000 + n) for n in order]
 
 
+def test_new_posts_below_between_and_above_stored_ids(store: Store) -> None:
+    # Decimal ids compare as text in the database: 25 sorts between 200 and 300 there.
+    store.upsert_posts([post(str(n), text="old") for n in (25, 1000, 5000)])
+    fresh = [post(str(n), text="new") for n in (200, 300, 999, 4999, 5001, 60000)]
+    assert store.upsert_posts(fresh) == 6
+    assert store.upsert_posts([post("7", text="new"), post("9999", text="new")]) == 2
+    assert store.upsert_posts([post("25", text="newer"), post("26", text="new")]) == 2
+    assert store.count_posts() == 12
+    assert store.get_post("1000") == post("1000", text="old")
+    assert store.get_post("25") == post("25", text="newer")
+    assert store.get_posts([p.id for p in fresh]) == fresh
+
+
 def test_concurrent_large_bulk_upserts_are_atomic(backend: Backend) -> None:
     # Writers upsert the same 2,500 posts in big batches; a reader never sees part of one.
     ids = [str(1_870_000_000_000_000_000 + n) for n in range(2500)]

@@ -68,8 +68,11 @@ _CHUNK = 10_000
 _COPY_CHUNK = 1_000
 """Posts per block of ``COPY`` data (the unit the helper thread encodes ahead)."""
 _ID = operator.attrgetter("id")
-# The ids of a batch that are stored already, as one comma-separated text value (ids
-# are decimal, so no quoting is needed, and no row per id crosses the wire).
+# Whether any stored id lies between a batch's smallest and largest id (one index
+# probe): if none does, none of the batch is stored. New posts usually pass, as X's ids
+# grow with time; otherwise the ids that are stored already come back as one
+# comma-separated text value (ids are decimal: no quoting, no row per id on the wire).
+_STORED_IN_RANGE = "SELECT EXISTS (SELECT 1 FROM sc_posts WHERE id >= %s AND id <= %s)"
 _EXISTING_POSTS = "SELECT string_agg(id, ',') FROM sc_posts WHERE id = ANY(%s::text[])"
 _COPY_POSTS = "COPY sc_posts (id, conversation_id, author_id, created_at, data) FROM STDIN"
 _NULL = "\\N"  # NULL in COPY's text format
@@ -342,8 +345,7 @@ class PostgresStore(SQLStore):
         # The helper starts encoding the whole batch for COPY while the server looks
         # for stored ids: with nothing stored (bulk ingest) every block is used as is.
         with prefetch(_chunks(batch, _COPY_CHUNK), _copy_text) as blocks:
-            row = cur.execute(_EXISTING_POSTS, (_id_array([p.id for p in batch]),)).fetchone()
-            stored = set(row[0].split(",")) if row is not None and row[0] else set()
+            stored = self._stored_ids(cur, batch)
             if not stored:
                 if self._copy(cur, blocks):
                     return
@@ -357,6 +359,14 @@ class PostgresStore(SQLStore):
         with cur.connection.pipeline():
             for chunk in _chunks(known, _CHUNK):
                 cur.execute(_POSTS_UPSERT, _upsert_params(chunk))
+
+    def _stored_ids(self, cur: psycopg.Cursor[Row], batch: list[Post]) -> set[str]:
+        """The ids of ``batch`` (sorted by id) that are stored already."""
+        row = cur.execute(_STORED_IN_RANGE, (batch[0].id, batch[-1].id)).fetchone()
+        if row is not None and not row[0]:
+            return set()
+        row = cur.execute(_EXISTING_POSTS, (_id_array([p.id for p in batch]),)).fetchone()
+        return set(row[0].split(",")) if row is not None and row[0] else set()
 
     def _copy(self, cur: psycopg.Cursor[Row], blocks: Iterable[str]) -> bool:
         """``COPY`` the blocks in a savepoint; ``False`` if one of the posts was stored."""
