@@ -251,6 +251,28 @@ def test_bulk_upsert_writes_many_chunks_in_one_transaction(
     assert prefetch_threads() == []
 
 
+def test_memory_database_takes_pipelined_batches_from_several_threads() -> None:
+    # One connection shared under a lock: the helper threads only encode, never touch it.
+    with SQLiteStore(":memory:", create_schema=True) as store:
+        errors: list[BaseException] = []
+
+        def write(start: int) -> None:
+            try:
+                store.upsert_posts(posts(start, 2500))
+            except BaseException as exc:
+                errors.append(exc)
+
+        writers = [threading.Thread(target=write, args=(n * 10_000,)) for n in range(1, 4)]
+        for t in writers:
+            t.start()
+        for t in writers:
+            t.join()
+        assert errors == []
+        assert store.count_posts() == 7500
+        assert store.get_post("32499") == posts(32499, 1)[0]
+    assert prefetch_threads() == []
+
+
 def test_an_encoder_error_mid_batch_rolls_back_the_whole_upsert(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
