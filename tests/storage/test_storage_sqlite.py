@@ -235,6 +235,22 @@ def prefetch_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "socialcare-prefetch"]
 
 
+@pytest.mark.skipif(
+    not hasattr(sqlite3.Connection, "setlimit"), reason="Connection.setlimit needs Python 3.11"
+)
+@pytest.mark.parametrize(
+    ("limit", "rows"), [(5000, 1000), (4999, 199), (999, 199), (250, 50), (9, 1)]
+)
+def test_posts_per_insert_stay_within_the_parameter_limit(limit: int, rows: int) -> None:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+        assert _sqlite._rows_that_fit(conn) == rows
+    finally:
+        conn.close()
+    assert 1 <= _sqlite._posts_per_insert() <= 1000
+
+
 def test_bulk_upsert_writes_many_chunks_in_one_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

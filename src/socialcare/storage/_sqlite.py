@@ -46,24 +46,38 @@ _POST_UPSERT = _POST_INSERT + _POST_ROW + _POST_CONFLICT
 _POST_COLUMNS = 5
 _POST_ROWS = 1000
 """Posts per multi-row ``INSERT`` (fewer if SQLite allows fewer parameters per statement)."""
-_SQLITE_LIMIT_VARIABLE_NUMBER = 9  # sqlite3 exports it as a constant from Python 3.11 on
-_HISTORIC_VARIABLE_LIMIT = 999  # SQLite's limit before 3.32; assumed when it cannot be read
+
+
+def _takes_parameters(conn: sqlite3.Connection, count: int) -> bool:
+    """Whether ``conn`` accepts a statement with ``count`` parameters."""
+    marks = ", ".join(["?"] * (count - 1))
+    try:
+        conn.execute(f"SELECT 1 WHERE ? IN ({marks})", [None] * count).fetchall()
+    except sqlite3.OperationalError:  # too many SQL variables
+        return False
+    return True
+
+
+def _rows_that_fit(conn: sqlite3.Connection) -> int:
+    """The most posts per ``INSERT`` (of 1,000, 199 or 50) ``conn``'s parameter limit allows.
+
+    Tried rather than read: ``Connection.getlimit`` is Python 3.11+ only. 199 rows fit
+    SQLite's limit before 3.32 (999 parameters); a single row always fits.
+    """
+    for rows in (_POST_ROWS, 199, 50):
+        if _takes_parameters(conn, _POST_COLUMNS * rows):
+            return rows
+    return 1
 
 
 @functools.cache
 def _posts_per_insert() -> int:
-    """How many posts one ``INSERT`` statement takes, within SQLite's parameter limit."""
+    """How many posts one ``INSERT`` statement takes with this SQLite library."""
     probe = sqlite3.connect(":memory:")
     try:
-        getlimit = getattr(probe, "getlimit", None)  # Python >= 3.11
-        limit = (
-            int(getlimit(_SQLITE_LIMIT_VARIABLE_NUMBER))
-            if getlimit is not None
-            else _HISTORIC_VARIABLE_LIMIT
-        )
+        return _rows_that_fit(probe)
     finally:
         probe.close()
-    return max(1, min(_POST_ROWS, limit // _POST_COLUMNS))
 
 
 def _post_params(chunk: Sequence[Post]) -> list[object]:
