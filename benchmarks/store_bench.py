@@ -9,7 +9,9 @@ Every number is printed next to a peer measured in the same run:
 * bulk upsert: the raw driver inserting the same posts into an identical table,
   with plain ``sqlite3.executemany`` or psycopg ``COPY``, both (a) encoding each post
   the plain way, ``json.dumps(post.to_x())``, and (b) with rows encoded beforehand
-  (the pure driver floor);
+  (the pure driver floor); and, for reference, (c) the insertion technique the store
+  itself uses with everything prepared beforehand (SQLite: multi-row ``INSERT`` of
+  1,000 rows; PostgreSQL: ``COPY`` of pre-formatted text), the floor for that technique;
 * queue: the same query forced to scan instead of using its index.
 """
 
@@ -119,12 +121,33 @@ def sqlite_bulk(posts: list[Post], runs: int, tmp: Path) -> dict[str, float]:
         conn.close()
         return elapsed
 
+    def multirow_run() -> float:
+        # Reference only: the store's statement shape, every parameter prepared beforehand.
+        conn = sqlite3.connect(fresh(), isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        per = 1000
+        flat = [value for p in posts for value in plain_row(p)]
+        chunks = [flat[i : i + 5 * per] for i in range(0, len(flat), 5 * per)]
+        insert = f"INSERT INTO sc_posts ({COLUMNS}) VALUES "
+
+        def work() -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            for params in chunks:
+                conn.execute(insert + ", ".join(["(?, ?, ?, ?, ?)"] * (len(params) // 5)), params)
+            conn.execute("COMMIT")
+
+        elapsed = timed(work)
+        conn.close()
+        return elapsed
+
     return interleaved(
         runs,
         {
             "store": store_run,
             "raw (encode + executemany)": lambda: raw_run(encode=True),
             "raw (executemany of encoded rows)": lambda: raw_run(encode=False),
+            "reference: multi-row INSERT of encoded rows": multirow_run,
         },
     )
 
@@ -178,6 +201,21 @@ def pg_bulk(posts: list[Post], runs: int, dsn: str) -> dict[str, float]:
 
             return timed(work)
 
+    def text_run() -> float:
+        # Reference only: COPY text formatted beforehand, written in 1 MB blocks.
+        schema = fresh()
+        text = "".join(copy_line(p) for p in posts).encode()
+        blocks = [text[i : i + (1 << 20)] for i in range(0, len(text), 1 << 20)]
+        with psycopg.connect(dsn, options=f"-c search_path={schema}") as conn:
+
+            def work() -> None:
+                with conn.cursor() as cur, cur.copy(f"COPY sc_posts ({COLUMNS}) FROM STDIN") as cp:
+                    for block in blocks:
+                        cp.write(block)
+                conn.commit()
+
+            return timed(work)
+
     try:
         return interleaved(
             runs,
@@ -185,6 +223,7 @@ def pg_bulk(posts: list[Post], runs: int, dsn: str) -> dict[str, float]:
                 "store": store_run,
                 "raw (encode + COPY)": lambda: raw_run(encode=True),
                 "raw (COPY of encoded rows)": lambda: raw_run(encode=False),
+                "reference: COPY of pre-formatted text": text_run,
             },
         )
     finally:
@@ -195,6 +234,13 @@ def pg_bulk(posts: list[Post], runs: int, dsn: str) -> dict[str, float]:
 
 def pg_row(p: Post) -> tuple[object, ...]:
     return (p.id, p.conversation_id, p.author_id, p.created_at, json.dumps(p.to_x()))
+
+
+def copy_line(p: Post) -> str:
+    """A row of COPY text (the benchmark's posts have every field and no backslash)."""
+    data = json.dumps(p.to_x())
+    assert "\\" not in data
+    return f"{p.id}\t{p.conversation_id}\t{p.author_id}\t{p.created_at}\t{data}\n"
 
 
 def pg_queue(total: int, dsn: str, samples: int) -> dict[str, float]:

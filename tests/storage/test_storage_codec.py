@@ -1,4 +1,4 @@
-"""The fast post encoder writes exactly what ``Post.to_x()`` means, for any post."""
+"""The fast post encoder writes exactly what ``Post.to_x()`` means, for any post stores accept."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialcare import Post
+from socialcare._json import format_time
 from socialcare.models import (
     Entities,
     MentionEntity,
@@ -18,7 +19,14 @@ from socialcare.models import (
     Withheld,
 )
 from socialcare.storage import SQLiteStore
-from socialcare.storage._codec import from_micros, post_json, to_micros
+from socialcare.storage._codec import (
+    _x_time,
+    check_post,
+    from_micros,
+    post_json,
+    to_micros,
+    utc_iso,
+)
 
 ids = st.integers(min_value=0, max_value=2**63 - 1).map(str)
 texts = st.text(max_size=40)
@@ -64,7 +72,38 @@ posts = st.builds(
 
 @given(posts)
 def test_post_json_is_to_x(post: Post) -> None:
+    assert check_post(post) is post  # the encoder's precondition: the stores check first
     assert json.loads(post_json(post)) == post.to_x()
+
+
+any_times = st.datetimes(
+    min_value=dt.datetime(2, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=dt.datetime(9998, 12, 31),  # noqa: DTZ001
+    timezones=st.sampled_from(
+        [
+            dt.timezone.utc,
+            dt.timezone(dt.timedelta(hours=-5)),
+            dt.timezone(dt.timedelta(hours=5, minutes=30)),
+        ]
+    ),
+)
+
+
+@given(any_times)
+def test_x_time_is_zero_padded_utc_milliseconds(when: dt.datetime) -> None:
+    utc = when.astimezone(dt.timezone.utc)
+    expected = '"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"' % (  # noqa: UP031 - the reference
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond // 1000,
+    )
+    assert _x_time(when) == expected
+    if utc.year >= 1000:  # strftime pads %Y to four digits only from there on
+        assert json.loads(_x_time(when)) == format_time(when)
 
 
 @given(times)
@@ -81,3 +120,10 @@ def test_any_post_round_trips_through_sqlite(batch: list[Post]) -> None:
         store.upsert_posts(batch)
         latest = {p.id: p for p in batch}
         assert store.get_posts(list(latest)) == list(latest.values())
+
+
+@given(any_times)
+def test_utc_iso_is_exact(when: dt.datetime) -> None:
+    text = utc_iso(when)
+    assert text.endswith("+00:00")
+    assert dt.datetime.fromisoformat(text) == when

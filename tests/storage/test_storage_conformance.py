@@ -170,6 +170,96 @@ def test_concurrent_bulk_upserts_of_the_same_posts(backend: Backend) -> None:
     assert {p.text for p in stored} <= {"v0", "v1", "v2", "v3"}
 
 
+def varied(n: int, *, text: str = "hi") -> Post:
+    """Post ``n`` with optional fields left out in turn and text that needs escaping."""
+    return Post(
+        id=str(1_870_000_000_000_000_000 + n),
+        text=f'{text} {n} \\ "quoted"\ttab\nline \u00e9\U0001f621 \\N',
+        author_id=None if n % 7 == 0 else str(10 + n % 50),
+        conversation_id=None if n % 11 == 0 else str(1_870_000_000_000_000_000 + n - n % 5),
+        created_at=None if n % 13 == 0 else T0 + dt.timedelta(seconds=n, milliseconds=n % 997),
+        lang=None if n % 3 == 0 else "en",
+        edit_history_ids=(str(1_870_000_000_000_000_000 + n),),
+    )
+
+
+def test_bulk_upsert_spanning_many_chunks_round_trips(store: Store) -> None:
+    # Several thousand posts: many chunks (and blocks of COPY data) in one transaction.
+    first = [varied(n) for n in range(5321)]
+    assert store.upsert_posts(first) == 5321
+    assert store.count_posts() == 5321
+    assert store.get_posts([p.id for p in first]) == first
+    # Half of them again, changed, plus new ones: stored and new posts in one batch.
+    second = [varied(n, text="v2") for n in range(0, 5321, 2)] + [
+        varied(n) for n in range(5321, 8000)
+    ]
+    assert store.upsert_posts(second) == len(second)
+    assert store.count_posts() == 8000
+    latest = {p.id: p for p in first + second}
+    assert store.get_posts(list(latest)) == list(latest.values())
+    thread = store.posts_in_conversation(str(1_870_000_000_000_000_000 + 100))
+    order = (104, 100, 101, 102, 103)  # 104 has no time: NULLS FIRST, then by time
+    assert [p.id for p in thread] == [str(1_870_000_000_000_000_000 + n) for n in order]
+
+
+def test_new_posts_below_between_and_above_stored_ids(store: Store) -> None:
+    # Decimal ids compare as text in the database: 25 sorts between 200 and 300 there.
+    store.upsert_posts([post(str(n), text="old") for n in (25, 1000, 5000)])
+    fresh = [post(str(n), text="new") for n in (200, 300, 999, 4999, 5001, 60000)]
+    assert store.upsert_posts(fresh) == 6
+    assert store.upsert_posts([post("7", text="new"), post("9999", text="new")]) == 2
+    assert store.upsert_posts([post("25", text="newer"), post("26", text="new")]) == 2
+    assert store.count_posts() == 12
+    assert store.get_post("1000") == post("1000", text="old")
+    assert store.get_post("25") == post("25", text="newer")
+    assert store.get_posts([p.id for p in fresh]) == fresh
+
+
+def test_concurrent_large_bulk_upserts_are_atomic(backend: Backend) -> None:
+    # Writers upsert the same 2,500 posts in big batches; a reader never sees part of one.
+    ids = [str(1_870_000_000_000_000_000 + n) for n in range(2500)]
+    writers = 3
+    barrier = threading.Barrier(writers + 1)
+    done = threading.Event()
+    errors: list[BaseException] = []
+    counts: set[int] = set()
+
+    def write(version: int) -> None:
+        store = backend.open()
+        batch = [Post(id=i, text=f"v{version}", author_id="9") for i in ids]
+        barrier.wait()
+        try:
+            for _ in range(2):
+                store.upsert_posts(batch[::-1] if version % 2 else batch)
+        except BaseException as exc:
+            errors.append(exc)
+
+    def read() -> None:
+        store = backend.open()
+        barrier.wait()
+        try:
+            while not done.is_set():
+                counts.add(store.count_posts())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(v,)) for v in range(writers)]
+    reader = threading.Thread(target=read)
+    for t in [*threads, reader]:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    assert counts <= {0, 2500}
+    store = backend.open()
+    assert store.count_posts() == 2500
+    stored = store.get_posts(ids)
+    assert len(stored) == 2500
+    assert {p.text for p in stored} <= {f"v{v}" for v in range(writers)}
+
+
 def test_get_posts_keeps_the_requested_order(store: Store) -> None:
     store.upsert_posts([post("1"), post("2"), post("3")])
     got = store.get_posts(["3", "404", "1", "3"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -258,8 +259,103 @@ def test_bulk_upsert_falls_back_when_a_new_post_appears_meanwhile(
     with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
         store.upsert_posts([Post(id="5", text="old"), Post(id="7", text="old")])
         # As if another writer stored 5 and 7 between the existence check and the COPY.
-        monkeypatch.setattr(postgres, "_EXISTING_POSTS", "SELECT %b::text[] WHERE false")
+        monkeypatch.setattr(
+            postgres, "_EXISTING_POSTS", "SELECT NULL::text WHERE %s::text[] IS NOT NULL"
+        )
         batch = [Post(id=str(i), text="new") for i in range(1, 11)]
         assert store.upsert_posts(batch) == 10
         assert store.get_posts([str(i) for i in range(1, 11)]) == batch
         assert store.count_posts() == 10
+
+
+def prefetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "socialcare-prefetch"]
+
+
+def numbered(start: int, count: int, text: str = "post") -> list[Post]:
+    return [Post(id=str(i), text=f"{text} {i}", author_id="9") for i in range(start, start + count)]
+
+
+@pytest.mark.postgres
+def test_an_encoder_error_mid_copy_rolls_back_the_whole_upsert(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    monkeypatch.setattr(postgres, "_COPY_CHUNK", 100)
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        earlier = numbered(1, 200)
+        store.upsert_posts(earlier)
+        real = postgres.post_json  # type: ignore[attr-defined]
+
+        def failing(post: Post) -> str:
+            if post.id == "2950":
+                raise RuntimeError("encoder failed mid-batch")
+            return real(post)
+
+        monkeypatch.setattr(postgres, "post_json", failing)
+        fresh = numbered(2000, 1000)  # ten blocks of COPY data; the last one fails
+        with pytest.raises(RuntimeError, match="mid-batch"):
+            store.upsert_posts(fresh)
+        assert prefetch_threads() == []
+        assert store.count_posts() == 200
+        assert store.get_posts([p.id for p in earlier]) == earlier
+        monkeypatch.setattr(postgres, "post_json", real)
+        assert store.upsert_posts(fresh) == 1000  # the pooled connection is fine afterwards
+        assert store.count_posts() == 1200
+
+
+@pytest.mark.postgres
+def test_a_database_error_mid_batch_rolls_back_the_whole_upsert(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    monkeypatch.setattr(postgres, "_COPY_CHUNK", 100)
+    monkeypatch.setattr(postgres, "_CHUNK", 30)
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        earlier = numbered(1, 100)
+        store.upsert_posts(earlier)
+        store._write(
+            lambda tx: tx.run(
+                "ALTER TABLE sc_posts ADD CONSTRAINT refused CHECK "
+                "(id <> '4321' AND position('forbidden' in data::text) = 0)"
+            )
+        )
+        # On the COPY path (nothing of the batch is stored yet) ...
+        with pytest.raises(StorageError, match="refused"):
+            store.upsert_posts(numbered(1000, 5000))
+        assert prefetch_threads() == []
+        assert store.count_posts() == 100
+        # ... and on the ON CONFLICT path (stored posts, one of them now refused).
+        changed = numbered(1, 100, text="changed")
+        changed[77] = Post(id="78", text="forbidden", author_id="9")
+        with pytest.raises(StorageError, match="refused"):
+            store.upsert_posts([*changed, *numbered(1000, 500)])
+        assert prefetch_threads() == []
+        assert store.count_posts() == 100
+        assert store.get_posts([p.id for p in earlier]) == earlier
+        assert store.upsert_posts(numbered(1000, 3000)) == 3000  # and the next batch works
+
+
+@pytest.mark.postgres
+def test_a_mixed_batch_falls_back_when_the_check_misses_stored_posts(
+    pg: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialcare.storage import postgres  # noqa: PLC0415
+
+    dsn, schema = pg
+    monkeypatch.setattr(postgres, "_COPY_CHUNK", 50)
+    monkeypatch.setattr(postgres, "_CHUNK", 70)
+    with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        store.upsert_posts(numbered(1, 300, text="old"))
+        batch = numbered(1, 600, text="new")
+        # As if all but the smallest stored id appeared between the check and the COPY.
+        monkeypatch.setattr(
+            postgres, "_EXISTING_POSTS", "SELECT min(id) FROM sc_posts WHERE id = ANY(%s::text[])"
+        )
+        assert store.upsert_posts(batch) == 600
+        assert store.get_posts([p.id for p in batch]) == batch
+        assert store.count_posts() == 600

@@ -19,6 +19,7 @@ from socialcare.storage import (
     Conversation,
     MemoryStore,
     SQLiteStore,
+    _sqlite,
     open_store,
 )
 from socialcare.storage._schema import MIGRATIONS, VERSION_TABLE, render
@@ -228,6 +229,125 @@ def test_busy_database_times_out_with_a_clear_error(tmp_path: Path) -> None:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+def prefetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "socialcare-prefetch"]
+
+
+@pytest.mark.skipif(
+    not hasattr(sqlite3.Connection, "setlimit"), reason="Connection.setlimit needs Python 3.11"
+)
+@pytest.mark.parametrize(
+    ("limit", "rows"), [(5000, 1000), (4999, 199), (999, 199), (250, 50), (9, 1)]
+)
+def test_posts_per_insert_stay_within_the_parameter_limit(limit: int, rows: int) -> None:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+        assert _sqlite._rows_that_fit(conn) == rows
+    finally:
+        conn.close()
+    assert 1 <= _sqlite._posts_per_insert() <= 1000
+
+
+def test_bulk_upsert_writes_many_chunks_in_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_sqlite, "_posts_per_insert", lambda: 7)  # 7 posts per statement
+    with SQLiteStore(tmp_path / "care.db", create_schema=True) as store:
+        batch = posts(1, 100)  # 14 full chunks and a partial one
+        assert store.upsert_posts(batch) == 100
+        assert store.get_posts([p.id for p in batch]) == batch
+        changed = [Post(id=p.id, text="changed") for p in batch[::3]]
+        assert store.upsert_posts(changed + posts(101, 6)) == 40
+        assert store.count_posts() == 106
+        assert store.get_post("1") == changed[0]
+        assert store.get_post("2") == batch[1]
+    assert prefetch_threads() == []
+
+
+def test_memory_database_takes_pipelined_batches_from_several_threads() -> None:
+    # One connection shared under a lock: the helper threads only encode, never touch it.
+    with SQLiteStore(":memory:", create_schema=True) as store:
+        errors: list[BaseException] = []
+
+        def write(start: int) -> None:
+            try:
+                store.upsert_posts(posts(start, 2500))
+            except BaseException as exc:
+                errors.append(exc)
+
+        writers = [threading.Thread(target=write, args=(n * 10_000,)) for n in range(1, 4)]
+        for t in writers:
+            t.start()
+        for t in writers:
+            t.join()
+        assert errors == []
+        assert store.count_posts() == 7500
+        assert store.get_post("32499") == posts(32499, 1)[0]
+    assert prefetch_threads() == []
+
+
+def test_an_encoder_error_mid_batch_rolls_back_the_whole_upsert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_sqlite, "_posts_per_insert", lambda: 7)
+    with SQLiteStore(tmp_path / "care.db", create_schema=True) as store:
+        earlier = posts(1, 100)
+        store.upsert_posts(earlier)
+        real = _sqlite.post_json
+
+        def failing(post: Post) -> str:
+            if post.id == "1090":
+                raise RuntimeError("encoder failed mid-batch")
+            return real(post)
+
+        monkeypatch.setattr(_sqlite, "post_json", failing)
+        changed = [Post(id=p.id, text="changed") for p in earlier] + posts(1000, 100)
+        with pytest.raises(RuntimeError, match="mid-batch"):
+            store.upsert_posts(changed)
+        assert prefetch_threads() == []
+        assert store.count_posts() == 100  # no chunk of it landed
+        assert store.get_posts([p.id for p in earlier]) == earlier
+        monkeypatch.setattr(_sqlite, "post_json", real)
+        assert store.upsert_posts(changed) == 200  # the connection is fine afterwards
+        assert store.get_post("1") == changed[0]
+
+
+def test_a_database_error_mid_batch_rolls_back_the_whole_upsert(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "care.db", create_schema=True) as store:
+        store.upsert_posts(posts(1, 100))
+        with store._connection() as conn:
+            conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON sc_posts WHEN NEW.id = '4321' "
+                "BEGIN SELECT RAISE(ABORT, 'post 4321 refused'); END"
+            )
+        with pytest.raises(StorageError, match="post 4321 refused"):
+            store.upsert_posts(posts(1000, 5000))  # several chunks; the fourth one fails
+        assert prefetch_threads() == []
+        assert store.count_posts() == 100
+        assert store.get_post("1000") is None
+        assert store.get_post("1") == posts(1, 1)[0]
+        assert store.upsert_posts(posts(1000, 3000)) == 3000  # and the next batch works
+        assert store.count_posts() == 3100
+
+
+def test_a_bulk_upsert_waiting_for_a_busy_database_gives_up_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "care.db"
+    SQLiteStore(path, create_schema=True).close()
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with SQLiteStore(path, busy_timeout=0.05) as store:
+            with pytest.raises(StorageError, match="locked by another writer"):
+                store.upsert_posts(posts(1, 5000))
+            assert prefetch_threads() == []
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with SQLiteStore(path) as store:
+        assert store.count_posts() == 0
 
 
 def test_open_queue_is_served_by_its_index(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Stores keep platform objects as the X API v2 JSON that ``to_x()`` produces, so
 ``from_x()`` reads them back equal. :func:`post_json` writes that JSON directly for
 the common fields (bulk ingest of posts is the hot path) and defers to the
 models' own ``to_x()`` for the rare nested parts; a property test checks that it
-always decodes to exactly ``post.to_x()``.
+decodes to exactly ``post.to_x()`` for every post :func:`check_post` accepts (the
+stores check each post before encoding it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "post_json",
     "to_micros",
     "user_json",
+    "utc_iso",
 ]
 
 _UTC = dt.timezone.utc
@@ -56,17 +58,31 @@ def from_micros(value: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(microseconds=value)
 
 
+# Zero-padded digits, looked up instead of formatted (fixed tables, not a cache).
+_TWO = tuple(f"{n:02d}" for n in range(100))
+_THREE = tuple(f"{n:03d}" for n in range(1000))
+_EARLY_YEARS = tuple(f"{n:04d}" for n in range(1000))
+_FOUR_DIGITS = 1000
+
+
 def _x_time(value: dt.datetime) -> str:
+    """``value`` as X writes times, quoted: ``"2026-01-05T10:00:00.123Z"`` (UTC, milliseconds)."""
     u = value if value.tzinfo is _UTC else value.astimezone(_UTC)
-    # As format_time writes it ("2026-01-05T10:00:00.123Z"), without strftime's cost.
-    return '"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"' % (  # noqa: UP031 - fastest here
-        u.year,
-        u.month,
-        u.day,
-        u.hour,
-        u.minute,
-        u.second,
-        u.microsecond // 1000,
+    two, year = _TWO, u.year
+    return (
+        f'"{year if year >= _FOUR_DIGITS else _EARLY_YEARS[year]}-{two[u.month]}-{two[u.day]}'
+        f'T{two[u.hour]}:{two[u.minute]}:{two[u.second]}.{_THREE[u.microsecond // 1000]}Z"'
+    )
+
+
+def utc_iso(value: dt.datetime) -> str:
+    """``value`` in UTC as exact ISO 8601 text: ``2026-01-05T10:00:00.123456+00:00``."""
+    u = value if value.tzinfo is _UTC else value.astimezone(_UTC)
+    two, year, micros = _TWO, u.year, u.microsecond
+    return (
+        f"{year if year >= _FOUR_DIGITS else _EARLY_YEARS[year]}-{two[u.month]}-{two[u.day]}"
+        f"T{two[u.hour]}:{two[u.minute]}:{two[u.second]}"
+        f".{_THREE[micros // 1000]}{_THREE[micros % 1000]}+00:00"
     )
 
 
@@ -80,11 +96,8 @@ def _tag(t: TagEntity) -> str:
 
 
 def _entities_json(entities: Entities) -> str:
+    """Entities with links, hashtags or cashtags (``post_json`` writes bare mentions itself)."""
     mentions = entities.mentions
-    if not (entities.urls or entities.hashtags or entities.cashtags):
-        if len(mentions) == 1:
-            return '{"mentions":[' + _mention(mentions[0]) + "]}"
-        return '{"mentions":[' + ",".join([_mention(m) for m in mentions]) + "]}"
     if entities.urls:
         # Links carry many optional fields; the model's own encoder is the reference.
         return _dump(entities.to_x())
@@ -115,12 +128,32 @@ def _rare_parts(post: Post) -> str:
 
 
 def post_json(post: Post) -> str:
-    """The X JSON of ``post``: ``json.loads(post_json(p)) == p.to_x()`` always holds."""
-    # One string-only expression: bulk ingest runs this per post, and avoiding
-    # temporary containers keeps the garbage collector out of the way.
+    """The X JSON of a post ``check_post`` accepted: ``json.loads(post_json(p)) == p.to_x()``.
+
+    The ids ``check_post`` verifies (decimal digits) are written without escaping;
+    every other string goes through JSON's own string encoder.
+    """
+    # One join of strings: bulk ingest runs this per post, and avoiding temporary
+    # containers and calls keeps it fast and the garbage collector out of the way.
     q = _quote
     author, created, conversation = post.author_id, post.created_at, post.conversation_id
     replied_user, lang, history = post.in_reply_to_user_id, post.lang, post.edit_history_ids
+    entities = post.entities
+    mentions = entities.mentions
+    if entities.urls or entities.hashtags or entities.cashtags:
+        found = ',"entities":' + _entities_json(entities)
+    elif len(mentions) == 1:
+        found = ',"entities":{"mentions":[' + _mention(mentions[0]) + "]}"
+    elif mentions:
+        found = ',"entities":{"mentions":[' + ",".join([_mention(m) for m in mentions]) + "]}"
+    else:
+        found = ""
+    if len(history) == 1:
+        edits = ',"edit_history_tweet_ids":[' + q(history[0]) + "]"
+    elif history:
+        edits = ',"edit_history_tweet_ids":[' + ",".join([q(h) for h in history]) + "]"
+    else:
+        edits = ""
     rare = (
         post.reply_settings is not None
         or post.note_text is not None
@@ -129,24 +162,22 @@ def post_json(post: Post) -> str:
     )
     return "".join(
         [
-            '{"id":',
-            q(post.id),
-            ',"text":',
+            '{"id":"',
+            post.id,
+            '","text":',
             q(post.text),
-            "" if author is None else ',"author_id":' + q(author),
+            "" if author is None else ',"author_id":"' + author + '"',
             "" if created is None else ',"created_at":' + _x_time(created),
-            "" if conversation is None else ',"conversation_id":' + q(conversation),
-            "" if replied_user is None else ',"in_reply_to_user_id":' + q(replied_user),
+            "" if conversation is None else ',"conversation_id":"' + conversation + '"',
+            "" if replied_user is None else ',"in_reply_to_user_id":"' + replied_user + '"',
             ""
             if not post.referenced
             else ',"referenced_tweets":['
             + ",".join([f'{{"type":{q(r.type)},"id":{q(r.id)}}}' for r in post.referenced])
             + "]",
-            ',"entities":' + _entities_json(post.entities) if post.entities else "",
+            found,
             "" if lang is None else ',"lang":' + q(lang),
-            ""
-            if not history
-            else ',"edit_history_tweet_ids":[' + ",".join([q(h) for h in history]) + "]",
+            edits,
             _rare_parts(post) if rare else "",
             "}",
         ]

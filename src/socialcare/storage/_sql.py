@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import LeaseError, SchemaVersionError, StorageError
 from socialcare.models import DirectMessage, Post, User
-from socialcare.storage._codec import check_post, dm_json, dump_json, post_json, user_json
+from socialcare.storage._codec import check_post, dm_json, dump_json, user_json
 from socialcare.storage._common import (
     check_key,
     check_limit,
@@ -58,11 +58,6 @@ Row = tuple[Any, ...]
 """A result row as the driver returns it."""
 
 _IN_CHUNK = 500
-
-_POST_UPSERT = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
-    VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
-        author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
 
 _CONV_COLS = (
     "id, channel, state, customer_id, assignee, tags, priority, first_inbound_at, "
@@ -226,23 +221,16 @@ class SQLStore(abc.ABC):
 
     def upsert_posts(self, posts: Iterable[Post]) -> int:
         """See :meth:`Store.upsert_posts`."""
-        ts = self._ts
+        # Checked before any transaction: a post that cannot round-trip is a ValueError
+        # and nothing is written.
         batch = list({p.id: check_post(p) for p in posts}.values())
-        # Encoded before the transaction, so the write lock is held only to write;
-        # kept as columns of strings (which the garbage collector does not track)
-        # and zipped into rows only as the driver consumes them.
-        ids = [p.id for p in batch]
-        conversations = [p.conversation_id for p in batch]
-        authors = [p.author_id for p in batch]
-        times = [ts(p.created_at) for p in batch]
-        data = [post_json(p) for p in batch]
         if batch:
-            self._write(
-                lambda tx: tx.many(
-                    _POST_UPSERT, zip(ids, conversations, authors, times, data, strict=True)
-                )
-            )
+            self._write_posts(batch)
         return len(batch)
+
+    @abc.abstractmethod
+    def _write_posts(self, batch: list[Post]) -> None:
+        """Upsert checked posts with distinct ids in one write transaction (all or nothing)."""
 
     def _post(self, value: object) -> Post:
         return Post.from_x(self._json_out(value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -15,7 +16,9 @@ from urllib.parse import quote
 
 from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
-from socialcare.storage._codec import from_micros, to_micros
+from socialcare.models import Post
+from socialcare.storage._codec import from_micros, post_json, to_micros
+from socialcare.storage._pipeline import prefetch
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
 
@@ -33,6 +36,68 @@ _TYPES = {
 _MIN_SQLITE = (3, 35, 0)
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+_POST_INSERT = "INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data) VALUES "
+_POST_ROW = "(?, ?, ?, ?, ?)"
+_POST_CONFLICT = """
+    ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
+        author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
+_POST_UPSERT = _POST_INSERT + _POST_ROW + _POST_CONFLICT
+_POST_COLUMNS = 5
+_POST_ROWS = 1000
+"""Posts per multi-row ``INSERT`` (fewer if SQLite allows fewer parameters per statement)."""
+
+
+def _takes_parameters(conn: sqlite3.Connection, count: int) -> bool:
+    """Whether ``conn`` accepts a statement with ``count`` parameters."""
+    marks = ", ".join(["?"] * (count - 1))
+    try:
+        conn.execute(f"SELECT 1 WHERE ? IN ({marks})", [None] * count).fetchall()
+    except sqlite3.OperationalError:  # too many SQL variables
+        return False
+    return True
+
+
+def _rows_that_fit(conn: sqlite3.Connection) -> int:
+    """The most posts per ``INSERT`` (of 1,000, 199 or 50) ``conn``'s parameter limit allows.
+
+    Tried rather than read: ``Connection.getlimit`` is Python 3.11+ only. 199 rows fit
+    SQLite's limit before 3.32 (999 parameters); a single row always fits.
+    """
+    for rows in (_POST_ROWS, 199, 50):
+        if _takes_parameters(conn, _POST_COLUMNS * rows):
+            return rows
+    return 1
+
+
+@functools.cache
+def _posts_per_insert() -> int:
+    """How many posts one ``INSERT`` statement takes with this SQLite library."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        return _rows_that_fit(probe)
+    finally:
+        probe.close()
+
+
+def _post_params(chunk: Sequence[Post]) -> list[object]:
+    """The parameters of a multi-row post upsert, row after row, in one flat list."""
+    params: list[object] = [None] * (_POST_COLUMNS * len(chunk))
+    # Column by column: five C-level slice assignments instead of a tuple per post.
+    params[0::_POST_COLUMNS] = [p.id for p in chunk]
+    params[1::_POST_COLUMNS] = [p.conversation_id for p in chunk]
+    params[2::_POST_COLUMNS] = [p.author_id for p in chunk]
+    params[3::_POST_COLUMNS] = [
+        None if p.created_at is None else to_micros(p.created_at) for p in chunk
+    ]
+    params[4::_POST_COLUMNS] = [post_json(p) for p in chunk]
+    return params
+
+
+@functools.lru_cache(maxsize=4)
+def _post_upsert(rows: int) -> str:
+    """The upsert of ``rows`` posts in one statement."""
+    return _POST_INSERT + ", ".join([_POST_ROW] * rows) + _POST_CONFLICT
 
 
 class _SQLiteTx:
@@ -274,3 +339,29 @@ class SQLiteStore(SQLStore):
 
     def _ddl(self, statement: str) -> str:
         return render(statement, _TYPES)
+
+    # -- bulk post upsert ----------------------------------------------------------------
+
+    def _write_posts(self, batch: list[Post]) -> None:
+        """Upsert ``batch`` in one ``BEGIN IMMEDIATE`` transaction, encoding ahead of writing.
+
+        Full chunks go in as one multi-row ``INSERT .. ON CONFLICT`` each (one statement
+        step per chunk instead of one per post); a helper thread encodes the next chunks
+        while this thread's connection writes the current one (see ``_pipeline``). The
+        last, partial chunk uses ``executemany`` so the statement cache holds a single
+        multi-row statement.
+        """
+        per_insert = _posts_per_insert()
+        chunks = [batch[i : i + per_insert] for i in range(0, len(batch), per_insert)]
+        full = _POST_COLUMNS * per_insert
+
+        def work(tx: Tx) -> None:
+            for params in encoded:
+                if len(params) == full:
+                    tx.run(_post_upsert(per_insert), params)
+                else:
+                    rows = (params[i::_POST_COLUMNS] for i in range(_POST_COLUMNS))
+                    tx.many(_POST_UPSERT, zip(*rows, strict=True))
+
+        with prefetch(chunks, _post_params) as encoded:
+            self._write(work)

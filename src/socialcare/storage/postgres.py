@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
 from socialcare.models import Post
-from socialcare.storage._codec import check_post, post_json
+from socialcare.storage._codec import post_json, utc_iso
+from socialcare.storage._pipeline import prefetch
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
 
@@ -49,18 +50,76 @@ _SCHEMA_LOCK = 0x50C1A1CA0001  # advisory lock keys: schema changes, audit appen
 _AUDIT_LOCK = 0x50C1A1CA0002
 _UTC = dt.timezone.utc
 
-# Updating stored posts: one statement per chunk, columns sent as binary arrays (%b),
-# so the server writes one chunk while Python encodes the next (pipeline mode).
-_POSTS_UNNEST = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
-    SELECT i, c, a, t, d::json
-    FROM unnest(%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::text[])
-        AS u(i, c, a, t, d)
+# Posts not stored yet go in with COPY (text format, written by _copy_text); stored ones
+# are updated with one INSERT .. ON CONFLICT per chunk, the columns sent as array
+# literals and the documents as one JSON array, in pipeline mode so the server writes
+# one chunk while Python encodes the next. Rows go in id order, so concurrent batches
+# lock rows in the same order.
+_POSTS_UPSERT = """INSERT INTO sc_posts (id, conversation_id, author_id, created_at, data)
+    SELECT u.i, u.c, u.a, u.t, j.d
+    FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[])
+        WITH ORDINALITY AS u(i, c, a, t, n)
+    JOIN json_array_elements(%s::json) WITH ORDINALITY AS j(d, n) ON j.n = u.n
+    ORDER BY u.n
     ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id,
         author_id = excluded.author_id, created_at = excluded.created_at, data = excluded.data"""
 _CHUNK = 10_000
+"""Posts per ``INSERT .. ON CONFLICT`` statement."""
+_COPY_CHUNK = 1_000
+"""Posts per block of ``COPY`` data (the unit the helper thread encodes ahead)."""
 _ID = operator.attrgetter("id")
-_EXISTING_POSTS = "SELECT id FROM sc_posts WHERE id = ANY(%b::text[])"
+# Whether any stored id lies between a batch's smallest and largest id (one index
+# probe): if none does, none of the batch is stored. New posts usually pass, as X's ids
+# grow with time; otherwise the ids that are stored already come back as one
+# comma-separated text value (ids are decimal: no quoting, no row per id on the wire).
+_STORED_IN_RANGE = "SELECT EXISTS (SELECT 1 FROM sc_posts WHERE id >= %s AND id <= %s)"
+_EXISTING_POSTS = "SELECT string_agg(id, ',') FROM sc_posts WHERE id = ANY(%s::text[])"
 _COPY_POSTS = "COPY sc_posts (id, conversation_id, author_id, created_at, data) FROM STDIN"
+_NULL = "\\N"  # NULL in COPY's text format
+
+
+def _id_array(ids: Iterable[str | None]) -> str:
+    """A PostgreSQL array literal of decimal ids (or NULLs): no element needs quoting."""
+    return "{" + ",".join(["NULL" if i is None else i for i in ids]) + "}"
+
+
+def _copy_line(post: Post) -> str:
+    r"""One row of ``COPY`` text: tab-separated fields, ``\N`` for NULL, backslashes doubled.
+
+    The ids are decimal (``check_post``) and the ISO time has no special characters;
+    the JSON document never contains a raw tab, newline or carriage return (JSON
+    escapes control characters), so doubling its backslashes is all the escaping needed.
+    """
+    data = post_json(post)
+    if "\\" in data:
+        data = data.replace("\\", "\\\\")
+    conversation, author, created = post.conversation_id, post.author_id, post.created_at
+    return (
+        f"{post.id}\t{_NULL if conversation is None else conversation}"
+        f"\t{_NULL if author is None else author}"
+        f"\t{_NULL if created is None else utc_iso(created)}\t{data}\n"
+    )
+
+
+def _copy_text(chunk: Sequence[Post]) -> str:
+    """A block of ``COPY`` text for ``chunk``."""
+    return "".join([_copy_line(p) for p in chunk])
+
+
+def _upsert_params(chunk: Sequence[Post]) -> tuple[str, str, str, str, str]:
+    """The parameters of ``_POSTS_UPSERT`` for ``chunk``."""
+    times = ["NULL" if p.created_at is None else utc_iso(p.created_at) for p in chunk]
+    return (
+        _id_array([p.id for p in chunk]),
+        _id_array([p.conversation_id for p in chunk]),
+        _id_array([p.author_id for p in chunk]),
+        "{" + ",".join(times) + "}",
+        "[" + ",".join([post_json(p) for p in chunk]) + "]",
+    )
+
+
+def _chunks(posts: list[Post], size: int) -> list[list[Post]]:
+    return [posts[i : i + size] for i in range(0, len(posts), size)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -267,46 +326,54 @@ class PostgresStore(SQLStore):
     def upsert_posts(self, posts: Iterable[Post]) -> int:
         """See :meth:`Store.upsert_posts` (atomic: one transaction for the whole batch).
 
-        Posts not stored yet go in with ``COPY`` (the driver's fastest path); posts
-        already stored are updated with ``INSERT .. ON CONFLICT``. If a concurrent
-        writer stores one of the "new" posts first, the ``COPY`` is undone (a
-        savepoint) and the whole batch takes the ``ON CONFLICT`` path. Rows are
+        Posts not stored yet go in with ``COPY`` (the driver's fastest path), encoded
+        by a helper thread a few blocks ahead while the server ingests the current
+        one; posts already stored are updated with ``INSERT .. ON CONFLICT``. If a
+        concurrent writer stores one of the "new" posts first, the ``COPY`` is undone
+        (a savepoint) and the whole batch takes the ``ON CONFLICT`` path. Rows are
         written in one order (by id), so concurrent batches lock rows in the same order.
         """
-        batch = sorted({p.id: check_post(p) for p in posts}.values(), key=_ID)
-        if batch:
-            self._write(lambda tx: self._write_posts(tx, batch))
-        return len(batch)
+        return super().upsert_posts(posts)
 
-    def _write_posts(self, tx: Tx, batch: list[Post]) -> None:
+    def _write_posts(self, batch: list[Post]) -> None:
+        batch.sort(key=_ID)
+        self._write(lambda tx: self._store_posts(tx, batch))
+
+    def _store_posts(self, tx: Tx, batch: list[Post]) -> None:
         assert isinstance(tx, _PgTx)  # noqa: S101 - _write always passes one
         cur = tx.cur
-        existing = {row[0] for row in cur.execute(_EXISTING_POSTS, ([p.id for p in batch],))}
-        known = [p for p in batch if p.id in existing]
-        fresh = [p for p in batch if p.id not in existing]
+        # The helper starts encoding the whole batch for COPY while the server looks
+        # for stored ids: with nothing stored (bulk ingest) every block is used as is.
+        with prefetch(_chunks(batch, _COPY_CHUNK), _copy_text) as blocks:
+            stored = self._stored_ids(cur, batch)
+            if not stored:
+                if self._copy(cur, blocks):
+                    return
+                stored = {p.id for p in batch}  # another writer stored some of them meanwhile
+        known = [p for p in batch if p.id in stored]
+        fresh = [p for p in batch if p.id not in stored]
         if fresh:
-            try:
-                with cur.connection.transaction(), cur.copy(_COPY_POSTS) as copy:
-                    for p in fresh:
-                        copy.write_row(
-                            (p.id, p.conversation_id, p.author_id, p.created_at, post_json(p))
-                        )
-            except psycopg.errors.UniqueViolation:
-                known = batch  # another writer stored some of them meanwhile
-        if known:
-            self._upsert_known(cur, known)
-
-    def _upsert_known(self, cur: psycopg.Cursor[Row], batch: list[Post]) -> None:
+            with prefetch(_chunks(fresh, _COPY_CHUNK), _copy_text) as blocks:
+                if not self._copy(cur, blocks):
+                    known = batch  # another writer stored some of them meanwhile
         with cur.connection.pipeline():
-            for start in range(0, len(batch), _CHUNK):
-                chunk = batch[start : start + _CHUNK]
-                cur.execute(
-                    _POSTS_UNNEST,
-                    (
-                        [p.id for p in chunk],
-                        [p.conversation_id for p in chunk],
-                        [p.author_id for p in chunk],
-                        [p.created_at for p in chunk],
-                        [post_json(p) for p in chunk],
-                    ),
-                )
+            for chunk in _chunks(known, _CHUNK):
+                cur.execute(_POSTS_UPSERT, _upsert_params(chunk))
+
+    def _stored_ids(self, cur: psycopg.Cursor[Row], batch: list[Post]) -> set[str]:
+        """The ids of ``batch`` (sorted by id) that are stored already."""
+        row = cur.execute(_STORED_IN_RANGE, (batch[0].id, batch[-1].id)).fetchone()
+        if row is not None and not row[0]:
+            return set()
+        row = cur.execute(_EXISTING_POSTS, (_id_array([p.id for p in batch]),)).fetchone()
+        return set(row[0].split(",")) if row is not None and row[0] else set()
+
+    def _copy(self, cur: psycopg.Cursor[Row], blocks: Iterable[str]) -> bool:
+        """``COPY`` the blocks in a savepoint; ``False`` if one of the posts was stored."""
+        try:
+            with cur.connection.transaction(), cur.copy(_COPY_POSTS) as copy:
+                for block in blocks:
+                    copy.write(block)
+        except psycopg.errors.UniqueViolation:
+            return False
+        return True
