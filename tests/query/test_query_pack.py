@@ -165,3 +165,17 @@ def test_exact_search_gives_up_gracefully(monkeypatch: pytest.MonkeyPatch) -> No
     packed = pack_terms(terms, max_length=24)
     assert len(packed) == 3  # first-fit decreasing's answer, still valid
     assert all(len(q.render(max_length=24)) <= 24 for q in packed)
+
+
+def test_query_pack_is_pack_terms() -> None:
+    terms = [f"brand{i}" for i in range(200)] + ["@acme", "#acmefail", "acme corp"]
+    within = Query().exclude_retweets()
+    packed = Query.pack(terms, within=within)
+    assert packed == pack_terms(terms, within=within)
+    assert len(packed) > 1
+    assert all(len(q.render()) <= Query.RECENT_MAX_LENGTH for q in packed)
+    assert Query.pack(terms, max_length=Query.FULL_ARCHIVE_MAX_LENGTH) == pack_terms(
+        terms, max_length=1024
+    )
+    with pytest.raises(QueryError, match="cannot be packed"):
+        Query.pack(["a" * 600])

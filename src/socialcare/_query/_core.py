@@ -340,6 +340,28 @@ class Query:
         query.render(max_length=max_length)
         return query
 
+    @staticmethod
+    def pack(
+        terms: Iterable[str | Query],
+        *,
+        max_length: int = RECENT_MAX_LENGTH,
+        within: Query | None = None,
+    ) -> list[Query]:
+        """Combine ``terms`` into the fewest OR-queries no longer than ``max_length``.
+
+        The same as :func:`socialcare.pack_terms` (see there for details)::
+
+            Query.pack(["acme", "acme corp", "@acme", "#acmefail"], within=Query().lang("en"))
+            # [Query.parse('(acme OR "acme corp" OR @acme OR #acmefail) lang:en')]
+
+        Raises:
+            QueryError: a term does not fit ``max_length`` even alone, or cannot
+                stand in an OR group.
+        """
+        from socialcare._query._pack import pack_terms  # noqa: PLC0415 - _pack builds on Query
+
+        return pack_terms(terms, max_length=max_length, within=within)
+
     def __str__(self) -> str:
         return "" if self.clause is None else render_clause(self.clause)
 
