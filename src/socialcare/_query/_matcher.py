@@ -24,6 +24,7 @@ __all__ = [
     "contains_run",
     "link_words",
     "post_entities",
+    "single_token",
 ]
 
 Predicate = Callable[["PostView"], bool]
@@ -291,9 +292,9 @@ def compile_clause(clause: Clause) -> Predicate:
         inner = _compile_atom(clause.clause)
         return lambda v: not inner(v)
     # Single-word keywords of a group are one set operation on the token set.
-    plain = frozenset(t for c in clause.clauses if (t := _single_token(c)) is not None)
-    rest = [c for c in clause.clauses if _single_token(c) is None]
-    parts = tuple(compile_clause(c) for c in rest)
+    singles = [(c, single_token(c)) for c in clause.clauses]
+    plain = frozenset(t for _, t in singles if t is not None)
+    parts = tuple(compile_clause(c) for c, t in singles if t is None)
     if len(plain) == 1:
         (token,) = plain
         parts = (lambda v: token in v.token_set, *parts)
@@ -307,7 +308,7 @@ def compile_clause(clause: Clause) -> Predicate:
     return _any(parts)
 
 
-def _single_token(clause: Clause) -> str | None:
+def single_token(clause: Clause) -> str | None:
     """The token of a keyword (or one-word phrase) atom, else None."""
     if isinstance(clause, Atom) and clause.kind in ("keyword", "phrase"):
         run = words(clause.value)

@@ -42,9 +42,10 @@ from socialcare._query._matcher import (
     compile_clause,
     link_words,
     post_entities,
+    single_token,
 )
 from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, all_of
-from socialcare._query._text import ASCII_TABLE, fold, non_ascii_words, words
+from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 
@@ -242,13 +243,9 @@ class QuerySet(Mapping[K, Query], Generic[K]):
         """
         # The hot path: everything is inlined, so a post costs few Python calls.
         vocabulary = self._vocabulary
-        note = post.note_text
-        text = post.text if note is None else note
-        tokens = text.encode().translate(ASCII_TABLE).decode().split()  # words(text)
-        if not text.isascii():
-            tokens = non_ascii_words(tokens)
+        tokens = words(post.full_text)
         present = vocabulary.intersection(tokens)
-        entities = post.entities if note is None else post_entities(post)
+        entities = post_entities(post)
         if entities.urls:
             present.update(vocabulary.intersection(link_words(entities)))
         add = present.add
@@ -348,7 +345,7 @@ def _exact(clause: Clause) -> bool:
     """
     if isinstance(clause, Atom):
         if clause.kind in ("keyword", "phrase"):
-            return len(words(clause.value)) == 1
+            return single_token(clause) is not None
         return clause.kind in _EXACT_KINDS
     if isinstance(clause, AnyOf):
         return all(_exact(c) for c in clause.clauses)

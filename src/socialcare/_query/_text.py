@@ -17,7 +17,7 @@ import re
 import unicodedata
 from typing import Final
 
-__all__ = ["ASCII_TABLE", "fold", "non_ascii_words", "tokenize", "words"]
+__all__ = ["fold", "tokenize", "words"]
 
 # Emoji pictographs and symbols: each code point is a token. Skin-tone
 # modifiers (U+1F3FB..U+1F3FF), ZWJ and variation selectors are separators.
@@ -54,7 +54,7 @@ def is_word_char(char: str) -> bool:
 # (bytes of non-ASCII characters are left alone). ``split()`` then yields the
 # ASCII tokens directly; only the rare chunks holding non-ASCII characters go
 # through fold() and the regular expression.
-ASCII_TABLE: Final = bytes(
+_ASCII_TABLE: Final = bytes(
     c if c >= 0x80 else (ord(chr(c).lower()) if chr(c).isalnum() else 0x20)  # noqa: PLR2004
     for c in range(256)
 )
@@ -81,14 +81,9 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     """The search tokens of ``text``: ``tokenize(fold(text))``, computed faster."""
-    chunks = text.encode().translate(ASCII_TABLE).decode().split()
+    chunks = text.encode().translate(_ASCII_TABLE).decode().split()
     if text.isascii():
         return chunks
-    return non_ascii_words(chunks)
-
-
-def non_ascii_words(chunks: list[str]) -> list[str]:
-    """Finish :func:`words` for a non-ASCII text, given its fast-path ``chunks``."""
     out: list[str] = []
     for chunk in chunks:
         if chunk.isascii():
