@@ -65,25 +65,27 @@ _EARLY_YEARS = tuple(f"{n:04d}" for n in range(1000))
 _FOUR_DIGITS = 1000
 
 
-def _x_time(value: dt.datetime) -> str:
-    """``value`` as X writes times, quoted: ``"2026-01-05T10:00:00.123Z"`` (UTC, milliseconds)."""
+def _utc_seconds(value: dt.datetime) -> tuple[str, int]:
+    """``value`` in UTC as ``2026-01-05T10:00:00`` (to the second), and its microseconds."""
     u = value if value.tzinfo is _UTC else value.astimezone(_UTC)
     two, year = _TWO, u.year
-    return (
-        f'"{year if year >= _FOUR_DIGITS else _EARLY_YEARS[year]}-{two[u.month]}-{two[u.day]}'
-        f'T{two[u.hour]}:{two[u.minute]}:{two[u.second]}.{_THREE[u.microsecond // 1000]}Z"'
+    seconds = (
+        f"{year if year >= _FOUR_DIGITS else _EARLY_YEARS[year]}-{two[u.month]}-{two[u.day]}"
+        f"T{two[u.hour]}:{two[u.minute]}:{two[u.second]}"
     )
+    return seconds, u.microsecond
+
+
+def _x_time(value: dt.datetime) -> str:
+    """``value`` as X writes times, quoted: ``"2026-01-05T10:00:00.123Z"`` (UTC, milliseconds)."""
+    seconds, micros = _utc_seconds(value)
+    return f'"{seconds}.{_THREE[micros // 1000]}Z"'
 
 
 def utc_iso(value: dt.datetime) -> str:
     """``value`` in UTC as exact ISO 8601 text: ``2026-01-05T10:00:00.123456+00:00``."""
-    u = value if value.tzinfo is _UTC else value.astimezone(_UTC)
-    two, year, micros = _TWO, u.year, u.microsecond
-    return (
-        f"{year if year >= _FOUR_DIGITS else _EARLY_YEARS[year]}-{two[u.month]}-{two[u.day]}"
-        f"T{two[u.hour]}:{two[u.minute]}:{two[u.second]}"
-        f".{_THREE[micros // 1000]}{_THREE[micros % 1000]}+00:00"
-    )
+    seconds, micros = _utc_seconds(value)
+    return f"{seconds}.{_THREE[micros // 1000]}{_THREE[micros % 1000]}+00:00"
 
 
 def _mention(m: MentionEntity) -> str:
