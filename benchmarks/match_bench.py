@@ -31,8 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from socialcare._query import PostView, Query, QuerySet  # noqa: E402
-from socialcare._query._text import words  # noqa: E402
 from socialcare.models import (  # noqa: E402
     Entities,
     MentionEntity,
@@ -42,6 +40,8 @@ from socialcare.models import (  # noqa: E402
     UrlEntity,
     User,
 )
+from socialcare.query import PostView, Query, QuerySet  # noqa: E402
+from socialcare.query._text import words  # noqa: E402
 
 SHARED = Path(os.environ.get("SOCIALCARE_SHARED_DIR", ROOT.parent / "shared"))
 if not (SHARED / "data" / "twcs").exists():

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import tweepy
 
-from socialcare._query import PostView, Query
-from socialcare.platforms.x import _POST_PARAMS
+from socialcare.platforms.x._client import _POST_PARAMS
+from socialcare.query import PostView, Query
 from socialcare.sandbox import Sandbox
 
 ROUNDS = 200

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import types
+
+import pytest
 
 import socialcare
 
@@ -18,11 +22,25 @@ def test_all_has_no_duplicates() -> None:
 def test_all_equals_the_public_names() -> None:
     public = {
         name
-        for name, value in vars(socialcare).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+        for name in dir(socialcare)
+        if not name.startswith("_") and not isinstance(getattr(socialcare, name), types.ModuleType)
     }
     public.add("__version__")
     assert set(socialcare.__all__) == public
+
+
+def test_unknown_names_raise_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = socialcare.no_such_name  # type: ignore[attr-defined]
+
+
+def test_every_name_lives_at_a_public_path() -> None:
+    for name in socialcare.__all__:
+        value = getattr(socialcare, name)
+        if isinstance(value, type) or inspect.isfunction(value):
+            module = value.__module__
+            assert not any(part.startswith("_") for part in module.split(".")), (name, module)
+            assert getattr(importlib.import_module(module), name) is value, (name, module)
 
 
 def test_every_name_resolves() -> None:
@@ -41,7 +59,7 @@ def test_every_error_derives_from_the_root() -> None:
         for value in vars(socialcare).values()
         if isinstance(value, type) and issubclass(value, Exception)
     ]
-    assert len(errors) >= 17
+    assert len(errors) >= 15
     for error in errors:
         assert issubclass(error, socialcare.SocialCareError)
 

@@ -2,39 +2,32 @@
 
 Listen to every mention of a brand, thread each customer's conversation, reply
 fast and short, move sensitive matters to DM, and guard the brand's own account.
-Everything public is importable from this package::
+The main names of every feature package are importable from this package::
 
     import socialcare
 
     post = socialcare.Post.from_x({"id": "1", "text": "@acme my order is late"})
+
+Names are loaded lazily: ``import socialcare`` imports the errors, the clock and
+the version only; ``socialcare.XPlatform`` imports tweepy the first time it is
+used, ``socialcare.Sandbox`` the sandbox, and so on. Each name's ``__module__``
+is its public package (``socialcare.query.Query``, ``socialcare.models.Post``).
 """
 
-from socialcare._alerts import (
-    Alert,
-    AlertSink,
-    AtomFeedSink,
-    CallbackSink,
-    DigestSchedule,
-    EmailDigestSink,
-    WebhookSink,
-    sign_webhook,
-    verify_webhook_signature,
+import importlib as _importlib
+import typing as _typing
+
+from socialcare._clock import (
+    Clock,
+    ManualClock,
+    SystemClock,
 )
-from socialcare._clock import Clock, ManualClock, SystemClock
-from socialcare._monitor import (
-    CycleReport,
-    Monitor,
-    MonitorHealth,
-    Stream,
-    StreamHealth,
-    StreamKind,
+from socialcare._version import (
+    __version__,
 )
-from socialcare._query import PostView, Query, QuerySet, pack_terms
-from socialcare._version import __version__
 from socialcare.errors import (
     AlertError,
     AuthenticationError,
-    ComposeError,
     ConfigurationError,
     DirectMessageNotPermittedError,
     DuplicateContentError,
@@ -47,60 +40,90 @@ from socialcare.errors import (
     QueryError,
     RateLimitError,
     ReplyNotPermittedError,
-    ReplyTooLongError,
     SchemaVersionError,
     SocialCareError,
     StorageError,
 )
-from socialcare.models import (
-    DirectMessage,
-    Entities,
-    Includes,
-    MentionEntity,
-    Page,
-    Post,
-    Problem,
-    ReferencedPost,
-    ReferenceType,
-    ReplySettings,
-    TagEntity,
-    UrlEntity,
-    User,
-    Withheld,
-)
-from socialcare.platforms import (
-    Platform,
-    QueryLike,
-    RateLimit,
-    SupportsRender,
-    iter_items,
-    iter_pages,
-)
-from socialcare.platforms.x import XPlatform
-from socialcare.sandbox import Sandbox
-from socialcare.storage import (
-    AuditEntry,
-    Conversation,
-    ConversationState,
-    Escalation,
-    Lease,
-    MemoryStore,
-    OutboxRecord,
-    Reservation,
-    ShortLink,
-    SQLiteStore,
-    Store,
-    StreamCursor,
-    open_store,
-)
-from socialcare.text import (
-    AutolinkOptions,
-    TextConfig,
-    TweetParse,
-    autolink,
-    extract_entities,
-    parse_tweet,
-)
+
+if _typing.TYPE_CHECKING:
+    from socialcare.alerts import (
+        Alert,
+        AlertSink,
+        AtomFeedSink,
+        CallbackSink,
+        DigestSchedule,
+        EmailDigestSink,
+        WebhookSink,
+        sign_webhook,
+        verify_webhook_signature,
+    )
+    from socialcare.models import (
+        AuditEntry,
+        Conversation,
+        ConversationState,
+        DirectMessage,
+        Entities,
+        Escalation,
+        Includes,
+        Lease,
+        MentionEntity,
+        OutboxRecord,
+        Page,
+        Post,
+        Problem,
+        ReferencedPost,
+        ReferenceType,
+        ReplySettings,
+        Reservation,
+        ShortLink,
+        StreamCursor,
+        TagEntity,
+        UrlEntity,
+        User,
+        Withheld,
+    )
+    from socialcare.monitor import (
+        CycleReport,
+        Monitor,
+        MonitorHealth,
+        Stream,
+        StreamHealth,
+        StreamKind,
+    )
+    from socialcare.platforms import (
+        Platform,
+        QueryLike,
+        RateLimit,
+        SupportsRender,
+        iter_items,
+        iter_pages,
+    )
+    from socialcare.platforms.x import (
+        XPlatform,
+    )
+    from socialcare.query import (
+        PostView,
+        Query,
+        QuerySet,
+        pack_terms,
+    )
+    from socialcare.sandbox import (
+        Sandbox,
+    )
+    from socialcare.storage import (
+        MemoryStore,
+        SQLiteStore,
+        Store,
+        open_store,
+    )
+    from socialcare.text import (
+        AutolinkOptions,
+        TextConfig,
+        TweetParse,
+        autolink,
+        extract_entities,
+        parse_tweet,
+    )
 
 __all__ = [
     "Alert",
@@ -112,7 +135,6 @@ __all__ = [
     "AutolinkOptions",
     "CallbackSink",
     "Clock",
-    "ComposeError",
     "ConfigurationError",
     "Conversation",
     "ConversationState",
@@ -153,7 +175,6 @@ __all__ = [
     "ReferencedPost",
     "ReplyNotPermittedError",
     "ReplySettings",
-    "ReplyTooLongError",
     "Reservation",
     "SQLiteStore",
     "Sandbox",
@@ -187,3 +208,81 @@ __all__ = [
     "sign_webhook",
     "verify_webhook_signature",
 ]
+
+_LAZY: dict[str, str] = {
+    "Alert": "socialcare.alerts",
+    "AlertSink": "socialcare.alerts",
+    "AtomFeedSink": "socialcare.alerts",
+    "CallbackSink": "socialcare.alerts",
+    "DigestSchedule": "socialcare.alerts",
+    "EmailDigestSink": "socialcare.alerts",
+    "WebhookSink": "socialcare.alerts",
+    "sign_webhook": "socialcare.alerts",
+    "verify_webhook_signature": "socialcare.alerts",
+    "CycleReport": "socialcare.monitor",
+    "Monitor": "socialcare.monitor",
+    "MonitorHealth": "socialcare.monitor",
+    "Stream": "socialcare.monitor",
+    "StreamHealth": "socialcare.monitor",
+    "StreamKind": "socialcare.monitor",
+    "PostView": "socialcare.query",
+    "Query": "socialcare.query",
+    "QuerySet": "socialcare.query",
+    "pack_terms": "socialcare.query",
+    "AuditEntry": "socialcare.models",
+    "Conversation": "socialcare.models",
+    "ConversationState": "socialcare.models",
+    "DirectMessage": "socialcare.models",
+    "Entities": "socialcare.models",
+    "Escalation": "socialcare.models",
+    "Includes": "socialcare.models",
+    "Lease": "socialcare.models",
+    "MentionEntity": "socialcare.models",
+    "OutboxRecord": "socialcare.models",
+    "Page": "socialcare.models",
+    "Post": "socialcare.models",
+    "Problem": "socialcare.models",
+    "ReferenceType": "socialcare.models",
+    "ReferencedPost": "socialcare.models",
+    "ReplySettings": "socialcare.models",
+    "Reservation": "socialcare.models",
+    "ShortLink": "socialcare.models",
+    "StreamCursor": "socialcare.models",
+    "TagEntity": "socialcare.models",
+    "UrlEntity": "socialcare.models",
+    "User": "socialcare.models",
+    "Withheld": "socialcare.models",
+    "Platform": "socialcare.platforms",
+    "QueryLike": "socialcare.platforms",
+    "RateLimit": "socialcare.platforms",
+    "SupportsRender": "socialcare.platforms",
+    "iter_items": "socialcare.platforms",
+    "iter_pages": "socialcare.platforms",
+    "XPlatform": "socialcare.platforms.x",
+    "Sandbox": "socialcare.sandbox",
+    "MemoryStore": "socialcare.storage",
+    "SQLiteStore": "socialcare.storage",
+    "Store": "socialcare.storage",
+    "open_store": "socialcare.storage",
+    "AutolinkOptions": "socialcare.text",
+    "TextConfig": "socialcare.text",
+    "TweetParse": "socialcare.text",
+    "autolink": "socialcare.text",
+    "extract_entities": "socialcare.text",
+    "parse_tweet": "socialcare.text",
+}
+"""Where each lazily loaded name lives: its public package."""
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'socialcare' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

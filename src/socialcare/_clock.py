@@ -109,3 +109,12 @@ class ManualClock:
     def sleep(self, seconds: float) -> None:
         """Advance the clock by ``seconds`` without blocking."""
         self.advance(max(0.0, seconds))
+
+
+def _publish() -> None:
+    from socialcare._exports import publish  # noqa: PLC0415
+
+    publish("socialcare", globals(), __all__)
+
+
+_publish()

@@ -17,8 +17,6 @@ everything the library raises deliberately, and nothing else::
     │   ├── DuplicateContentError       403: same text posted recently
     │   └── InvalidRequestError         400: X rejected the request's parameters
     ├── AlertError                      an alert sink could not deliver
-    ├── ComposeError                    text that cannot be posted as is
-    │   └── ReplyTooLongError           weighted length over the limit
     └── StorageError                    the store failed; nothing committed is lost
         ├── SchemaVersionError          stored schema is older or newer than the code
         └── LeaseError                  a lease is held by another owner or expired
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = [
     "AlertError",
     "AuthenticationError",
-    "ComposeError",
     "ConfigurationError",
     "DirectMessageNotPermittedError",
     "DuplicateContentError",
@@ -51,7 +48,6 @@ __all__ = [
     "QueryError",
     "RateLimitError",
     "ReplyNotPermittedError",
-    "ReplyTooLongError",
     "SchemaVersionError",
     "SocialCareError",
     "StorageError",
@@ -169,24 +165,6 @@ class InvalidRequestError(PlatformError):
 
 class AlertError(SocialCareError):
     """An alert sink could not deliver: the webhook, mail server or feed file failed."""
-
-
-class ComposeError(SocialCareError):
-    """Text that cannot be posted as it is."""
-
-
-class ReplyTooLongError(ComposeError):
-    """The text's weighted length (twitter-text v3) is over the limit.
-
-    Attributes:
-        weighted_length: the text's weighted length.
-        limit: the maximum weighted length allowed.
-    """
-
-    def __init__(self, message: str, *, weighted_length: int, limit: int) -> None:
-        super().__init__(message)
-        self.weighted_length = weighted_length
-        self.limit = limit
 
 
 class StorageError(SocialCareError):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from socialcare._query import Query
 from socialcare.models import Page
 from socialcare.platforms import iter_items, iter_pages
 from socialcare.platforms._base import query_text
+from socialcare.query import Query
 
 
 def _pages(tokens):

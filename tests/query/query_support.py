@@ -9,9 +9,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from socialcare._query import AllOf, AnyOf, Atom, Clause, Negated, Query
-from socialcare._query._syntax import all_of, any_of
 from socialcare.models import Entities, MentionEntity, Post, ReferencedPost, TagEntity, UrlEntity
+from socialcare.query import AllOf, AnyOf, Atom, Clause, Negated, Query
+from socialcare.query._syntax import all_of, any_of
 
 _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w*[^\W\d]\w*)")

@@ -4,8 +4,8 @@ import inspect
 
 import pytest
 
-from socialcare._query import AllOf, AnyOf, Atom, Negated, Query
 from socialcare.errors import QueryError
+from socialcare.query import AllOf, AnyOf, Atom, Negated, Query
 
 
 def test_fluent_chain_renders_x_syntax() -> None:

@@ -7,9 +7,9 @@ from hypothesis import given
 from query_support import POSITIVE, POSTS, QUERIES, make_post, twcs_post, twcs_rows
 from tests.conftest import shared_path
 
-from socialcare._query import Atom, PostView, Query
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, UrlEntity, User
+from socialcare.query import Atom, PostView, Query
 
 USERS = {
     "100": User(id="100", username="Jane_Doe", name="Jane", verified=True),

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from query_support import POSTS, twcs_rows
 from tests.conftest import shared_path
 
-from socialcare._query import Query
-from socialcare._query import _pack as pack_module
-from socialcare._query._pack import pack_terms
 from socialcare.errors import QueryError
+from socialcare.query import Query
+from socialcare.query import _pack as pack_module
+from socialcare.query._pack import pack_terms
 
 VOCAB = st.sampled_from(
     [

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from query_support import QUERIES
 
-from socialcare._query import AllOf, AnyOf, Atom, Negated, Query
 from socialcare.errors import QueryError
+from socialcare.query import AllOf, AnyOf, Atom, Negated, Query
 
 K = lambda w: Atom("keyword", w)  # noqa: E731
 

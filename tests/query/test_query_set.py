@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from query_support import POSTS, QUERIES, make_post, twcs_post, twcs_rows
 from tests.conftest import shared_path
 
-from socialcare._query import PostView, Query
-from socialcare._query._set import QuerySet, _KeyCache, _residual, requirements
-from socialcare._query._syntax import render_clause
 from socialcare.errors import QueryError
 from socialcare.models import Post, User
+from socialcare.query import PostView, Query
+from socialcare.query._set import QuerySet, _KeyCache, _residual, requirements
+from socialcare.query._syntax import render_clause
 
 USERS = {
     "100": User(id="100", username="acme", name="Acme", verified=True),

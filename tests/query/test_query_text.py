@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socialcare._query import _text
-from socialcare._query._text import fold, tokenize, words
+from socialcare.query import _text
+from socialcare.query._text import fold, tokenize, words
 
 SAMPLES = st.sampled_from(
     [

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from socialcare._query import Clause, PostView, Query, QuerySet, pack_terms
 from socialcare.models import Post
+from socialcare.query import Clause, PostView, Query, QuerySet, pack_terms
 
 if sys.version_info >= (3, 11):
     from typing import assert_type

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from tests.conftest import shared_path
 
-from socialcare._query import Query
-from socialcare._query._set import QuerySet
 from socialcare.models import Page, Post, User
+from socialcare.query import Query
+from socialcare.query._set import QuerySet
 
 
 def recorded_search(name: str) -> tuple[str, list[Page[Post]]]:

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from socialcare._clock import SystemClock
-from socialcare._query import Query
 from socialcare.errors import InvalidRequestError, RateLimitError, ReplyNotPermittedError
 from socialcare.platforms import iter_items
+from socialcare.query import Query
 from socialcare.sandbox import LIMITS, Sandbox
 from socialcare.sandbox._ids import snowflake_time
 

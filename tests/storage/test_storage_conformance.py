@@ -9,7 +9,8 @@ import pytest
 from storage_support import Backend
 
 from socialcare import DirectMessage, LeaseError, ManualClock, Post, StorageError, User
-from socialcare.storage import SCHEMA_VERSION, Conversation, Escalation, Store
+from socialcare.models import Conversation, Escalation
+from socialcare.storage import SCHEMA_VERSION, Store
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 1, 1, tzinfo=UTC)

@@ -13,7 +13,8 @@ import pytest
 from storage_support import drop_pg_schema, require_driver, require_postgres
 
 from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
-from socialcare.storage import SCHEMA_VERSION, Conversation
+from socialcare.models import Conversation
+from socialcare.storage import SCHEMA_VERSION
 from socialcare.storage._sql import Tx
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

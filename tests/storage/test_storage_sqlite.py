@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
+from socialcare.models import Conversation
 from socialcare.storage import (
     SCHEMA_VERSION,
-    Conversation,
     MemoryStore,
     SQLiteStore,
     _sqlite,

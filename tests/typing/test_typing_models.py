@@ -33,8 +33,6 @@ def test_error_attribute_types() -> None:
     err = socialcare.RateLimitError("slow down", limit=450, remaining=0)
     assert_type(err.reset_at, dt.datetime | None)
     assert_type(err.limit, int | None)
-    too_long = socialcare.ReplyTooLongError("too long", weighted_length=300, limit=280)
-    assert_type(too_long.weighted_length, int)
 
 
 def test_clock_types() -> None:

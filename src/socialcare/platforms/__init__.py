@@ -7,16 +7,17 @@ runs unchanged against :class:`socialcare.sandbox.Sandbox` offline.
 
 from __future__ import annotations
 
+from socialcare._exports import publish
 from socialcare.platforms._base import Platform, QueryLike, RateLimit, SupportsRender
 from socialcare.platforms._paging import iter_items, iter_pages
-from socialcare.platforms.x import XPlatform
 
 __all__ = [
     "Platform",
     "QueryLike",
     "RateLimit",
     "SupportsRender",
-    "XPlatform",
     "iter_items",
     "iter_pages",
 ]
+
+publish(__name__, globals(), __all__)

@@ -8,6 +8,7 @@ or serve it on 127.0.0.1 with :meth:`Sandbox.serve`.
 
 from __future__ import annotations
 
+from socialcare._exports import publish
 from socialcare.sandbox._auth import SandboxCredentials
 from socialcare.sandbox._billing import PRICES, Usage
 from socialcare.sandbox._faults import FaultKind
@@ -29,3 +30,5 @@ __all__ = [
     "TwcsImport",
     "Usage",
 ]
+
+publish(__name__, globals(), __all__)

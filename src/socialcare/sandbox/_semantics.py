@@ -2,15 +2,15 @@
 
 The sandbox judges posts with exactly the code socialcare users run: weighted
 length and entities from ``socialcare.text``, search from
-``socialcare._query.Query``. This module is the one place that wires them in.
+``socialcare.query.Query``. This module is the one place that wires them in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from socialcare._query import AllOf, AnyOf, Atom, Clause, PostView, Query
 from socialcare.models import Entities, Post, User
+from socialcare.query import AllOf, AnyOf, Atom, Clause, PostView, Query
 from socialcare.text import extract_entities, parse_tweet
 
 __all__ = ["PostView", "compile_query", "entities_of", "view_of", "weighted_length"]

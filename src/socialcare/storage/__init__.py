@@ -19,42 +19,19 @@ All three pass one conformance suite. Open a store explicitly with its schema::
 
 from __future__ import annotations
 
+from socialcare._exports import publish
 from socialcare.storage._memory import MemoryStore
 from socialcare.storage._open import open_store
 from socialcare.storage._protocol import Store
-from socialcare.storage._records import (
-    AuditEntry,
-    Channel,
-    Conversation,
-    ConversationState,
-    Escalation,
-    EscalationState,
-    Lease,
-    OutboxRecord,
-    OutboxStatus,
-    Reservation,
-    ShortLink,
-    StreamCursor,
-)
 from socialcare.storage._schema import SCHEMA_VERSION
 from socialcare.storage._sqlite import SQLiteStore
 
 __all__ = [
     "SCHEMA_VERSION",
-    "AuditEntry",
-    "Channel",
-    "Conversation",
-    "ConversationState",
-    "Escalation",
-    "EscalationState",
-    "Lease",
     "MemoryStore",
-    "OutboxRecord",
-    "OutboxStatus",
-    "Reservation",
     "SQLiteStore",
-    "ShortLink",
     "Store",
-    "StreamCursor",
     "open_store",
 ]
+
+publish(__name__, globals(), __all__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from socialcare.storage._records import Lease, OutboxRecord
+from socialcare.models._care import Lease, OutboxRecord
 
 __all__ = [
     "check_key",

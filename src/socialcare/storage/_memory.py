@@ -13,18 +13,7 @@ import attrs
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import LeaseError, StorageError
 from socialcare.models import DirectMessage, Post, User
-from socialcare.storage._codec import check_post, dump_json, load_json
-from socialcare.storage._common import (
-    check_key,
-    check_limit,
-    check_since_id,
-    check_ttl,
-    id_order,
-    lease_expiry,
-    lease_refused,
-    not_sendable,
-)
-from socialcare.storage._records import (
+from socialcare.models._care import (
     AuditEntry,
     Conversation,
     ConversationState,
@@ -36,6 +25,17 @@ from socialcare.storage._records import (
     Reservation,
     ShortLink,
     StreamCursor,
+)
+from socialcare.storage._codec import check_post, dump_json, load_json
+from socialcare.storage._common import (
+    check_key,
+    check_limit,
+    check_since_id,
+    check_ttl,
+    id_order,
+    lease_expiry,
+    lease_refused,
+    not_sendable,
 )
 from socialcare.storage._schema import SCHEMA_VERSION
 

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from socialcare.models import DirectMessage, Post, User
-from socialcare.storage._records import (
+from socialcare.models._care import (
     AuditEntry,
     Conversation,
     ConversationState,

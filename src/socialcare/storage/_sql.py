@@ -22,18 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import LeaseError, SchemaVersionError, StorageError
 from socialcare.models import DirectMessage, Post, User
-from socialcare.storage._codec import check_post, dm_json, dump_json, user_json
-from socialcare.storage._common import (
-    check_key,
-    check_limit,
-    check_since_id,
-    check_ttl,
-    lease_expiry,
-    lease_refused,
-    not_sendable,
-    schema_help,
-)
-from socialcare.storage._records import (
+from socialcare.models._care import (
     AuditEntry,
     Conversation,
     ConversationState,
@@ -45,6 +34,17 @@ from socialcare.storage._records import (
     Reservation,
     ShortLink,
     StreamCursor,
+)
+from socialcare.storage._codec import check_post, dm_json, dump_json, user_json
+from socialcare.storage._common import (
+    check_key,
+    check_limit,
+    check_since_id,
+    check_ttl,
+    lease_expiry,
+    lease_refused,
+    not_sendable,
+    schema_help,
 )
 from socialcare.storage._schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 

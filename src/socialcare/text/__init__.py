@@ -16,6 +16,7 @@ See ``docs/text.md`` for the rules, the emoji policy and the few deliberate diff
 
 from __future__ import annotations
 
+from socialcare._exports import publish
 from socialcare.text._autolink import (
     AutolinkOptions,
     EntityKind,
@@ -86,3 +87,5 @@ __all__ = [
     "is_valid_username",
     "parse_tweet",
 ]
+
+publish(__name__, globals(), __all__)

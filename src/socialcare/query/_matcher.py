@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Final
 
-from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, render_clause
-from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
+from socialcare.query._syntax import AllOf, AnyOf, Atom, Clause, Negated, render_clause
+from socialcare.query._text import fold, words
 
 __all__ = [
     "PostView",

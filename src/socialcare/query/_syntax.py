@@ -21,8 +21,8 @@ from typing import Final, Literal, TypeAlias, get_args
 
 import attrs
 
-from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
+from socialcare.query._text import fold, words
 
 __all__ = [
     "ALIASES",

@@ -35,8 +35,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Final, Generic, TypeVar
 
-from socialcare._query._core import Query
-from socialcare._query._matcher import (
+from socialcare.errors import QueryError
+from socialcare.models import Entities, Post, User
+from socialcare.query._core import Query
+from socialcare.query._matcher import (
     PostView,
     Predicate,
     compile_clause,
@@ -44,10 +46,8 @@ from socialcare._query._matcher import (
     post_entities,
     single_token,
 )
-from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, Negated, all_of
-from socialcare._query._text import fold, words
-from socialcare.errors import QueryError
-from socialcare.models import Entities, Post, User
+from socialcare.query._syntax import AllOf, AnyOf, Atom, Clause, Negated, all_of
+from socialcare.query._text import fold, words
 
 __all__ = ["QuerySet"]
 

@@ -37,10 +37,9 @@ from typing import Literal, TypeVar
 
 import attrs
 
-from socialcare._alerts import Alert, AlertSink
 from socialcare._clock import Clock, SystemClock
-from socialcare._query import Query
 from socialcare._snowflake import snowflake_time
+from socialcare.alerts._sinks import Alert, AlertSink
 from socialcare.errors import (
     AlertError,
     ConfigurationError,
@@ -52,6 +51,7 @@ from socialcare.errors import (
 )
 from socialcare.models import DirectMessage, Page, Post, User
 from socialcare.platforms import Platform, RateLimit
+from socialcare.query import Query
 from socialcare.storage import Store
 
 __all__ = [

@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from socialcare._query._core import Query, _clause
-from socialcare._query._syntax import AllOf, AnyOf, Atom, Clause, any_of, check, render_clause
-from socialcare._query._text import fold, words
 from socialcare.errors import QueryError
+from socialcare.query._core import Query, _clause
+from socialcare.query._syntax import AllOf, AnyOf, Atom, Clause, any_of, check, render_clause
+from socialcare.query._text import fold, words
 
 __all__ = ["pack_terms"]
 

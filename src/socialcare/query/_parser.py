@@ -16,7 +16,8 @@ from typing import Final, Literal, cast
 
 import attrs
 
-from socialcare._query._syntax import (
+from socialcare.errors import QueryError
+from socialcare.query._syntax import (
     ALIASES,
     FIELD_KINDS,
     Atom,
@@ -26,7 +27,6 @@ from socialcare._query._syntax import (
     all_of,
     any_of,
 )
-from socialcare.errors import QueryError
 
 __all__ = ["parse_clause"]
 

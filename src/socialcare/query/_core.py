@@ -10,9 +10,11 @@ from typing import ClassVar, Concatenate, Final, Generic, ParamSpec, cast, overl
 
 import attrs
 
-from socialcare._query._matcher import PostView, compile_clause
-from socialcare._query._parser import parse_clause
-from socialcare._query._syntax import (
+from socialcare.errors import QueryError
+from socialcare.models import Post, User
+from socialcare.query._matcher import PostView, compile_clause
+from socialcare.query._parser import parse_clause
+from socialcare.query._syntax import (
     Atom,
     AtomKind,
     Clause,
@@ -22,9 +24,7 @@ from socialcare._query._syntax import (
     check,
     render_clause,
 )
-from socialcare._query._text import fold, words
-from socialcare.errors import QueryError
-from socialcare.models import Post, User
+from socialcare.query._text import fold, words
 
 __all__ = ["Query"]
 
@@ -358,7 +358,7 @@ class Query:
             QueryError: a term does not fit ``max_length`` even alone, or cannot
                 stand in an OR group.
         """
-        from socialcare._query._pack import pack_terms  # noqa: PLC0415 - _pack builds on Query
+        from socialcare.query._pack import pack_terms  # noqa: PLC0415 - _pack builds on Query
 
         return pack_terms(terms, max_length=max_length, within=within)
 

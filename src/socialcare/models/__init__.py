@@ -1,0 +1,74 @@
+"""The values socialcare works with: X objects and care records.
+
+X objects (:class:`Post`, :class:`User`, :class:`DirectMessage`, :class:`Page`
+and their parts) are built from X API v2 JSON with ``from_x`` and turned back
+with ``to_x``. Care records (:class:`Conversation`, :class:`Escalation`,
+:class:`OutboxRecord`, :class:`ShortLink`, :class:`Lease`, :class:`StreamCursor`,
+:class:`AuditEntry`, ...) describe the care work around them and are what stores
+keep. All are immutable ``attrs`` values.
+"""
+
+from __future__ import annotations
+
+from socialcare._exports import publish
+from socialcare.models._care import (
+    AuditEntry,
+    Channel,
+    Conversation,
+    ConversationState,
+    Escalation,
+    EscalationState,
+    Lease,
+    OutboxRecord,
+    OutboxStatus,
+    Reservation,
+    ShortLink,
+    StreamCursor,
+)
+from socialcare.models._x import (
+    DirectMessage,
+    Entities,
+    Includes,
+    MentionEntity,
+    Page,
+    Post,
+    Problem,
+    ReferencedPost,
+    ReferenceType,
+    ReplySettings,
+    TagEntity,
+    UrlEntity,
+    User,
+    Withheld,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Channel",
+    "Conversation",
+    "ConversationState",
+    "DirectMessage",
+    "Entities",
+    "Escalation",
+    "EscalationState",
+    "Includes",
+    "Lease",
+    "MentionEntity",
+    "OutboxRecord",
+    "OutboxStatus",
+    "Page",
+    "Post",
+    "Problem",
+    "ReferenceType",
+    "ReferencedPost",
+    "ReplySettings",
+    "Reservation",
+    "ShortLink",
+    "StreamCursor",
+    "TagEntity",
+    "UrlEntity",
+    "User",
+    "Withheld",
+]
+
+publish(__name__, globals(), __all__)

@@ -1,0 +1,30 @@
+"""Monitoring: named streams polled inside X's rate limits, with persisted cursors.
+
+A :class:`Monitor` owns :class:`Stream` s (recent search, mentions, DM events),
+polls them through a :class:`~socialcare.platforms.Platform`, stores what it
+sees in a store, hands new posts to handlers and alert sinks, and reports each
+cycle (:class:`CycleReport`) and its health (:class:`MonitorHealth`).
+"""
+
+from __future__ import annotations
+
+from socialcare._exports import publish
+from socialcare.monitor._monitor import (
+    CycleReport,
+    Monitor,
+    MonitorHealth,
+    Stream,
+    StreamHealth,
+    StreamKind,
+)
+
+__all__ = [
+    "CycleReport",
+    "Monitor",
+    "MonitorHealth",
+    "Stream",
+    "StreamHealth",
+    "StreamKind",
+]
+
+publish(__name__, globals(), __all__)
