@@ -400,6 +400,44 @@ def test_cursor_only_moves_forward(store: Store, clock: ManualClock) -> None:
     assert store.get_cursor("brand") == kept
 
 
+def test_backlog_window_is_kept_beside_the_cursor(store: Store, clock: ManualClock) -> None:
+    store.advance_cursor("brand", since_id="500")
+    clock.advance(5)
+    cursor = store.set_backlog("brand", since_id="100", until_id="400")
+    assert (cursor.since_id, cursor.backlog_since_id, cursor.backlog_until_id) == (
+        "500",
+        "100",
+        "400",
+    )
+    assert cursor.has_backlog
+    assert cursor.updated_at == clock.now()
+    assert store.get_cursor("brand") == cursor
+    # advancing the cursor keeps the backlog; a new stream may start with one
+    assert store.advance_cursor("brand", since_id="600").backlog_until_id == "400"
+    fresh = store.set_backlog("new", since_id=None, until_id="77")
+    assert (fresh.since_id, fresh.backlog_since_id, fresh.backlog_until_id) == (None, None, "77")
+    assert [c.stream for c in store.list_cursors()] == ["brand", "new"]
+    cleared = store.set_backlog("brand", since_id=None, until_id=None)
+    assert not cleared.has_backlog
+    assert cleared.backlog_since_id is None
+    assert cleared.since_id == "600"
+
+
+@pytest.mark.parametrize(
+    ("since_id", "until_id"),
+    [("5", None), ("9", "9"), ("10", "9"), ("x", "9"), ("1", "09"), ("1", "")],
+)
+def test_bad_backlog_windows_are_refused(
+    store: Store, since_id: str | None, until_id: str | None
+) -> None:
+    store.set_backlog("s", since_id="1", until_id="5")
+    with pytest.raises(ValueError, match=r"backlog|_id"):
+        store.set_backlog("s", since_id=since_id, until_id=until_id)
+    kept = store.get_cursor("s")
+    assert kept is not None
+    assert (kept.backlog_since_id, kept.backlog_until_id) == ("1", "5")
+
+
 def test_stream_errors_are_recorded_beside_the_cursor(store: Store, clock: ManualClock) -> None:
     store.advance_cursor("dm", since_id="5")
     clock.advance(10)
@@ -466,6 +504,18 @@ def test_claim_send_and_mark(store: Store, clock: ManualClock) -> None:
     with pytest.raises(StorageError, match="no outbox action"):
         store.mark_sent("zzz", remote_id="1")
     assert [r.key for r in store.list_actions(status="sent")] == ["a0"]
+
+
+def test_claims_and_listings_by_kind(store: Store, clock: ManualClock) -> None:
+    for i, kind in enumerate(["reply", "alert", "reply", "alert", "dm"]):
+        store.reserve_action(f"k{i}", kind=kind, payload={})
+        clock.advance(1)
+    assert [r.key for r in store.claim_actions("alerts", ttl=30, kind="alert")] == ["k1", "k3"]
+    assert store.claim_actions("alerts", ttl=30, kind="alert") == []
+    assert [r.key for r in store.list_actions(kind="reply")] == ["k0", "k2"]
+    assert [r.key for r in store.list_actions(kind="alert", status="reserved")] == ["k1", "k3"]
+    assert store.list_actions(kind="alert", status="sent") == []
+    assert [r.key for r in store.claim_actions("replies", ttl=30)] == ["k0", "k2", "k4"]
 
 
 def test_expired_claims_are_taken_again(store: Store, clock: ManualClock) -> None:

@@ -153,6 +153,14 @@ class StreamCursor:
         last_error: the last error's message (kept after later successes, see times).
         last_error_at: when that error happened.
         updated_at: when the record last changed.
+        backlog_since_id: with ``backlog_until_id``, the stream's unfetched backlog:
+            posts newer than this id (``None``: as far back as the platform reaches)
+            and older than ``backlog_until_id`` were not fetched yet. A monitor
+            whose poll found more new posts than its page budget delivers the
+            newest ones, moves ``since_id`` past them, and walks this window on the
+            next polls until it is empty, so nothing is skipped.
+        backlog_until_id: the upper (exclusive) end of the backlog window; ``None``
+            when the stream has no backlog.
     """
 
     stream: str
@@ -163,6 +171,13 @@ class StreamCursor:
     last_error: str | None = None
     last_error_at: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
     updated_at: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
+    backlog_since_id: str | None = None
+    backlog_until_id: str | None = None
+
+    @property
+    def has_backlog(self) -> bool:
+        """Whether posts between the backlog ids remain to be fetched."""
+        return self.backlog_until_id is not None
 
 
 @attrs.frozen

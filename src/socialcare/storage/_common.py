@@ -8,6 +8,7 @@ import math
 from socialcare.models._care import Lease, OutboxRecord
 
 __all__ = [
+    "check_backlog",
     "check_key",
     "check_limit",
     "check_since_id",
@@ -38,6 +39,25 @@ def check_since_id(since_id: str | None) -> str | None:
         msg = f"since_id must be a decimal post id without leading zeros, got {since_id!r}"
         raise ValueError(msg)
     return since_id
+
+
+def check_backlog(since_id: str | None, until_id: str | None) -> None:
+    """Check a backlog window for :meth:`Store.set_backlog`."""
+    check_since_id(since_id)
+    given: object = until_id
+    if given is not None and not (
+        isinstance(given, str) and given.isascii() and given.isdigit() and given[0] != "0"
+    ):
+        msg = f"until_id must be a decimal post id without leading zeros, got {until_id!r}"
+        raise ValueError(msg)
+    if until_id is None:
+        if since_id is not None:
+            msg = "a backlog needs until_id when since_id is given"
+            raise ValueError(msg)
+        return
+    if since_id is not None and id_order(since_id) >= id_order(until_id):
+        msg = f"backlog since_id {since_id} must be older than until_id {until_id}"
+        raise ValueError(msg)
 
 
 def check_limit(limit: int) -> int:

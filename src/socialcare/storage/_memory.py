@@ -28,6 +28,7 @@ from socialcare.models._care import (
 )
 from socialcare.storage._codec import check_post, dump_json, load_json
 from socialcare.storage._common import (
+    check_backlog,
     check_key,
     check_limit,
     check_since_id,
@@ -285,6 +286,21 @@ class MemoryStore:
             self._cursors[stream] = cursor
             return cursor
 
+    def set_backlog(
+        self, stream: str, *, since_id: str | None, until_id: str | None
+    ) -> StreamCursor:
+        """See :meth:`Store.set_backlog`."""
+        check_key("stream", stream)
+        check_backlog(since_id, until_id)
+        with self._lock:
+            now = self._now()
+            old = self._cursors.get(stream) or StreamCursor(stream=stream)
+            cursor = attrs.evolve(
+                old, backlog_since_id=since_id, backlog_until_id=until_id, updated_at=now
+            )
+            self._cursors[stream] = cursor
+            return cursor
+
     # -- outbox -----------------------------------------------------------------------------------
 
     def reserve_action(self, key: str, *, kind: str, payload: Mapping[str, object]) -> Reservation:
@@ -309,7 +325,9 @@ class MemoryStore:
             self._now()
             return self._outbox.get(key)
 
-    def claim_actions(self, owner: str, *, ttl: float, limit: int = 10) -> list[OutboxRecord]:
+    def claim_actions(
+        self, owner: str, *, ttl: float, limit: int = 10, kind: str | None = None
+    ) -> list[OutboxRecord]:
         """See :meth:`Store.claim_actions`."""
         check_key("owner", owner)
         check_limit(limit)
@@ -320,6 +338,7 @@ class MemoryStore:
                 r
                 for r in self._outbox.values()
                 if r.status == "reserved"
+                and (kind is None or r.kind == kind)
                 and (r.claim_expires_at is None or r.claim_expires_at <= now)
             ]
             free.sort(key=lambda r: (r.created_at, r.key))
@@ -380,13 +399,17 @@ class MemoryStore:
             return updated
 
     def list_actions(
-        self, *, status: OutboxStatus | None = None, limit: int = 100
+        self, *, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
     ) -> list[OutboxRecord]:
         """See :meth:`Store.list_actions`."""
         check_limit(limit)
         with self._lock:
             self._now()
-            found = [r for r in self._outbox.values() if status is None or r.status == status]
+            found = [
+                r
+                for r in self._outbox.values()
+                if (status is None or r.status == status) and (kind is None or r.kind == kind)
+            ]
         found.sort(key=lambda r: (r.created_at, r.key))
         return found[:limit]
 

@@ -202,6 +202,23 @@ class Store(Protocol):
         """Record a failed poll of ``stream`` (``last_error``, ``last_error_at``). Atomic."""
         ...
 
+    def set_backlog(
+        self, stream: str, *, since_id: str | None, until_id: str | None
+    ) -> StreamCursor:
+        """Record the stream's unfetched backlog window, or clear it.
+
+        ``until_id`` is the exclusive upper end (the oldest post already fetched),
+        ``since_id`` the exclusive lower end (``None``: as far back as the platform
+        reaches). ``until_id=None`` clears the backlog (``since_id`` must then be
+        ``None`` too). Creates the cursor when there is none; leaves ``since_id``
+        and the health fields alone. Atomic: the two ids change together.
+
+        Raises:
+            ValueError: an id is not a decimal id, or ``since_id`` is given
+                without ``until_id``, or ``since_id`` is not older than ``until_id``.
+        """
+        ...
+
     # -- outbox -----------------------------------------------------------------------------------
 
     def reserve_action(self, key: str, *, kind: str, payload: Mapping[str, object]) -> Reservation:
@@ -218,8 +235,13 @@ class Store(Protocol):
         """The outbox record with this key, or ``None``."""
         ...
 
-    def claim_actions(self, owner: str, *, ttl: float, limit: int = 10) -> list[OutboxRecord]:
+    def claim_actions(
+        self, owner: str, *, ttl: float, limit: int = 10, kind: str | None = None
+    ) -> list[OutboxRecord]:
         """Claim up to ``limit`` reserved actions for ``owner`` to send, oldest first.
+
+        With ``kind``, only actions of that kind are claimed (a reply sender and
+        an alert re-deliverer share one outbox without taking each other's work).
 
         Takes actions that are ``"reserved"`` and not claimed, or whose claim has
         expired; sets ``claimed_by=owner``, ``claim_expires_at=now+ttl`` and
@@ -258,9 +280,9 @@ class Store(Protocol):
         ...
 
     def list_actions(
-        self, *, status: OutboxStatus | None = None, limit: int = 100
+        self, *, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
     ) -> list[OutboxRecord]:
-        """Outbox records, oldest first, optionally only those with ``status``."""
+        """Outbox records, oldest first, optionally only those with ``status`` and ``kind``."""
         ...
 
     # -- audit log --------------------------------------------------------------------------------

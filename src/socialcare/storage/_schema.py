@@ -110,6 +110,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE INDEX sc_conversations_open_queue
             ON sc_conversations (priority DESC, waiting_since, id) WHERE state = 'open'""",
     ),
+    # 3: a monitor stream's unfetched backlog window; outbox claims by kind.
+    (
+        "ALTER TABLE sc_cursors ADD COLUMN backlog_since_id TEXT",
+        "ALTER TABLE sc_cursors ADD COLUMN backlog_until_id TEXT",
+        """CREATE INDEX sc_outbox_reserved_kind
+            ON sc_outbox (kind, created_at, key) WHERE status = 'reserved'""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

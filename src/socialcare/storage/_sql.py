@@ -37,6 +37,7 @@ from socialcare.models._care import (
 )
 from socialcare.storage._codec import check_post, dm_json, dump_json, user_json
 from socialcare.storage._common import (
+    check_backlog,
     check_key,
     check_limit,
     check_since_id,
@@ -63,7 +64,10 @@ _CONV_COLS = (
     "id, channel, state, customer_id, assignee, tags, priority, first_inbound_at, "
     "first_response_at, last_activity_at, waiting_since"
 )
-_CURSOR_COLS = "stream, since_id, last_success_at, last_error, last_error_at, updated_at"
+_CURSOR_COLS = (
+    "stream, since_id, last_success_at, last_error, last_error_at, updated_at, "
+    "backlog_since_id, backlog_until_id"
+)
 _OUTBOX_COLS = (
     "key, kind, payload, status, remote_id, error, attempts, claimed_by, claim_expires_at, "
     "created_at, updated_at"
@@ -426,6 +430,8 @@ class SQLStore(abc.ABC):
             last_error=row[3],
             last_error_at=self._dt(row[4]),
             updated_at=self._dt(row[5]),
+            backlog_since_id=row[6],
+            backlog_until_id=row[7],
         )
 
     def get_cursor(self, stream: str) -> StreamCursor | None:
@@ -474,6 +480,24 @@ class SQLStore(abc.ABC):
             f"updated_at = excluded.updated_at RETURNING {_CURSOR_COLS}"
         )
         row = self._write(lambda tx: tx.one(sql, (stream, message, now, now)))
+        assert row is not None  # noqa: S101 - an upsert always returns its row
+        return self._cursor(row)
+
+    def set_backlog(
+        self, stream: str, *, since_id: str | None, until_id: str | None
+    ) -> StreamCursor:
+        """See :meth:`Store.set_backlog`."""
+        check_key("stream", stream)
+        check_backlog(since_id, until_id)
+        now = self._ts(self._now())
+        sql = (
+            "INSERT INTO sc_cursors (stream, backlog_since_id, backlog_until_id, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET "
+            "backlog_since_id = excluded.backlog_since_id, "
+            "backlog_until_id = excluded.backlog_until_id, "
+            f"updated_at = excluded.updated_at RETURNING {_CURSOR_COLS}"
+        )
+        row = self._write(lambda tx: tx.one(sql, (stream, since_id, until_id, now)))
         assert row is not None  # noqa: S101 - an upsert always returns its row
         return self._cursor(row)
 
@@ -529,7 +553,9 @@ class SQLStore(abc.ABC):
         """See :meth:`Store.get_action`."""
         return self._read(lambda tx: self._get_action(tx, key))
 
-    def claim_actions(self, owner: str, *, ttl: float, limit: int = 10) -> list[OutboxRecord]:
+    def claim_actions(
+        self, owner: str, *, ttl: float, limit: int = 10, kind: str | None = None
+    ) -> list[OutboxRecord]:
         """See :meth:`Store.claim_actions`."""
         check_key("owner", owner)
         check_limit(limit)
@@ -540,10 +566,13 @@ class SQLStore(abc.ABC):
             "attempts = attempts + 1, updated_at = ? WHERE key IN ("
             "SELECT key FROM sc_outbox WHERE status = 'reserved' "
             "AND (claim_expires_at IS NULL OR claim_expires_at <= ?) "
+            f"{'' if kind is None else 'AND kind = ? '}"
             f"ORDER BY created_at, key LIMIT ?{self._skip_locked}) RETURNING {_OUTBOX_COLS}"
         )
         t_now = self._ts(now)
-        rows = self._write(lambda tx: tx.all(sql, (owner, self._ts(expires), t_now, t_now, limit)))
+        params: tuple[object, ...] = (owner, self._ts(expires), t_now, t_now)
+        params += (limit,) if kind is None else (kind, limit)
+        rows = self._write(lambda tx: tx.all(sql, params))
         claimed = [self._action(row) for row in rows]
         claimed.sort(key=lambda r: (r.created_at, r.key))
         return claimed
@@ -592,10 +621,10 @@ class SQLStore(abc.ABC):
         return self._write(work)
 
     def list_actions(
-        self, *, status: OutboxStatus | None = None, limit: int = 100
+        self, *, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
     ) -> list[OutboxRecord]:
         """See :meth:`Store.list_actions`."""
-        where, params = _filters(status=status)
+        where, params = _filters(status=status, kind=kind)
         sql = f"SELECT {_OUTBOX_COLS} FROM sc_outbox{where} ORDER BY created_at, key LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
         return [self._action(row) for row in rows]
