@@ -12,8 +12,9 @@ Credentials:
 
 Reads use the bearer token when there is one (app rate limits), else the user
 context. Credentials come from arguments or, with :meth:`XPlatform.from_env`,
-from ``SOCIALCARE_X_*`` environment variables. They never appear in ``repr``
-or in log records (tweepy's debug logs included).
+from ``SOCIALCARE_X_*`` environment variables. They never appear in ``repr``,
+in log records (tweepy's debug logs included) or in the request reachable from
+a platform error's ``__cause__``.
 
 Failures are mapped at one choke point, ``_errors.send_mapped``, to
 :mod:`socialcare.errors`. Transient failures (5xx, timeouts, network errors)
