@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from socialcare._text_repr import clip
 from socialcare.errors import QueryError
 from socialcare.query._core import Query, _clause
 from socialcare.query._syntax import AllOf, AnyOf, Atom, Clause, any_of, check, render_clause
@@ -193,7 +194,7 @@ def pack_terms(
             build([clause]).render(max_length=max_length)
         except QueryError as exc:
             raise QueryError(
-                f"pack_terms: {render_clause(clause)!r} cannot be packed: {exc}"
+                f"pack_terms: {clip(render_clause(clause))} cannot be packed: {exc}"
             ) from None
 
     # "(group) base": the base, a space and the group's parentheses.
