@@ -22,6 +22,7 @@ import random
 import time
 
 import socialcare
+from socialcare.platforms.x import SEARCH_RECENT
 from socialcare.sandbox import Sandbox
 
 PRODUCTS = (
@@ -59,7 +60,7 @@ PRODUCTS = (
     "blender",
 )
 TROUBLE = ("broken", "outage", "refund", "late", "dead", "crash", "help", "warranty")
-SEARCH = "GET /2/tweets/search/recent"
+SEARCH = SEARCH_RECENT.name
 START = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
 
 

@@ -20,10 +20,9 @@ from typing import TypeVar
 import attrs
 
 from socialcare._clock import Clock
-from socialcare._json import format_time, parse_time
 from socialcare.alerts._sinks import Alert, AlertSink
 from socialcare.errors import StorageError
-from socialcare.models import Post, User
+from socialcare.models import User
 from socialcare.models._care import OutboxRecord
 from socialcare.monitor._kinds import Item, Kind, Unit
 from socialcare.monitor._report import Outcome, StreamState
@@ -65,31 +64,6 @@ class SinkEntry:
     def wants(self, stream: str) -> bool:
         """Whether alerts of ``stream`` go to this sink."""
         return self.streams is None or stream in self.streams
-
-
-def _alert_record(alert: Alert) -> dict[str, object]:
-    """A JSON-compatible mapping of ``alert`` (until ``Alert.to_record`` exists)."""
-    return {
-        "stream": alert.stream,
-        "received_at": format_time(alert.received_at),
-        "post": alert.post.to_x(),
-        "author": None if alert.author is None else alert.author.to_x(),
-    }
-
-
-def _alert_from_record(record: Mapping[str, object]) -> Alert:
-    post = record["post"]
-    author = record.get("author")
-    received = record["received_at"]
-    if not isinstance(post, Mapping) or not isinstance(received, str):
-        msg = "an alert record needs a post mapping and a received_at time"
-        raise TypeError(msg)
-    return Alert(
-        stream=str(record["stream"]),
-        post=Post.from_x(post),
-        received_at=parse_time(received),
-        author=User.from_x(author) if isinstance(author, Mapping) else None,
-    )
 
 
 class Delivery:
@@ -260,7 +234,7 @@ class Delivery:
 
     def _defer(self, entry: SinkEntry, alert: Alert, message: str, outcome: Outcome) -> None:
         key = f"alert:{entry.name}:{alert.stream}:{alert.post.id}"
-        payload = {"sink": entry.name, "alert": _alert_record(alert), "error": message}
+        payload = {"sink": entry.name, "alert": alert.to_record(), "error": message}
         try:
             self.store.reserve_action(key, kind="alert", payload=payload)
         except StorageError:
@@ -313,7 +287,7 @@ class Delivery:
             alert_data = record.payload["alert"]
             if not isinstance(alert_data, Mapping):
                 raise TypeError("the outbox record holds no alert")  # noqa: TRY301
-            entry.sink.deliver([_alert_from_record(alert_data)])
+            entry.sink.deliver([Alert.from_record(alert_data)])
         except Exception as exc:  # noqa: BLE001 - a sink failure is recorded, not raised
             message = _short(f"alert sink {entry.name} failed again: {_describe(exc)}")
             give_up = record.attempts >= self.attempts

@@ -1,4 +1,4 @@
-"""The X endpoints the monitor polls, in one place (one small mapping).
+"""The X endpoints the monitor polls, read from the platform's one endpoint table.
 
 Stream kinds name their endpoint through :data:`ENDPOINTS`; the rate budget
 falls back to :data:`DEFAULT_LIMITS` before the platform reported a limit.
@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from socialcare.platforms.x import DM_EVENTS, MENTIONS, SEARCH_RECENT
+
 __all__ = ["DEFAULT_LIMITS", "ENDPOINTS"]
 
 ENDPOINTS: Mapping[str, str] = {
-    "search": "GET /2/tweets/search/recent",
-    "mentions": "GET /2/users/:id/mentions",
-    "dms": "GET /2/dm_events",
+    "search": SEARCH_RECENT.name,
+    "mentions": MENTIONS.name,
+    "dms": DM_EVENTS.name,
 }
-"""Stream kind -> the endpoint it polls."""
+"""Stream kind -> the endpoint it polls (``"GET /2/tweets/search/recent"``, ...)."""
 
-# Requests per 15-minute window when the platform has not told us yet. Search and
-# mentions use the per-user numbers (the lower of app and user), DM reads 15.
 DEFAULT_LIMITS: Mapping[str, int] = {
-    ENDPOINTS["search"]: 300,
-    ENDPOINTS["mentions"]: 300,
-    ENDPOINTS["dms"]: 15,
+    endpoint.name: endpoint.lowest_limit for endpoint in (SEARCH_RECENT, MENTIONS, DM_EVENTS)
 }
+"""Requests per 15-minute window before the platform reported a limit: the lower of
+the app and the per-user limit (300 for search and mentions, 15 for DM events)."""
