@@ -15,7 +15,7 @@ characters of an offending value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TypeVar, overload
 
 from socialcare._text_repr import clip, valid_unicode
@@ -44,8 +44,12 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-class Fields:
-    """A JSON object being read, with the path that leads to it."""
+class Fields(Mapping[str, object]):
+    """A JSON object being read, with the path that leads to it.
+
+    It is itself a read-only mapping of the object, so a nested object can be handed
+    to a model's public ``from_x`` (which takes any mapping) and keep its path.
+    """
 
     __slots__ = ("_data", "path")
 
@@ -54,6 +58,15 @@ class Fields:
             raise PayloadError(f"expected an object, got {_kind(data)}", field=path or "payload")
         self._data: Mapping[str, object] = data
         self.path = path
+
+    def __getitem__(self, key: str) -> object:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def _where(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key

@@ -86,7 +86,7 @@ def _require_aware(
         raise ValueError(msg) from None
 
 
-def _fields(data: Mapping[str, object] | Fields, path: str) -> Fields:
+def _fields(data: Mapping[str, object], path: str) -> Fields:
     return data if isinstance(data, Fields) else Fields(data, path)
 
 
@@ -100,7 +100,7 @@ class MentionEntity:
     id: str | None = None
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object] | Fields, *, path: str = "mention") -> MentionEntity:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "mention") -> MentionEntity:
         """Build from an ``entities.mentions[]`` object."""
         f = _fields(data, path)
         return cls(
@@ -126,7 +126,7 @@ class TagEntity:
     tag: str
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object] | Fields, *, path: str = "tag") -> TagEntity:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "tag") -> TagEntity:
         """Build from an ``entities.hashtags[]`` or ``entities.cashtags[]`` object."""
         f = _fields(data, path)
         return cls(start=_int(f, "start"), end=_int(f, "end"), tag=f.string("tag"))
@@ -152,7 +152,7 @@ class UrlEntity:
     description: str | None = None
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object] | Fields, *, path: str = "url") -> UrlEntity:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "url") -> UrlEntity:
         """Build from an ``entities.urls[]`` object."""
         f = _fields(data, path)
         return cls(
@@ -189,7 +189,7 @@ class Entities:
     cashtags: tuple[TagEntity, ...] = ()
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object] | Fields, *, path: str = "entities") -> Entities:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "entities") -> Entities:
         """Build from an ``entities`` object (annotations are not modelled)."""
         f = _fields(data, path)
         return cls(
@@ -220,9 +220,7 @@ class ReferencedPost:
     id: str
 
     @classmethod
-    def from_x(
-        cls, data: Mapping[str, object] | Fields, *, path: str = "reference"
-    ) -> ReferencedPost:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "reference") -> ReferencedPost:
         """Build from a ``referenced_tweets[]`` object."""
         f = _fields(data, path)
         kind = f.string("type")
@@ -247,7 +245,7 @@ class Withheld:
     scope: str | None = None
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object] | Fields, *, path: str = "withheld") -> Withheld:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "withheld") -> Withheld:
         """Build from a ``withheld`` object."""
         f = _fields(data, path)
         return cls(
@@ -555,7 +553,7 @@ class Problem:
     section: str | None = None
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object] | Fields, *, path: str = "errors") -> Problem:
+    def from_x(cls, data: Mapping[str, object], *, path: str = "errors") -> Problem:
         """Build from one object of a response's ``errors`` array."""
         f = _fields(data, path)
         value = f.raw("value")
@@ -588,9 +586,7 @@ class Includes:
     posts: tuple[Post, ...] = ()
 
     @classmethod
-    def from_x(
-        cls, data: Mapping[str, object] | Fields | None, *, path: str = "includes"
-    ) -> Includes:
+    def from_x(cls, data: Mapping[str, object] | None, *, path: str = "includes") -> Includes:
         """Build from a response's ``includes`` object (``None`` gives empty includes)."""
         if data is None:
             return cls()
