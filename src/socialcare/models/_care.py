@@ -80,7 +80,7 @@ _INT64 = 2**63
 def _int64(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"{attribute.name} must be an integer, got {type(value).__name__}"
-        raise ValueError(msg)
+        raise ValueError(msg)  # noqa: TRY004 - the validators of records raise ValueError
     if not -_INT64 <= value < _INT64:
         msg = (
             f"{attribute.name} must be in the 64-bit signed range, "

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import unquote
 
 import attrs
 
@@ -39,7 +41,9 @@ __all__ = [
     "lease_expiry",
     "lease_refused",
     "not_sendable",
+    "redact_dsn",
     "schema_help",
+    "scrub",
     "storable_posts",
     "stored_post_json",
     "unicode_problem",
@@ -61,6 +65,31 @@ def clip(value: object, limit: int = _CLIP) -> str:
         return f"{value[:limit]!r}... ({len(value):,} characters)"
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]*):(?P<secret>[^/?#@]*)@")
+_KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|[^\s&]*)")
+_MASK = "***"
+
+
+def _passwords(dsn: str) -> list[str]:
+    found = [m["secret"] for m in _URL_PASSWORD.finditer(dsn)]
+    found += [unquote(f) for f in found]  # the driver sees it percent-decoded
+    found += [m["secret"].strip("'") for m in _KV_PASSWORD.finditer(dsn)]
+    return sorted({f for f in found if f}, key=len, reverse=True)
+
+
+def redact_dsn(dsn: str) -> str:
+    """``dsn`` (a URL or ``key=value`` string) with its password replaced by ``***``."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}:{_MASK}@", dsn)
+    return _KV_PASSWORD.sub(lambda m: f"{m['head']}{_MASK}", text)
+
+
+def scrub(text: str, dsn: str) -> str:
+    """``text`` (a driver's message, say) with every password of ``dsn`` in it masked."""
+    for secret in _passwords(dsn):
+        text = text.replace(secret, _MASK)
+    return text
 
 
 def unicode_problem(value: str) -> str | None:

@@ -19,7 +19,7 @@ from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
 from socialcare.models import Post
 from socialcare.storage._codec import utc_iso
-from socialcare.storage._common import stored_post_json
+from socialcare.storage._common import scrub, stored_post_json
 from socialcare.storage._pipeline import prefetch
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
@@ -220,12 +220,18 @@ class PostgresStore(SQLStore):
             "application_name": application_name,
             "connect_timeout": max(1, math.ceil(connect_timeout)),
         }
+        failure: psycopg.Error | None = None
         try:
             # One direct connection first: its error says exactly what is wrong
             # (refused, unknown host, bad password), where a pool would only time out.
             psycopg.connect(dsn, **kwargs).close()
         except psycopg.Error as exc:
-            raise StorageError(f"cannot connect to {self._where}: {exc}") from exc
+            failure = exc
+        if failure is not None:  # raised here, outside the handler: no implicit context
+            reason = scrub(str(failure), dsn)
+            error = StorageError(f"cannot connect to {self._where}: {reason}")
+            # A driver message that quoted the password is not chained either.
+            raise error from (failure if reason == str(failure) else None)
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             dsn,
             min_size=min_size,
