@@ -24,10 +24,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over everything."""
-    session.install("ruff")
+    """ruff check, ruff format --check, and the import layering (import-linter)."""
+    session.install("-e", ".", "ruff", "import-linter")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session(python="3.11")

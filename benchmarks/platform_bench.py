@@ -18,11 +18,13 @@ from pathlib import Path
 
 import tweepy
 
-from socialcare.platforms.x._client import _POST_PARAMS
+from socialcare.platforms.x import MENTIONS
 from socialcare.query import PostView, Query
 from socialcare.sandbox import Sandbox
 
 ROUNDS = 200
+# The fields and expansions XPlatform asks for, as tweepy's keyword arguments.
+POST_PARAMS = {key.replace(".", "_"): value for key, value in MENTIONS.field_params().items()}
 
 
 def _compare(ours, peer, rounds=ROUNDS, repeat=7):
@@ -51,7 +53,7 @@ def main() -> None:
 
     ours, peer = _compare(
         lambda: x.mentions(acme.id, max_results=100),
-        lambda: raw.get_users_mentions(acme.id, max_results=100, **_POST_PARAMS),
+        lambda: raw.get_users_mentions(acme.id, max_results=100, **POST_PARAMS),
     )
     print(
         f"mentions page of 100: XPlatform {ours * 1e3:.2f} ms, raw tweepy {peer * 1e3:.2f} ms, "

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.conftest import shared_path
 
 from socialcare import (
@@ -285,3 +287,123 @@ def test_page_is_iterable_and_reports_problems(tmp_path: Path) -> None:
     assert page.next_token == "abc"
     assert page.errors[0].is_not_found
     assert page.errors[0].resource_id == "2"
+
+
+# -- valid Unicode at the boundary, bounded errors, time range, DM events ---------------------
+
+
+def test_lone_surrogates_become_replacement_characters() -> None:
+    post = Post.from_x(
+        {
+            "id": "1",
+            "text": "@acme \ud83d",
+            "lang": "e\udc00",
+            "edit_history_tweet_ids": ["1"],
+            "entities": {"mentions": [{"start": 0, "end": 5, "username": "ac\ud800me"}]},
+            "note_tweet": {"text": "long \udfff note"},
+            "withheld": {"country_codes": ["D\ud800"]},
+        }
+    )
+    assert post.text == "@acme \ufffd"
+    assert post.lang == "e\ufffd"
+    assert post.entities.mentions[0].username == "ac\ufffdme"
+    assert post.note_text == "long \ufffd note"
+    assert post.withheld is not None
+    assert post.withheld.country_codes == ("D\ufffd",)
+    # A pair spelled as two code points is the character it encodes.
+    assert Post.from_x({"id": "1", "text": "\ud83d\ude00"}).text == "\U0001f600"
+    user = User.from_x(
+        {"id": "2", "username": "d\ud800", "name": "\udc00", "description": "\ud800"}
+    )
+    assert (user.username, user.name, user.description) == ("d\ufffd", "\ufffd", "\ufffd")
+    dm = DirectMessage.from_x({"id": "3", "text": "hi \ud800", "dm_conversation_id": "1-\ud800"})
+    assert dm.text == "hi \ufffd"
+    page = Page.posts_from_x(
+        {
+            "data": [{"id": "4", "text": "\ud800"}],
+            "includes": {"users": [{"id": "2", "username": "u", "name": "\ud800"}]},
+            "errors": [{"title": "\udc00", "value": "\ud800"}],
+        }
+    )
+    assert page.items[0].text == "\ufffd"
+    assert page.includes.users[0].name == "\ufffd"
+    assert (page.errors[0].title, page.errors[0].value) == ("\ufffd", "\ufffd")
+    ascii_text = "plain ascii stays the same object"
+    assert Post.from_x({"id": "1", "text": ascii_text}).text is ascii_text
+
+
+_SURROGATE_TEXT = st.text(
+    alphabet=st.one_of(
+        st.integers(min_value=0xD800, max_value=0xDFFF).map(chr),  # lone surrogates
+        st.characters(codec="utf-8"),
+    )
+)
+
+
+@given(text=_SURROGATE_TEXT, name=_SURROGATE_TEXT, tags=st.lists(_SURROGATE_TEXT, max_size=3))
+def test_models_from_any_text_encode_and_round_trip(text: str, name: str, tags: list[str]) -> None:
+    post = Post.from_x(
+        {
+            "id": "1",
+            "text": text,
+            "edit_history_tweet_ids": ["1"],
+            "withheld": {"country_codes": tags},
+            "entities": {"hashtags": [{"start": 0, "end": 1, "tag": t} for t in tags]},
+        }
+    )
+    user = User.from_x({"id": "2", "username": name, "name": text})
+    for model in (post, user):
+        json.dumps(model.to_x(), ensure_ascii=False).encode("utf-8")
+    assert Post.from_x(post.to_x()) == post
+    assert User.from_x(user.to_x()) == user
+
+
+@pytest.mark.parametrize("created_at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_times_outside_utc_range_are_payload_errors(created_at: str) -> None:
+    with pytest.raises(PayloadError, match=r"out of range|representable") as info:
+        Post.from_x({"id": "1", "text": "a", "created_at": created_at})
+    assert info.value.field == "data.created_at"
+    with pytest.raises(PayloadError) as user_info:
+        User.from_x({"id": "1", "username": "u", "name": "n", "created_at": created_at})
+    assert user_info.value.field == "data.created_at"
+    # The UTC extremes themselves are representable and parse.
+    edge = Post.from_x({"id": "1", "text": "a", "created_at": "0001-01-01T01:00:00+01:00"})
+    assert edge.created_at == dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
+    with pytest.raises(ValueError, match="out of range"):
+        Post(
+            id="1",
+            text="a",
+            created_at=dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        )
+
+
+@pytest.mark.parametrize("event_type", ["MessageCreate", "ParticipantsJoin", "ParticipantsLeave"])
+@pytest.mark.parametrize("text", ["", "hello"])
+def test_dm_events_of_every_type_round_trip(event_type: str, text: str) -> None:
+    payload: dict[str, object] = {
+        "id": "9",
+        "event_type": event_type,
+        "dm_conversation_id": "1-2",
+        "participant_ids": ["2"],
+        "created_at": "2026-01-01T00:00:00.000Z",
+    }
+    if text or event_type == "MessageCreate":
+        payload["text"] = text
+    dm = DirectMessage.from_x(payload)
+    assert DirectMessage.from_x(dm.to_x()) == dm
+    assert DirectMessage(id="9", event_type=event_type, text=text) == DirectMessage.from_x(
+        DirectMessage(id="9", event_type=event_type, text=text).to_x()
+    )
+
+
+def test_error_messages_clip_huge_values() -> None:
+    huge = "9" * 100 + "x" * 2_000_000
+    cases: list[dict[str, object]] = [
+        {"id": huge, "text": "a"},
+        {"id": "1", "text": "a", "created_at": huge},
+        {"id": "1", "text": "a", "referenced_tweets": [{"type": huge, "id": "2"}]},
+    ]
+    for payload in cases:
+        with pytest.raises(PayloadError) as info:
+            Post.from_x(payload)
+        assert len(str(info.value)) < 300

@@ -1,9 +1,15 @@
-"""Typed reading of untrusted JSON: every failure names the field that is wrong.
+r"""Typed reading of untrusted JSON: every failure names the field that is wrong.
 
 X's payloads arrive as ``dict[str, Any]``. The models read them through
 :class:`Fields`, which checks each value's type and raises
 :class:`~socialcare.errors.PayloadError` with a dotted path such as
 ``data[3].referenced_tweets[0].id`` when it is missing or of the wrong type.
+
+Strings come out as valid Unicode: X never sends anything else, but a recorded or
+hand-made payload may hold lone surrogates (``"\ud83d"`` in JSON); each one is
+replaced by U+FFFD, as a decoder with ``errors="replace"`` would, so no store or
+sink ever meets a string it cannot encode. Error messages show at most about 80
+characters of an offending value.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TypeVar, overload
 
+from socialcare._text_repr import clip, valid_unicode
 from socialcare.errors import PayloadError
 
 __all__ = ["Fields", "format_time", "parse_time"]
@@ -76,10 +83,12 @@ class Fields:
     @overload
     def string(self, key: str, *, required: bool) -> str | None: ...
     def string(self, key: str, *, required: bool = True) -> str | None:
-        """A string field."""
+        """A string field (lone surrogates replaced by U+FFFD)."""
         value = self._get(key, required=required)
-        if value is None or isinstance(value, str):
-            return value
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value if value.isascii() else valid_unicode(value)
         raise PayloadError(f"expected a string, got {_kind(value)}", field=self._where(key))
 
     @overload
@@ -96,7 +105,7 @@ class Fields:
         if isinstance(value, str) and value.isascii() and value.isdigit():
             return value
         raise PayloadError(
-            f"expected an id (a string of digits), got {_kind(value)} {value!r}",
+            f"expected an id (a string of digits), got {_kind(value)} {clip(value)}",
             field=self._where(key),
         )
 
@@ -123,7 +132,8 @@ class Fields:
             return parse_time(value)
         except ValueError as exc:
             raise PayloadError(
-                f"expected an ISO 8601 timestamp, got {value!r}", field=self._where(key)
+                f"expected an ISO 8601 timestamp representable in UTC, got {clip(value)}",
+                field=self._where(key),
             ) from exc
 
     def obj(self, key: str) -> Fields | None:
@@ -138,12 +148,12 @@ class Fields:
         return [Fields(item, path) for path, item in self._items(key)]
 
     def strings(self, key: str) -> tuple[str, ...]:
-        """An array of strings (empty when absent)."""
+        """An array of strings (empty when absent; lone surrogates replaced by U+FFFD)."""
         out: list[str] = []
         for path, item in self._items(key):
             if not isinstance(item, str):
                 raise PayloadError(f"expected a string, got {_kind(item)}", field=path)
-            out.append(item)
+            out.append(item if item.isascii() else valid_unicode(item))
         return tuple(out)
 
     def _items(self, key: str) -> list[tuple[str, object]]:
@@ -160,14 +170,19 @@ def parse_time(value: str) -> dt.datetime:
     """Parse X's ``2021-04-01T15:52:31.000Z`` (or any ISO 8601 with offset) to aware UTC.
 
     Raises:
-        ValueError: the text is not an ISO 8601 timestamp with a time zone.
+        ValueError: the text is not an ISO 8601 timestamp with a time zone, or its
+            moment is outside what ``datetime`` holds in UTC (``0001-01-01T00:00:00+01:00``).
     """
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        msg = f"timestamp {value!r} has no time zone"
+        msg = f"timestamp {clip(value)} has no time zone"
         raise ValueError(msg)
-    return parsed.astimezone(dt.timezone.utc)
+    try:
+        return parsed.astimezone(dt.timezone.utc)
+    except OverflowError as exc:
+        msg = f"timestamp {clip(value)} is out of range in UTC"
+        raise ValueError(msg) from exc
 
 
 def format_time(value: dt.datetime) -> str:

@@ -28,10 +28,7 @@ stays reachable as ``__cause__``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import datetime as dt
+import datetime as dt
 
 __all__ = [
     "AlertError",

@@ -35,8 +35,7 @@ from typing import Any
 from socialcare._clock import ManualClock
 from socialcare.errors import ConfigurationError
 from socialcare.models import DirectMessage, Post
-from socialcare.sandbox import Sandbox
-from socialcare.sandbox._app import Exchange, Outcome
+from socialcare.sandbox import Sandbox, SandboxOutcome, SandboxRequest
 
 __all__ = [
     "OpenAPIContract",
@@ -237,7 +236,7 @@ class OpenAPIContract:
                 self._validators[ref] = validator
             return validator
 
-    def check(self, exchange: Exchange, outcome: Outcome) -> list[str]:
+    def check(self, exchange: SandboxRequest, outcome: SandboxOutcome) -> list[str]:
         """Validate one response; return (and record) its violations."""
         if outcome.dropped is not None or not outcome.endpoint or outcome.payload is None:
             return []
@@ -256,7 +255,7 @@ class OpenAPIContract:
             self.violations.extend(problems)
         return problems
 
-    def __call__(self, exchange: Exchange, outcome: Outcome) -> None:
+    def __call__(self, exchange: SandboxRequest, outcome: SandboxOutcome) -> None:
         """Observer form of :meth:`check`."""
         self.check(exchange, outcome)
 

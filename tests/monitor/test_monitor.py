@@ -368,7 +368,8 @@ def test_expired_lease_is_taken_over(
 def test_run_forever_stops_on_sigterm_and_restores_handlers(
     sandbox: Sandbox, clock: ManualClock
 ) -> None:
-    monitor = _monitor(sandbox, MemoryStore(clock=clock), clock)
+    store = MemoryStore(clock=clock)
+    monitor = _monitor(sandbox, store, clock)
     monitor.add_search("brand", "acme")
     polls: list[int] = []
 
@@ -383,7 +384,7 @@ def test_run_forever_stops_on_sigterm_and_restores_handlers(
     monitor.run_forever(max_cycles=50)
     assert polls == [1]
     assert signal.getsignal(signal.SIGTERM) is previous
-    assert monitor.store.get_lease("monitor:stream:brand") is None
+    assert store.get_lease("monitor:stream:brand") is None
 
 
 def test_run_forever_polls_on_schedule(sandbox: Sandbox, clock: ManualClock) -> None:

@@ -107,3 +107,56 @@ def test_parse_checks_length_only_when_asked() -> None:
     assert len(Query.parse(text).render(max_length=None)) == len(text)
     with pytest.raises(QueryError, match="1024-character limit"):
         Query.parse(text, max_length=Query.FULL_ARCHIVE_MAX_LENGTH)
+
+
+# -- deep nesting, invalid Unicode, bounded messages -------------------------------------------
+
+
+def _alternating(levels: int) -> str:
+    text = "a"
+    for i in range(levels):
+        text = f"x{i} ({text} OR y{i})"
+    return text
+
+
+@pytest.mark.parametrize("depth", [330, 1000, 2045])
+def test_redundant_parentheses_nest_as_deep_as_the_text_allows(depth: int) -> None:
+    text = "(" * depth + "acme" + ")" * depth
+    assert len(text) <= Query.ENTERPRISE_MAX_LENGTH
+    assert Query.parse(text, max_length=Query.ENTERPRISE_MAX_LENGTH) == Query.parse("acme")
+    with pytest.raises(QueryError, match="never closed"):
+        Query.parse("(" * depth + "acme" + ")" * (depth - 1))
+    with pytest.raises(QueryError, match="closes nothing"):
+        Query.parse("(" * depth + "acme" + ")" * (depth + 1))
+
+
+def test_deep_alternating_groups_parse_or_raise_query_error() -> None:
+    # 45 AND-in-OR levels (90 groups deep) parse, render and match.
+    query = Query.parse(_alternating(45))
+    assert Query.parse(query.render(max_length=None)) == query
+    # Deeper ones, anywhere up to the Enterprise length limit, are a QueryError.
+    for levels in (60, 200, 250):
+        text = _alternating(levels)
+        assert len(text) <= Query.ENTERPRISE_MAX_LENGTH
+        with pytest.raises(QueryError, match="levels deep"):
+            Query.parse(text)
+    chain = "a" + " (b OR c" * 450 + ")" * 450  # 4,051 characters
+    with pytest.raises(QueryError, match="levels deep"):
+        Query.parse(chain)
+    assert len(chain) <= Query.ENTERPRISE_MAX_LENGTH
+
+
+@pytest.mark.parametrize(("text", "position"), [("\ud800", 0), ("acme OR \udfff", 8)])
+def test_lone_surrogates_are_query_errors_with_the_position(text: str, position: int) -> None:
+    with pytest.raises(QueryError, match=f"position {position}"):
+        Query.parse(text)
+    with pytest.raises(QueryError, match="surrogate"):
+        Query.terms("ok" + text)
+
+
+def test_error_messages_clip_huge_values() -> None:
+    huge = "x" * 2_000_000
+    for text in (f"{huge}:v", f"from:{huge}", f'"{huge}\t"', f"#{huge}!", f"-is:{huge}"):
+        with pytest.raises(QueryError) as info:
+            Query.parse(text)
+        assert len(str(info.value)) < 500

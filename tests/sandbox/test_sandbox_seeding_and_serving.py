@@ -18,7 +18,7 @@ from tests.conftest import shared_path
 
 from socialcare import testing
 from socialcare.errors import PayloadError
-from socialcare.sandbox._app import Exchange, Outcome
+from socialcare.sandbox import SandboxOutcome, SandboxRequest
 from socialcare.testing import (
     OpenAPIContract,
     assert_dm_sent,
@@ -152,9 +152,9 @@ def test_contract_checker_catches_bodies_that_break_the_spec(x_contract):
     if x_contract is None:
         pytest.skip("OpenAPI document not available")
     contract = OpenAPIContract(shared_path("x-api", "openapi.json"))
-    exchange = Exchange("GET", "https://api.twitter.com/2/tweets?ids=1", {})
+    exchange = SandboxRequest("GET", "https://api.twitter.com/2/tweets?ids=1", {})
     bad = {"data": [{"id": "not-a-number", "text": "hi"}]}
-    outcome = Outcome(
+    outcome = SandboxOutcome(
         200,
         (("content-type", "application/json"),),
         json.dumps(bad).encode(),
@@ -167,7 +167,8 @@ def test_contract_checker_catches_bodies_that_break_the_spec(x_contract):
     good = {"data": [{"id": "1", "text": "hi", "edit_history_tweet_ids": ["1"]}]}
     assert (
         contract.check(
-            exchange, Outcome(200, outcome.headers, b"", endpoint="GET /2/tweets", payload=good)
+            exchange,
+            SandboxOutcome(200, outcome.headers, b"", endpoint="GET /2/tweets", payload=good),
         )
         == []
     )

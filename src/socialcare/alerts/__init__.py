@@ -3,7 +3,8 @@
 An :class:`Alert` is one event (a new mention, a DM, ...) for one stream; an
 :class:`AlertSink` delivers alerts: :class:`CallbackSink` (your function),
 :class:`WebhookSink` (signed HTTP POST; :func:`verify_webhook_signature` checks
-it on the receiving side), :class:`EmailDigestSink` (instant, hourly or daily
+it on the receiving side, :class:`MemoryReplayGuard` or your own
+:class:`ReplayGuard` refuses replays), :class:`EmailDigestSink` (instant, hourly or daily
 digests) and :class:`AtomFeedSink` (a feed file per stream). The monitor fans
 new posts out to sinks; other parts (the own-account guard) can use them too.
 """
@@ -11,6 +12,7 @@ new posts out to sinks; other parts (the own-account guard) can use them too.
 from __future__ import annotations
 
 from socialcare._exports import publish
+from socialcare.alerts._replay import MemoryReplayGuard, ReplayGuard
 from socialcare.alerts._sinks import (
     Alert,
     AlertSink,
@@ -19,6 +21,7 @@ from socialcare.alerts._sinks import (
     DigestSchedule,
     EmailDigestSink,
     WebhookSink,
+    redact_url,
     sign_webhook,
     verify_webhook_signature,
 )
@@ -30,7 +33,10 @@ __all__ = [
     "CallbackSink",
     "DigestSchedule",
     "EmailDigestSink",
+    "MemoryReplayGuard",
+    "ReplayGuard",
     "WebhookSink",
+    "redact_url",
     "sign_webhook",
     "verify_webhook_signature",
 ]

@@ -1,4 +1,4 @@
-"""The domain model: immutable values built from X API v2 JSON by named constructors.
+r"""The domain model: immutable values built from X API v2 JSON by named constructors.
 
 Every model is an ``attrs`` frozen class. Build them with ``from_x`` (X API v2
 JSON in) and turn them back into X JSON with ``to_x``; values that came from X
@@ -7,7 +7,14 @@ holds the value X sent. Fields X did not send are ``None`` (or empty), never
 guessed.
 
 A malformed payload raises :class:`~socialcare.errors.PayloadError` naming the
-offending field (``data.referenced_tweets[0].id: required field is missing``).
+offending field (``data.referenced_tweets[0].id: required field is missing``);
+messages show at most about 80 characters of an offending value.
+
+Every string a ``from_x`` reads is valid Unicode: X never sends anything else, but
+a recorded file may hold lone surrogates (``"\ud83d"`` in JSON). Each lone
+surrogate in every string field becomes U+FFFD (as ``errors="replace"`` decodes),
+so a model built from a payload always encodes as UTF-8 and no store or sink ever
+sees a surrogate.
 
 Times are aware ``datetime`` objects in UTC. Ids are decimal strings, as X sends
 them.
@@ -22,6 +29,7 @@ from typing import Generic, Literal, TypeVar, cast
 import attrs
 
 from socialcare._json import Fields, format_time
+from socialcare._text_repr import clip, valid_unicode
 from socialcare.errors import PayloadError
 
 __all__ = [
@@ -66,9 +74,16 @@ def _time(value: dt.datetime | None) -> str | None:
 def _require_aware(
     _instance: object, attribute: attrs.Attribute[dt.datetime | None], value: dt.datetime | None
 ) -> None:
-    if value is not None and value.utcoffset() is None:
+    if value is None or value.tzinfo is dt.timezone.utc:
+        return
+    if value.utcoffset() is None:
         msg = f"{attribute.name} must be timezone-aware (UTC), got a naive datetime"
         raise ValueError(msg)
+    try:
+        value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        msg = f"{attribute.name} {value.isoformat()} is out of range in UTC"
+        raise ValueError(msg) from None
 
 
 def _fields(data: Mapping[str, object] | Fields, path: str) -> Fields:
@@ -213,7 +228,7 @@ class ReferencedPost:
         kind = f.string("type")
         if kind not in _REFERENCE_TYPES:
             raise PayloadError(
-                f"expected one of replied_to, quoted, retweeted, got {kind!r}",
+                f"expected one of replied_to, quoted, retweeted, got {clip(kind)}",
                 field=f"{f.path}.type",
             )
         return cls(type=cast("ReferenceType", kind), id=f.id("id"))
@@ -295,7 +310,9 @@ class Post:
         """Build a post from an X API v2 tweet object (``data`` or ``includes.tweets[]``).
 
         Raises:
-            PayloadError: a field is missing or of the wrong type; the error names it.
+            PayloadError: a field is missing or of the wrong type (or a time is
+                out of range in UTC); the error names it. Lone surrogates in strings
+                become U+FFFD instead (see the module docstring).
         """
         f = Fields(data, path)
         entities = f.obj("entities")
@@ -419,7 +436,9 @@ class User:
         """Build a user from an X API v2 user object.
 
         Raises:
-            PayloadError: a field is missing or of the wrong type; the error names it.
+            PayloadError: a field is missing or of the wrong type (or a time is
+                out of range in UTC); the error names it. Lone surrogates in strings
+                become U+FFFD instead (see the module docstring).
         """
         f = Fields(data, path)
         metrics = f.obj("public_metrics")
@@ -484,7 +503,9 @@ class DirectMessage:
         """Build from an X API v2 DM event object.
 
         Raises:
-            PayloadError: a field is missing or of the wrong type; the error names it.
+            PayloadError: a field is missing or of the wrong type (or a time is
+                out of range in UTC); the error names it. Lone surrogates in strings
+                become U+FFFD instead (see the module docstring).
         """
         f = Fields(data, path)
         event_type = f.string("event_type", required=False) or "MessageCreate"
@@ -505,7 +526,8 @@ class DirectMessage:
             {
                 "id": self.id,
                 "event_type": self.event_type,
-                "text": self.text if self.event_type == "MessageCreate" else None,
+                # Join/leave events carry no text; keep one if it was given anyway.
+                "text": self.text if self.event_type == "MessageCreate" or self.text else None,
                 "dm_conversation_id": self.dm_conversation_id,
                 "sender_id": self.sender_id,
                 "participant_ids": list(self.participant_ids) or None,
@@ -544,7 +566,7 @@ class Problem:
             resource_type=f.string("resource_type", required=False),
             resource_id=f.string("resource_id", required=False),
             parameter=f.string("parameter", required=False),
-            value=None if value is None else str(value),
+            value=None if value is None else valid_unicode(str(value)),
             section=f.string("section", required=False),
         )
 
@@ -635,7 +657,9 @@ class Page(Generic[T]):
                 use :meth:`posts_from_x`, :meth:`users_from_x` or :meth:`dms_from_x`.
 
         Raises:
-            PayloadError: a field is missing or of the wrong type; the error names it.
+            PayloadError: a field is missing or of the wrong type (or a time is
+                out of range in UTC); the error names it. Lone surrogates in strings
+                become U+FFFD instead (see the module docstring).
         """
         f = Fields(payload, "")
         raw_data = f.raw("data")

@@ -10,6 +10,7 @@ from typing import ClassVar, Concatenate, Final, Generic, ParamSpec, cast, overl
 
 import attrs
 
+from socialcare._text_repr import clip, first_surrogate
 from socialcare.errors import QueryError
 from socialcare.models import Post, User
 from socialcare.query._matcher import PostView, compile_clause
@@ -65,7 +66,12 @@ _ENTITY_SIGILS: Final[dict[str, AtomKind]] = {"#": "hashtag", "@": "mention", "$
 def _term(text: str) -> Atom:
     """``#tag``, ``@user``, ``$TAG`` as entities; one plain token as a keyword; else a phrase."""
     if not isinstance(text, str):
-        raise QueryError(f"expected text, got {type(text).__name__}: {text!r}")
+        raise QueryError(f"expected text, got {type(text).__name__}: {clip(text)}")
+    surrogate = first_surrogate(text)
+    if surrogate is not None:
+        raise QueryError(
+            f"{clip(text)} holds a lone surrogate at position {surrogate}; it is not valid Unicode"
+        )
     stripped = text.strip()
     kind = _ENTITY_SIGILS.get(stripped[:1])
     if kind is not None:
@@ -328,6 +334,12 @@ class Query:
         (``in_reply_to_status_id:``, ``has:videos``...) come back under their
         canonical names.
 
+        Parentheses may nest as deep as the text allows (redundant ones collapse);
+        groups that really alternate AND and OR may nest at most 100 levels
+        (``socialcare.query`` keeps trees that shallow so that nothing recurses
+        too deep). Deeper queries, like text that is not valid Unicode (a lone
+        surrogate), are a ``QueryError``, never a ``RecursionError``.
+
         Args:
             text: the query, for example ``'@acme (broken OR "not working") -is:retweet'``.
             max_length: also reject queries longer than this (``None``: no check).
@@ -404,8 +416,8 @@ def _negate(clause: Clause) -> Negated:
     if isinstance(clause, Atom):
         return Negated(clause)
     if isinstance(clause, Negated):
-        raise QueryError(f"double negation of {render_clause(clause)!r}")
+        raise QueryError(f"double negation of {clip(render_clause(clause))}")
     raise QueryError(
-        f"cannot negate the group {render_clause(clause)!r}: X forbids negating "
+        f"cannot negate the group {clip(render_clause(clause))}: X forbids negating "
         "groups; negate each term with none_of() instead"
     )

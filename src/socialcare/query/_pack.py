@@ -28,12 +28,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from socialcare._text_repr import clip
 from socialcare.errors import QueryError
 from socialcare.query._core import Query, _clause
 from socialcare.query._syntax import AllOf, AnyOf, Atom, Clause, any_of, check, render_clause
 from socialcare.query._text import fold, words
 
-__all__ = ["pack_terms"]
+__all__ = ["pack_groups", "pack_terms"]
 
 _OR = len(" OR ")
 _EXACT_MAX_TERMS = 24
@@ -170,14 +171,34 @@ def pack_terms(
         QueryError: a term does not fit ``max_length`` even alone, or is not a
             positive clause that may stand in an OR group (``-spam``, ``has:links``).
     """
+    return [query for query, _ in pack_groups(terms, max_length=max_length, within=within)]
+
+
+def pack_groups(
+    terms: Iterable[str | Query],
+    *,
+    max_length: int = Query.RECENT_MAX_LENGTH,
+    within: Query | None = None,
+) -> list[tuple[Query, tuple[int, ...]]]:
+    """Like :func:`pack_terms`, and say which input terms each packed query serves.
+
+    Returns:
+        ``(query, indices)`` pairs in :func:`pack_terms`' order; ``indices`` are
+        positions in ``terms`` (a duplicate goes with the query of its first spelling).
+
+    Raises:
+        QueryError: as :func:`pack_terms`.
+    """
     clauses: list[Clause] = []
-    seen: set[object] = set()
+    owner: list[int] = []  # input term -> index of its clause
+    seen: dict[object, int] = {}
     for term in terms:
         clause = _clause(term, where="pack_terms")
         key = _key(clause)
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(clauses)
             clauses.append(clause)
+        owner.append(seen[key])
     if not clauses:
         return []
     base = within.clause if within is not None else None
@@ -193,7 +214,7 @@ def pack_terms(
             build([clause]).render(max_length=max_length)
         except QueryError as exc:
             raise QueryError(
-                f"pack_terms: {render_clause(clause)!r} cannot be packed: {exc}"
+                f"pack_terms: {clip(render_clause(clause))} cannot be packed: {exc}"
             ) from None
 
     # "(group) base": the base, a space and the group's parentheses.
@@ -203,7 +224,10 @@ def pack_terms(
     capacity = max_length - overhead + _OR
     groups = _pack_indices([_or_size(c) + _OR for c in clauses], capacity)
     groups.sort(key=lambda g: g[0])
-    queries = [build([clauses[i] for i in group]) for group in groups]
-    for query in queries:
+    out: list[tuple[Query, tuple[int, ...]]] = []
+    for group in groups:
+        query = build([clauses[i] for i in group])
         query.render(max_length=max_length)  # the size model guarantees it; verify anyway
-    return queries
+        members = set(group)
+        out.append((query, tuple(n for n, c in enumerate(owner) if c in members)))
+    return out

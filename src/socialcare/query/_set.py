@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Final, Generic, TypeVar
 
+from socialcare._text_repr import clip
 from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 from socialcare.query._core import Query
@@ -181,7 +182,7 @@ class QuerySet(Mapping[K, Query], Generic[K]):
                 assert query.clause is not None  # noqa: S101 - render() rejects empty queries
                 compile_clause(query.clause)  # refuses what cannot be evaluated locally
             except QueryError as exc:
-                raise QueryError(f"rule {name!r}: {exc}") from None
+                raise QueryError(f"rule {clip(name)}: {exc}") from None
             position = len(self._names)
             self._rules[name] = query
             self._names.append(name)

@@ -21,6 +21,7 @@ from typing import Final, Literal, TypeAlias, get_args
 
 import attrs
 
+from socialcare._text_repr import CLIP_LENGTH, clip, first_surrogate
 from socialcare.errors import QueryError
 from socialcare.query._text import fold, words
 
@@ -110,39 +111,47 @@ def _check_text(kind: str, value: str) -> None:
     if not value or value.isspace():
         raise _fail(f"empty {kind}: give some text to search for")
     if '"' in value:
-        raise _fail(f"the {kind} {value!r} contains a double quote; X has no way to escape it")
+        raise _fail(f"the {kind} {clip(value)} contains a double quote; X has no way to escape it")
     if any(ch in "\r\n\t\x00" for ch in value):
-        raise _fail(f"the {kind} {value!r} contains a control character")
+        raise _fail(f"the {kind} {clip(value)} contains a control character")
     if not words(value):
-        raise _fail(f"the {kind} {value!r} has no searchable letters, digits or emoji")
+        raise _fail(f"the {kind} {clip(value)} has no searchable letters, digits or emoji")
 
 
 def _validate_atom(kind: str, value: str) -> str:
     """Check ``value`` for ``kind`` and return its canonical spelling."""
+    surrogate = first_surrogate(value)
+    if surrogate is not None:
+        raise _fail(
+            f"the {kind} {clip(value)} holds a lone surrogate at position {surrogate}; "
+            "it is not valid Unicode"
+        )
     if kind in ("keyword", "phrase"):
         _check_text(kind, value)
         if kind == "keyword" and (
             value in _RESERVED or not _BARE.fullmatch(value) or value.startswith("-")
         ):
             raise _fail(
-                f"{value!r} cannot be an unquoted keyword; use a phrase "
-                f'(Query.phrase({value!r}) renders "{value}")'
+                f"{clip(value)} cannot be an unquoted keyword; use a phrase "
+                f'(Query.phrase({clip(value)}) renders "{value[:CLIP_LENGTH]}")'
             )
         return value
     if kind == "hashtag":
         body = value.removeprefix("#")
         if not body or not re.fullmatch(r"[^\W]+", body) or body.isdigit():
-            raise _fail(f"invalid hashtag {value!r}: letters, digits and _ only, not all digits")
+            raise _fail(
+                f"invalid hashtag {clip(value)}: letters, digits and _ only, not all digits"
+            )
         return body
     if kind == "mention":
         body = value.removeprefix("@")
         if not _USER.fullmatch(body):
-            raise _fail(f"invalid username {value!r}: letters, digits and _ only")
+            raise _fail(f"invalid username {clip(value)}: letters, digits and _ only")
         return body
     if kind == "cashtag":
         body = value.removeprefix("$")
         if not _CASHTAG.fullmatch(body):
-            raise _fail(f"invalid cashtag {value!r}: a letter, then letters, digits, _ or .")
+            raise _fail(f"invalid cashtag {clip(value)}: a letter, then letters, digits, _ or .")
         return body
     return _validate_field(kind, value)
 
@@ -171,20 +180,23 @@ def _validate_field(kind: str, value: str) -> str:
         value = _VALUE_ALIASES.get((kind, value.lower()), value.lower())
         allowed = IS_VALUES if kind == "is" else HAS_VALUES
         if value not in allowed:
-            raise _fail(f"unknown operator {kind}:{value}; known: {', '.join(sorted(allowed))}")
+            raise _fail(
+                f"unknown operator {kind}:{value[:CLIP_LENGTH]}; "
+                f"known: {', '.join(sorted(allowed))}"
+            )
         return value
     if kind in ("from", "to", "retweets_of"):
         value = value.removeprefix("@")
     pattern, expected = _FIELD_FORMS[kind]
     if not pattern.fullmatch(value):
-        raise _fail(f"invalid {kind}: value {value!r}: expected {expected}")
+        raise _fail(f"invalid {kind}: value {clip(value)}: expected {expected}")
     return value
 
 
 def _check_atom(instance: Atom, _attribute: object, value: str) -> None:
     canonical = _validate_atom(instance.kind, value)
     if canonical != value:
-        raise _fail(f"{instance.kind} value must be written {canonical!r}, not {value!r}")
+        raise _fail(f"{instance.kind} value must be written {clip(canonical)}, not {clip(value)}")
 
 
 @attrs.frozen(cache_hash=True)
@@ -211,7 +223,7 @@ class Atom:
             QueryError: ``value`` is not valid for ``kind``.
         """
         if kind not in _ALL_KINDS:
-            raise _fail(f"unknown operator kind {kind!r}")
+            raise _fail(f"unknown operator kind {clip(kind)}")
         if not isinstance(value, str):
             raise _fail(f"{kind}: expected a string value, got {type(value).__name__}")
         return cls(kind, _validate_atom(kind, value))
@@ -353,11 +365,11 @@ def check(clause: Clause | None, *, max_length: int | None) -> str:
             weak = next(c for c in clause.clauses if not _anchored(c))
             raise _fail(
                 f"every OR branch needs a positive keyword, phrase, #hashtag, @mention or "
-                f"user operator; the branch {render_clause(weak)!r} of {text!r} has none "
+                f"user operator; the branch {clip(render_clause(weak))} of {clip(text)} has none "
                 "(negated and is:/has:/lang: operators cannot stand alone)"
             )
         raise _fail(
-            f"{text!r} has no positive keyword, phrase, #hashtag, @mention or user operator; "
+            f"{clip(text)} has no positive keyword, phrase, #hashtag, @mention or user operator; "
             "X rejects queries of only negated or is:/has:/lang: clauses"
         )
     text = render_clause(clause)

@@ -4,18 +4,28 @@ Seed it with users, posts and DMs (by hand, from twcs CSV, or from recorded
 X API v2 responses), break it on purpose (5xx, timeouts, 429, lost responses,
 slow answers), and point an ``XPlatform`` at it with :meth:`Sandbox.platform`,
 or serve it on 127.0.0.1 with :meth:`Sandbox.serve`.
+
+Routes, rate limits (:data:`LIMITS`) and prices (:data:`PRICES`) come from
+the endpoint table, :data:`socialcare.platforms.x.ENDPOINTS`. Importing this
+package imports neither tweepy nor requests; :class:`SandboxTransport` (a
+``requests`` adapter) loads requests when first used.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from socialcare._exports import publish
+from socialcare.sandbox._app import SandboxOutcome, SandboxRequest
 from socialcare.sandbox._auth import SandboxCredentials
 from socialcare.sandbox._billing import PRICES, Usage
 from socialcare.sandbox._faults import FaultKind
 from socialcare.sandbox._limits import LIMITS, EndpointLimit
 from socialcare.sandbox._sandbox import CallRecord, Sandbox, SandboxServer
 from socialcare.sandbox._seed import TwcsImport
-from socialcare.sandbox._transport import SandboxTransport
+
+if TYPE_CHECKING:
+    from socialcare.sandbox._transport import SandboxTransport
 
 __all__ = [
     "LIMITS",
@@ -25,10 +35,27 @@ __all__ = [
     "FaultKind",
     "Sandbox",
     "SandboxCredentials",
+    "SandboxOutcome",
+    "SandboxRequest",
     "SandboxServer",
     "SandboxTransport",
     "TwcsImport",
     "Usage",
 ]
 
-publish(__name__, globals(), __all__)
+_LAZY = frozenset({"SandboxTransport"})
+
+
+def __getattr__(name: str) -> object:
+    """``SandboxTransport`` subclasses a requests adapter: import it on first use."""
+    if name in _LAZY:
+        from socialcare.sandbox import _transport  # noqa: PLC0415 - loads requests
+
+        value = getattr(_transport, name)
+        globals()[name] = value
+        return value
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+publish(__name__, globals(), [name for name in __all__ if name not in _LAZY])

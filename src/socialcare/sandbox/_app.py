@@ -17,6 +17,23 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from socialcare._json import parse_time
+from socialcare.platforms.x import (
+    CREATE_POST,
+    DELETE_POST,
+    DM_CONVERSATION_EVENTS,
+    DM_EVENTS,
+    ENDPOINTS,
+    GET_POST,
+    GET_POSTS,
+    GET_USERS,
+    ME,
+    MENTIONS,
+    SEARCH_ALL,
+    SEARCH_RECENT,
+    SEND_DM,
+    USER_POSTS,
+    Endpoint,
+)
 from socialcare.sandbox._auth import Authenticator
 from socialcare.sandbox._billing import Ledger
 from socialcare.sandbox._faults import Fault, FaultQueue
@@ -32,28 +49,11 @@ from socialcare.sandbox._world import Bounds, JSONObject, Principal, Slice, Worl
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["Exchange", "Outcome", "SandboxApp"]
+__all__ = ["REASONS", "SandboxApp", "SandboxOutcome", "SandboxRequest"]
 
 DEFAULT_TWEET_FIELDS = frozenset({"id", "text", "edit_history_tweet_ids"})
 DEFAULT_USER_FIELDS = frozenset({"id", "name", "username"})
 DEFAULT_DM_FIELDS = frozenset({"id", "event_type", "text"})
-TWEET_EXPANSIONS = frozenset(
-    {
-        "author_id",
-        "in_reply_to_user_id",
-        "referenced_tweets.id",
-        "referenced_tweets.id.author_id",
-        "entities.mentions.username",
-        "attachments.media_keys",
-        "attachments.poll_ids",
-        "geo.place_id",
-        "edit_history_tweet_ids",
-    }
-)
-DM_EXPANSIONS = frozenset(
-    {"sender_id", "participant_ids", "referenced_tweets.id", "attachments.media_keys"}
-)
-USER_EXPANSIONS = frozenset({"pinned_tweet_id", "most_recent_tweet_id", "affiliation.user_id"})
 KNOWN_FIELDS: dict[str, frozenset[str]] = {
     "tweet.fields": frozenset(
         [
@@ -136,15 +136,19 @@ KNOWN_FIELDS: dict[str, frozenset[str]] = {
     ),
 }
 """The field names X accepts in each ``*.fields`` parameter (X API v2.159)."""
-_FIELD_PARAMS = frozenset(
-    {"tweet.fields", "user.fields", "media.fields", "poll.fields", "place.fields", "expansions"}
-)
 _DM_EVENT_TYPES = frozenset({"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"})
 
 
 @attrs.frozen
-class Exchange:
-    """One HTTP request as the sandbox sees it."""
+class SandboxRequest:
+    """One HTTP request as the sandbox sees it (what observers get first).
+
+    Attributes:
+        method: the HTTP method.
+        url: the full URL, query string included.
+        headers: the request headers as sent.
+        body: the request body.
+    """
 
     method: str
     url: str
@@ -168,8 +172,19 @@ class Exchange:
 
 
 @attrs.frozen
-class Outcome:
-    """What the client gets: a response, or nothing (``dropped`` before/after processing)."""
+class SandboxOutcome:
+    """What the client gets for a :class:`SandboxRequest`: a response, or nothing.
+
+    Attributes:
+        status: the HTTP status.
+        headers: the response headers, in order.
+        body: the response body.
+        dropped: ``"before"``/``"after"`` when no answer reached the client
+            (a timeout before X processed the request, or a lost response after it).
+        delay: seconds the answer was held back (a ``"slow"`` fault).
+        endpoint: the route's name, for example ``"POST /2/tweets"`` (empty when unknown).
+        payload: the JSON body, if any.
+    """
 
     status: int
     headers: tuple[tuple[str, str], ...]
@@ -183,20 +198,40 @@ class Outcome:
 Handler = Callable[["_Call"], tuple[int, JSONObject]]
 
 
+_PLACEHOLDER = re.compile(r":(\w+)")
+
+
 @attrs.frozen
 class _Route:
-    method: str
-    path: str
-    endpoint: str
-    handler: Handler
-    params: frozenset[str]
-    user_only: bool = attrs.field(default=False, kw_only=True)
-    expansions: frozenset[str] = attrs.field(default=TWEET_EXPANSIONS, kw_only=True)
+    """An endpoint of the table and the name of the ``SandboxApp`` method answering it."""
+
+    endpoint: Endpoint
+    handler: str
     pattern: re.Pattern[str] = attrs.field(init=False)
 
     @pattern.default
     def _compile(self) -> re.Pattern[str]:
-        return re.compile(self.path)
+        return re.compile(_PLACEHOLDER.sub(r"(?P<\1>[0-9]{1,19})", self.endpoint.path))
+
+
+_HANDLERS: Mapping[Endpoint, str] = {
+    ME: "_me",
+    GET_USERS: "_users",
+    SEARCH_RECENT: "_search_recent",
+    SEARCH_ALL: "_search_all",
+    MENTIONS: "_mentions",
+    USER_POSTS: "_timeline",
+    GET_POSTS: "_tweets",
+    GET_POST: "_tweet",
+    CREATE_POST: "_create",
+    DELETE_POST: "_delete",
+    SEND_DM: "_send_dm",
+    DM_EVENTS: "_dm_events",
+    DM_CONVERSATION_EVENTS: "_dm_events",
+}
+"""Which method answers each endpoint; every endpoint of the table has one."""
+
+_ROUTES = tuple(_Route(endpoint, _HANDLERS[endpoint]) for endpoint in ENDPOINTS.values())
 
 
 @attrs.frozen
@@ -297,110 +332,20 @@ class SandboxApp:
         limiter: RateLimiter,
         faults: FaultQueue,
         ledger: Ledger | None = None,
-        observer: Callable[[Exchange, Outcome], None] | None = None,
+        observer: Callable[[SandboxRequest, SandboxOutcome], None] | None = None,
     ) -> None:
         self.world = world
         self.auth = auth
         self.limiter = limiter
         self.faults = faults
         self.ledger = ledger if ledger is not None else Ledger()
-        self.observers: list[Callable[[Exchange, Outcome], None]] = []
+        self.observers: list[Callable[[SandboxRequest, SandboxOutcome], None]] = []
         if observer is not None:
             self.observers.append(observer)
-        fields = _FIELD_PARAMS
-        window = frozenset({"since_id", "until_id", "start_time", "end_time", "max_results"})
-        search = fields | window | {"query", "next_token", "pagination_token", "sort_order"}
-        dm = (
-            frozenset({"max_results", "pagination_token", "event_types", "dm_event.fields"})
-            | fields
-        )
-        user = frozenset[str]()
-        self._routes = [
-            _Route(
-                "GET",
-                r"/2/users/me",
-                "GET /2/users/me",
-                self._me,
-                fields,
-                user_only=True,
-                expansions=USER_EXPANSIONS,
-            ),
-            _Route(
-                "GET",
-                r"/2/users",
-                "GET /2/users",
-                self._users,
-                fields | {"ids"},
-                expansions=USER_EXPANSIONS,
-            ),
-            _Route(
-                "GET",
-                r"/2/tweets/search/recent",
-                "GET /2/tweets/search/recent",
-                self._search_recent,
-                search,
-            ),
-            _Route(
-                "GET", r"/2/tweets/search/all", "GET /2/tweets/search/all", self._search_all, search
-            ),
-            _Route(
-                "GET",
-                r"/2/users/(?P<id>[0-9]{1,19})/mentions",
-                "GET /2/users/:id/mentions",
-                self._mentions,
-                fields | window | {"pagination_token"},
-            ),
-            _Route(
-                "GET",
-                r"/2/users/(?P<id>[0-9]{1,19})/tweets",
-                "GET /2/users/:id/tweets",
-                self._timeline,
-                fields | window | {"pagination_token", "exclude"},
-            ),
-            _Route("GET", r"/2/tweets", "GET /2/tweets", self._tweets, fields | {"ids"}),
-            _Route(
-                "GET", r"/2/tweets/(?P<id>[0-9]{1,19})", "GET /2/tweets/:id", self._tweet, fields
-            ),
-            _Route("POST", r"/2/tweets", "POST /2/tweets", self._create, user, user_only=True),
-            _Route(
-                "DELETE",
-                r"/2/tweets/(?P<id>[0-9]{1,19})",
-                "DELETE /2/tweets/:id",
-                self._delete,
-                user,
-                user_only=True,
-            ),
-            _Route(
-                "POST",
-                r"/2/dm_conversations/with/(?P<participant_id>[0-9]{1,19})/messages",
-                "POST /2/dm_conversations/with/:participant_id/messages",
-                self._send_dm,
-                user,
-                user_only=True,
-            ),
-            _Route(
-                "GET",
-                r"/2/dm_events",
-                "GET /2/dm_events",
-                self._dm_events,
-                dm,
-                user_only=True,
-                expansions=DM_EXPANSIONS,
-            ),
-            _Route(
-                "GET",
-                r"/2/dm_conversations/with/(?P<participant_id>[0-9]{1,19})/dm_events",
-                "GET /2/dm_conversations/with/:participant_id/dm_events",
-                self._dm_events,
-                dm,
-                user_only=True,
-                expansions=DM_EXPANSIONS,
-            ),
-        ]
 
     # ---------------------------------------------------------------- entry
 
-    def handle(self, exchange: Exchange, *, timeout: float | None = None) -> Outcome:
+    def handle(self, exchange: SandboxRequest, *, timeout: float | None = None) -> SandboxOutcome:
         """Answer one request (applying limits and armed faults)."""
         with self.world.lock:
             outcome = self._handle(exchange, timeout)
@@ -408,15 +353,15 @@ class SandboxApp:
             observer(exchange, outcome)
         return outcome
 
-    def _handle(self, exchange: Exchange, timeout: float | None) -> Outcome:
+    def _handle(self, exchange: SandboxRequest, timeout: float | None) -> SandboxOutcome:
         route, args = self._route(exchange)
         if route is None:
             missing: JSONObject = {
                 "errors": [{"message": "Sorry, that page does not exist", "code": 34}]
             }
             return self._render(404, missing, (), "")
-        fault = self.faults.take(route.endpoint)
-        early = self._early_fault(fault, route.endpoint)
+        fault = self.faults.take(route.endpoint.name)
+        early = self._early_fault(fault, route.endpoint.name)
         if early is not None:
             return early
         now = self.world.clock.now()
@@ -424,12 +369,12 @@ class SandboxApp:
             principal = self.auth.authenticate(
                 method=exchange.method, url=exchange.url, header=exchange.header("Authorization")
             )
-            if route.user_only and principal.user_id is None:
+            if route.endpoint.user_only and principal.user_id is None:
                 raise unsupported_authentication()
         except ApiError as exc:
-            return self._render(exc.status, exc.body(), (), route.endpoint)
+            return self._render(exc.status, exc.body(), (), route.endpoint.name)
         quota = self.limiter.take(
-            route.endpoint, principal.key, is_user=principal.user_id is not None, now=now
+            route.endpoint.name, principal.key, is_user=principal.user_id is not None, now=now
         )
         if fault is not None and fault.kind == "rate_limit":
             reset = now + dt.timedelta(seconds=fault.retry_after)
@@ -437,16 +382,17 @@ class SandboxApp:
         headers = _limit_headers(quota)
         if not quota.allowed:
             problem = ApiError(429, "Too Many Requests", "Too Many Requests").body()
-            return self._render(429, problem, headers, route.endpoint)
+            return self._render(429, problem, headers, route.endpoint.name)
         delay = fault.delay if fault is not None and fault.kind == "slow" else 0.0
         if delay:
             self.world.clock.sleep(delay if timeout is None else min(delay, timeout))
         try:
-            status, payload = route.handler(self._call(exchange, principal, args, route))
+            handler: Handler = getattr(self, route.handler)
+            status, payload = handler(self._call(exchange, principal, args, route))
         except ApiError as exc:
-            return self._render(exc.status, exc.body(), headers, route.endpoint)
+            return self._render(exc.status, exc.body(), headers, route.endpoint.name)
         self._bill_read(route, principal, args, payload, now)
-        outcome = self._render(status, payload, headers, route.endpoint)
+        outcome = self._render(status, payload, headers, route.endpoint.name)
         lost = fault is not None and fault.kind == "lost_response"
         if lost or (timeout is not None and delay > timeout):
             return attrs.evolve(outcome, dropped="after")
@@ -461,22 +407,22 @@ class SandboxApp:
         now: dt.datetime,
     ) -> None:
         """Bill what a successful read returned (writes bill in their handlers)."""
-        if route.method != "GET":
+        if route.endpoint.method != "GET":
             return
         self.ledger.record_response(
             principal.key,
-            endpoint=route.endpoint,
+            endpoint=route.endpoint.name,
             own_timeline=args.get("id") == principal.user_id,
             payload=payload,
             now=now,
         )
 
-    def _early_fault(self, fault: Fault | None, endpoint: str) -> Outcome | None:
+    def _early_fault(self, fault: Fault | None, endpoint: str) -> SandboxOutcome | None:
         """Faults that strike before the request is processed."""
         if fault is None:
             return None
         if fault.kind == "timeout":
-            return Outcome(0, (), b"", dropped="before", endpoint=endpoint)
+            return SandboxOutcome(0, (), b"", dropped="before", endpoint=endpoint)
         if fault.kind == "server_error":
             titles = {500: "Internal Server Error", 502: "Bad Gateway", 504: "Gateway Timeout"}
             name = titles.get(fault.status, "Service Unavailable")
@@ -485,10 +431,10 @@ class SandboxApp:
             )
         return None
 
-    def _route(self, exchange: Exchange) -> tuple[_Route | None, dict[str, str]]:
+    def _route(self, exchange: SandboxRequest) -> tuple[_Route | None, dict[str, str]]:
         path = exchange.path.rstrip("/") or "/"
-        for route in self._routes:
-            if route.method != exchange.method:
+        for route in _ROUTES:
+            if route.endpoint.method != exchange.method:
                 continue
             match = route.pattern.fullmatch(path)
             if match is not None:
@@ -496,12 +442,12 @@ class SandboxApp:
         return None, {}
 
     def _call(
-        self, exchange: Exchange, principal: Principal, args: dict[str, str], route: _Route
+        self, exchange: SandboxRequest, principal: Principal, args: dict[str, str], route: _Route
     ) -> _Call:
         params: dict[str, str] = {}
         for key, value in exchange.query:
-            if key not in route.params:
-                allowed = ",".join(sorted(route.params))
+            if key not in route.endpoint.accepted_params:
+                allowed = ",".join(sorted(route.endpoint.accepted_params))
                 raise invalid_request(
                     f"The query parameter [{key}] is not one of [{allowed}]", **{key: value}
                 )
@@ -519,22 +465,22 @@ class SandboxApp:
                         **{key: value},
                     )
         for value in (params.get("expansions") or "").split(","):
-            if value and value not in route.expansions:
+            if value and value not in route.endpoint.known_expansions:
                 raise invalid_request(
                     f"The `expansions` query parameter value [{value}] is not one of "
-                    f"[{','.join(sorted(route.expansions))}]",
+                    f"[{','.join(sorted(route.endpoint.known_expansions))}]",
                     expansions=value,
                 )
         return _Call(principal, args, params, exchange.body)
 
     def _render(
         self, status: int, payload: JSONObject, headers: Iterable[tuple[str, str]], endpoint: str
-    ) -> Outcome:
+    ) -> SandboxOutcome:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         is_problem = status >= 400 and "title" in payload  # noqa: PLR2004
         kind = "application/problem+json" if is_problem else "application/json; charset=utf-8"
         all_headers = (("content-type", kind), ("api-version", "2.159"), *headers)
-        return Outcome(status, all_headers, body, endpoint=endpoint, payload=payload)
+        return SandboxOutcome(status, all_headers, body, endpoint=endpoint, payload=payload)
 
     # ---------------------------------------------------------------- WSGI
 
@@ -553,7 +499,7 @@ class SandboxApp:
         query = environ.get("QUERY_STRING", "")
         url = f"{environ['wsgi.url_scheme']}://{host}{environ.get('PATH_INFO', '')}"
         url += f"?{query}" if query else ""
-        outcome = self.handle(Exchange(environ["REQUEST_METHOD"], url, headers, body))
+        outcome = self.handle(SandboxRequest(environ["REQUEST_METHOD"], url, headers, body))
         if outcome.dropped is not None:
             problem = ApiError(504, "Gateway Timeout", "Gateway Timeout").body()
             outcome = self._render(504, problem, (), outcome.endpoint)

@@ -1,10 +1,11 @@
 """Pay-per-use billing as X charges it in 2026, so tests can see what a bot would cost.
 
-Prices (USD) from X's pricing page (see ``x-api/constraints.md``): a post read
-$0.005 per resource, a user read $0.010, a DM event read $0.010, "owned reads"
-(your own mentions and posts timelines) $0.001 per resource since 2026-04-20, a
-post create $0.015, a post create with a URL $0.200, a summoned reply $0.010, a
-DM create $0.015. Read resources are deduplicated within a UTC day.
+Prices (USD) come from the endpoint table, :data:`socialcare.platforms.x.ENDPOINTS`
+(X's pricing page, see ``x-api/constraints.md``): a post read $0.005 per
+resource, a user read $0.010, a DM event read $0.010, "owned reads" (your own
+mentions and posts timelines) $0.001 per resource since 2026-04-20, a post
+create $0.015, a post create with a URL $0.200, a summoned reply $0.010, a DM
+create $0.015. Read resources are deduplicated within a UTC day.
 """
 
 from __future__ import annotations
@@ -16,22 +17,15 @@ from decimal import Decimal
 
 import attrs
 
+from socialcare.platforms.x import ENDPOINTS
+from socialcare.platforms.x import PRICES as X_PRICES
+
 __all__ = ["PRICES", "Ledger", "Usage"]
 
-PRICES: Mapping[str, Decimal] = {
-    "post_read": Decimal("0.005"),
-    "user_read": Decimal("0.010"),
-    "dm_event_read": Decimal("0.010"),
-    "owned_read": Decimal("0.001"),
-    "post_create": Decimal("0.015"),
-    "post_create_with_url": Decimal("0.200"),
-    "summoned_reply": Decimal("0.010"),
-    "dm_create": Decimal("0.015"),
-}
-"""X's pay-per-use price per billed item, in USD."""
+PRICES: Mapping[str, Decimal] = {kind: price.usd for kind, price in X_PRICES.items()}
+"""X's pay-per-use price per billed item, in USD (from :data:`socialcare.platforms.x.PRICES`)."""
 
 OWNED_READS_SINCE = dt.datetime(2026, 4, 20, tzinfo=dt.timezone.utc)
-_OWNED_ENDPOINTS = frozenset({"GET /2/users/:id/mentions", "GET /2/users/:id/tweets"})
 
 
 @attrs.frozen
@@ -60,7 +54,14 @@ class Ledger:
         self._lock = threading.Lock()
 
     def charge(self, principal: str, kind: str, count: int = 1) -> None:
-        """Bill ``count`` items of ``kind`` (writes: never deduplicated)."""
+        """Bill ``count`` items of ``kind`` (writes: never deduplicated).
+
+        Raises:
+            KeyError: ``kind`` has no price.
+        """
+        if kind not in PRICES:
+            msg = f"no price for {kind!r}; known: {sorted(PRICES)}"
+            raise KeyError(msg)
         with self._lock:
             mine = self._counts.setdefault(principal, {})
             mine[kind] = mine.get(kind, 0) + count
@@ -84,18 +85,15 @@ class Ledger:
         now: dt.datetime,
     ) -> None:
         """Bill the resources a successful read returned."""
-        owned = own_timeline and endpoint in _OWNED_ENDPOINTS and now >= OWNED_READS_SINCE
+        route = ENDPOINTS[endpoint]
+        billed = route.reads
+        if own_timeline and route.owned_reads is not None and now >= OWNED_READS_SINCE:
+            billed = route.owned_reads
         data = payload.get("data")
         items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
-        if "dm_event" in endpoint or "dm_conversations" in endpoint:
-            primary = "dm_event_read"
-        elif "users" in endpoint and "mentions" not in endpoint and "tweets" not in endpoint:
-            primary = "user_read"
-        else:
-            primary = "post_read"
         for item in items:
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                self.read(principal, "owned_read" if owned else primary, item["id"], now=now)
+            if billed is not None and isinstance(item, dict) and isinstance(item.get("id"), str):
+                self.read(principal, billed.kind, item["id"], now=now)
         includes = payload.get("includes")
         if isinstance(includes, Mapping):
             for kind, key in (("post_read", "tweets"), ("user_read", "users")):

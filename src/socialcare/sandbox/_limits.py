@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+from collections.abc import Mapping
 
 import attrs
+
+from socialcare.platforms.x import ENDPOINTS
 
 __all__ = ["LIMITS", "EndpointLimit", "Quota", "RateLimiter"]
 
@@ -30,24 +33,16 @@ class EndpointLimit:
     daily_user: int | None = None
 
 
-LIMITS: dict[str, EndpointLimit] = {
-    "GET /2/tweets/search/recent": EndpointLimit(app=450, user=300),
-    "GET /2/tweets/search/all": EndpointLimit(app=300, user=300),
-    "GET /2/users/:id/mentions": EndpointLimit(app=450, user=300),
-    "GET /2/users/:id/tweets": EndpointLimit(app=1500, user=900),
-    "GET /2/tweets": EndpointLimit(app=3500, user=5000),
-    "GET /2/tweets/:id": EndpointLimit(app=450, user=900),
-    "POST /2/tweets": EndpointLimit(app=None, user=100),
-    "DELETE /2/tweets/:id": EndpointLimit(app=None, user=50),
-    "GET /2/users": EndpointLimit(app=300, user=900),
-    "GET /2/users/me": EndpointLimit(app=None, user=75),
-    "GET /2/dm_events": EndpointLimit(app=None, user=15),
-    "GET /2/dm_conversations/with/:participant_id/dm_events": EndpointLimit(app=None, user=15),
-    "POST /2/dm_conversations/with/:participant_id/messages": EndpointLimit(
-        app=None, user=15, daily_user=1440
-    ),
+LIMITS: Mapping[str, EndpointLimit] = {
+    name: EndpointLimit(
+        app=endpoint.app_limit,
+        user=endpoint.user_limit,
+        window=endpoint.window,
+        daily_user=endpoint.daily_user_limit,
+    )
+    for name, endpoint in ENDPOINTS.items()
 }
-"""X's documented limits (per 15 minutes unless noted), see ``x-api/constraints.md``."""
+"""X's documented limits per endpoint name, from :data:`socialcare.platforms.x.ENDPOINTS`."""
 
 
 @attrs.frozen

@@ -14,17 +14,19 @@ import attrs
 from socialcare._clock import Clock, ManualClock
 from socialcare._json import format_time
 from socialcare.models import DirectMessage, Entities, Post, User
-from socialcare.sandbox._app import Exchange, Outcome, SandboxApp
+from socialcare.sandbox._app import SandboxApp, SandboxOutcome, SandboxRequest
 from socialcare.sandbox._auth import Authenticator, SandboxCredentials
 from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
 from socialcare.sandbox._limits import LIMITS, RateLimiter
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
-from socialcare.sandbox._transport import SandboxTransport
 from socialcare.sandbox._world import JSONObject, Principal, World
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
     from socialcare.platforms.x import XPlatform
+    from socialcare.sandbox._transport import SandboxTransport
 
 __all__ = ["CallRecord", "Sandbox", "SandboxServer"]
 
@@ -105,7 +107,6 @@ class Sandbox:
     Attributes:
         clock: the sandbox's time; advance a ``ManualClock`` to move X's world on.
         calls: every request answered, in order (:class:`CallRecord`).
-        app: the WSGI application (mount it anywhere WSGI runs).
         world: the state and rules behind the API (internal; use the methods).
 
     Example::
@@ -137,9 +138,9 @@ class Sandbox:
         self.auth = Authenticator()
         self.limiter = RateLimiter(enabled=rate_limits)
         self.faults = FaultQueue()
-        self.app = SandboxApp(self.world, auth=self.auth, limiter=self.limiter, faults=self.faults)
+        self._app = SandboxApp(self.world, auth=self.auth, limiter=self.limiter, faults=self.faults)
         self.calls: list[CallRecord] = []
-        self.app.observers.append(self._record)
+        self._app.observers.append(self._record)
 
     def __repr__(self) -> str:
         return (
@@ -147,7 +148,12 @@ class Sandbox:
             f"posts={len(self.world.live_posts())}, enterprise={self.world.enterprise})"
         )
 
-    def _record(self, exchange: Exchange, outcome: Outcome) -> None:
+    @property
+    def app(self) -> WSGIApplication:
+        """The WSGI application serving this sandbox (mount it anywhere WSGI runs)."""
+        return self._app
+
+    def _record(self, exchange: SandboxRequest, outcome: SandboxOutcome) -> None:
         self.calls.append(
             CallRecord(
                 method=exchange.method,
@@ -170,9 +176,13 @@ class Sandbox:
             raise TypeError(msg)
         return self.clock.advance(seconds, **delta)
 
-    def observe(self, callback: Callable[[Exchange, Outcome], None]) -> None:
-        """Call ``callback(exchange, outcome)`` after every request (contract tests use it)."""
-        self.app.observers.append(callback)
+    def observe(self, callback: Callable[[SandboxRequest, SandboxOutcome], None]) -> None:
+        """Call ``callback(request, outcome)`` after every request (contract tests use it).
+
+        The callback runs after the request was answered (or dropped), outside the
+        sandbox's lock; an exception it raises reaches the client that made the request.
+        """
+        self._app.observers.append(callback)
 
     # ---------------------------------------------------------------- seeding
 
@@ -341,9 +351,9 @@ class Sandbox:
                 ``None``: everything.
         """
         if user is None:
-            return self.app.ledger.usage()
+            return self._app.ledger.usage()
         principal = "app" if user == "app" else Principal(self.user(user).id).key
-        return self.app.ledger.usage(principal)
+        return self._app.ledger.usage(principal)
 
     def revoke(self, token: str) -> None:
         """Make a bearer, OAuth 2.0 user or OAuth 1.0a access token fail with 401 from now on."""
@@ -351,7 +361,9 @@ class Sandbox:
 
     def transport(self) -> SandboxTransport:
         """A ``requests`` transport adapter answering from this sandbox."""
-        return SandboxTransport(self.app)
+        from socialcare.sandbox._transport import SandboxTransport  # noqa: PLC0415 - requests
+
+        return SandboxTransport(self)
 
     def platform(
         self,
@@ -396,7 +408,7 @@ class Sandbox:
 
     def serve(self, port: int = 0) -> SandboxServer:
         """Serve the API on ``127.0.0.1:port`` (0 picks a free port) in a thread."""
-        server = make_server("127.0.0.1", port, self.app, handler_class=_QuietHandler)
+        server = make_server("127.0.0.1", port, self._app, handler_class=_QuietHandler)
         return SandboxServer(server)
 
     # ------------------------------------------------------------------ state

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import requests
 import requests.adapters
 from requests.structures import CaseInsensitiveDict
 
-from socialcare.sandbox._app import REASONS, Exchange, SandboxApp
+from socialcare._exports import publish
+from socialcare.sandbox._app import REASONS, SandboxRequest
+
+if TYPE_CHECKING:
+    from socialcare.sandbox._sandbox import Sandbox
 
 __all__ = ["SandboxTransport"]
 
@@ -29,11 +34,15 @@ def _read_timeout(timeout: object) -> float | None:
 
 
 class SandboxTransport(requests.adapters.BaseAdapter):
-    """Answers requests from a :class:`SandboxApp` without any socket."""
+    """Answers requests from a :class:`Sandbox` without any socket.
 
-    def __init__(self, app: SandboxApp) -> None:
+    Mount it on a ``requests.Session`` for X's hosts (``Sandbox.transport()``
+    builds one; ``Sandbox.platform()`` mounts it for you).
+    """
+
+    def __init__(self, sandbox: Sandbox) -> None:
         super().__init__()
-        self.app = app
+        self._handle = sandbox._app.handle  # noqa: SLF001 - the sandbox's own transport
 
     def send(  # noqa: PLR0917 - requests' adapter interface
         self,
@@ -51,10 +60,10 @@ class SandboxTransport(requests.adapters.BaseAdapter):
             key: value.decode() if isinstance(value, bytes) else value
             for key, value in request.headers.items()
         }
-        exchange = Exchange(
+        exchange = SandboxRequest(
             method=request.method or "GET", url=request.url or "", headers=headers, body=raw
         )
-        outcome = self.app.handle(exchange, timeout=_read_timeout(timeout))
+        outcome = self._handle(exchange, timeout=_read_timeout(timeout))
         if outcome.dropped == "before":
             msg = "sandbox: the request timed out before reaching X"
             raise requests.exceptions.ConnectTimeout(msg, request=request)
@@ -74,3 +83,8 @@ class SandboxTransport(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+# ``socialcare.sandbox`` loads this module (and requests) on first use, so it
+# publishes the class itself.
+publish("socialcare.sandbox", globals(), __all__)

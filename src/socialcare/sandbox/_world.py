@@ -19,6 +19,7 @@ from socialcare._clock import Clock
 from socialcare._json import format_time, parse_time
 from socialcare.errors import QueryError
 from socialcare.models import DirectMessage, Entities, Post, User
+from socialcare.platforms.x import SEARCH_ALL, SEARCH_RECENT
 from socialcare.sandbox import _semantics
 from socialcare.sandbox._ids import IdMinter, snowflake_time
 from socialcare.sandbox._problems import (
@@ -39,7 +40,11 @@ DUPLICATE_WINDOW = dt.timedelta(hours=24)
 MENTIONS_CAP = 800
 MAX_POST_LENGTH = 280
 MAX_DM_LENGTH = 10_000
-SELF_SERVE_QUERY_LIMITS = {"recent": 512, "all": 1024}
+SELF_SERVE_QUERY_LIMITS: Mapping[str, int] = {
+    archive: endpoint.max_query_length
+    for archive, endpoint in (("recent", SEARCH_RECENT), ("all", SEARCH_ALL))
+    if endpoint.max_query_length is not None
+}
 ENTERPRISE_QUERY_LIMIT = 4096
 END_TIME_MARGIN = dt.timedelta(seconds=10)
 

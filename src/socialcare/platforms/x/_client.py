@@ -12,10 +12,11 @@ Credentials:
 
 Reads use the bearer token when there is one (app rate limits), else the user
 context. Credentials come from arguments or, with :meth:`XPlatform.from_env`,
-from ``SOCIALCARE_X_*`` environment variables. They never appear in ``repr``
-or in log records (tweepy's debug logs included).
+from ``SOCIALCARE_X_*`` environment variables. They never appear in ``repr``,
+in log records (tweepy's debug logs included) or in the request reachable from
+a platform error's ``__cause__``.
 
-Failures are mapped at one choke point, :func:`_x_errors`, to
+Failures are mapped at one choke point, ``_errors.send_mapped``, to
 :mod:`socialcare.errors`. Transient failures (5xx, timeouts, network errors)
 are retried with jittered exponential backoff; a 429 waits for the reset only
 when it is within ``max_rate_limit_wait`` seconds. Writes are retried only when
@@ -26,36 +27,24 @@ recent events) before trying again, so nothing is published twice.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
 import os
-import re
 import threading
 import unicodedata
-import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-import requests
-import requests.adapters
 import tenacity
-import tweepy
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import (
-    AuthenticationError,
     ConfigurationError,
-    DirectMessageNotPermittedError,
-    DuplicateContentError,
-    InvalidRequestError,
     NotFoundError,
     PayloadError,
-    PlatformError,
     PlatformUnavailableError,
     RateLimitError,
-    ReplyNotPermittedError,
 )
 from socialcare.models import (
     DirectMessage,
@@ -67,12 +56,40 @@ from socialcare.models import (
     User,
 )
 from socialcare.platforms._base import QueryLike, RateLimit, query_text
+from socialcare.platforms.x import _redact
+from socialcare.platforms.x._endpoints import (
+    CREATE_POST,
+    DELETE_POST,
+    DM_CONVERSATION_EVENTS,
+    DM_EVENTS,
+    GET_POSTS,
+    GET_USERS,
+    ME,
+    MENTIONS,
+    SEARCH_ALL,
+    SEARCH_RECENT,
+    SEND_DM,
+    USER_POSTS,
+    Endpoint,
+)
+from socialcare.platforms.x._errors import (
+    Context,
+    ambiguous,
+    checked_response,
+    header_int,
+    json_body,
+    never_sent,
+    reset_at,
+    send_mapped,
+)
+
+if TYPE_CHECKING:
+    import requests
+    import requests.adapters
 
 __all__ = ["ENV_VARS", "XPlatform"]
 
 log = logging.getLogger(__name__)
-
-HOSTS = ("https://api.twitter.com/", "https://api.x.com/")
 
 ENV_VARS = {
     "bearer_token": "SOCIALCARE_X_BEARER_TOKEN",
@@ -84,272 +101,8 @@ ENV_VARS = {
 }
 """The environment variable read for each credential by :meth:`XPlatform.from_env`."""
 
-TWEET_FIELDS = (
-    "author_id",
-    "conversation_id",
-    "created_at",
-    "edit_history_tweet_ids",
-    "entities",
-    "in_reply_to_user_id",
-    "lang",
-    "note_tweet",
-    "possibly_sensitive",
-    "referenced_tweets",
-    "reply_settings",
-    "withheld",
-)
-USER_FIELDS = (
-    "created_at",
-    "description",
-    "protected",
-    "public_metrics",
-    "receives_your_dm",
-    "verified",
-)
-POST_EXPANSIONS = (
-    "author_id",
-    "entities.mentions.username",
-    "in_reply_to_user_id",
-    "referenced_tweets.id",
-    "referenced_tweets.id.author_id",
-)
-DM_FIELDS = (
-    "created_at",
-    "dm_conversation_id",
-    "event_type",
-    "id",
-    "participant_ids",
-    "referenced_tweets",
-    "sender_id",
-    "text",
-)
-DM_EXPANSIONS = ("participant_ids", "sender_id")
 BATCH = 100
-RECENT_QUERY_LIMIT = 512
-ARCHIVE_QUERY_LIMIT = 1024
-
-_POST_PARAMS: dict[str, Any] = {
-    "tweet_fields": list(TWEET_FIELDS),
-    "user_fields": list(USER_FIELDS),
-    "expansions": list(POST_EXPANSIONS),
-}
-
-Context = Literal["read", "post", "reply", "dm", "delete"]
-
-# ----------------------------------------------------------------- redaction
-
-_SECRET_PATTERNS = (
-    re.compile(r"(Bearer\s+)[^\s'\",}]+"),
-    re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)=\\?[\"']?)[^\"'&,\s\\]+"),
-)
-
-
-class _RedactCredentials(logging.Filter):
-    """Scrub credentials from third-party log records (tweepy, requests-oauthlib, oauthlib).
-
-    tweepy logs request headers at DEBUG, and oauthlib logs the OAuth parameters
-    and signature base string; every credential an ``XPlatform`` was given is
-    registered here and replaced by ``***`` (raw and percent-encoded), as are
-    bearer tokens and OAuth signatures in general.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-        self._lock = threading.Lock()
-
-    def register(self, *secrets: str | None) -> None:
-        """Redact these values from now on."""
-        with self._lock:
-            for secret in secrets:
-                if secret:
-                    self._secrets.add(secret)
-                    self._secrets.add(urllib.parse.quote(secret, safe="~"))
-                    self._secrets.add(
-                        urllib.parse.quote(urllib.parse.quote(secret, safe="~"), safe="~")
-                    )
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            redacted = redacted.replace(secret, "***")
-        for pattern in _SECRET_PATTERNS:
-            redacted = pattern.sub(r"\1***", redacted)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
-        return True
-
-
-_REDACTOR = _RedactCredentials()
-for _name in ("tweepy.client", "requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849"):
-    logging.getLogger(_name).addFilter(_REDACTOR)
-
-
-# ----------------------------------------------------------------- transport
-
-
-TWEEPY_HOST = "https://api.twitter.com"
-"""The host tweepy hard-codes; requests to it are sent to ``api_host`` instead."""
-
-
-class _Session(requests.Session):
-    """tweepy's session, with a default timeout (tweepy passes none) and X's current host.
-
-    The host is swapped before the request is prepared, so OAuth 1.0a signs the
-    URL actually sent.
-    """
-
-    def __init__(self, timeout: float, host: str) -> None:
-        super().__init__()
-        self._timeout = timeout
-        self._host = host.rstrip("/")
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, host and timeout adjusted
-        kwargs.setdefault("timeout", self._timeout)
-        if url.startswith(TWEEPY_HOST + "/"):
-            url = self._host + url[len(TWEEPY_HOST) :]
-        return super().request(method, url, **kwargs)
-
-
-# -------------------------------------------------------------- error mapping
-
-_AUTH_PROBLEM_HINTS = ("unsupported-authentication", "client-forbidden", "oauth1-permissions")
-
-
-def _problem(response: requests.Response | None) -> tuple[str | None, str | None, str | None]:
-    """``(title, detail, type)`` of an X error body, whatever its shape."""
-    if response is None:
-        return None, None, None
-    try:
-        body = response.json()
-    except ValueError:
-        return None, response.text[:200] or None, None
-    if not isinstance(body, dict):
-        return None, None, None
-    title = body.get("title")
-    detail = body.get("detail")
-    kind = body.get("type")
-    errors = body.get("errors")
-    messages = [
-        e["message"]
-        for e in (errors if isinstance(errors, list) else [])
-        if isinstance(e, dict) and isinstance(e.get("message"), str)
-    ]
-    if messages:
-        detail = "; ".join([detail, *messages] if isinstance(detail, str) else messages)
-    return (
-        title if isinstance(title, str) else None,
-        detail if isinstance(detail, str) else None,
-        kind if isinstance(kind, str) else None,
-    )
-
-
-def _reset_at(response: requests.Response | None) -> dt.datetime | None:
-    raw = None if response is None else response.headers.get("x-rate-limit-reset")
-    if raw is None or not raw.strip().isdigit():
-        return None
-    return dt.datetime.fromtimestamp(int(raw), tz=dt.timezone.utc)
-
-
-def _header_int(response: requests.Response | None, name: str) -> int | None:
-    raw = None if response is None else response.headers.get(name)
-    return int(raw) if raw is not None and raw.strip().isdigit() else None
-
-
-def _forbidden(context: Context, text: str, kind: str | None, **info: Any) -> PlatformError:
-    """Classify a 403: X says why only in prose, so read it in the call's context."""
-    lowered = text.lower()
-    if kind is not None and any(hint in kind for hint in _AUTH_PROBLEM_HINTS):
-        return AuthenticationError(f"X refused the credentials: {text}", **info)
-    generic = kind is None or kind == "about:blank"
-    if "duplicate" in lowered:
-        return DuplicateContentError(f"X rejected duplicate content: {text}", **info)
-    if context in {"post", "reply"} and "deleted or not visible" in lowered:
-        return NotFoundError(f"the replied-to post is gone: {text}", **info)
-    if context in {"post", "reply"} and ("too long" in lowered or "cashtag" in lowered):
-        return InvalidRequestError(f"X rejected the text: {text}", **info)
-    if context == "reply" and generic:
-        return ReplyNotPermittedError(
-            f"X refused the reply (the author did not mention or quote this account): {text}",
-            **info,
-        )
-    if context == "dm" and generic:
-        return DirectMessageNotPermittedError(f"X refused the direct message: {text}", **info)
-    return AuthenticationError(f"X denied access: {text}", **info)
-
-
-def _from_http(exc: tweepy.errors.HTTPException, endpoint: str, context: Context) -> PlatformError:
-    response: requests.Response | None = getattr(exc, "response", None)
-    status = None if response is None else response.status_code
-    title, detail, kind = _problem(response)
-    text = detail or title or str(exc)
-    info: dict[str, Any] = {
-        "status": status,
-        "title": title,
-        "detail": detail,
-        "endpoint": endpoint,
-    }
-    where = f"{endpoint}: "
-    if isinstance(exc, tweepy.errors.TooManyRequests):
-        reset = _reset_at(response)
-        when = f" until {reset.isoformat()}" if reset is not None else ""
-        return RateLimitError(
-            f"{where}rate limit exhausted{when}",
-            reset_at=reset,
-            limit=_header_int(response, "x-rate-limit-limit"),
-            remaining=_header_int(response, "x-rate-limit-remaining"),
-            **info,
-        )
-    if isinstance(exc, tweepy.errors.BadRequest):
-        return InvalidRequestError(f"{where}X rejected the request: {text}", **info)
-    if isinstance(exc, tweepy.errors.Unauthorized):
-        return AuthenticationError(f"{where}X did not accept the credentials: {text}", **info)
-    if isinstance(exc, tweepy.errors.Forbidden):
-        mapped = _forbidden(context, text, kind, **info)
-        mapped.args = (where + str(mapped),)
-        return mapped
-    if isinstance(exc, tweepy.errors.NotFound):
-        return NotFoundError(f"{where}not found: {text}", **info)
-    if isinstance(exc, tweepy.errors.TwitterServerError):
-        return PlatformUnavailableError(f"{where}X is failing ({status}): {text}", **info)
-    return PlatformError(f"{where}unexpected HTTP {status}: {text}", **info)
-
-
-@contextlib.contextmanager
-def _x_errors(endpoint: str, context: Context) -> Iterator[None]:
-    """The one choke point where tweepy and requests errors become socialcare errors."""
-    try:
-        yield
-    except tweepy.errors.HTTPException as exc:
-        raise _from_http(exc, endpoint, context) from exc
-    except requests.exceptions.RequestException as exc:
-        raise PlatformUnavailableError(
-            f"{endpoint}: no answer from X ({type(exc).__name__})", endpoint=endpoint
-        ) from exc
-    except tweepy.errors.TweepyException as exc:
-        raise PlatformError(f"{endpoint}: {exc}", endpoint=endpoint) from exc
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """Whether a failed request provably did not take effect at X."""
-    if isinstance(exc, RateLimitError):
-        return True
-    if isinstance(exc, PlatformUnavailableError):
-        cause = exc.__cause__
-        if isinstance(cause, requests.exceptions.ConnectTimeout):
-            return True
-        return exc.status in {502, 503}
-    return False
-
-
-def _ambiguous(exc: BaseException) -> bool:
-    """Whether a failed write may have taken effect (the answer was lost)."""
-    return isinstance(exc, PlatformUnavailableError) and not _never_sent(exc)
-
+"""Ids per lookup request (X's limit)."""
 
 # ------------------------------------------------------------------- platform
 
@@ -429,7 +182,8 @@ class XPlatform:
         if timeout <= 0 or max_rate_limit_wait < 0 or backoff < 0:
             msg = "timeout must be positive; max_rate_limit_wait and backoff not negative"
             raise ValueError(msg)
-        _REDACTOR.register(bearer_token, user_token, *oauth1)
+        _redact.REDACTOR.register(bearer_token, user_token, *oauth1)
+        _redact.install()
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._timeout = timeout
         self._max_attempts = max_attempts
@@ -474,15 +228,15 @@ class XPlatform:
         return cls(**creds)
 
     def _client(self, **credentials: str | None) -> Any:
-        client = tweepy.Client(
-            **credentials, return_type=requests.Response, wait_on_rate_limit=False
+        # tweepy and requests load here, with the first XPlatform, not on import.
+        from socialcare.platforms.x._session import make_client  # noqa: PLC0415
+
+        return make_client(
+            timeout=self._timeout,
+            api_host=self._api_host,
+            transport=self._transport,
+            **credentials,
         )
-        session = _Session(self._timeout, self._api_host)
-        if self._transport is not None:
-            for host in (*HOSTS, self._api_host.rstrip("/") + "/"):
-                session.mount(host, self._transport)
-        client.session = session
-        return client
 
     def __repr__(self) -> str:
         kinds = ", ".join(self._auth_kinds)
@@ -518,7 +272,7 @@ class XPlatform:
 
     def _call(
         self,
-        endpoint: str,
+        endpoint: Endpoint,
         send: Callable[[], requests.Response],
         *,
         context: Context = "read",
@@ -530,7 +284,7 @@ class XPlatform:
             if isinstance(exc, RateLimitError):
                 return self._rate_limit_wait(exc) is not None
             if isinstance(exc, PlatformUnavailableError):
-                return idempotent or _never_sent(exc)
+                return idempotent or never_sent(exc)
             return False
 
         retrying = tenacity.Retrying(
@@ -544,19 +298,14 @@ class XPlatform:
         for attempt in retrying:
             with attempt:
                 response = self._send_once(endpoint, send, context)
-        return _json(response, endpoint)
+        return json_body(response, endpoint.name)
 
     def _send_once(
-        self, endpoint: str, send: Callable[[], requests.Response], context: Context
+        self, endpoint: Endpoint, send: Callable[[], requests.Response], context: Context
     ) -> requests.Response:
-        with _x_errors(endpoint, context):
-            try:
-                response = _response(send())
-            except tweepy.errors.HTTPException as exc:
-                self._note_limits(endpoint, getattr(exc, "response", None))
-                raise
-        self._note_limits(endpoint, response)
-        return response
+        return send_mapped(
+            endpoint.name, context, send, functools.partial(self._note_limits, endpoint.name)
+        )
 
     def _rate_limit_wait(self, exc: RateLimitError) -> float | None:
         if exc.reset_at is None:
@@ -579,9 +328,9 @@ class XPlatform:
         )
 
     def _note_limits(self, endpoint: str, response: requests.Response | None) -> None:
-        limit = _header_int(response, "x-rate-limit-limit")
-        remaining = _header_int(response, "x-rate-limit-remaining")
-        reset = _reset_at(response)
+        limit = header_int(response, "x-rate-limit-limit")
+        remaining = header_int(response, "x-rate-limit-remaining")
+        reset = reset_at(response)
         if limit is None or remaining is None or reset is None:
             return
         state = RateLimit(
@@ -605,8 +354,8 @@ class XPlatform:
         """The acting user (needs user context)."""
         client, user_auth = self._writer("me()")
         body = self._call(
-            "GET /2/users/me",
-            lambda: client.get_me(user_auth=user_auth, user_fields=list(USER_FIELDS)),
+            ME,
+            lambda: client.get_me(user_auth=user_auth, **_fields(ME)),
         )
         data = body.get("data")
         if not isinstance(data, dict):
@@ -632,11 +381,15 @@ class XPlatform:
         """One page of posts from the last 7 days matching ``query`` (see ``Platform``)."""
         client, user_auth = self._reader()
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        text = query_text(query, max_length=RECENT_QUERY_LIMIT)
+        text = query_text(query, max_length=_query_limit(SEARCH_RECENT))
         body = self._call(
-            "GET /2/tweets/search/recent",
+            SEARCH_RECENT,
             lambda: client.search_recent_tweets(
-                text, user_auth=user_auth, next_token=next_token, **params, **_POST_PARAMS
+                text,
+                user_auth=user_auth,
+                next_token=next_token,
+                **params,
+                **_fields(SEARCH_RECENT),
             ),
         )
         return Page.posts_from_x(body)
@@ -660,10 +413,12 @@ class XPlatform:
                 raise ConfigurationError(msg)
             client = self._user
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        text = query_text(query, max_length=ARCHIVE_QUERY_LIMIT)
+        text = query_text(query, max_length=_query_limit(SEARCH_ALL))
         body = self._call(
-            "GET /2/tweets/search/all",
-            lambda: client.search_all_tweets(text, next_token=next_token, **params, **_POST_PARAMS),
+            SEARCH_ALL,
+            lambda: client.search_all_tweets(
+                text, next_token=next_token, **params, **_fields(SEARCH_ALL)
+            ),
         )
         return Page.posts_from_x(body)
 
@@ -680,7 +435,7 @@ class XPlatform:
     ) -> Page[Post]:
         """One page of posts mentioning ``user_id``, newest first (see ``Platform``)."""
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        return self._timeline("GET /2/users/:id/mentions", user_id, next_token, params)
+        return self._timeline(MENTIONS, user_id, next_token, params)
 
     def user_posts(
         self,
@@ -693,16 +448,14 @@ class XPlatform:
     ) -> Page[Post]:
         """One page of the posts ``user_id`` wrote, newest first."""
         params = _window(since_id, None, start_time, None, max_results)
-        return self._timeline("GET /2/users/:id/tweets", user_id, next_token, params)
+        return self._timeline(USER_POSTS, user_id, next_token, params)
 
     def _timeline(
-        self, endpoint: str, user_id: str, next_token: str | None, params: dict[str, Any]
+        self, endpoint: Endpoint, user_id: str, next_token: str | None, params: dict[str, Any]
     ) -> Page[Post]:
         _check_id(user_id, "user_id")
         client, user_auth = self._reader()
-        method = (
-            client.get_users_mentions if endpoint.endswith("mentions") else client.get_users_tweets
-        )
+        method = client.get_users_mentions if endpoint is MENTIONS else client.get_users_tweets
         body = self._call(
             endpoint,
             lambda: method(
@@ -710,7 +463,7 @@ class XPlatform:
                 user_auth=user_auth,
                 pagination_token=next_token,
                 **params,
-                **_POST_PARAMS,
+                **_fields(endpoint),
             ),
         )
         return Page.posts_from_x(body)
@@ -721,10 +474,12 @@ class XPlatform:
         client, user_auth = self._reader()
 
         def fetch(batch: list[str]) -> requests.Response:
-            return _response(client.get_tweets(batch, user_auth=user_auth, **_POST_PARAMS))
+            return checked_response(
+                client.get_tweets(batch, user_auth=user_auth, **_fields(GET_POSTS))
+            )
 
         pages = [
-            Page.posts_from_x(self._call("GET /2/tweets", functools.partial(fetch, batch)))
+            Page.posts_from_x(self._call(GET_POSTS, functools.partial(fetch, batch)))
             for batch in _batches(wanted)
         ]
         return _merge(pages)
@@ -735,12 +490,12 @@ class XPlatform:
         client, user_auth = self._reader()
 
         def fetch(batch: list[str]) -> requests.Response:
-            return _response(
-                client.get_users(ids=batch, user_auth=user_auth, user_fields=list(USER_FIELDS))
+            return checked_response(
+                client.get_users(ids=batch, user_auth=user_auth, **_fields(GET_USERS))
             )
 
         pages = [
-            Page.users_from_x(self._call("GET /2/users", functools.partial(fetch, batch)))
+            Page.users_from_x(self._call(GET_USERS, functools.partial(fetch, batch)))
             for batch in _batches(wanted)
         ]
         return _merge(pages)
@@ -771,7 +526,7 @@ class XPlatform:
         started = self._clock.now()
 
         def send() -> requests.Response:
-            return _response(
+            return checked_response(
                 client.create_tweet(
                     text=text,
                     in_reply_to_tweet_id=in_reply_to,
@@ -781,14 +536,14 @@ class XPlatform:
             )
 
         try:
-            body = self._call("POST /2/tweets", send, context=context, idempotent=False)
+            body = self._call(CREATE_POST, send, context=context, idempotent=False)
         except PlatformUnavailableError as exc:
-            if not _ambiguous(exc):
+            if not ambiguous(exc):
                 raise
             found = self._find_created(text, in_reply_to, since=started)
             if found is not None:
                 return found
-            body = self._call("POST /2/tweets", send, context=context, idempotent=False)
+            body = self._call(CREATE_POST, send, context=context, idempotent=False)
         return self._created(body, in_reply_to)
 
     def _created(self, body: Mapping[str, Any], in_reply_to: str | None) -> Post:
@@ -824,13 +579,13 @@ class XPlatform:
         _check_id(post_id, "post_id")
         client, user_auth = self._writer("delete_post")
         body = self._call(
-            "DELETE /2/tweets/:id",
+            DELETE_POST,
             lambda: client.delete_tweet(post_id, user_auth=user_auth),
             context="delete",
         )
         data = body.get("data")
         if not (isinstance(data, dict) and data.get("deleted") is True):
-            raise NotFoundError(f"X did not delete post {post_id}", endpoint="DELETE /2/tweets/:id")
+            raise NotFoundError(f"X did not delete post {post_id}", endpoint=DELETE_POST.name)
 
     def send_dm(self, participant_id: str, text: str) -> DirectMessage:
         """Send a one-to-one DM (see ``Platform``); never sends it twice.
@@ -846,22 +601,21 @@ class XPlatform:
         started = self._clock.now()
 
         def send() -> requests.Response:
-            return _response(
+            return checked_response(
                 client.create_direct_message(
                     participant_id=participant_id, text=text, user_auth=user_auth
                 )
             )
 
-        endpoint = "POST /2/dm_conversations/with/:participant_id/messages"
         try:
-            body = self._call(endpoint, send, context="dm", idempotent=False)
+            body = self._call(SEND_DM, send, context="dm", idempotent=False)
         except PlatformUnavailableError as exc:
-            if not _ambiguous(exc):
+            if not ambiguous(exc):
                 raise
             found = self._find_sent(participant_id, text, since=started)
             if found is not None:
                 return found
-            body = self._call(endpoint, send, context="dm", idempotent=False)
+            body = self._call(SEND_DM, send, context="dm", idempotent=False)
         data = body.get("data")
         if not isinstance(data, dict):
             raise PayloadError("expected the created DM event", field="data")
@@ -902,11 +656,7 @@ class XPlatform:
         if since_id is not None:
             _check_id(since_id, "since_id")
         client, user_auth = self._writer("dm_events")
-        endpoint = (
-            "GET /2/dm_events"
-            if participant_id is None
-            else "GET /2/dm_conversations/with/:participant_id/dm_events"
-        )
+        endpoint = DM_EVENTS if participant_id is None else DM_CONVERSATION_EVENTS
         body = self._call(
             endpoint,
             lambda: client.get_direct_message_events(
@@ -914,9 +664,7 @@ class XPlatform:
                 user_auth=user_auth,
                 max_results=max_results,
                 pagination_token=next_token,
-                dm_event_fields=list(DM_FIELDS),
-                expansions=list(DM_EXPANSIONS),
-                user_fields=list(USER_FIELDS),
+                **_fields(endpoint),
             ),
         )
         page = Page.dms_from_x(body)
@@ -938,23 +686,20 @@ class XPlatform:
 # -------------------------------------------------------------------- helpers
 
 
-def _response(value: Any) -> requests.Response:
-    """The value tweepy returned, checked: ``return_type=requests.Response`` makes it one."""
-    if not isinstance(value, requests.Response):
-        msg = f"tweepy returned {type(value).__name__}, expected requests.Response"
+@functools.cache
+def _fields(endpoint: Endpoint) -> dict[str, list[str]]:
+    """The endpoint's requested fields and expansions, as tweepy's keyword arguments."""
+    return {
+        key.replace(".", "_"): value.split(",") for key, value in endpoint.field_params().items()
+    }
+
+
+def _query_limit(endpoint: Endpoint) -> int:
+    limit = endpoint.max_query_length
+    if limit is None:  # pragma: no cover - every search endpoint has one
+        msg = f"{endpoint} takes no query"
         raise TypeError(msg)
-    return value
-
-
-def _json(response: requests.Response, endpoint: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError as exc:
-        msg = f"{endpoint}: the response is not JSON"
-        raise PayloadError(msg, field="body") from exc
-    if not isinstance(body, dict):
-        raise PayloadError(f"{endpoint}: expected a JSON object", field="body")
-    return body
+    return limit
 
 
 def _check_id(value: str, name: str) -> None:

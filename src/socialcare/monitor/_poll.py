@@ -1,0 +1,332 @@
+"""Polling one unit: its streams' backlog windows first, then what is new (the head).
+
+A poll fetches at most ``max_pages`` pages. When the head has more pages than
+that, the poll delivers what it fetched, moves ``since_id`` to the newest, and
+records the unfetched window (old ``since_id`` .. oldest fetched id) as the
+stream's backlog in the store; later polls walk that window with
+``since_id``/``until_id`` until it is empty. A window whose lower end X no longer
+reaches (recent search: 7 days, DM events: 30 days, mentions: the 800 most
+recent) is reported as a gap (CycleReport.gaps, health, a WARNING and the audit
+action ``"monitor.gap"``) before it is cleared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+
+from socialcare._clock import Clock
+from socialcare._snowflake import snowflake_time
+from socialcare.models import User
+from socialcare.models._care import StreamCursor
+from socialcare.monitor._budget import Budget
+from socialcare.monitor._delivery import Delivery
+from socialcare.monitor._kinds import Item, Kind, Request, Unit, Window
+from socialcare.monitor._report import Outcome, StreamState
+from socialcare.monitor._store import MonitorStore
+from socialcare.monitor._stream import Stream
+from socialcare.platforms import Platform
+
+__all__ = ["Poller"]
+
+log = logging.getLogger("socialcare.monitor")
+
+
+@attrs.define
+class _Walk:
+    """What fetching one window brought back."""
+
+    items: list[Item] = attrs.field(factory=list)
+    users: dict[str, User] = attrs.field(factory=dict)
+    complete: bool = True
+    pages: int = 0
+    used: int = 0
+
+    @property
+    def oldest(self) -> str | None:
+        return min((i.id for i in self.items), key=int, default=None)
+
+    @property
+    def newest(self) -> str | None:
+        return max((i.id for i in self.items), key=int, default=None)
+
+
+def _when(item_id: str) -> str:
+    return f"{snowflake_time(item_id):%Y-%m-%d %H:%M} UTC"
+
+
+class Poller:
+    """Fetches windows of a unit inside the page and rate budgets and hands them to delivery."""
+
+    def __init__(
+        self,
+        *,
+        platform: Platform,
+        store: MonitorStore,
+        clock: Clock,
+        budget: Budget,
+        kinds: Mapping[str, Kind],
+        delivery: Delivery,
+        states: Mapping[str, StreamState],
+        page_size: int,
+        max_pages: int,
+        include_retweets: bool,
+        brand_user_id: Callable[[], str],
+        actor: str,
+    ) -> None:
+        self.platform = platform
+        self.store = store
+        self.clock = clock
+        self.budget = budget
+        self.kinds = kinds
+        self.delivery = delivery
+        self.states = states
+        self.max_pages = max_pages
+        self.include_retweets = include_retweets
+        self.brand_user_id = brand_user_id
+        self.actor = actor
+        self.request = Request(platform, page_size, brand_user_id)
+        self.requests = 0
+        self._first = True
+
+    def poll(self, unit: Unit, outcome: Outcome) -> int:
+        """Poll one unit; return how many items were delivered.
+
+        Raises:
+            PlatformError: the platform failed (the cursor stays).
+            StorageError: the store failed (the cursor stays).
+        """
+        kind = self.kinds[unit.kind]
+        for stream in unit.streams:
+            self.states[stream.name].gap = None
+        cursors = {s.name: self.store.get_cursor(s.name) for s in unit.streams}
+        backlogs = {
+            name: (c.backlog_since_id, c.backlog_until_id)
+            for name, c in cursors.items()
+            if c is not None and c.backlog_until_id is not None
+        }
+        self._first = True
+        pages_left = self.max_pages
+        delivered = 0
+        for stream in unit.streams:
+            if stream.name in backlogs and pages_left > 0:
+                got, used = self._walk_backlog(kind, stream, backlogs, outcome)
+                delivered += got
+                pages_left -= used
+        if pages_left > 0:
+            delivered += self._head(kind, unit, cursors, backlogs, pages_left, outcome)
+        else:
+            for stream in unit.streams:
+                self.store.advance_cursor(stream.name)
+        for stream in unit.streams:
+            self.states[stream.name].last_error = None
+        return delivered
+
+    # -- the head: what is new since the cursor -------------------------------------------
+
+    def _head(  # noqa: PLR0917 - one private call site
+        self,
+        kind: Kind,
+        unit: Unit,
+        cursors: Mapping[str, StreamCursor | None],
+        backlogs: dict[str, tuple[str | None, str]],
+        pages: int,
+        outcome: Outcome,
+    ) -> int:
+        known = [c.since_id for c in cursors.values() if c is not None and c.since_id is not None]
+        since = min(known, key=int) if known else None
+        window = Window(since)
+        gap: str | None = None
+        now = self.clock.now()
+        if (
+            kind.reach is not None
+            and since is not None
+            and snowflake_time(since) < now - kind.reach
+        ):
+            floor = now - kind.reach
+            gap = (
+                f"cursor {since} is from {_when(since)}, older than the {kind.reach.days}-day "
+                f"{kind.name} window: posts between then and {floor:%Y-%m-%d %H:%M} UTC "
+                "cannot be fetched"
+            )
+            window = Window(None, start_time=floor + dt.timedelta(minutes=1))
+        first_run = since is None and gap is None
+        walk = self._fetch(kind, unit, window, pages, one_page=first_run)
+        if walk.pages == 0:
+            return 0
+        oldest = walk.oldest
+        if (
+            kind.cap is not None
+            and gap is None
+            and walk.complete
+            and since is not None
+            and len(walk.items) >= kind.cap
+            and oldest is not None
+            and int(oldest) > int(since)
+        ):
+            gap = (
+                f"{len(walk.items)} {kind.name} since {since}: X keeps only the "
+                f"{kind.cap} most recent, so older ones may be missing for good"
+            )
+
+        def newer(stream: Stream, item: Item) -> bool:
+            cursor = cursors.get(stream.name)
+            return cursor is None or cursor.since_id is None or int(item.id) > int(cursor.since_id)
+
+        delivered = self._deliver(kind, unit, walk, newer, outcome)
+        if gap is not None:
+            for stream in unit.streams:
+                self._report_gap(stream.name, gap, outcome)
+        newest = walk.newest
+        for stream in unit.streams:
+            cursor = cursors[stream.name]
+            own = None if cursor is None or gap is not None else cursor.since_id
+            state = self.states[stream.name]
+            current = backlogs.get(stream.name)
+            overflow = not walk.complete and not first_run and oldest is not None
+            if overflow and (own is None or int(oldest) > int(own)):  # type: ignore[arg-type]
+                low = current[0] if current is not None else own
+                self.store.set_backlog(stream.name, since_id=low, until_id=oldest)
+                state.depth = (state.depth if current is not None else 0) + len(walk.items)
+                log.info(
+                    "stream %s: more than %d pages new; %s..%s left for the next polls",
+                    stream.name,
+                    pages,
+                    low,
+                    oldest,
+                )
+            elif current is not None:
+                state.depth += len(walk.items)
+            self.store.advance_cursor(stream.name, since_id=newest)
+        return delivered
+
+    # -- the backlog: an unfetched window below the cursor --------------------------------
+
+    def _walk_backlog(
+        self,
+        kind: Kind,
+        stream: Stream,
+        backlogs: dict[str, tuple[str | None, str]],
+        outcome: Outcome,
+    ) -> tuple[int, int]:
+        since, until = backlogs[stream.name]
+        state = self.states[stream.name]
+        now = self.clock.now()
+        gap: str | None = None
+        if kind.reach is not None:
+            floor = now - kind.reach
+            days = kind.reach.days
+            if snowflake_time(until) <= floor:
+                gap = (
+                    f"backlog {since}..{until} (before {_when(until)}) is older than the "
+                    f"{days}-day {kind.name} window and cannot be fetched"
+                )
+                self._report_gap(stream.name, gap, outcome)
+                self._clear_backlog(stream.name, backlogs)
+                return 0, 0
+            if since is not None and snowflake_time(since) < floor:
+                gap = (
+                    f"backlog {since}..{until} reaches back to {_when(since)}, older than the "
+                    f"{days}-day {kind.name} window: posts before "
+                    f"{floor:%Y-%m-%d %H:%M} UTC cannot be fetched"
+                )
+        window = Window(None if gap is not None else since, until)
+        walk = self._fetch(
+            kind, Unit((stream,), stream.query), window, self.max_pages, one_page=False
+        )
+        if walk.pages == 0:
+            return 0, 0
+        state.depth += len(walk.items)
+        if kind.cap is not None and gap is None and walk.complete and state.depth >= kind.cap:
+            gap = (
+                f"backlog {since}..{until}: {state.depth} {kind.name} since it began, and X keeps "
+                f"only the {kind.cap} most recent, so older ones may be missing for good"
+            )
+        delivered = self._deliver(kind, Unit((stream,), stream.query), walk, None, outcome)
+        if gap is not None:
+            self._report_gap(stream.name, gap, outcome)  # reported before it is cleared
+        oldest = walk.oldest
+        if walk.complete:
+            self._clear_backlog(stream.name, backlogs)
+        else:
+            low = None if gap is not None else since
+            top = oldest if oldest is not None else until
+            self.store.set_backlog(stream.name, since_id=low, until_id=top)
+            backlogs[stream.name] = (low, top)
+        return delivered, walk.used
+
+    def _clear_backlog(self, name: str, backlogs: dict[str, tuple[str | None, str]]) -> None:
+        self.store.set_backlog(name, since_id=None, until_id=None)
+        backlogs.pop(name, None)
+        self.states[name].depth = 0
+
+    # -- shared ---------------------------------------------------------------------------
+
+    def _deliver(
+        self,
+        kind: Kind,
+        unit: Unit,
+        walk: _Walk,
+        accept: Callable[[Stream, Item], bool] | None,
+        outcome: Outcome,
+    ) -> int:
+        return self.delivery.deliver(
+            kind,
+            unit,
+            walk.items,
+            walk.users,
+            brand=self.brand_user_id(),
+            include_retweets=self.include_retweets,
+            accept=accept if accept is not None else (lambda _s, _i: True),
+            outcome=outcome,
+        )
+
+    def _fetch(
+        self, kind: Kind, unit: Unit, window: Window, pages: int, *, one_page: bool
+    ) -> _Walk:
+        """Fetch ``window`` newest first until it ends, ``pages`` pages or the rate budget."""
+        walk = _Walk()
+        token: str | None = None
+        until = window.until_id
+        while True:
+            if not self._first and not self.budget.available(
+                unit.endpoint, self.platform.rate_limits().get(unit.endpoint)
+            ):
+                walk.complete = False
+                return walk
+            self._first = False
+            self._count(unit)
+            page = kind.fetch(self.request, unit, window, token)
+            walk.pages += 1
+            items: Sequence[Item] = page.items
+            if until is not None and not kind.native_until:
+                items = [i for i in items if int(i.id) < int(until)]
+                walk.used += 1 if items else 0  # pages above the window cost requests only
+            else:
+                walk.used += 1
+            walk.items.extend(items)
+            walk.users.update((u.id, u) for u in page.includes.users)
+            token = page.next_token
+            if token is None or one_page:
+                return walk
+            if walk.used >= pages:
+                walk.complete = False
+                return walk
+
+    def _count(self, unit: Unit) -> None:
+        """Book one platform request against the unit's streams and the endpoint budget."""
+        self.requests += 1
+        self.budget.spend(unit.endpoint)
+        for stream in unit.streams:
+            self.states[stream.name].requests += 1
+
+    def _report_gap(self, stream: str, gap: str, outcome: Outcome) -> None:
+        log.warning("stream %s: %s", stream, gap)
+        self.store.append_audit(
+            "monitor.gap", actor=self.actor, subject=stream, detail={"gap": gap}
+        )
+        self.states[stream].gap = gap
+        outcome.gaps.append((stream, gap))

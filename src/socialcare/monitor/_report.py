@@ -1,0 +1,172 @@
+"""What a cycle did and how streams are doing: CycleReport, StreamHealth, MonitorHealth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import attrs
+
+__all__ = ["CycleReport", "MonitorHealth", "Outcome", "StreamHealth", "StreamKind", "StreamState"]
+
+StreamKind = Literal["search", "mentions", "dms"]
+"""What a stream polls: recent search, a mentions timeline, or DM events."""
+
+
+@attrs.frozen
+class StreamHealth:
+    """How one stream is doing.
+
+    Attributes:
+        name: the stream.
+        kind: its kind.
+        since_id: its cursor.
+        last_success_at: the last successful poll.
+        last_error: the last error's message (``None`` once a later poll succeeded).
+        last_error_at: when it happened.
+        lag: how long ago the last successful poll was (``None`` before the first).
+        requests_used: requests this monitor made for the stream since it started (a
+            packed search request counts for every stream it served).
+        posts_delivered: posts (or DM events) handed to handlers since it started.
+        gap: why posts may have been missed for good (cursor or backlog older than
+            the search window, more than 800 mentions back, DM events older than
+            30 days), or ``None``; set by the poll that found it.
+        next_poll_at: when the stream is due next.
+        backlog: the unfetched backlog window ``(since_id, until_id)`` still to be
+            walked (``since_id`` ``None``: as far back as X reaches), or ``None``.
+        quarantined: ``(id, reason)`` of every post or DM event this monitor
+            quarantined on the stream since it started (see :class:`CycleReport`).
+    """
+
+    name: str
+    kind: StreamKind
+    since_id: str | None
+    last_success_at: dt.datetime | None
+    last_error: str | None
+    last_error_at: dt.datetime | None
+    lag: dt.timedelta | None
+    requests_used: int
+    posts_delivered: int
+    gap: str | None
+    next_poll_at: dt.datetime | None
+    backlog: tuple[str | None, str] | None = None
+    quarantined: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the stream has polled successfully and has no open error or gap.
+
+        A quarantined post does not make a stream unhealthy: the stream went on.
+        """
+        return self.last_success_at is not None and self.last_error is None and self.gap is None
+
+
+@attrs.frozen
+class MonitorHealth:
+    """A summary of every stream's health.
+
+    Attributes:
+        checked_at: when the summary was made.
+        streams: each stream's health, in the order added.
+        requests_used: platform requests this monitor made since it started (a packed
+            request serving several streams counts once here).
+        alerts_pending: alerts a sink failed to take that wait in the store's outbox
+            for another attempt.
+        alerts_failed: outbox keys of alerts this monitor gave up on (every attempt
+            failed) since it started.
+    """
+
+    checked_at: dt.datetime
+    streams: tuple[StreamHealth, ...]
+    requests_used: int = 0
+    alerts_pending: int = 0
+    alerts_failed: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every stream is healthy and no alert was given up."""
+        return all(s.ok for s in self.streams) and not self.alerts_failed
+
+    def __getitem__(self, name: str) -> StreamHealth:
+        for stream in self.streams:
+            if stream.name == name:
+                return stream
+        raise KeyError(name)
+
+
+@attrs.frozen
+class CycleReport:
+    """What one polling cycle did.
+
+    Attributes:
+        polled: streams polled (in the order polled).
+        skipped: streams not polled, with why (rate budget, another worker's lease).
+        delivered: posts and DM events handed to handlers.
+        requests: platform requests made.
+        errors: ``(stream, message)`` for every stream that failed, every quarantined
+            post, every alert a sink failed to take (``stream`` is ``"<sink>"`` for
+            a sink failing outside a stream).
+        quarantined: ``(stream, id, reason)`` for each post or DM event that made a
+            handler, the store or a sink fail; it is recorded in the store's audit
+            log (action ``"monitor.quarantine"``) and the stream went on.
+        gaps: ``(stream, why)`` for posts this cycle found out of X's reach for good.
+        alerts_deferred: alerts a sink failed to take, kept in the outbox for later.
+        alerts_redelivered: alerts from the outbox a sink took this cycle.
+        alerts_failed: outbox keys of alerts given up this cycle (attempts used up).
+    """
+
+    polled: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    delivered: int = 0
+    requests: int = 0
+    errors: tuple[tuple[str, str], ...] = ()
+    quarantined: tuple[tuple[str, str, str], ...] = ()
+    gaps: tuple[tuple[str, str], ...] = ()
+    alerts_deferred: int = 0
+    alerts_redelivered: int = 0
+    alerts_failed: tuple[str, ...] = ()
+
+
+@attrs.define
+class StreamState:
+    """Per-stream bookkeeping that lives in this process."""
+
+    requests: int = 0
+    delivered: int = 0
+    gap: str | None = None
+    next_due: dt.datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    quarantined: list[tuple[str, str]] = attrs.field(factory=list)
+    depth: int = 0
+    """Items known newer than the backlog window (for the mentions cap)."""
+
+
+@attrs.define
+class Outcome:
+    """What a cycle did so far (mutable; becomes a :class:`CycleReport`)."""
+
+    polled: list[str] = attrs.field(factory=list)
+    skipped: list[tuple[str, str]] = attrs.field(factory=list)
+    delivered: int = 0
+    errors: list[tuple[str, str]] = attrs.field(factory=list)
+    quarantined: list[tuple[str, str, str]] = attrs.field(factory=list)
+    gaps: list[tuple[str, str]] = attrs.field(factory=list)
+    alerts_deferred: int = 0
+    alerts_redelivered: int = 0
+    alerts_failed: list[str] = attrs.field(factory=list)
+
+    def report(self, requests: int) -> CycleReport:
+        """The finished report."""
+        return CycleReport(
+            polled=tuple(self.polled),
+            skipped=tuple(self.skipped),
+            delivered=self.delivered,
+            requests=requests,
+            errors=tuple(self.errors),
+            quarantined=tuple(self.quarantined),
+            gaps=tuple(self.gaps),
+            alerts_deferred=self.alerts_deferred,
+            alerts_redelivered=self.alerts_redelivered,
+            alerts_failed=tuple(self.alerts_failed),
+        )

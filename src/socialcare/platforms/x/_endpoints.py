@@ -1,0 +1,373 @@
+"""The one table of the X API v2 routes socialcare uses.
+
+Each :class:`Endpoint` says, once, everything socialcare knows about a route:
+its method and path (``str(endpoint)`` is the name used everywhere, such as
+``"GET /2/users/:id/mentions"``), the query parameters X accepts, which of them
+page, the expansions X accepts, the fields and expansions ``XPlatform`` asks
+for, the rate limits per window for app and user authentication, and the
+pay-per-use prices X bills for it (2026 pricing, see ``x-api/constraints.md``).
+
+``XPlatform`` names its calls and asks for fields from here; the sandbox
+builds its routes, rate limits and billing from here; the monitor reads its
+default budgets from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "CREATE_POST",
+    "DELETE_POST",
+    "DM_CONVERSATION_EVENTS",
+    "DM_EVENTS",
+    "ENDPOINTS",
+    "GET_POST",
+    "GET_POSTS",
+    "GET_USERS",
+    "ME",
+    "MENTIONS",
+    "PRICES",
+    "SEARCH_ALL",
+    "SEARCH_RECENT",
+    "SEND_DM",
+    "USER_POSTS",
+    "Endpoint",
+    "Price",
+]
+
+WINDOW = dt.timedelta(minutes=15)
+"""X's standard rate-limit window."""
+
+
+@attrs.frozen
+class Price:
+    """One pay-per-use price: what X bills, in USD, per item of a kind.
+
+    Attributes:
+        kind: the billed item, for example ``"post_read"`` or ``"dm_create"``.
+        usd: the price of one item.
+    """
+
+    kind: str
+    usd: Decimal
+
+
+_POST_READ = Price("post_read", Decimal("0.005"))
+_USER_READ = Price("user_read", Decimal("0.010"))
+_DM_EVENT_READ = Price("dm_event_read", Decimal("0.010"))
+_OWNED_READ = Price("owned_read", Decimal("0.001"))  # own mentions and posts, since 2026-04-20
+_POST_CREATE = Price("post_create", Decimal("0.015"))
+_POST_CREATE_WITH_URL = Price("post_create_with_url", Decimal("0.200"))
+_SUMMONED_REPLY = Price("summoned_reply", Decimal("0.010"))
+_DM_CREATE = Price("dm_create", Decimal("0.015"))
+
+# ------------------------------------------------------------------ vocabulary
+
+_FIELD_PARAMS = frozenset(
+    {"tweet.fields", "user.fields", "media.fields", "poll.fields", "place.fields", "expansions"}
+)
+_TIME_WINDOW = frozenset({"since_id", "until_id", "start_time", "end_time", "max_results"})
+
+_POST_EXPANSIONS_KNOWN = frozenset(
+    {
+        "author_id",
+        "in_reply_to_user_id",
+        "referenced_tweets.id",
+        "referenced_tweets.id.author_id",
+        "entities.mentions.username",
+        "attachments.media_keys",
+        "attachments.poll_ids",
+        "geo.place_id",
+        "edit_history_tweet_ids",
+    }
+)
+_USER_EXPANSIONS_KNOWN = frozenset(
+    {"pinned_tweet_id", "most_recent_tweet_id", "affiliation.user_id"}
+)
+_DM_EXPANSIONS_KNOWN = frozenset(
+    {"sender_id", "participant_ids", "referenced_tweets.id", "attachments.media_keys"}
+)
+
+# What XPlatform asks for: the fields its models read.
+_TWEET_FIELDS = (
+    "author_id",
+    "conversation_id",
+    "created_at",
+    "edit_history_tweet_ids",
+    "entities",
+    "in_reply_to_user_id",
+    "lang",
+    "note_tweet",
+    "possibly_sensitive",
+    "referenced_tweets",
+    "reply_settings",
+    "withheld",
+)
+_USER_FIELDS = (
+    "created_at",
+    "description",
+    "protected",
+    "public_metrics",
+    "receives_your_dm",
+    "verified",
+)
+_POST_EXPANSIONS = (
+    "author_id",
+    "entities.mentions.username",
+    "in_reply_to_user_id",
+    "referenced_tweets.id",
+    "referenced_tweets.id.author_id",
+)
+_DM_EVENT_FIELDS = (
+    "created_at",
+    "dm_conversation_id",
+    "event_type",
+    "id",
+    "participant_ids",
+    "referenced_tweets",
+    "sender_id",
+    "text",
+)
+_DM_EXPANSIONS = ("participant_ids", "sender_id")
+
+
+@attrs.frozen
+class Endpoint:
+    """One X API v2 route and what socialcare knows about it.
+
+    ``str(endpoint)`` and :attr:`name` give ``"METHOD /path"`` with X's
+    ``:name`` placeholders, the name used in errors, ``RateLimit.endpoint``,
+    the sandbox's call records and fault targets.
+
+    Attributes:
+        method: the HTTP method.
+        path: the path, with ``:id``-style placeholders for ids.
+        app_limit: requests per window with app-only (bearer) authentication;
+            ``None`` when the route needs user context.
+        user_limit: requests per window for each user (user context).
+        daily_user_limit: requests per 24 hours for each user, when X caps that too.
+        window: the rate-limit window (15 minutes).
+        query_params: the query parameters X accepts, pagination tokens excluded.
+        pagination: the query parameters that carry a page token.
+        known_expansions: the ``expansions`` values X accepts on this route.
+        tweet_fields: the ``tweet.fields`` ``XPlatform`` asks for.
+        user_fields: the ``user.fields`` ``XPlatform`` asks for.
+        dm_event_fields: the ``dm_event.fields`` ``XPlatform`` asks for.
+        expansions: the ``expansions`` ``XPlatform`` asks for.
+        max_query_length: the longest ``query`` self-serve access accepts (searches).
+        reads: the price of each primary resource a successful read returns.
+        owned_reads: the lower price of reading one's own timeline, where X offers it.
+        writes: the prices a successful write may bill (one of them per call).
+    """
+
+    method: Literal["GET", "POST", "DELETE"]
+    path: str
+    app_limit: int | None
+    user_limit: int | None
+    daily_user_limit: int | None = attrs.field(default=None, kw_only=True)
+    window: dt.timedelta = attrs.field(default=WINDOW, kw_only=True)
+    query_params: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
+    pagination: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    known_expansions: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
+    tweet_fields: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    user_fields: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    dm_event_fields: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    expansions: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    max_query_length: int | None = attrs.field(default=None, kw_only=True)
+    reads: Price | None = attrs.field(default=None, kw_only=True)
+    owned_reads: Price | None = attrs.field(default=None, kw_only=True)
+    writes: tuple[Price, ...] = attrs.field(default=(), kw_only=True)
+
+    @property
+    def name(self) -> str:
+        """``"METHOD /path"``, for example ``"GET /2/users/:id/mentions"``."""
+        return f"{self.method} {self.path}"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def user_only(self) -> bool:
+        """Whether the route needs user context (app-only tokens are refused)."""
+        return self.app_limit is None
+
+    @property
+    def lowest_limit(self) -> int:
+        """Requests per window under whichever authentication allows fewer."""
+        return min(n for n in (self.app_limit, self.user_limit) if n is not None)
+
+    @property
+    def accepted_params(self) -> frozenset[str]:
+        """Every query parameter X accepts here, pagination tokens included."""
+        return self.query_params | frozenset(self.pagination)
+
+    def field_params(self) -> dict[str, str]:
+        """The fields and expansions ``XPlatform`` asks for, as X query parameters."""
+        pairs = (
+            ("tweet.fields", self.tweet_fields),
+            ("user.fields", self.user_fields),
+            ("dm_event.fields", self.dm_event_fields),
+            ("expansions", self.expansions),
+        )
+        return {key: ",".join(values) for key, values in pairs if values}
+
+    @property
+    def prices(self) -> tuple[Price, ...]:
+        """Every price this route may bill."""
+        billed = (self.reads, self.owned_reads, *self.writes)
+        return tuple(price for price in billed if price is not None)
+
+
+def _post_reads(
+    path: str,
+    app_limit: int,
+    user_limit: int,
+    query_params: frozenset[str],
+    *,
+    pagination: tuple[str, ...] = (),
+    owned: bool = False,
+    max_query_length: int | None = None,
+) -> Endpoint:
+    return Endpoint(
+        "GET",
+        path,
+        app_limit,
+        user_limit,
+        query_params=query_params,
+        pagination=pagination,
+        known_expansions=_POST_EXPANSIONS_KNOWN,
+        tweet_fields=_TWEET_FIELDS,
+        user_fields=_USER_FIELDS,
+        expansions=_POST_EXPANSIONS,
+        max_query_length=max_query_length,
+        reads=_POST_READ,
+        owned_reads=_OWNED_READ if owned else None,
+    )
+
+
+def _user_reads(
+    path: str, app_limit: int | None, user_limit: int, query_params: frozenset[str]
+) -> Endpoint:
+    return Endpoint(
+        "GET",
+        path,
+        app_limit,
+        user_limit,
+        query_params=query_params,
+        known_expansions=_USER_EXPANSIONS_KNOWN,
+        user_fields=_USER_FIELDS,
+        reads=_USER_READ,
+    )
+
+
+def _dm_reads(path: str) -> Endpoint:
+    return Endpoint(
+        "GET",
+        path,
+        None,
+        15,
+        query_params=_FIELD_PARAMS | {"max_results", "event_types", "dm_event.fields"},
+        pagination=("pagination_token",),
+        known_expansions=_DM_EXPANSIONS_KNOWN,
+        dm_event_fields=_DM_EVENT_FIELDS,
+        user_fields=_USER_FIELDS,
+        expansions=_DM_EXPANSIONS,
+        reads=_DM_EVENT_READ,
+    )
+
+
+def _write(
+    method: Literal["POST", "DELETE"],
+    path: str,
+    user_limit: int,
+    *prices: Price,
+    daily_user_limit: int | None = None,
+) -> Endpoint:
+    return Endpoint(
+        method,
+        path,
+        None,
+        user_limit,
+        daily_user_limit=daily_user_limit,
+        known_expansions=_POST_EXPANSIONS_KNOWN,
+        writes=prices,
+    )
+
+
+_SEARCH_PARAMS = _FIELD_PARAMS | _TIME_WINDOW | {"query", "sort_order"}
+_SEARCH_PAGING = ("next_token", "pagination_token")
+_PAGING = ("pagination_token",)
+
+ME = _user_reads("/2/users/me", None, 75, _FIELD_PARAMS)
+GET_USERS = _user_reads("/2/users", 300, 900, _FIELD_PARAMS | {"ids"})
+SEARCH_RECENT = _post_reads(
+    "/2/tweets/search/recent",
+    450,
+    300,
+    _SEARCH_PARAMS,
+    pagination=_SEARCH_PAGING,
+    max_query_length=512,
+)
+SEARCH_ALL = _post_reads(
+    "/2/tweets/search/all",
+    300,
+    300,
+    _SEARCH_PARAMS,
+    pagination=_SEARCH_PAGING,
+    max_query_length=1024,
+)
+MENTIONS = _post_reads(
+    "/2/users/:id/mentions", 450, 300, _FIELD_PARAMS | _TIME_WINDOW, pagination=_PAGING, owned=True
+)
+USER_POSTS = _post_reads(
+    "/2/users/:id/tweets",
+    1500,
+    900,
+    _FIELD_PARAMS | _TIME_WINDOW | {"exclude"},
+    pagination=_PAGING,
+    owned=True,
+)
+GET_POSTS = _post_reads("/2/tweets", 3500, 5000, _FIELD_PARAMS | {"ids"})
+GET_POST = _post_reads("/2/tweets/:id", 450, 900, _FIELD_PARAMS)
+CREATE_POST = _write("POST", "/2/tweets", 100, _POST_CREATE, _POST_CREATE_WITH_URL, _SUMMONED_REPLY)
+DELETE_POST = _write("DELETE", "/2/tweets/:id", 50)
+SEND_DM = _write(
+    "POST",
+    "/2/dm_conversations/with/:participant_id/messages",
+    15,
+    _DM_CREATE,
+    daily_user_limit=1440,
+)
+DM_EVENTS = _dm_reads("/2/dm_events")
+DM_CONVERSATION_EVENTS = _dm_reads("/2/dm_conversations/with/:participant_id/dm_events")
+
+ENDPOINTS: Mapping[str, Endpoint] = {
+    endpoint.name: endpoint
+    for endpoint in (
+        ME,
+        GET_USERS,
+        SEARCH_RECENT,
+        SEARCH_ALL,
+        MENTIONS,
+        USER_POSTS,
+        GET_POSTS,
+        GET_POST,
+        CREATE_POST,
+        DELETE_POST,
+        SEND_DM,
+        DM_EVENTS,
+        DM_CONVERSATION_EVENTS,
+    )
+}
+"""Every route socialcare knows, by name (``"GET /2/users/:id/mentions"``...)."""
+
+PRICES: Mapping[str, Price] = {
+    price.kind: price for endpoint in ENDPOINTS.values() for price in endpoint.prices
+}
+"""Every pay-per-use price the table mentions, by kind."""
