@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from storage_support import POSTGRES_DSN, drop_pg_schema
-
-import datetime as dt
 
 from socialcare import (
     Conversation,

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 import attrs
 
+from socialcare._text_repr import clip
 from socialcare.models import DirectMessage, Entities, Post, User
 from socialcare.models._care import Conversation, Escalation, Lease, OutboxRecord
 from socialcare.storage._codec import dm_json, dump_json, load_json, post_json, user_json
@@ -52,20 +53,6 @@ __all__ = [
 
 MAX_TTL = 10 * 365 * 86_400.0
 """The longest ``ttl`` (seconds: ten years) a lease or an outbox claim may be taken for."""
-
-_CLIP = 80
-
-
-def clip(value: object, limit: int = _CLIP) -> str:
-    """``repr(value)`` for a message, cut to about ``limit`` characters.
-
-    Long strings are cut before ``repr`` runs, so a 2 MB value costs no 2 MB repr.
-    """
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}... ({len(value):,} characters)"
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
-
 
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]*):(?P<secret>[^/?#@]*)@")
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|[^\s&]*)")
