@@ -276,3 +276,59 @@ if pytest is not None:
     def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
         """A fresh sandbox on a ManualClock at 2026-01-01 UTC."""
         return sandbox_factory()
+
+
+# -- storage conformance suites ----------------------------------------------------------------
+# One pytest suite per storage protocol (``LeaseStoreConformance``, ``StoreConformance``,
+# ...), documented in docs/storage.md ("Writing a backend"). Subclass one under a
+# ``Test`` name and give it a ``store`` fixture built on the ``clock`` fixture. The
+# suites import pytest, so they are imported on first use: this module still imports
+# without pytest.
+
+import typing as _typing  # noqa: E402 - this section stays separate from the sandbox helpers
+
+from socialcare._exports import publish as _publish  # noqa: E402
+
+if _typing.TYPE_CHECKING:
+    from socialcare.storage._conformance import (
+        AuditLogConformance,
+        ConversationStoreConformance,
+        CursorStoreConformance,
+        DMStoreConformance,
+        EscalationStoreConformance,
+        LeaseStoreConformance,
+        LinkStoreConformance,
+        OutboxStoreConformance,
+        PostStoreConformance,
+        StoreConformance,
+        StoreLifecycleConformance,
+        UserStoreConformance,
+    )
+
+__all__ += [
+    "AuditLogConformance",
+    "ConversationStoreConformance",
+    "CursorStoreConformance",
+    "DMStoreConformance",
+    "EscalationStoreConformance",
+    "LeaseStoreConformance",
+    "LinkStoreConformance",
+    "OutboxStoreConformance",
+    "PostStoreConformance",
+    "StoreConformance",
+    "StoreLifecycleConformance",
+    "UserStoreConformance",
+]
+_CONFORMANCE = tuple(name for name in __all__ if name.endswith("Conformance"))
+
+
+def __getattr__(name: str) -> object:
+    """The storage conformance suites, imported (with pytest) on first use."""
+    if name not in _CONFORMANCE:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    suites = importlib.import_module("socialcare.storage._conformance")
+    found = {suite: getattr(suites, suite) for suite in _CONFORMANCE}
+    _publish(__name__, found, _CONFORMANCE)
+    globals().update(found)
+    return found[name]

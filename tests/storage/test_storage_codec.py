@@ -21,12 +21,12 @@ from socialcare.models import (
 from socialcare.storage import SQLiteStore
 from socialcare.storage._codec import (
     _x_time,
-    check_post,
     from_micros,
     post_json,
     to_micros,
     utc_iso,
 )
+from socialcare.storage._common import check_post
 
 ids = st.integers(min_value=0, max_value=2**63 - 1).map(str)
 texts = st.text(max_size=40)

@@ -236,14 +236,14 @@ def test_bulk_upsert_is_atomic_across_chunks(
     with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
         assert store.upsert_posts(batch) == 1200
         assert store.get_posts([p.id for p in batch]) == batch
-        real = postgres.post_json  # type: ignore[attr-defined]
+        real = postgres.stored_post_json
 
         def failing(post: Post) -> str:
             if post.id == "1100":
                 raise RuntimeError("encoder failed mid-batch")
             return real(post)
 
-        monkeypatch.setattr(postgres, "post_json", failing)
+        monkeypatch.setattr(postgres, "stored_post_json", failing)
         changed = [Post(id=p.id, text="changed") for p in batch]
         with pytest.raises(RuntimeError, match="mid-batch"):
             store.upsert_posts(changed)
@@ -288,21 +288,21 @@ def test_an_encoder_error_mid_copy_rolls_back_the_whole_upsert(
     with postgres.PostgresStore(dsn, schema=schema, create_schema=True) as store:
         earlier = numbered(1, 200)
         store.upsert_posts(earlier)
-        real = postgres.post_json  # type: ignore[attr-defined]
+        real = postgres.stored_post_json
 
         def failing(post: Post) -> str:
             if post.id == "2950":
                 raise RuntimeError("encoder failed mid-batch")
             return real(post)
 
-        monkeypatch.setattr(postgres, "post_json", failing)
+        monkeypatch.setattr(postgres, "stored_post_json", failing)
         fresh = numbered(2000, 1000)  # ten blocks of COPY data; the last one fails
         with pytest.raises(RuntimeError, match="mid-batch"):
             store.upsert_posts(fresh)
         assert prefetch_threads() == []
         assert store.count_posts() == 200
         assert store.get_posts([p.id for p in earlier]) == earlier
-        monkeypatch.setattr(postgres, "post_json", real)
+        monkeypatch.setattr(postgres, "stored_post_json", real)
         assert store.upsert_posts(fresh) == 1000  # the pooled connection is fine afterwards
         assert store.count_posts() == 1200
 

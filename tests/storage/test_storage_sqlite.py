@@ -296,21 +296,21 @@ def test_an_encoder_error_mid_batch_rolls_back_the_whole_upsert(
     with SQLiteStore(tmp_path / "care.db", create_schema=True) as store:
         earlier = posts(1, 100)
         store.upsert_posts(earlier)
-        real = _sqlite.post_json
+        real = _sqlite.stored_post_json
 
         def failing(post: Post) -> str:
             if post.id == "1090":
                 raise RuntimeError("encoder failed mid-batch")
             return real(post)
 
-        monkeypatch.setattr(_sqlite, "post_json", failing)
+        monkeypatch.setattr(_sqlite, "stored_post_json", failing)
         changed = [Post(id=p.id, text="changed") for p in earlier] + posts(1000, 100)
         with pytest.raises(RuntimeError, match="mid-batch"):
             store.upsert_posts(changed)
         assert prefetch_threads() == []
         assert store.count_posts() == 100  # no chunk of it landed
         assert store.get_posts([p.id for p in earlier]) == earlier
-        monkeypatch.setattr(_sqlite, "post_json", real)
+        monkeypatch.setattr(_sqlite, "stored_post_json", real)
         assert store.upsert_posts(changed) == 200  # the connection is fine afterwards
         assert store.get_post("1") == changed[0]
 

@@ -74,6 +74,21 @@ def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: Any) -
         raise ValueError(msg)
 
 
+_INT64 = 2**63
+
+
+def _int64(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"{attribute.name} must be an integer, got {type(value).__name__}"
+        raise ValueError(msg)  # noqa: TRY004 - the validators of records raise ValueError
+    if not -_INT64 <= value < _INT64:
+        msg = (
+            f"{attribute.name} must be in the 64-bit signed range, "
+            f"got a {value.bit_length()}-bit integer"
+        )
+        raise ValueError(msg)
+
+
 def _tags(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         msg = "tags must be a collection of strings, not a single string"
@@ -105,6 +120,7 @@ class Conversation:
         assignee: the agent (or bot) handling it.
         tags: free-form labels.
         priority: higher is more urgent; the open queue serves high priority first.
+            An ``int`` in the 64-bit signed range (``-2**63 <= priority < 2**63``).
         first_inbound_at: when the customer first wrote.
         first_response_at: when the brand first answered.
         last_activity_at: the latest message either way.
@@ -121,7 +137,7 @@ class Conversation:
     customer_id: str | None = None
     assignee: str | None = None
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_tags)
-    priority: int = 0
+    priority: int = attrs.field(default=0, validator=_int64)
     first_inbound_at: dt.datetime | None = attrs.field(
         default=None, converter=_utc, validator=_aware
     )

@@ -8,7 +8,12 @@ what was sent. Every socialcare component keeps it in a :class:`Store`:
 * :class:`~socialcare.storage.postgres.PostgresStore` (``pip install 'socialcare[postgres]'``)
   for many workers on many machines.
 
-All three pass one conformance suite. Open a store explicitly with its schema::
+All three pass one conformance suite. :class:`Store` is the union of narrow
+protocols, one per concern (:class:`PostStore`, :class:`CursorStore`,
+:class:`LeaseStore`, ...): annotate a component with what it uses, and a backend for
+one concern runs that concern's suite from :mod:`socialcare.testing`.
+
+Open a store explicitly with its schema::
 
     from socialcare.storage import SQLiteStore
 
@@ -20,17 +25,43 @@ All three pass one conformance suite. Open a store explicitly with its schema::
 from __future__ import annotations
 
 from socialcare._exports import publish
+from socialcare.storage._common import MAX_TTL
 from socialcare.storage._memory import MemoryStore
 from socialcare.storage._open import open_store
-from socialcare.storage._protocol import Store
+from socialcare.storage._protocol import (
+    AuditLog,
+    ConversationStore,
+    CursorStore,
+    DMStore,
+    EscalationStore,
+    LeaseStore,
+    LinkStore,
+    OutboxStore,
+    PostStore,
+    Store,
+    StoreLifecycle,
+    UserStore,
+)
 from socialcare.storage._schema import SCHEMA_VERSION
 from socialcare.storage._sqlite import SQLiteStore
 
 __all__ = [
+    "MAX_TTL",
     "SCHEMA_VERSION",
+    "AuditLog",
+    "ConversationStore",
+    "CursorStore",
+    "DMStore",
+    "EscalationStore",
+    "LeaseStore",
+    "LinkStore",
     "MemoryStore",
+    "OutboxStore",
+    "PostStore",
     "SQLiteStore",
     "Store",
+    "StoreLifecycle",
+    "UserStore",
     "open_store",
 ]
 

@@ -4,8 +4,8 @@ Stores keep platform objects as the X API v2 JSON that ``to_x()`` produces, so
 ``from_x()`` reads them back equal. :func:`post_json` writes that JSON directly for
 the common fields (bulk ingest of posts is the hot path) and defers to the
 models' own ``to_x()`` for the rare nested parts; a property test checks that it
-decodes to exactly ``post.to_x()`` for every post :func:`check_post` accepts (the
-stores check each post before encoding it).
+decodes to exactly ``post.to_x()`` for every post ``_common.check_post`` accepts
+(the stores check each post before encoding it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from socialcare.models import DirectMessage, Entities, MentionEntity, Post, TagEntity, User
 
 __all__ = [
-    "check_post",
     "dm_json",
     "dump_json",
     "from_micros",
@@ -184,27 +183,6 @@ def post_json(post: Post) -> str:
             "}",
         ]
     )
-
-
-def _digits(name: str, value: str | None, owner: str) -> None:
-    if value is not None and not (value.isascii() and value.isdigit()):
-        msg = f"{owner}.{name} must be a decimal id as X sends it, got {value!r}"
-        raise ValueError(msg)
-
-
-def check_post(post: Post) -> Post:
-    """``post`` if its ids are decimal strings (as X sends them), so it reads back equal."""
-    author, conversation = post.author_id, post.conversation_id
-    if post.in_reply_to_user_id is None and author != "" and conversation != "":
-        joined = post.id + (author or "0") + (conversation or "0")
-        if joined.isascii() and joined.isdigit() and post.id:
-            return post  # the common case, checked at once
-    where = f"post {post.id!r}"
-    _digits("id", post.id, where)
-    _digits("author_id", post.author_id, where)
-    _digits("conversation_id", post.conversation_id, where)
-    _digits("in_reply_to_user_id", post.in_reply_to_user_id, where)
-    return post
 
 
 def post_from_json(value: str | Mapping[str, object]) -> Post:

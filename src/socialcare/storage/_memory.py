@@ -26,17 +26,28 @@ from socialcare.models._care import (
     ShortLink,
     StreamCursor,
 )
-from socialcare.storage._codec import check_post, dump_json, load_json
+from socialcare.storage._codec import load_json
 from socialcare.storage._common import (
     check_backlog,
+    check_conversation,
+    check_escalation,
+    check_json,
     check_key,
+    check_keys,
     check_limit,
+    check_optional,
+    check_posts_text,
     check_since_id,
+    check_text,
     check_ttl,
+    clip,
+    dm_document,
     id_order,
     lease_expiry,
     lease_refused,
     not_sendable,
+    storable_posts,
+    user_document,
 )
 from socialcare.storage._schema import SCHEMA_VERSION
 
@@ -49,13 +60,9 @@ __all__ = ["MemoryStore"]
 _FAR_PAST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-def _frozen_json(value: Mapping[str, object]) -> dict[str, object]:
-    """A private deep copy of a JSON object, checked to be JSON-compatible like SQL stores do."""
-    try:
-        loaded = load_json(dump_json(dict(value)))
-    except (TypeError, ValueError) as exc:
-        msg = f"payload is not JSON-compatible: {exc}"
-        raise ValueError(msg) from exc
+def _frozen_json(name: str, value: Mapping[str, object] | None) -> dict[str, object]:
+    """A private deep copy of a JSON object, checked like SQL stores check it (``check_json``)."""
+    loaded = load_json(check_json(name, value))
     assert isinstance(loaded, dict)  # noqa: S101 - a dict dumps to an object
     return loaded
 
@@ -124,26 +131,30 @@ class MemoryStore:
 
     def upsert_posts(self, posts: Iterable[Post]) -> int:
         """See :meth:`Store.upsert_posts`."""
-        batch = {p.id: check_post(p) for p in posts}
+        batch = storable_posts(posts)
+        check_posts_text(batch)
         with self._lock:
             self._now()
-            self._posts.update(batch)
+            self._posts.update((p.id, p) for p in batch)
         return len(batch)
 
     def get_post(self, post_id: str) -> Post | None:
         """See :meth:`Store.get_post`."""
+        check_text("post_id", post_id)
         with self._lock:
             self._now()
             return self._posts.get(post_id)
 
     def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
         """See :meth:`Store.get_posts`."""
+        ids = check_keys("post_ids", post_ids)
         with self._lock:
             self._now()
-            return [p for i in post_ids if (p := self._posts.get(i)) is not None]
+            return [p for i in ids if (p := self._posts.get(i)) is not None]
 
     def posts_in_conversation(self, conversation_id: str, *, limit: int = 1000) -> list[Post]:
         """See :meth:`Store.posts_in_conversation`."""
+        check_text("conversation_id", conversation_id)
         check_limit(limit)
         with self._lock:
             self._now()
@@ -159,7 +170,7 @@ class MemoryStore:
 
     def upsert_users(self, users: Iterable[User]) -> int:
         """See :meth:`Store.upsert_users`."""
-        batch = {u.id: u for u in users}
+        batch = {u.id: user_document(u)[0] for u in users}
         with self._lock:
             self._now()
             self._users.update(batch)
@@ -167,19 +178,21 @@ class MemoryStore:
 
     def get_user(self, user_id: str) -> User | None:
         """See :meth:`Store.get_user`."""
+        check_text("user_id", user_id)
         with self._lock:
             self._now()
             return self._users.get(user_id)
 
     def get_users(self, user_ids: Iterable[str]) -> list[User]:
         """See :meth:`Store.get_users`."""
+        ids = check_keys("user_ids", user_ids)
         with self._lock:
             self._now()
-            return [u for i in user_ids if (u := self._users.get(i)) is not None]
+            return [u for i in ids if (u := self._users.get(i)) is not None]
 
     def upsert_dms(self, messages: Iterable[DirectMessage]) -> int:
         """See :meth:`Store.upsert_dms`."""
-        batch = {m.id: m for m in messages}
+        batch = {m.id: dm_document(m)[0] for m in messages}
         with self._lock:
             self._now()
             self._dms.update(batch)
@@ -187,6 +200,7 @@ class MemoryStore:
 
     def get_dm(self, event_id: str) -> DirectMessage | None:
         """See :meth:`Store.get_dm`."""
+        check_text("event_id", event_id)
         with self._lock:
             self._now()
             return self._dms.get(event_id)
@@ -195,6 +209,7 @@ class MemoryStore:
         self, dm_conversation_id: str, *, limit: int = 1000
     ) -> list[DirectMessage]:
         """See :meth:`Store.dms_in_conversation`."""
+        check_text("dm_conversation_id", dm_conversation_id)
         check_limit(limit)
         with self._lock:
             self._now()
@@ -206,12 +221,14 @@ class MemoryStore:
 
     def put_conversation(self, conversation: Conversation) -> None:
         """See :meth:`Store.put_conversation`."""
+        check_conversation(conversation)
         with self._lock:
             self._now()
             self._conversations[conversation.id] = conversation
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         """See :meth:`Store.get_conversation`."""
+        check_text("conversation_id", conversation_id)
         with self._lock:
             self._now()
             return self._conversations.get(conversation_id)
@@ -225,6 +242,8 @@ class MemoryStore:
         limit: int = 100,
     ) -> list[Conversation]:
         """See :meth:`Store.find_conversations`."""
+        check_optional("customer_id", customer_id)
+        check_optional("assignee", assignee)
         check_limit(limit)
         with self._lock:
             self._now()
@@ -252,6 +271,7 @@ class MemoryStore:
 
     def get_cursor(self, stream: str) -> StreamCursor | None:
         """See :meth:`Store.get_cursor`."""
+        check_text("stream", stream)
         with self._lock:
             self._now()
             return self._cursors.get(stream)
@@ -279,6 +299,7 @@ class MemoryStore:
     def record_stream_error(self, stream: str, message: str) -> StreamCursor:
         """See :meth:`Store.record_stream_error`."""
         check_key("stream", stream)
+        check_text("message", message)
         with self._lock:
             now = self._now()
             old = self._cursors.get(stream) or StreamCursor(stream=stream)
@@ -307,7 +328,7 @@ class MemoryStore:
         """See :meth:`Store.reserve_action`."""
         check_key("key", key)
         check_key("kind", kind)
-        body = _frozen_json(payload)
+        body = _frozen_json("payload", payload)
         with self._lock:
             now = self._now()
             existing = self._outbox.get(key)
@@ -321,6 +342,7 @@ class MemoryStore:
 
     def get_action(self, key: str) -> OutboxRecord | None:
         """See :meth:`Store.get_action`."""
+        check_text("key", key)
         with self._lock:
             self._now()
             return self._outbox.get(key)
@@ -330,6 +352,7 @@ class MemoryStore:
     ) -> list[OutboxRecord]:
         """See :meth:`Store.claim_actions`."""
         check_key("owner", owner)
+        check_optional("kind", kind)
         check_limit(limit)
         check_ttl(ttl)
         with self._lock:
@@ -357,12 +380,13 @@ class MemoryStore:
 
     def mark_sent(self, key: str, *, remote_id: str) -> OutboxRecord:
         """See :meth:`Store.mark_sent`."""
+        check_text("key", key)
         check_key("remote_id", remote_id)
         with self._lock:
             now = self._now()
             record = self._outbox.get(key)
             if record is None:
-                raise StorageError(f"no outbox action with key {key!r}")
+                raise StorageError(f"no outbox action with key {clip(key)}")
             if record.status == "sent" and record.remote_id == remote_id:
                 return record
             if record.status != "reserved":
@@ -380,11 +404,13 @@ class MemoryStore:
 
     def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
         """See :meth:`Store.mark_failed`."""
+        check_text("key", key)
+        check_text("reason", reason)
         with self._lock:
             now = self._now()
             record = self._outbox.get(key)
             if record is None:
-                raise StorageError(f"no outbox action with key {key!r}")
+                raise StorageError(f"no outbox action with key {clip(key)}")
             if record.status == "sent":
                 raise StorageError(not_sendable(record))
             updated = attrs.evolve(
@@ -402,6 +428,7 @@ class MemoryStore:
         self, *, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
     ) -> list[OutboxRecord]:
         """See :meth:`Store.list_actions`."""
+        check_optional("kind", kind)
         check_limit(limit)
         with self._lock:
             self._now()
@@ -426,7 +453,8 @@ class MemoryStore:
         """See :meth:`Store.append_audit`."""
         check_key("action", action)
         check_key("actor", actor)
-        body = _frozen_json(detail or {})
+        check_optional("subject", subject)
+        body = _frozen_json("detail", detail)
         with self._lock:
             now = self._now()
             entry = AuditEntry(
@@ -444,6 +472,7 @@ class MemoryStore:
         self, *, subject: str | None = None, after_seq: int = 0, limit: int = 100
     ) -> list[AuditEntry]:
         """See :meth:`Store.audit_entries`."""
+        check_optional("subject", subject)
         check_limit(limit)
         with self._lock:
             self._now()
@@ -462,6 +491,7 @@ class MemoryStore:
         """See :meth:`Store.put_short_link`."""
         check_key("code", code)
         check_key("url", url)
+        check_optional("conversation_id", conversation_id)
         with self._lock:
             now = self._now()
             existing = self._links.get(code)
@@ -473,12 +503,14 @@ class MemoryStore:
 
     def get_short_link(self, code: str) -> ShortLink | None:
         """See :meth:`Store.get_short_link`."""
+        check_text("code", code)
         with self._lock:
             self._now()
             return self._links.get(code)
 
     def record_click(self, code: str) -> ShortLink | None:
         """See :meth:`Store.record_click`."""
+        check_text("code", code)
         with self._lock:
             now = self._now()
             link = self._links.get(code)
@@ -492,12 +524,14 @@ class MemoryStore:
 
     def put_escalation(self, escalation: Escalation) -> None:
         """See :meth:`Store.put_escalation`."""
+        check_escalation(escalation)
         with self._lock:
             self._now()
             self._escalations[escalation.id] = escalation
 
     def get_escalation(self, escalation_id: str) -> Escalation | None:
         """See :meth:`Store.get_escalation`."""
+        check_text("escalation_id", escalation_id)
         with self._lock:
             self._now()
             return self._escalations.get(escalation_id)
@@ -510,6 +544,7 @@ class MemoryStore:
         limit: int = 100,
     ) -> list[Escalation]:
         """See :meth:`Store.find_escalations`."""
+        check_optional("conversation_id", conversation_id)
         check_limit(limit)
         with self._lock:
             self._now()
@@ -550,6 +585,8 @@ class MemoryStore:
 
     def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
         """See :meth:`Store.renew_lease`."""
+        check_text("key", key)
+        check_key("owner", owner)
         check_ttl(ttl)
         with self._lock:
             now = self._now()
@@ -562,6 +599,8 @@ class MemoryStore:
 
     def release_lease(self, key: str, owner: str) -> bool:
         """See :meth:`Store.release_lease`."""
+        check_text("key", key)
+        check_key("owner", owner)
         with self._lock:
             self._now()
             held = self._leases.get(key)
@@ -572,6 +611,7 @@ class MemoryStore:
 
     def get_lease(self, key: str) -> Lease | None:
         """See :meth:`Store.get_lease`."""
+        check_text("key", key)
         with self._lock:
             now = self._now()
             held = self._leases.get(key)
@@ -579,6 +619,7 @@ class MemoryStore:
 
     def list_leases(self, *, prefix: str = "") -> list[Lease]:
         """See :meth:`Store.list_leases`."""
+        check_text("prefix", prefix)
         with self._lock:
             now = self._now()
             return [

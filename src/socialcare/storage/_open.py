@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError
+from socialcare.storage._common import redact_dsn
 from socialcare.storage._memory import MemoryStore
 from socialcare.storage._protocol import Store
 from socialcare.storage._sqlite import SQLiteStore
@@ -19,8 +20,10 @@ def open_store(url: str, *, create_schema: bool = False, clock: Clock | None = N
     * ``memory:`` - a :class:`MemoryStore`;
     * ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or
       ``sqlite:///:memory:`` - a :class:`SQLiteStore`;
-    * ``postgresql://user@host:5432/db`` (or ``postgres://``) - a
-      :class:`~socialcare.storage.postgres.PostgresStore`.
+    * ``postgresql://user@host:5432/db`` (or ``postgres://``, or SQLAlchemy's
+      ``postgresql+psycopg://``) - a :class:`~socialcare.storage.postgres.PostgresStore`.
+
+    Passwords in the URL never appear in messages, logs or reprs (they show ``***``).
 
     Args:
         url: which store, as above.
@@ -35,16 +38,24 @@ def open_store(url: str, *, create_schema: bool = False, clock: Clock | None = N
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "memory":
         return MemoryStore(clock=clock)
+    shown = repr(redact_dsn(url))
     if scheme == "sqlite":
         parts = urlsplit(url)
         path = unquote(parts.path.removeprefix("/"))
+        if parts.netloc:
+            msg = (
+                f"sqlite URL {shown} names a host or user; a SQLite file is local: "
+                "use sqlite:///care.db or sqlite:////absolute/care.db"
+            )
+            raise ConfigurationError(msg)
         if not path:
-            msg = f"sqlite URL {url!r} names no file; use sqlite:///care.db or sqlite:///:memory:"
+            msg = f"sqlite URL {shown} names no file; use sqlite:///care.db or sqlite:///:memory:"
             raise ConfigurationError(msg)
         return SQLiteStore(path, create_schema=create_schema, clock=clock)
-    if scheme in ("postgresql", "postgres"):
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415 - optional driver
 
-        return PostgresStore(url, create_schema=create_schema, clock=clock)
-    msg = f"unknown store URL {url!r}: use memory:, sqlite:///path.db or postgresql://user@host/db"
+        dsn = "postgresql" + url[len(scheme) :]
+        return PostgresStore(dsn, create_schema=create_schema, clock=clock)
+    msg = f"unknown store URL {shown}: use memory:, sqlite:///path.db or postgresql://user@host/db"
     raise ConfigurationError(msg)

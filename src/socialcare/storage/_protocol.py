@@ -1,9 +1,34 @@
-"""The ``Store`` protocol: everything socialcare persists, with each method's contract.
+r"""The storage protocols: everything socialcare persists, one narrow protocol per concern.
 
 A store is shared by every component of a care bot (monitor, threading, reply
 composer, escalation flow, care desk) and, with :class:`SQLiteStore` or
 :class:`~socialcare.storage.postgres.PostgresStore`, by several threads and worker
-processes at once. Each method below states what it promises under concurrency:
+processes at once.
+
+**The cut.** Each protocol below is one concern with its own table(s), its own
+records and its own consistency rules, so a component asks only for what it uses
+(the monitor needs posts, cursors and leases; an alert re-deliverer needs the
+outbox) and a backend may implement just one concern (leases on Redis, say):
+
+* :class:`PostStore`, :class:`UserStore`, :class:`DMStore`: platform objects, kept as
+  X JSON, upserted idempotently by id;
+* :class:`ConversationStore`, :class:`EscalationStore`: care records written whole,
+  last writer wins;
+* :class:`CursorStore`: monitor cursors, moved forward monotonically;
+* :class:`OutboxStore`: outbound actions, reserved once per key and claimed exclusively;
+* :class:`AuditLog`: append-only;
+* :class:`LinkStore`: insert-if-absent short links with atomic click counts;
+* :class:`LeaseStore`: exclusive, expiring leases with fencing tokens;
+* :class:`StoreLifecycle`: schema management, ``close`` and ``with`` blocks.
+
+:class:`Store` is their union; the three shipped backends implement all of it. Concerns
+are not split further (a read-only ``PostReader``, say) because no method of a concern is
+useful without the others of that concern, and they are not merged further because
+each merge would force single-concern backends to implement tables they do not have.
+``socialcare.testing`` ships one conformance suite per protocol (see
+``docs/storage.md``, "Writing a backend").
+
+**Contracts.** Each method below states what it promises under concurrency:
 
 * *Atomic* means the method's whole effect becomes visible at once or not at all;
   a failure (raised as :class:`~socialcare.errors.StorageError`) leaves the store
@@ -14,9 +39,26 @@ processes at once. Each method below states what it promises under concurrency:
   and writing afterwards, so exactly one competitor wins.
 * Reads see only committed data.
 
-Times the store records (``created_at``, lease expiry, ...) come from the store's
-injectable :class:`~socialcare.Clock`. Processes sharing a store must have
-reasonably synchronised clocks; lease TTLs should be generous compared to the skew.
+**Arguments.** Every backend gives the same answer or the same error for the same call.
+Bad arguments raise ``ValueError`` naming the argument (offending values are clipped
+in messages), before anything is written:
+
+* a string holding a lone surrogate (``"\ud800"``), anywhere: in a key or name, a
+  message, a payload or a record field (values built by ``from_x`` never hold one);
+* a NUL character (``"\x00"``) in a string kept outside a JSON document (keys, ids,
+  names, messages, record fields); inside JSON documents (post, user and DM data,
+  outbox payloads, audit details) NUL is stored faithfully;
+* a ``ttl`` that is not a finite number of seconds in ``(0, MAX_TTL]`` (ten years);
+* ids of platform objects that are not decimal strings, as X sends them (posts,
+  users and DM events must read back equal from their X JSON).
+
+**Times.** Platform objects keep X's precision: their times are stored as X writes
+them (milliseconds), so a post, user or DM event reads back exactly as X sent it
+(finer times of directly built objects are cut to the millisecond on every backend).
+Care records and the times the store records (``created_at``, lease expiry, ...)
+keep microseconds on every backend; the latter come from the store's injectable
+:class:`~socialcare.Clock`. Processes sharing a store must have reasonably
+synchronised clocks; lease TTLs should be generous compared to the skew.
 """
 
 from __future__ import annotations
@@ -43,23 +85,29 @@ from socialcare.models._care import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Store"]
+__all__ = [
+    "AuditLog",
+    "ConversationStore",
+    "CursorStore",
+    "DMStore",
+    "EscalationStore",
+    "LeaseStore",
+    "LinkStore",
+    "OutboxStore",
+    "PostStore",
+    "Store",
+    "StoreLifecycle",
+    "UserStore",
+]
 
 
 @runtime_checkable
-class Store(Protocol):
-    """Where socialcare keeps its state.
+class StoreLifecycle(Protocol):
+    """The lifecycle every store has: schema management, closing, ``with`` blocks.
 
-    Implementations: :class:`MemoryStore`, :class:`SQLiteStore` and
-    :class:`~socialcare.storage.postgres.PostgresStore`.
-
-    All methods are safe to call from several threads at once on one store object.
-    Every failure of the underlying database surfaces as
-    :class:`~socialcare.errors.StorageError` (with the driver's exception as
-    ``__cause__``); bad arguments raise ``ValueError``.
+    A backend that has no schema (an in-memory one) makes ``create_schema`` a no-op
+    and reports the current version.
     """
-
-    # -- lifecycle --------------------------------------------------------------------------------
 
     def create_schema(self) -> None:
         """Create the tables, or migrate an older schema forward to the current version.
@@ -90,7 +138,13 @@ class Store(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    # -- posts, users, DM events -----------------------------------------------------
+
+@runtime_checkable
+class PostStore(Protocol):
+    """Where posts are kept (the monitor's and the threader's memory of what was seen).
+
+    Posts are stored as their X API v2 JSON and read back equal (``from_x``).
+    """
 
     def upsert_posts(self, posts: Iterable[Post]) -> int:
         """Insert posts, replacing any stored post with the same id; return how many.
@@ -117,6 +171,14 @@ class Store(Protocol):
         """How many posts are stored."""
         ...
 
+
+@runtime_checkable
+class UserStore(Protocol):
+    """Where user profiles are kept.
+
+    Users are stored as their X API v2 JSON and read back equal (``from_x``).
+    """
+
     def upsert_users(self, users: Iterable[User]) -> int:
         """Insert or replace users by id; return how many. Idempotent and atomic."""
         ...
@@ -128,6 +190,14 @@ class Store(Protocol):
     def get_users(self, user_ids: Iterable[str]) -> list[User]:
         """The stored users among ``user_ids``, in the order given (unknown ids skipped)."""
         ...
+
+
+@runtime_checkable
+class DMStore(Protocol):
+    """Where direct-message events are kept.
+
+    Events are stored as their X API v2 JSON and read back equal (``from_x``).
+    """
 
     def upsert_dms(self, messages: Iterable[DirectMessage]) -> int:
         """Insert or replace DM events by id; return how many. Idempotent and atomic."""
@@ -143,14 +213,20 @@ class Store(Protocol):
         """Events of a DM conversation, oldest first (by ``created_at``, then id)."""
         ...
 
-    # -- conversations ----------------------------------------------------------------------------
+
+@runtime_checkable
+class ConversationStore(Protocol):
+    """Customer conversations and the open-conversations queue.
+
+    Whole-record writes, last writer wins; the queue is served from an index.
+    """
 
     def put_conversation(self, conversation: Conversation) -> None:
         """Insert or replace a conversation by id.
 
         Atomic, last writer wins: two concurrent writers of the same conversation
         do not merge their changes. Serialise writers of one conversation with a
-        lease (:meth:`claim_lease`) when that matters, as the care desk does.
+        lease (:meth:`LeaseStore.claim_lease`) when that matters, as the care desk does.
         """
         ...
 
@@ -178,7 +254,13 @@ class Store(Protocol):
         """
         ...
 
-    # -- monitor cursors --------------------------------------------------------------------------
+
+@runtime_checkable
+class CursorStore(Protocol):
+    """Monitor stream cursors, their health and their backlog windows.
+
+    The monitor keeps one cursor per stream; ``since_id`` only moves forward.
+    """
 
     def get_cursor(self, stream: str) -> StreamCursor | None:
         """The cursor and health of a monitor stream, or ``None`` if never recorded."""
@@ -219,7 +301,13 @@ class Store(Protocol):
         """
         ...
 
-    # -- outbox -----------------------------------------------------------------------------------
+
+@runtime_checkable
+class OutboxStore(Protocol):
+    """The outbox of outbound actions: reserve once per key, claim, mark sent or failed.
+
+    One action per idempotency key, ever; claims are exclusive while they live.
+    """
 
     def reserve_action(self, key: str, *, kind: str, payload: Mapping[str, object]) -> Reservation:
         """Reserve the outbound action with idempotency key ``key``.
@@ -249,7 +337,7 @@ class Store(Protocol):
         receive the same action while its claim is live (PostgreSQL uses
         ``FOR UPDATE SKIP LOCKED``, so they do not wait on each other either).
 
-        A worker that dies after sending but before :meth:`mark_sent` leaves the
+        A worker that dies after sending but before :meth:`OutboxStore.mark_sent` leaves the
         action to be claimed again when the claim expires: delivery is exactly
         once when workers finish, at least once when they crash mid-send.
         """
@@ -285,7 +373,13 @@ class Store(Protocol):
         """Outbox records, oldest first, optionally only those with ``status`` and ``kind``."""
         ...
 
-    # -- audit log --------------------------------------------------------------------------------
+
+@runtime_checkable
+class AuditLog(Protocol):
+    """The append-only audit log.
+
+    Entries are never updated or deleted; ``seq`` grows in commit order.
+    """
 
     def append_audit(
         self,
@@ -308,7 +402,13 @@ class Store(Protocol):
         """Audit entries with ``seq > after_seq`` (optionally about ``subject``), in order."""
         ...
 
-    # -- short links ------------------------------------------------------------------------------
+
+@runtime_checkable
+class LinkStore(Protocol):
+    """Tracked short links and their click counts.
+
+    Codes are inserted once; clicks are counted inside the store.
+    """
 
     def put_short_link(
         self, code: str, url: str, *, conversation_id: str | None = None
@@ -331,7 +431,13 @@ class Store(Protocol):
         """
         ...
 
-    # -- escalations ------------------------------------------------------------------------------
+
+@runtime_checkable
+class EscalationStore(Protocol):
+    """Escalations of public conversations to direct messages.
+
+    Whole-record writes, last writer wins.
+    """
 
     def put_escalation(self, escalation: Escalation) -> None:
         """Insert or replace an escalation by id. Atomic, last writer wins."""
@@ -351,7 +457,14 @@ class Store(Protocol):
         """Escalations matching every given filter, oldest first."""
         ...
 
-    # -- leases -----------------------------------------------------------------------------------
+
+@runtime_checkable
+class LeaseStore(Protocol):
+    """Expiring, exclusive leases with fencing tokens.
+
+    Expiry follows the store's clock; the fencing ``token`` grows whenever the
+    lease changes hands.
+    """
 
     def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:
         """Try to take the lease on ``key`` for ``ttl`` seconds; return whether ``owner`` holds it.
@@ -385,3 +498,31 @@ class Store(Protocol):
     def list_leases(self, *, prefix: str = "") -> list[Lease]:
         """Live leases whose key starts with ``prefix``, by key."""
         ...
+
+
+@runtime_checkable
+class Store(
+    StoreLifecycle,
+    PostStore,
+    UserStore,
+    DMStore,
+    ConversationStore,
+    CursorStore,
+    OutboxStore,
+    AuditLog,
+    LinkStore,
+    EscalationStore,
+    LeaseStore,
+    Protocol,
+):
+    """Where socialcare keeps its state: the union of every storage protocol.
+
+    Implementations: :class:`MemoryStore`, :class:`SQLiteStore` and
+    :class:`~socialcare.storage.postgres.PostgresStore`. Annotate a component with the
+    narrowest protocol (or union of protocols) it uses, so single-concern backends fit.
+
+    All methods are safe to call from several threads at once on one store object.
+    Every failure of the underlying database surfaces as
+    :class:`~socialcare.errors.StorageError` (with the driver's exception as
+    ``__cause__``); bad arguments raise ``ValueError`` (see the module's rules).
+    """

@@ -3,7 +3,9 @@
 Version ``n`` of the schema is the result of applying steps ``1..n`` in order.
 Each step is a list of statements written once for both dialects, with
 placeholders for the few types that differ (``{ts}`` times, ``{json}`` JSON
-documents, ``{serial}`` the audit log's sequence, ``{bigint}`` counters). The
+documents, ``{serial}`` the audit log's sequence, ``{bigint}`` counters); a
+placeholder standing for a whole statement may render to nothing where a dialect
+needs no change (the statement is then skipped). The
 applied versions are recorded in ``sc_schema``; a step and its version record
 commit together. Never edit a released step: append a new one.
 """
@@ -117,6 +119,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE INDEX sc_outbox_reserved_kind
             ON sc_outbox (kind, created_at, key) WHERE status = 'reserved'""",
     ),
+    # 4: conversation priorities span the 64-bit range on every backend (SQLite's
+    # INTEGER already does; the statement renders to nothing there).
+    ("{widen_priority}",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -35,17 +35,29 @@ from socialcare.models._care import (
     ShortLink,
     StreamCursor,
 )
-from socialcare.storage._codec import check_post, dm_json, dump_json, user_json
+from socialcare.storage._codec import dump_json
 from socialcare.storage._common import (
+    TextError,
     check_backlog,
+    check_conversation,
+    check_escalation,
+    check_json,
     check_key,
+    check_keys,
     check_limit,
+    check_optional,
+    check_posts_text,
     check_since_id,
+    check_text,
     check_ttl,
+    clip,
+    dm_document,
     lease_expiry,
     lease_refused,
     not_sendable,
     schema_help,
+    storable_posts,
+    user_document,
 )
 from socialcare.storage._schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 
@@ -213,7 +225,9 @@ class SQLStore(abc.ABC):
                 if found is not None and found >= version:
                     return
                 for statement in statements:
-                    tx.run(self._ddl(statement))
+                    rendered = self._ddl(statement)
+                    if rendered.strip():
+                        tx.run(rendered)
                 tx.run(
                     "INSERT INTO sc_schema (version, applied_at) VALUES (?, ?)",
                     (version, self._ts(self._now())),
@@ -225,22 +239,32 @@ class SQLStore(abc.ABC):
 
     def upsert_posts(self, posts: Iterable[Post]) -> int:
         """See :meth:`Store.upsert_posts`."""
-        # Checked before any transaction: a post that cannot round-trip is a ValueError
-        # and nothing is written.
-        batch = list({p.id: check_post(p) for p in posts}.values())
+        # Ids are checked before any transaction: a post that cannot round-trip is a
+        # ValueError and nothing is written. Text is checked while it is encoded (a lone
+        # surrogate cannot be encoded): the transaction rolls back, and the error names
+        # the first such post in the order given, as on every backend.
+        batch = storable_posts(posts)
         if batch:
-            self._write_posts(batch)
+            try:
+                self._write_posts(list(batch))
+            except TextError:
+                check_posts_text(batch)
+                raise
         return len(batch)
 
     @abc.abstractmethod
     def _write_posts(self, batch: list[Post]) -> None:
-        """Upsert checked posts with distinct ids in one write transaction (all or nothing)."""
+        """Upsert checked posts with distinct ids in one write transaction (all or nothing).
+
+        Encode each post with ``stored_post_json`` (it raises ``TextError``).
+        """
 
     def _post(self, value: object) -> Post:
         return Post.from_x(self._json_out(value))
 
     def get_post(self, post_id: str) -> Post | None:
         """See :meth:`Store.get_post`."""
+        check_text("post_id", post_id)
         row = self._read(lambda tx: tx.one("SELECT data FROM sc_posts WHERE id = ?", (post_id,)))
         return None if row is None else self._post(row[0])
 
@@ -258,12 +282,13 @@ class SQLStore(abc.ABC):
 
     def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
         """See :meth:`Store.get_posts`."""
-        ids = list(post_ids)
+        ids = check_keys("post_ids", post_ids)
         found = self._by_ids("sc_posts", list(dict.fromkeys(ids)))
         return [self._post(found[i]) for i in ids if i in found]
 
     def posts_in_conversation(self, conversation_id: str, *, limit: int = 1000) -> list[Post]:
         """See :meth:`Store.posts_in_conversation`."""
+        check_text("conversation_id", conversation_id)
         rows = self._read(
             lambda tx: tx.all(
                 "SELECT data FROM sc_posts WHERE conversation_id = ? "
@@ -280,8 +305,8 @@ class SQLStore(abc.ABC):
 
     def upsert_users(self, users: Iterable[User]) -> int:
         """See :meth:`Store.upsert_users`."""
-        batch = {u.id: u for u in users}
-        rows = [(u.id, u.username, user_json(u)) for u in batch.values()]
+        batch = {u.id: user_document(u) for u in users}
+        rows = [(u.id, u.username, data) for u, data in batch.values()]
         if rows:
             self._write(
                 lambda tx: tx.many(
@@ -295,20 +320,21 @@ class SQLStore(abc.ABC):
 
     def get_user(self, user_id: str) -> User | None:
         """See :meth:`Store.get_user`."""
+        check_text("user_id", user_id)
         row = self._read(lambda tx: tx.one("SELECT data FROM sc_users WHERE id = ?", (user_id,)))
         return None if row is None else User.from_x(self._json_out(row[0]))
 
     def get_users(self, user_ids: Iterable[str]) -> list[User]:
         """See :meth:`Store.get_users`."""
-        ids = list(user_ids)
+        ids = check_keys("user_ids", user_ids)
         found = self._by_ids("sc_users", list(dict.fromkeys(ids)))
         return [User.from_x(self._json_out(found[i])) for i in ids if i in found]
 
     def upsert_dms(self, messages: Iterable[DirectMessage]) -> int:
         """See :meth:`Store.upsert_dms`."""
-        batch = {m.id: m for m in messages}
+        batch = {m.id: dm_document(m) for m in messages}
         rows = [
-            (m.id, m.dm_conversation_id, self._ts(m.created_at), dm_json(m)) for m in batch.values()
+            (m.id, m.dm_conversation_id, self._ts(m.created_at), data) for m, data in batch.values()
         ]
         if rows:
             self._write(
@@ -324,6 +350,7 @@ class SQLStore(abc.ABC):
 
     def get_dm(self, event_id: str) -> DirectMessage | None:
         """See :meth:`Store.get_dm`."""
+        check_text("event_id", event_id)
         row = self._read(
             lambda tx: tx.one("SELECT data FROM sc_dm_events WHERE id = ?", (event_id,))
         )
@@ -333,6 +360,7 @@ class SQLStore(abc.ABC):
         self, dm_conversation_id: str, *, limit: int = 1000
     ) -> list[DirectMessage]:
         """See :meth:`Store.dms_in_conversation`."""
+        check_text("dm_conversation_id", dm_conversation_id)
         rows = self._read(
             lambda tx: tx.all(
                 "SELECT data FROM sc_dm_events WHERE dm_conversation_id = ? "
@@ -362,7 +390,7 @@ class SQLStore(abc.ABC):
 
     def put_conversation(self, conversation: Conversation) -> None:
         """See :meth:`Store.put_conversation`."""
-        c, ts = conversation, self._ts
+        c, ts = check_conversation(conversation), self._ts
         params = (
             c.id,
             c.channel,
@@ -385,6 +413,7 @@ class SQLStore(abc.ABC):
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         """See :meth:`Store.get_conversation`."""
+        check_text("conversation_id", conversation_id)
         row = self._read(
             lambda tx: tx.one(
                 f"SELECT {_CONV_COLS} FROM sc_conversations WHERE id = ?",
@@ -402,6 +431,8 @@ class SQLStore(abc.ABC):
         limit: int = 100,
     ) -> list[Conversation]:
         """See :meth:`Store.find_conversations`."""
+        check_optional("customer_id", customer_id)
+        check_optional("assignee", assignee)
         where, params = _filters(customer_id=customer_id, state=state, assignee=assignee)
         sql = (
             f"SELECT {_CONV_COLS} FROM sc_conversations{where} "
@@ -436,6 +467,7 @@ class SQLStore(abc.ABC):
 
     def get_cursor(self, stream: str) -> StreamCursor | None:
         """See :meth:`Store.get_cursor`."""
+        check_text("stream", stream)
         row = self._read(
             lambda tx: tx.one(
                 f"SELECT {_CURSOR_COLS} FROM sc_cursors WHERE stream = ?",
@@ -472,6 +504,7 @@ class SQLStore(abc.ABC):
     def record_stream_error(self, stream: str, message: str) -> StreamCursor:
         """See :meth:`Store.record_stream_error`."""
         check_key("stream", stream)
+        check_text("message", message)
         now = self._ts(self._now())
         sql = (
             "INSERT INTO sc_cursors (stream, last_error, last_error_at, updated_at) "
@@ -526,11 +559,7 @@ class SQLStore(abc.ABC):
         """See :meth:`Store.reserve_action`."""
         check_key("key", key)
         check_key("kind", kind)
-        try:
-            body = dump_json(dict(payload))
-        except (TypeError, ValueError) as exc:
-            msg = f"payload is not JSON-compatible: {exc}"
-            raise ValueError(msg) from exc
+        body = check_json("payload", payload)
         now = self._ts(self._now())
         sql = (
             f"INSERT INTO sc_outbox ({_OUTBOX_COLS}) "
@@ -544,13 +573,14 @@ class SQLStore(abc.ABC):
                 return Reservation(record=self._action(row), created=True)
             existing = self._get_action(tx, key)
             if existing is None:  # pragma: no cover - the conflicting row cannot vanish
-                raise StorageError(f"outbox key {key!r} conflicted but cannot be read")
+                raise StorageError(f"outbox key {clip(key)} conflicted but cannot be read")
             return Reservation(record=existing, created=False)
 
         return self._write(work)
 
     def get_action(self, key: str) -> OutboxRecord | None:
         """See :meth:`Store.get_action`."""
+        check_text("key", key)
         return self._read(lambda tx: self._get_action(tx, key))
 
     def claim_actions(
@@ -558,6 +588,7 @@ class SQLStore(abc.ABC):
     ) -> list[OutboxRecord]:
         """See :meth:`Store.claim_actions`."""
         check_key("owner", owner)
+        check_optional("kind", kind)
         check_limit(limit)
         now = self._now()
         expires = lease_expiry(now, check_ttl(ttl))
@@ -579,6 +610,7 @@ class SQLStore(abc.ABC):
 
     def mark_sent(self, key: str, *, remote_id: str) -> OutboxRecord:
         """See :meth:`Store.mark_sent`."""
+        check_text("key", key)
         check_key("remote_id", remote_id)
         now = self._ts(self._now())
         sql = (
@@ -593,7 +625,7 @@ class SQLStore(abc.ABC):
                 return self._action(row)
             record = self._get_action(tx, key)
             if record is None:
-                raise StorageError(f"no outbox action with key {key!r}")
+                raise StorageError(f"no outbox action with key {clip(key)}")
             if record.status == "sent" and record.remote_id == remote_id:
                 return record
             raise StorageError(not_sendable(record))
@@ -602,6 +634,8 @@ class SQLStore(abc.ABC):
 
     def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
         """See :meth:`Store.mark_failed`."""
+        check_text("key", key)
+        check_text("reason", reason)
         now = self._ts(self._now())
         sql = (
             "UPDATE sc_outbox SET status = ?, error = ?, claimed_by = NULL, "
@@ -615,7 +649,7 @@ class SQLStore(abc.ABC):
                 return self._action(row)
             record = self._get_action(tx, key)
             if record is None:
-                raise StorageError(f"no outbox action with key {key!r}")
+                raise StorageError(f"no outbox action with key {clip(key)}")
             raise StorageError(not_sendable(record))
 
         return self._write(work)
@@ -624,6 +658,7 @@ class SQLStore(abc.ABC):
         self, *, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
     ) -> list[OutboxRecord]:
         """See :meth:`Store.list_actions`."""
+        check_optional("kind", kind)
         where, params = _filters(status=status, kind=kind)
         sql = f"SELECT {_OUTBOX_COLS} FROM sc_outbox{where} ORDER BY created_at, key LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
@@ -652,11 +687,8 @@ class SQLStore(abc.ABC):
         """See :meth:`Store.append_audit`."""
         check_key("action", action)
         check_key("actor", actor)
-        try:
-            body = dump_json(dict(detail or {}))
-        except (TypeError, ValueError) as exc:
-            msg = f"detail is not JSON-compatible: {exc}"
-            raise ValueError(msg) from exc
+        check_optional("subject", subject)
+        body = check_json("detail", detail)
         params = (self._ts(self._now()), actor, action, subject, body)
         sql = (
             "INSERT INTO sc_audit (at, actor, action, subject, detail) "
@@ -675,6 +707,7 @@ class SQLStore(abc.ABC):
         self, *, subject: str | None = None, after_seq: int = 0, limit: int = 100
     ) -> list[AuditEntry]:
         """See :meth:`Store.audit_entries`."""
+        check_optional("subject", subject)
         where, params = _filters(subject=subject)
         where = f"{where} AND seq > ?" if where else " WHERE seq > ?"
         sql = f"SELECT {_AUDIT_COLS} FROM sc_audit{where} ORDER BY seq LIMIT ?"
@@ -699,6 +732,7 @@ class SQLStore(abc.ABC):
         """See :meth:`Store.put_short_link`."""
         check_key("code", code)
         check_key("url", url)
+        check_optional("conversation_id", conversation_id)
         params = (code, url, conversation_id, self._ts(self._now()))
         insert = (
             f"INSERT INTO sc_short_links ({_LINK_COLS}) VALUES (?, ?, 0, ?, ?, NULL) "
@@ -715,6 +749,7 @@ class SQLStore(abc.ABC):
 
     def get_short_link(self, code: str) -> ShortLink | None:
         """See :meth:`Store.get_short_link`."""
+        check_text("code", code)
         row = self._read(
             lambda tx: tx.one(
                 f"SELECT {_LINK_COLS} FROM sc_short_links WHERE code = ?",
@@ -725,6 +760,7 @@ class SQLStore(abc.ABC):
 
     def record_click(self, code: str) -> ShortLink | None:
         """See :meth:`Store.record_click`."""
+        check_text("code", code)
         sql = (
             "UPDATE sc_short_links SET clicks = clicks + 1, last_clicked_at = ? "
             f"WHERE code = ? RETURNING {_LINK_COLS}"
@@ -750,7 +786,7 @@ class SQLStore(abc.ABC):
 
     def put_escalation(self, escalation: Escalation) -> None:
         """See :meth:`Store.put_escalation`."""
-        e = escalation
+        e = check_escalation(escalation)
         params = (
             e.id,
             e.conversation_id,
@@ -771,6 +807,7 @@ class SQLStore(abc.ABC):
 
     def get_escalation(self, escalation_id: str) -> Escalation | None:
         """See :meth:`Store.get_escalation`."""
+        check_text("escalation_id", escalation_id)
         row = self._read(
             lambda tx: tx.one(
                 f"SELECT {_ESC_COLS} FROM sc_escalations WHERE id = ?",
@@ -787,6 +824,7 @@ class SQLStore(abc.ABC):
         limit: int = 100,
     ) -> list[Escalation]:
         """See :meth:`Store.find_escalations`."""
+        check_optional("conversation_id", conversation_id)
         where, params = _filters(conversation_id=conversation_id, state=state)
         sql = f"SELECT {_ESC_COLS} FROM sc_escalations{where} ORDER BY created_at, id LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
@@ -825,6 +863,8 @@ class SQLStore(abc.ABC):
 
     def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
         """See :meth:`Store.renew_lease`."""
+        check_text("key", key)
+        check_key("owner", owner)
         now = self._now()
         t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
         sql = (
@@ -844,6 +884,7 @@ class SQLStore(abc.ABC):
 
     def release_lease(self, key: str, owner: str) -> bool:
         """See :meth:`Store.release_lease`."""
+        check_text("key", key)
         check_key("owner", owner)
         now = self._ts(self._now())
         # The row stays (owner '' = nobody) so the fencing token keeps growing.
@@ -857,6 +898,7 @@ class SQLStore(abc.ABC):
 
     def get_lease(self, key: str) -> Lease | None:
         """See :meth:`Store.get_lease`."""
+        check_text("key", key)
         now = self._ts(self._now())
         row = self._read(
             lambda tx: tx.one(
@@ -868,6 +910,7 @@ class SQLStore(abc.ABC):
 
     def list_leases(self, *, prefix: str = "") -> list[Lease]:
         """See :meth:`Store.list_leases`."""
+        check_text("prefix", prefix)
         now = self._ts(self._now())
         sql = (
             f"SELECT {_LEASE_COLS} FROM sc_leases "

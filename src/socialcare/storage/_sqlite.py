@@ -17,7 +17,8 @@ from urllib.parse import quote
 from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
 from socialcare.models import Post
-from socialcare.storage._codec import from_micros, post_json, to_micros
+from socialcare.storage._codec import from_micros, to_micros
+from socialcare.storage._common import stored_post_json
 from socialcare.storage._pipeline import prefetch
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
@@ -31,6 +32,7 @@ _TYPES = {
     "json": "TEXT",
     "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
     "bigint": "INTEGER",
+    "widen_priority": "",  # INTEGER holds 64 bits already
 }
 
 _MIN_SQLITE = (3, 35, 0)
@@ -90,7 +92,7 @@ def _post_params(chunk: Sequence[Post]) -> list[object]:
     params[3::_POST_COLUMNS] = [
         None if p.created_at is None else to_micros(p.created_at) for p in chunk
     ]
-    params[4::_POST_COLUMNS] = [post_json(p) for p in chunk]
+    params[4::_POST_COLUMNS] = [stored_post_json(p) for p in chunk]
     return params
 
 

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
 from socialcare.models import Post
-from socialcare.storage._codec import post_json, utc_iso
+from socialcare.storage._codec import utc_iso
+from socialcare.storage._common import scrub, stored_post_json
 from socialcare.storage._pipeline import prefetch
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
@@ -44,6 +45,7 @@ _TYPES = {
     "json": "JSON",
     "serial": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     "bigint": "BIGINT",
+    "widen_priority": "ALTER TABLE sc_conversations ALTER COLUMN priority TYPE BIGINT",
 }
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SCHEMA_LOCK = 0x50C1A1CA0001  # advisory lock keys: schema changes, audit appends
@@ -90,7 +92,7 @@ def _copy_line(post: Post) -> str:
     the JSON document never contains a raw tab, newline or carriage return (JSON
     escapes control characters), so doubling its backslashes is all the escaping needed.
     """
-    data = post_json(post)
+    data = stored_post_json(post)
     if "\\" in data:
         data = data.replace("\\", "\\\\")
     conversation, author, created = post.conversation_id, post.author_id, post.created_at
@@ -114,7 +116,7 @@ def _upsert_params(chunk: Sequence[Post]) -> tuple[str, str, str, str, str]:
         _id_array([p.conversation_id for p in chunk]),
         _id_array([p.author_id for p in chunk]),
         "{" + ",".join(times) + "}",
-        "[" + ",".join([post_json(p) for p in chunk]) + "]",
+        "[" + ",".join([stored_post_json(p) for p in chunk]) + "]",
     )
 
 
@@ -218,12 +220,18 @@ class PostgresStore(SQLStore):
             "application_name": application_name,
             "connect_timeout": max(1, math.ceil(connect_timeout)),
         }
+        failure: psycopg.Error | None = None
         try:
             # One direct connection first: its error says exactly what is wrong
             # (refused, unknown host, bad password), where a pool would only time out.
             psycopg.connect(dsn, **kwargs).close()
         except psycopg.Error as exc:
-            raise StorageError(f"cannot connect to {self._where}: {exc}") from exc
+            failure = exc
+        if failure is not None:  # raised here, outside the handler: no implicit context
+            reason = scrub(str(failure), dsn)
+            error = StorageError(f"cannot connect to {self._where}: {reason}")
+            # A driver message that quoted the password is not chained either.
+            raise error from (failure if reason == str(failure) else None)
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             dsn,
             min_size=min_size,
