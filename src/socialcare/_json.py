@@ -136,13 +136,21 @@ class Fields(Mapping[str, object]):
             return value
         raise PayloadError(f"expected a boolean, got {_kind(value)}", field=self._where(key))
 
-    def time(self, key: str, *, required: bool = False) -> dt.datetime | None:
-        """An ISO 8601 timestamp field, returned as an aware UTC datetime."""
+    def time(self, key: str, *, required: bool = False, exact: bool = False) -> dt.datetime | None:
+        """An ISO 8601 timestamp field, returned as an aware UTC datetime.
+
+        X's times have millisecond precision (``2021-04-01T15:52:31.000Z``); finer
+        digits in a payload from elsewhere are dropped, so ``from_x(to_x())`` round-trips.
+        ``exact=True`` keeps them, for socialcare's own records (microseconds).
+        """
         value = self.string(key, required=required)
         if value is None:
             return None
         try:
-            return parse_time(value)
+            moment = parse_time(value)
+            if exact:
+                return moment
+            return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
         except ValueError as exc:
             raise PayloadError(
                 f"expected an ISO 8601 timestamp representable in UTC, got {clip(value)}",

@@ -38,7 +38,19 @@ from socialcare.models import DirectMessage, Post
 from socialcare.sandbox import Sandbox, SandboxOutcome, SandboxRequest
 
 __all__ = [
+    "AuditLogConformance",
+    "ConversationStoreConformance",
+    "CursorStoreConformance",
+    "DMStoreConformance",
+    "EscalationStoreConformance",
+    "LeaseStoreConformance",
+    "LinkStoreConformance",
     "OpenAPIContract",
+    "OutboxStoreConformance",
+    "PostStoreConformance",
+    "StoreConformance",
+    "StoreLifecycleConformance",
+    "UserStoreConformance",
     "assert_cost_at_most",
     "assert_dm_sent",
     "assert_no_posts",
@@ -305,20 +317,6 @@ if _typing.TYPE_CHECKING:
         UserStoreConformance,
     )
 
-__all__ += [
-    "AuditLogConformance",
-    "ConversationStoreConformance",
-    "CursorStoreConformance",
-    "DMStoreConformance",
-    "EscalationStoreConformance",
-    "LeaseStoreConformance",
-    "LinkStoreConformance",
-    "OutboxStoreConformance",
-    "PostStoreConformance",
-    "StoreConformance",
-    "StoreLifecycleConformance",
-    "UserStoreConformance",
-]
 _CONFORMANCE = tuple(name for name in __all__ if name.endswith("Conformance"))
 
 

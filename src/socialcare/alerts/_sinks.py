@@ -195,11 +195,11 @@ class Alert:
         if post_fields is None:
             raise PayloadError("required field is missing", field="alert.post")
         post = Post.from_x(post_fields.raw_mapping(), path="alert.post")
-        created_at = f.time("post_created_at")
+        created_at = f.time("post_created_at", exact=True)
         if created_at is not None:
             post = attrs.evolve(post, created_at=created_at)
         author = f.obj("author")
-        received_at = f.time("received_at", required=True)
+        received_at = f.time("received_at", required=True, exact=True)
         assert received_at is not None  # noqa: S101 - required=True guarantees it
         return cls(
             stream=f.string("stream"),

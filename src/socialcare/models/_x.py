@@ -557,6 +557,11 @@ class Problem:
         """Build from one object of a response's ``errors`` array."""
         f = _fields(data, path)
         value = f.raw("value")
+        try:  # X sends a string or a number; anything else is kept as its text
+            text = None if value is None else valid_unicode(str(value))
+        except RecursionError:
+            msg = "a value nested too deeply to be shown"
+            raise PayloadError(msg, field=f"{f.path}.value" if f.path else "value") from None
         return cls(
             title=f.string("title"),
             detail=f.string("detail", required=False),
@@ -564,7 +569,7 @@ class Problem:
             resource_type=f.string("resource_type", required=False),
             resource_id=f.string("resource_id", required=False),
             parameter=f.string("parameter", required=False),
-            value=None if value is None else valid_unicode(str(value)),
+            value=text,
             section=f.string("section", required=False),
         )
 

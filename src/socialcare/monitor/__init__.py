@@ -17,11 +17,13 @@ from socialcare.monitor._monitor import (
     StreamHealth,
     StreamKind,
 )
+from socialcare.monitor._store import MonitorStore
 
 __all__ = [
     "CycleReport",
     "Monitor",
     "MonitorHealth",
+    "MonitorStore",
     "Stream",
     "StreamHealth",
     "StreamKind",

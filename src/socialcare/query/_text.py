@@ -80,8 +80,16 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
 
 
 def words(text: str) -> list[str]:
-    """The search tokens of ``text``: ``tokenize(fold(text))``, computed faster."""
-    chunks = text.encode().translate(_ASCII_TABLE).decode().split()
+    """The search tokens of ``text``: ``tokenize(fold(text))``, computed faster.
+
+    Text that is not valid Unicode (a lone surrogate, in a post built by hand: ``from_x``
+    repairs them) is tokenized as it is; the surrogate stays inside its word.
+    """
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    chunks = raw.translate(_ASCII_TABLE).decode("utf-8", "surrogatepass").split()
     if text.isascii():
         return chunks
     out: list[str] = []

@@ -184,13 +184,16 @@ def check_backlog(since_id: str | None, until_id: str | None) -> None:
         raise ValueError(msg)
 
 
+_MAX_LIMIT = 2**63 - 1
+
+
 def check_limit(limit: int) -> int:
     """``limit`` if it is a positive integer."""
     given: object = limit
     if isinstance(given, bool) or not isinstance(given, int) or given < 1:
         msg = f"limit must be a positive integer, got {clip(limit)}"
         raise ValueError(msg)
-    return limit
+    return min(limit, _MAX_LIMIT)  # a limit beyond any count means "all"; SQL needs 64 bits
 
 
 def check_ttl(ttl: float) -> float:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from socialcare._clock import Clock
+from socialcare._text_repr import clip
 from socialcare.errors import ConfigurationError
 from socialcare.storage._common import redact_dsn
 from socialcare.storage._memory import MemoryStore
@@ -31,14 +32,24 @@ def open_store(url: str, *, create_schema: bool = False, clock: Clock | None = N
         clock: where time comes from.
 
     Raises:
-        ConfigurationError: the URL's scheme is unknown, or the PostgreSQL driver is missing.
+        ConfigurationError: the URL's scheme is unknown, it is malformed (not valid
+            Unicode, a NUL character, a host in a SQLite URL), or the PostgreSQL
+            driver is missing.
         StorageError: the database cannot be opened.
         SchemaVersionError: the schema is missing, older or newer than this code.
     """
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "memory":
         return MemoryStore(clock=clock)
-    shown = repr(redact_dsn(url))
+    shown = clip(redact_dsn(url))
+    try:
+        decoded = unquote_to_bytes(url).decode("utf-8")
+    except UnicodeError:  # a lone surrogate, or %-escapes of bytes that are not UTF-8
+        msg = f"store URL {shown} is not valid Unicode"
+        raise ConfigurationError(msg) from None
+    if "\x00" in decoded:
+        msg = f"store URL {shown} contains a NUL character"
+        raise ConfigurationError(msg)
     if scheme == "sqlite":
         parts = urlsplit(url)
         path = unquote(parts.path.removeprefix("/"))

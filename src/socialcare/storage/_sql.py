@@ -589,7 +589,7 @@ class SQLStore(abc.ABC):
         """See :meth:`Store.claim_actions`."""
         check_key("owner", owner)
         check_optional("kind", kind)
-        check_limit(limit)
+        limit = check_limit(limit)
         now = self._now()
         expires = lease_expiry(now, check_ttl(ttl))
         sql = (
