@@ -151,7 +151,7 @@ def run_soak(cycles: int, fault_rate: float, *, seed: int = 7) -> SoakResult:
             sandbox.fail_next(rng.choice(FAULTS), retry_after=90, delay=60)
         clock.advance(30)
         note(monitor.run_due())
-    sandbox.faults.clear()
+    sandbox.clear_faults()
     sink.down = False
     healed_at = clock.now()
     for _ in range(1000):  # heal: poll until every stream caught up and the outbox is empty

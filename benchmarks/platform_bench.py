@@ -71,7 +71,7 @@ def main() -> None:
         bx = big.platform(None)
         query = "@AppleSupport (battery OR update) -is:retweet"
         parsed = Query.parse(query)
-        users = {u.id: u for u in big.world.users()}
+        users = {u.id: u for u in big.users()}
         views = [PostView(p, users) for p in big.posts()]  # prepared once, as the sandbox does
 
         def local_page():

@@ -274,7 +274,7 @@ def test_platform_errors_are_recorded_and_recovered(sandbox: Sandbox, clock: Man
     health = monitor.health()["brand"]
     assert health.last_error is not None
     assert "PlatformUnavailableError" in health.last_error
-    sandbox.faults.clear()
+    sandbox.clear_faults()
     clock.advance(120)
     sandbox.add_post("ann", "acme back")
     clock.advance(1)
@@ -472,7 +472,7 @@ def test_failures_back_off_exponentially_then_recover(sandbox: Sandbox, clock: M
         ceiling = min(900.0, 60.0 * 2**n)
         assert ceiling / 2 <= wait <= ceiling
     assert waits[-1] > waits[0] * 4
-    sandbox.faults.clear()
+    sandbox.clear_faults()
     monitor.run_due()
     assert monitor.health()["brand"].last_error is None
     next_poll = monitor.health()["brand"].next_poll_at

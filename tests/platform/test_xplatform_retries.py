@@ -50,7 +50,7 @@ def test_retries_are_bounded(world):
     with pytest.raises(PlatformUnavailableError):
         x.mentions(acme.id)
     assert len(_calls(sandbox, "GET /2/users/:id/mentions")) == 2
-    assert sandbox.faults.pending == 3
+    assert sandbox.pending_faults == 3
 
 
 def test_max_attempts_one_disables_retries(world):

@@ -206,7 +206,7 @@ def test_testing_module_imports_without_pytest():
 
 def test_pytest_fixtures_are_offered():
     made = testing.sandbox_factory.__wrapped__()(users=["acme"], enterprise=True)
-    assert made.world.enterprise
+    assert made.enterprise
     assert made.user("acme").username == "acme"
 
 

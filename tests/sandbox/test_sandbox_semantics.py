@@ -275,8 +275,8 @@ def test_reply_settings_bind_every_tier(new_sandbox):
         }
     )[0][0]
     verified_only = sandbox.add_post(ann, "verified accounts only")
-    sandbox.world.put_post(
-        {**sandbox.world.post(verified_only.id).raw, "reply_settings": "verified"}
+    sandbox._world.put_post(
+        {**sandbox._world.post(verified_only.id).raw, "reply_settings": "verified"}
     )
     with pytest.raises(ReplyNotPermittedError):
         sandbox.platform(acme).create_post("hi", in_reply_to=closed)

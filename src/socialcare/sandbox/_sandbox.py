@@ -129,24 +129,31 @@ class Sandbox:
         implicit_reply_summons: bool = False,
     ) -> None:
         self.clock: Clock = clock if clock is not None else ManualClock()
-        self.world = World(
+        self._world = World(
             clock=self.clock,
             enterprise=enterprise,
             default_lang=default_lang,
             implicit_reply_summons=implicit_reply_summons,
         )
-        self.auth = Authenticator()
-        self.limiter = RateLimiter(enabled=rate_limits)
-        self.faults = FaultQueue()
-        self._app = SandboxApp(self.world, auth=self.auth, limiter=self.limiter, faults=self.faults)
+        self._auth = Authenticator()
+        self._limiter = RateLimiter(enabled=rate_limits)
+        self._faults = FaultQueue()
+        self._app = SandboxApp(
+            self._world, auth=self._auth, limiter=self._limiter, faults=self._faults
+        )
         self.calls: list[CallRecord] = []
         self._app.observers.append(self._record)
 
     def __repr__(self) -> str:
         return (
-            f"Sandbox(users={len(list(self.world.users()))}, "
-            f"posts={len(self.world.live_posts())}, enterprise={self.world.enterprise})"
+            f"Sandbox(users={len(list(self._world.users()))}, "
+            f"posts={len(self._world.live_posts())}, enterprise={self._world.enterprise})"
         )
+
+    @property
+    def enterprise(self) -> bool:
+        """Whether the sandbox imitates Enterprise access (no summoned-reply rule)."""
+        return self._world.enterprise
 
     @property
     def app(self) -> WSGIApplication:
@@ -219,7 +226,7 @@ class Sandbox:
             raise ValueError(msg)
         when = created_at if created_at is not None else self.clock.now()
         raw: JSONObject = {
-            "id": user_id if user_id is not None else self.world.ids.mint(when),
+            "id": user_id if user_id is not None else self._world.ids.mint(when),
             "username": handle,
             "name": name if name is not None else handle,
             "created_at": format_time(when),
@@ -233,7 +240,7 @@ class Sandbox:
                 "listed_count": 0,
             },
         }
-        return self.world.put_user(raw, dms_from_anyone=receives_dms)
+        return self._world.put_user(raw, dms_from_anyone=receives_dms)
 
     def add_post(
         self,
@@ -255,7 +262,7 @@ class Sandbox:
         ``conversation_id`` and author as ``in_reply_to_user_id``. ``quote_of``
         and ``retweet_of`` add ``quoted``/``retweeted`` references.
         """
-        raw = self.world.build_post(
+        raw = self._world.build_post(
             author_id=self.user(author).id,
             text=text,
             created_at=created_at,
@@ -266,7 +273,7 @@ class Sandbox:
             lang=lang,
             entities=entities,
         )
-        return self.world.put_post(raw)
+        return self._world.put_post(raw)
 
     def add_dm(
         self,
@@ -277,7 +284,7 @@ class Sandbox:
         created_at: dt.datetime | None = None,
     ) -> DirectMessage:
         """Record a one-to-one DM directly (no permission check)."""
-        return self.world.put_dm(
+        return self._world.put_dm(
             sender_id=self.user(sender).id,
             recipient_id=self.user(recipient).id,
             text=text,
@@ -288,17 +295,17 @@ class Sandbox:
         self, path: str | Path, *, limit: int | None = None, rebase: bool = False
     ) -> TwcsImport:
         """Import a twcs-format CSV; see :func:`socialcare.sandbox.load_twcs`."""
-        return load_twcs(self.world, Path(path), limit=limit, rebase=rebase)
+        return load_twcs(self._world, Path(path), limit=limit, rebase=rebase)
 
     def seed_x(self, payload: Mapping[str, object]) -> tuple[list[str], list[str]]:
         """Seed one recorded X API v2 response; returns the post ids and user ids seeded."""
-        return load_x_payload(self.world, payload)
+        return load_x_payload(self._world, payload)
 
     def seed_x_jsonl(self, path: str | Path) -> list[JSONObject]:
         """Seed every response page of a JSONL file; returns the pages as read."""
         pages = list(read_x_jsonl(Path(path)))
         for page in pages:
-            load_x_payload(self.world, page)
+            load_x_payload(self._world, page)
         return pages
 
     # ------------------------------------------------------------------ faults
@@ -326,22 +333,31 @@ class Sandbox:
         if endpoint is not None and endpoint not in LIMITS:
             msg = f"unknown endpoint {endpoint!r}; known: {sorted(LIMITS)}"
             raise ValueError(msg)
-        self.faults.arm(
+        self._faults.arm(
             Fault(
                 kind, times, endpoint=endpoint, status=status, retry_after=retry_after, delay=delay
             )
         )
 
+    @property
+    def pending_faults(self) -> int:
+        """How many failing calls armed by :meth:`fail_next` are still to come."""
+        return self._faults.pending
+
+    def clear_faults(self) -> None:
+        """Disarm every fault armed by :meth:`fail_next`."""
+        self._faults.clear()
+
     def exhaust_rate_limit(self, endpoint: str, *, user: UserRef | None = None) -> None:
         """Use up ``endpoint``'s current window for the app (or for ``user``)."""
         principal = Principal(None if user is None else self.user(user).id)
-        self.limiter.exhaust(endpoint, principal.key, now=self.clock.now())
+        self._limiter.exhaust(endpoint, principal.key, now=self.clock.now())
 
     # ------------------------------------------------------------------ access
 
     def credentials(self, user: UserRef | None = None) -> SandboxCredentials:
         """Fresh credentials acting as ``user`` (or app-only credentials)."""
-        return self.auth.credentials(None if user is None else self.user(user).id)
+        return self._auth.credentials(None if user is None else self.user(user).id)
 
     def usage(self, user: UserRef | Literal["app"] | None = None) -> Usage:
         """What X's pay-per-use pricing would have billed so far.
@@ -357,7 +373,7 @@ class Sandbox:
 
     def revoke(self, token: str) -> None:
         """Make a bearer, OAuth 2.0 user or OAuth 1.0a access token fail with 401 from now on."""
-        self.auth.revoke(token)
+        self._auth.revoke(token)
 
     def transport(self) -> SandboxTransport:
         """A ``requests`` transport adapter answering from this sandbox."""
@@ -421,44 +437,48 @@ class Sandbox:
         """
         if isinstance(ref, User):
             ref = ref.id
-        rec = self.world.user(ref) if ref.isdigit() else None
+        rec = self._world.user(ref) if ref.isdigit() else None
         if rec is None:
-            rec = self.world.user_by_username(ref)
+            rec = self._world.user_by_username(ref)
         if rec is None:
             msg = f"no sandbox user {ref!r}"
             raise KeyError(msg)
         return rec.model
 
+    def users(self) -> list[User]:
+        """Every user of the simulated X."""
+        return list(self._world.users())
+
     def post(self, post_id: str) -> Post | None:
         """The post with this id (``None`` if unknown or deleted)."""
-        rec = self.world.post(post_id)
+        rec = self._world.post(post_id)
         return None if rec is None or rec.deleted else rec.model
 
     def posts(self, *, author: UserRef | None = None, include_deleted: bool = False) -> list[Post]:
         """Posts, newest first, optionally only ``author``'s."""
-        with self.world.lock:
+        with self._world.lock:
             recs = (
                 sorted(
-                    (r for pid in self._all_ids() if (r := self.world.post(pid)) is not None),
+                    (r for pid in self._all_ids() if (r := self._world.post(pid)) is not None),
                     key=lambda r: int(r.model.id),
                     reverse=True,
                 )
                 if include_deleted
-                else self.world.live_posts()
+                else self._world.live_posts()
             )
         author_id = None if author is None else self.user(author).id
         return [r.model for r in recs if author_id is None or r.model.author_id == author_id]
 
     def _all_ids(self) -> Iterable[str]:
-        return self.world.post_ids()
+        return self._world.post_ids()
 
     def deep_link(self, post_id: str) -> str | None:
         """The DM deep link a post was created with, if any."""
-        return self.world.deep_links.get(post_id)
+        return self._world.deep_links.get(post_id)
 
     def dms(self, *, between: tuple[UserRef, UserRef] | None = None) -> list[DirectMessage]:
         """DM events, newest first, optionally only those between two users."""
-        events = self.world.dms()
+        events = self._world.dms()
         if between is None:
             return events
         pair = {self.user(between[0]).id, self.user(between[1]).id}
