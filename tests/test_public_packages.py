@@ -19,6 +19,7 @@ import socialcare
 PACKAGES = [
     "socialcare",
     "socialcare.alerts",
+    "socialcare.conversations",
     "socialcare.errors",
     "socialcare.models",
     "socialcare.monitor",
@@ -29,6 +30,7 @@ PACKAGES = [
     "socialcare.storage",
     "socialcare.testing",
     "socialcare.text",
+    "socialcare.threads",
 ]
 
 

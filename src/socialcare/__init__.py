@@ -59,6 +59,10 @@ if _typing.TYPE_CHECKING:
         sign_webhook,
         verify_webhook_signature,
     )
+    from socialcare.conversations import (
+        StoreThreader,
+        backfill,
+    )
     from socialcare.models import (
         AuditEntry,
         Conversation,
@@ -126,6 +130,13 @@ if _typing.TYPE_CHECKING:
         extract_entities,
         parse_tweet,
     )
+    from socialcare.threads import (
+        BusinessHours,
+        Placeholder,
+        Thread,
+        Threader,
+        Timings,
+    )
 
 __all__ = [
     "Alert",
@@ -135,6 +146,7 @@ __all__ = [
     "AuditEntry",
     "AuthenticationError",
     "AutolinkOptions",
+    "BusinessHours",
     "CallbackSink",
     "Clock",
     "ConfigurationError",
@@ -162,6 +174,7 @@ __all__ = [
     "OutboxRecord",
     "Page",
     "PayloadError",
+    "Placeholder",
     "Platform",
     "PlatformError",
     "PlatformUnavailableError",
@@ -187,6 +200,7 @@ __all__ = [
     "SocialCareError",
     "StorageError",
     "Store",
+    "StoreThreader",
     "Stream",
     "StreamCursor",
     "StreamHealth",
@@ -195,6 +209,9 @@ __all__ = [
     "SystemClock",
     "TagEntity",
     "TextConfig",
+    "Thread",
+    "Threader",
+    "Timings",
     "TweetParse",
     "UrlEntity",
     "User",
@@ -203,6 +220,7 @@ __all__ = [
     "XPlatform",
     "__version__",
     "autolink",
+    "backfill",
     "extract_entities",
     "iter_items",
     "iter_pages",
@@ -276,6 +294,13 @@ _LAZY: dict[str, str] = {
     "autolink": "socialcare.text",
     "extract_entities": "socialcare.text",
     "parse_tweet": "socialcare.text",
+    "BusinessHours": "socialcare.threads",
+    "Placeholder": "socialcare.threads",
+    "Thread": "socialcare.threads",
+    "Threader": "socialcare.threads",
+    "Timings": "socialcare.threads",
+    "StoreThreader": "socialcare.conversations",
+    "backfill": "socialcare.conversations",
 }
 """Where each lazily loaded name lives: its public package."""
 

@@ -122,7 +122,9 @@ class SameAnswers(RuleBasedStateMachine):
 
     @rule(
         cid=conversation_ids,
-        state=st.sampled_from(["open", "pending", "closed"]),
+        state=st.sampled_from(
+            ["new", "awaiting_brand", "awaiting_customer", "escalated", "resolved"]
+        ),
         priority=st.integers(-2, 2),
         waiting=minutes,
         assignee=st.none() | owners,
@@ -142,7 +144,8 @@ class SameAnswers(RuleBasedStateMachine):
         self.same(lambda s: s.put_conversation(conversation))
 
     @rule(
-        state=st.none() | st.sampled_from(["open", "pending", "closed"]),
+        state=st.none()
+        | st.sampled_from(["new", "awaiting_brand", "awaiting_customer", "escalated", "resolved"]),
         assignee=st.none() | owners,
     )
     def find_conversations(self, state: Any, assignee: str | None) -> None:

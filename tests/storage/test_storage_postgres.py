@@ -200,7 +200,7 @@ def test_open_queue_is_served_by_its_index(pg: tuple[str, str]) -> None:
     dsn, schema = pg
     with PostgresStore(dsn, schema=schema, create_schema=True) as store:
         rows = [
-            (str(i), "open" if i % 4 else "closed", i % 5, T0 + dt.timedelta(seconds=i))
+            (str(i), "awaiting_brand" if i % 4 else "resolved", i % 5, T0 + dt.timedelta(seconds=i))
             for i in range(20_000)
         ]
         store._write(
@@ -220,7 +220,7 @@ def test_open_queue_is_served_by_its_index(pg: tuple[str, str]) -> None:
         queue = store.open_queue(limit=3)
         assert [c.priority for c in queue] == [4, 4, 4]
         assert queue[0] == Conversation(  # 4 is closed (every fourth), 9 is next with 4
-            id="9", state="open", priority=4, waiting_since=T0 + dt.timedelta(seconds=9)
+            id="9", state="awaiting_brand", priority=4, waiting_since=T0 + dt.timedelta(seconds=9)
         )
 
 

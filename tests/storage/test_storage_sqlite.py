@@ -356,7 +356,7 @@ def test_open_queue_is_served_by_its_index(tmp_path: Path) -> None:
             store.put_conversation(
                 Conversation(
                     id=str(i),
-                    state="open" if i % 3 else "closed",
+                    state=("new", "awaiting_brand", "resolved")[i % 3],
                     priority=i % 5,
                     waiting_since=T0 + dt.timedelta(seconds=i),
                 )

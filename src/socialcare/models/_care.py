@@ -32,9 +32,16 @@ __all__ = [
     "StreamCursor",
 ]
 
-ConversationState = Literal["open", "pending", "closed"]
-"""``open``: the customer waits for the brand; ``pending``: the brand waits for the
-customer; ``closed``: done."""
+ConversationState = Literal["new", "awaiting_brand", "awaiting_customer", "escalated", "resolved"]
+"""The one care state of a conversation: ``new`` (the customer wrote, nobody answered
+yet), ``awaiting_brand`` (the customer wrote again and waits), ``awaiting_customer``
+(the brand answered), ``escalated`` (moved to direct messages), ``resolved`` (done;
+new inbound reopens it as ``awaiting_brand``). ``new`` and ``awaiting_brand`` form the
+open queue. :func:`socialcare.threads.next_state` is the transition function.
+Schema version 5 migrated the earlier ``open``/``pending``/``closed`` to
+``awaiting_brand``/``awaiting_customer``/``resolved``."""
+
+_WAITING_FOR_BRAND = frozenset({"new", "awaiting_brand"})  # the open queue's states
 
 Channel = Literal["public", "dm"]
 """Where a conversation happens: public replies or direct messages."""
@@ -47,7 +54,9 @@ EscalationState = Literal["requested", "sent", "resolved", "failed"]
 """``requested``: the move to DM was decided; ``sent``: the DM went out;
 ``resolved``: the matter was settled; ``failed``: the DM could not be sent."""
 
-_CONVERSATION_STATES = frozenset({"open", "pending", "closed"})
+_CONVERSATION_STATES = frozenset(
+    {"new", "awaiting_brand", "awaiting_customer", "escalated", "resolved"}
+)
 _CHANNELS = frozenset({"public", "dm"})
 _OUTBOX_STATUSES = frozenset({"reserved", "sent", "failed"})
 _ESCALATION_STATES = frozenset({"requested", "sent", "resolved", "failed"})
@@ -115,7 +124,8 @@ class Conversation:
     Attributes:
         id: the conversation id (X's ``conversation_id`` or a DM conversation id).
         channel: ``"public"`` or ``"dm"``.
-        state: ``"open"`` (waiting for the brand), ``"pending"`` or ``"closed"``.
+        state: the care state (see :data:`ConversationState`): ``"new"``,
+            ``"awaiting_brand"``, ``"awaiting_customer"``, ``"escalated"`` or ``"resolved"``.
         customer_id: the customer's user id.
         assignee: the agent (or bot) handling it.
         tags: free-form labels.
@@ -125,13 +135,14 @@ class Conversation:
         first_response_at: when the brand first answered.
         last_activity_at: the latest message either way.
         waiting_since: since when the customer waits for an answer; required while
-            ``state`` is ``"open"``, it orders the open queue (longest wait first).
+            ``state`` is ``"new"`` or ``"awaiting_brand"`` (the open queue, which it
+            orders: longest wait first).
     """
 
     id: str = attrs.field(validator=_non_empty)
     channel: Channel = attrs.field(default="public", validator=_one_of(_CHANNELS))
     state: ConversationState = attrs.field(
-        default="open",
+        default="new",
         validator=_one_of(_CONVERSATION_STATES),
     )
     customer_id: str | None = None
@@ -150,9 +161,9 @@ class Conversation:
     waiting_since: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
 
     def __attrs_post_init__(self) -> None:
-        if self.state == "open" and self.waiting_since is None:
+        if self.state in _WAITING_FOR_BRAND and self.waiting_since is None:
             msg = (
-                f"conversation {self.id!r} is open but has no waiting_since: "
+                f"conversation {self.id!r} is {self.state} but has no waiting_since: "
                 "set it to when the customer started waiting"
             )
             raise ValueError(msg)

@@ -516,7 +516,7 @@ class ConversationStoreConformance(_Conformance):
         c = Conversation(
             id="c1",
             channel="dm",
-            state="open",
+            state="awaiting_brand",
             customer_id="42",
             assignee="agent-1",
             tags=["billing", "vip"],
@@ -528,7 +528,7 @@ class ConversationStoreConformance(_Conformance):
         )
         store.put_conversation(c)
         assert store.get_conversation("c1") == c
-        closed = Conversation(id="c1", state="closed", first_response_at=T0)
+        closed = Conversation(id="c1", state="resolved", first_response_at=T0)
         store.put_conversation(closed)
         assert store.get_conversation("c1") == closed
         assert store.get_conversation("404") is None
@@ -551,22 +551,24 @@ class ConversationStoreConformance(_Conformance):
         store.put_conversation(conv("a-tie", priority=1, waiting_since=T0))
         store.put_conversation(conv("urgent", priority=9, waiting_since=T0 + 30 * minutes))
         store.put_conversation(conv("low", priority=-1, waiting_since=T0))
-        store.put_conversation(Conversation(id="pending", state="pending", priority=99))
-        store.put_conversation(Conversation(id="closed", state="closed", priority=99))
+        store.put_conversation(conv("answered", state="awaiting_brand", waiting_since=T0))
+        store.put_conversation(Conversation(id="pending", state="awaiting_customer", priority=99))
+        store.put_conversation(Conversation(id="dm", state="escalated", priority=99))
+        store.put_conversation(Conversation(id="closed", state="resolved", priority=99))
         queue = [c.id for c in store.open_queue()]
-        assert queue == ["urgent", "early-high", "late-high", "a-tie", "b-tie", "low"]
+        assert queue == ["urgent", "early-high", "late-high", "a-tie", "b-tie", "answered", "low"]
         assert [c.id for c in store.open_queue(limit=2)] == ["urgent", "early-high"]
-        store.put_conversation(Conversation(id="urgent", state="pending", priority=9))
+        store.put_conversation(Conversation(id="urgent", state="awaiting_customer", priority=9))
         assert store.open_queue(limit=1)[0].id == "early-high"
 
     def test_find_conversations_filters_and_orders(self, store: ConversationStore) -> None:
         hour = dt.timedelta(hours=1)
         store.put_conversation(conv("a", customer_id="1", assignee="x", last_activity_at=T0))
         store.put_conversation(conv("b", customer_id="1", last_activity_at=T0 + hour))
-        store.put_conversation(Conversation(id="c", customer_id="1", state="closed"))
+        store.put_conversation(Conversation(id="c", customer_id="1", state="resolved"))
         store.put_conversation(conv("d", customer_id="2", assignee="x", last_activity_at=T0))
         assert [c.id for c in store.find_conversations(customer_id="1")] == ["b", "a", "c"]
-        assert [c.id for c in store.find_conversations(customer_id="1", state="open")] == ["b", "a"]
+        assert [c.id for c in store.find_conversations(customer_id="1", state="new")] == ["b", "a"]
         assert [c.id for c in store.find_conversations(assignee="x")] == ["a", "d"]
         assert [c.id for c in store.find_conversations(limit=1)] == ["b"]
 

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["MemoryStore"]
 
 
+_WAITING = frozenset({"new", "awaiting_brand"})  # the open queue's states
 _FAR_PAST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
@@ -263,7 +264,7 @@ class MemoryStore:
         check_limit(limit)
         with self._lock:
             self._now()
-            found = [c for c in self._conversations.values() if c.state == "open"]
+            found = [c for c in self._conversations.values() if c.state in _WAITING]
         found.sort(key=lambda c: (-c.priority, c.waiting_since or _FAR_PAST, c.id))
         return found[:limit]
 

@@ -122,6 +122,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 4: conversation priorities span the 64-bit range on every backend (SQLite's
     # INTEGER already does; the statement renders to nothing there).
     ("{widen_priority}",),
+    # 5: one care state (socialcare.threads): open/pending/closed become
+    # awaiting_brand/awaiting_customer/resolved, and the open queue serves every state
+    # in which the customer waits for the brand (new, awaiting_brand).
+    (
+        """UPDATE sc_conversations SET state = CASE state
+            WHEN 'open' THEN 'awaiting_brand'
+            WHEN 'pending' THEN 'awaiting_customer'
+            WHEN 'closed' THEN 'resolved'
+            ELSE state END""",
+        "DROP INDEX sc_conversations_open_queue",
+        """CREATE INDEX sc_conversations_open_queue
+            ON sc_conversations (priority DESC, waiting_since, id)
+            WHERE state IN ('new', 'awaiting_brand')""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

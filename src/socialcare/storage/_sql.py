@@ -442,7 +442,7 @@ class SQLStore(abc.ABC):
         return [self._conversation(row) for row in rows]
 
     _QUEUE_SQL = (
-        f"SELECT {_CONV_COLS} FROM sc_conversations WHERE state = 'open' "
+        f"SELECT {_CONV_COLS} FROM sc_conversations WHERE state IN ('new', 'awaiting_brand') "
         "ORDER BY priority DESC, waiting_since, id LIMIT ?"
     )
 

@@ -1,0 +1,265 @@
+"""A threader backed by a store: posts and conversation records survive restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Protocol
+
+import attrs
+
+from socialcare._clock import Clock, SystemClock
+from socialcare.models import Conversation, ConversationState, DirectMessage, Post
+from socialcare.storage import ConversationStore, DMStore, PostStore
+from socialcare.threads import CareEvent, Thread, Threader, next_state
+
+__all__ = ["StoreThreader", "ThreadStore"]
+
+_WAITING = frozenset({"new", "awaiting_brand"})
+_LOAD_LIMIT = 100_000
+_MAX_CHAIN = 10_000
+
+
+class ThreadStore(PostStore, ConversationStore, DMStore, Protocol):
+    """What :class:`StoreThreader` needs from a store: posts, DMs and conversation records.
+
+    Every :class:`~socialcare.storage.Store` backend provides it.
+    """
+
+
+class StoreThreader:
+    """A :class:`~socialcare.threads.Threader` whose posts and care records live in a store.
+
+    ``ingest`` stores the posts, threads them, and updates each affected conversation's
+    record (:class:`~socialcare.models.Conversation`): its care state, customer, first
+    inbound, first response, last activity and ``waiting_since``. A conversation record
+    is opened only by inbound (a non-brand post): the brand's own replies never open
+    one. A new ``StoreThreader`` on the same store carries on where the last one
+    stopped: a conversation's posts are loaded from the store the first time it is
+    touched (by ``conversation_id``; for posts without one, the reply chain upwards).
+
+    Not thread-safe; serialise writers of one conversation (a lease) across processes.
+
+    Args:
+        store: where posts, DMs and conversation records are kept.
+        brands: the brand accounts' user ids (explicit; never guessed).
+        clock: the time source for escalations and resolutions.
+    """
+
+    def __init__(
+        self, store: ThreadStore, *, brands: Iterable[str] = (), clock: Clock | None = None
+    ) -> None:
+        self._store = store
+        self._threader = Threader(brands=brands)
+        self._clock = clock or SystemClock()
+        self._loaded: set[str] = set()
+
+    @property
+    def brands(self) -> frozenset[str]:
+        """The configured brand account ids."""
+        return self._threader.brands
+
+    def _load(self, post: Post) -> None:
+        cid = post.conversation_id
+        if cid is not None:
+            if cid not in self._loaded:
+                self._loaded.add(cid)
+                self._threader.ingest(self._store.posts_in_conversation(cid, limit=_LOAD_LIMIT))
+            return
+        parent = post.replied_to_id
+        for _ in range(_MAX_CHAIN):
+            if parent is None or parent in self._threader:
+                return
+            stored = self._store.get_post(parent)
+            if stored is None:
+                return
+            self._threader.ingest([stored])
+            parent = stored.replied_to_id
+
+    def ingest(self, posts: Iterable[Post]) -> list[Conversation]:
+        """Store and thread posts; return the conversation records that changed.
+
+        Raises:
+            TypeError: an item is not a :class:`~socialcare.models.Post`.
+            StorageError: the store failed (posts already stored stay stored).
+        """
+        batch = []
+        items: Iterable[object] = posts
+        for post in items:
+            if not isinstance(post, Post):
+                msg = f"ingest() takes Post values, got {type(post).__name__}"
+                raise TypeError(msg)
+            if not post.is_retweet:
+                batch.append(post)
+        if not batch:
+            return []
+        for post in batch:
+            self._load(post)
+        fresh = [p for p in batch if self._store.get_post(p.id) != p]
+        self._store.upsert_posts(batch)
+        self._threader.ingest(batch)
+        changed: dict[str, Conversation] = {}
+        for post in sorted(fresh, key=_time_key):
+            thread = self._threader.thread_of(post.id)
+            record = changed.get(thread.conversation_id) or self._store.get_conversation(
+                thread.conversation_id
+            )
+            updated = _apply_post(record, thread, post)
+            if updated is not None and updated != record:
+                changed[thread.conversation_id] = updated
+        for record in changed.values():
+            self._store.put_conversation(record)
+        return list(changed.values())
+
+    def ingest_dms(self, messages: Iterable[DirectMessage]) -> list[Conversation]:
+        """Store DMs; return the conversation records that changed.
+
+        DMs between a brand and the customer of an escalated conversation join it (the
+        DM lane): its activity times and waiting state follow them.
+        """
+        batch = list(messages)
+        self._store.upsert_dms(batch)
+        self._threader.ingest_dms(batch)
+        changed: dict[str, Conversation] = {}
+        for message in sorted(batch, key=lambda m: (m.created_at or _FAR_PAST, m.id)):
+            people = {message.sender_id, *message.participant_ids} - {None}
+            if message.dm_conversation_id and not message.participant_ids:
+                people.update(message.dm_conversation_id.split("-"))
+            customers = people - self.brands
+            if not customers or not people & self.brands:
+                continue
+            for customer in sorted(c for c in customers if c is not None):
+                for record in self._store.find_conversations(
+                    customer_id=customer, state="escalated"
+                ):
+                    current = changed.get(record.id, record)
+                    inbound = message.sender_id not in self.brands
+                    updated = attrs.evolve(
+                        current,
+                        last_activity_at=_latest(current.last_activity_at, message.created_at),
+                        waiting_since=(current.waiting_since or message.created_at)
+                        if inbound
+                        else None,
+                    )
+                    changed[record.id] = updated
+        for record in changed.values():
+            self._store.put_conversation(record)
+        return list(changed.values())
+
+    def _event(self, conversation_id: str, event: CareEvent) -> Conversation:
+        record = self._store.get_conversation(conversation_id)
+        if record is None:
+            raise KeyError(conversation_id)
+        now = self._clock.now()
+        if event == "escalate":
+            self._threader.escalate(conversation_id, now)
+        else:
+            self._threader.resolve(conversation_id, now)
+        state = next_state(record.state, event)
+        updated = attrs.evolve(
+            record, state=state, waiting_since=record.waiting_since if state in _WAITING else None
+        )
+        self._store.put_conversation(updated)
+        return updated
+
+    def escalate(self, conversation_id: str) -> Conversation:
+        """Move the conversation to direct messages (state ``escalated``); return the record.
+
+        Raises:
+            KeyError: no conversation record has this id.
+        """
+        return self._event(conversation_id, "escalate")
+
+    def resolve(self, conversation_id: str) -> Conversation:
+        """Mark the conversation resolved; new inbound reopens it. Returns the record.
+
+        Raises:
+            KeyError: no conversation record has this id.
+        """
+        return self._event(conversation_id, "resolve")
+
+    def thread(self, conversation_id: str) -> Thread:
+        """The conversation's tree, loaded from the store when needed.
+
+        Raises:
+            KeyError: no stored post belongs to this conversation.
+        """
+        if conversation_id not in self._loaded:
+            self._loaded.add(conversation_id)
+            self._threader.ingest(
+                self._store.posts_in_conversation(conversation_id, limit=_LOAD_LIMIT)
+            )
+        return self._threader.thread(conversation_id)
+
+    def thread_of(self, post_id: str) -> Thread:
+        """The conversation holding ``post_id`` (loaded from the store when needed).
+
+        Raises:
+            KeyError: the post is neither stored nor referenced.
+        """
+        if post_id not in self._threader:
+            stored = self._store.get_post(post_id)
+            if stored is not None:
+                self._load(stored)
+                self._threader.ingest([stored])
+        return self._threader.thread_of(post_id)
+
+    def record(self, conversation_id: str) -> Conversation | None:
+        """The stored conversation record (its care state), or ``None``."""
+        return self._store.get_conversation(conversation_id)
+
+
+_FAR_PAST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _time_key(post: Post) -> tuple[dt.datetime, int, str]:
+    return (post.created_at or _FAR_PAST, len(post.id), post.id)
+
+
+def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _apply_post(record: Conversation | None, thread: Thread, post: Post) -> Conversation | None:
+    """The record after ``post`` arrived in ``thread`` (``None``: still no conversation)."""
+    role = thread.role(post.author_id)
+    at = post.created_at
+    if role == "bystander" or (role == "brand" and record is None):
+        if record is None:
+            return None  # neither bystanders nor the brand open a conversation
+        return attrs.evolve(record, last_activity_at=_latest(record.last_activity_at, at))
+    previous: ConversationState | None = record.state if record is not None else None
+    event: CareEvent = "inbound" if role == "customer" else "response"
+    state = next_state(previous, event)
+    if record is None:
+        return Conversation(
+            id=thread.conversation_id,
+            state=state,
+            customer_id=thread.customer_id,
+            first_inbound_at=at,
+            last_activity_at=at,
+            waiting_since=at or _FAR_PAST,
+        )
+    if role == "customer":
+        waiting = record.waiting_since if previous in _WAITING and record.waiting_since else at
+        return attrs.evolve(
+            record,
+            state=state,
+            customer_id=record.customer_id or thread.customer_id,
+            first_inbound_at=_earliest(record.first_inbound_at, at),
+            last_activity_at=_latest(record.last_activity_at, at),
+            waiting_since=waiting or record.waiting_since or _FAR_PAST
+            if state in _WAITING
+            else record.waiting_since,
+        )
+    return attrs.evolve(
+        record,
+        state=state,
+        first_response_at=record.first_response_at or at,
+        last_activity_at=_latest(record.last_activity_at, at),
+        waiting_since=None if state not in _WAITING else record.waiting_since,
+    )
