@@ -152,7 +152,7 @@ def test_edits_are_one_node_and_the_newest_version_wins_in_any_order() -> None:
         for index in order:
             threader.ingest([items[index]])
         thread = threader.thread("10")
-        assert [p.text for p in thread.posts][0] == "my order is LATE"
+        assert thread.posts[0].text == "my order is LATE"
         assert thread.children("10") == ("11", "16")
         assert thread.missing == ()
         assert "15" in threader

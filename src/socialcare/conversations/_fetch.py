@@ -27,7 +27,8 @@ class BackfillReport:
     Attributes:
         requests: lookup requests made (each asks for at most 100 ids).
         requests_per_level: requests made at each depth level (level 1 first).
-        fetched: posts found and threaded.
+        fetched: posts found and threaded (those asked for, and the referenced posts
+            the platform expanded alongside them, which often spare the next level).
         tombstones: ids the platform reported deleted, protected or unavailable.
         missing: ids still referenced and not held when it stopped.
         stopped: why it stopped: ``"complete"`` (nothing left to fetch),
@@ -127,12 +128,13 @@ def backfill(  # noqa: C901 - levels, batches, bounds and problems in one loop
                 stopped, error = "error", exc
                 break
             found = [p for p in page.items if not p.is_retweet]
-            fetched += len(found)
+            extra = [p for p in page.includes.posts if not p.is_retweet and p.id not in threader]
+            fetched += len(found) + len(extra)
             threader.ingest(found)
-            threader.ingest(p for p in page.includes.posts if not p.is_retweet)
+            threader.ingest(extra)  # referenced posts X expanded: often the next level
             reported = set()
             for problem in page.errors:
-                if problem.resource_id in batch:
+                if problem.resource_id in batch and problem.resource_type in {"tweet", None}:
                     reported.add(problem.resource_id)
                     threader.mark_unavailable(problem.resource_id, _reason(problem))
                     tombstones.append(problem.resource_id)
