@@ -72,7 +72,7 @@ def test_the_sandbox_seeded_from_twcs_gives_the_same_trees_through_the_platform(
         trees = set()
         for thread in threader.threads():
             edges = frozenset(
-                (rename.get(p.id, p.id), rename.get(thread.parent(p.id) or "", None))
+                (rename.get(p.id, p.id), rename.get(thread.parent(p.id) or ""))
                 for p in thread.posts
             )
             trees.add(edges)
