@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Literal
 
 import attrs
@@ -55,6 +55,33 @@ def sort_key(node: Post | Placeholder) -> tuple[float, int, str]:
     """Time order: creation time, then numeric id order (placeholders, timeless, first)."""
     when = node.created_at if isinstance(node, Post) else None
     return (_NO_TIME if when is None else when.timestamp(), len(node.id), node.id)
+
+
+def _acyclic(
+    nodes: Mapping[str, Post | Placeholder],
+    parents: Mapping[str, str],
+    order: Callable[[str], tuple[float, int, str, int, str]],
+) -> dict[str, str]:
+    """``parents`` checked, with every reply cycle (invalid data) cut at its earliest node."""
+    links = dict(parents)
+    for child, parent in links.items():
+        if child not in nodes or parent not in nodes:
+            msg = f"reply link {child[:40]!r} -> {parent[:40]!r} names an unknown node"
+            raise ValueError(msg)
+    settled: set[str] = set()
+    for start in sorted(links, key=order):
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in settled and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            node = links.get(node)
+        if node is not None and node in on_path:  # a cycle: cut it at its earliest node
+            cycle = path[path.index(node) :]
+            del links[min(cycle, key=order)]
+        settled.update(path)
+    return links
 
 
 def _shorten(text: str, width: int = 60) -> str:
@@ -139,15 +166,14 @@ class Thread:
         if not nodes:
             msg = f"thread {conversation_id[:40]!r} has no nodes"
             raise ValueError(msg)
-        children: dict[str, list[str]] = {}
-        for child, parent in parents.items():
-            if child not in nodes or parent not in nodes:
-                msg = f"reply link {child[:40]!r} -> {parent[:40]!r} names an unknown node"
-                raise ValueError(msg)
-            children.setdefault(parent, []).append(child)
 
         def order(key: str) -> tuple[float, int, str, int, str]:
             return (*sort_key(nodes[key]), len(key), key)
+
+        parents = _acyclic(nodes, parents, order)
+        children: dict[str, list[str]] = {}
+        for child, parent in parents.items():
+            children.setdefault(parent, []).append(child)
 
         self._children = {
             parent: tuple(sorted(kids, key=order)) for parent, kids in children.items()

@@ -68,7 +68,6 @@ class Threader:
         self.brands: frozenset[str] = frozenset(brands)
         self._posts: dict[str, Post] = {}
         self._parent: dict[str, str] = {}
-        self._children: dict[str, list[str]] = {}
         self._up: dict[str, str] = {}
         self._size: dict[str, int] = {}
         self._next: dict[str, str] = {}
@@ -130,16 +129,83 @@ class Threader:
             TypeError: an item is not a :class:`~socialcare.models.Post`.
         """
         changed = 0
-        add = self._add
+        # The hot path, inlined: a post joins its anchor's group (its conversation root,
+        # else its parent) in O(1): a union-find link to the group's root and a splice
+        # into the group's ring. Edits, quotes, retweets and duplicates take _add.
+        held, ring, up, groups = self._posts, self._next, self._up, self._groups
+        parent_of, declared, alias, tombs = self._parent, self._cid, self._alias, self._tombs
+        find, union, general = self._find, self._union, self._add
+        post_type = Post
         items: Iterable[object] = posts
         for post in items:
-            if not isinstance(post, Post):
+            if type(post) is not post_type and not isinstance(post, Post):
                 msg = f"ingest() takes Post values, got {type(post).__name__}"
                 raise TypeError(msg)
-            changed += add(post)
+            refs = post.referenced
+            pid = post.id
+            if (
+                (refs and (len(refs) > 1 or refs[0].type != "replied_to"))
+                or len(post.edit_history_ids) > 1
+                or alias
+                or tombs
+                or pid in held
+            ):
+                changed += general(post)
+                continue
+            held[pid] = post
+            changed += 1
+            replied = refs[0].id if refs else None
+            cid = post.conversation_id
+            anchor = cid if cid is not None and cid != pid else replied
+            if pid in ring:  # a placeholder being filled: its group exists
+                root = up.get(pid, pid)
+                if root in up:
+                    root = find(root)
+                if anchor is not None and anchor != pid:
+                    if anchor not in ring:
+                        up[anchor] = root
+                        ring[anchor] = ring[root]
+                        ring[root] = anchor
+                    else:
+                        other = up.get(anchor, anchor)
+                        if other in up:
+                            other = find(other)
+                        if other != root:
+                            root = union(other, root)
+            elif anchor is None or anchor == pid:  # a new conversation root
+                ring[pid] = pid
+                groups.add(pid)
+                if cid is not None:
+                    declared[pid] = cid
+                continue
+            else:
+                if anchor in ring:
+                    root = up.get(anchor, anchor)
+                    if root in up:
+                        root = find(root)
+                else:
+                    ring[anchor] = anchor
+                    groups.add(anchor)
+                    root = anchor
+                up[pid] = root
+                ring[pid] = ring[root]
+                ring[root] = pid
+            if replied is not None and replied != pid:
+                parent_of[pid] = replied
+                if replied != anchor:
+                    if replied not in ring:
+                        up[replied] = root
+                        ring[replied] = ring[root]
+                        ring[root] = replied
+                    elif find(replied) != root:
+                        root = union(replied, root)
+            if cid is not None:
+                current = declared.get(root)
+                if current != cid and (current is None or _id_key(cid) < _id_key(current)):
+                    declared[root] = cid
         return changed
 
-    def _add(self, post: Post) -> bool:  # noqa: C901, PLR0912, PLR0915 - the hot path, kept flat
+    def _add(self, post: Post) -> bool:  # noqa: C901, PLR0912 - every unusual case, in order
         replied = quoted = None
         for ref in post.referenced:
             kind = ref.type
@@ -175,26 +241,14 @@ class Threader:
             return True
         posts[pid] = post
         self._tombs.pop(pid, None)
-        if pid not in self._next:
-            self._next[pid] = pid
-            self._groups.add(pid)
+        self._node(pid)
         if replied is not None and replied != pid:
-            if replied not in self._next:
-                self._next[replied] = replied
-                self._groups.add(replied)
-            if pid not in self._children or not self._is_ancestor(pid, replied):
-                self._parent[pid] = replied
-                kids = self._children.get(replied)
-                if kids is None:
-                    self._children[replied] = [pid]
-                else:
-                    kids.append(pid)
-                self._union(pid, replied)
+            self._node(replied)
+            self._parent[pid] = replied  # a cycle (invalid data) is cut by the snapshot
+            self._union(pid, replied)
         if cid is not None:
             if cid != pid:
-                if cid not in self._next:
-                    self._next[cid] = cid
-                    self._groups.add(cid)
+                self._node(cid)
                 root = self._union(pid, cid)
             else:
                 root = self._find(pid)
@@ -208,20 +262,6 @@ class Threader:
     def _add_quote(self, pid: str, quoted: str, post: Post) -> None:
         self._quote_posts[pid] = post
         self._quotes.setdefault(quoted, []).append(pid)
-
-    def _is_ancestor(self, node: str, of: str) -> bool:
-        """Whether ``node`` is ``of`` or above it (a link ``node -> of`` would close a cycle)."""
-        parent = self._parent
-        seen = 0
-        current: str | None = of
-        while current is not None:
-            if current == node:
-                return True
-            current = parent.get(current)
-            seen += 1
-            if seen > len(parent):  # pragma: no cover - links never form a cycle
-                return True
-        return False
 
     def _merge_versions(self, history: tuple[str, ...], pid: str) -> str:
         """Make every version id of an edited post an alias of its first (original) id."""
@@ -242,16 +282,12 @@ class Threader:
         if held is not None:
             current = self._posts.get(canonical)
             self._posts[canonical] = held if current is None else _prefer(current, held)
-        for child in self._children.pop(version, []):
-            self._parent[child] = canonical
-            self._children.setdefault(canonical, []).append(child)
+        for child in [m for m in self._members(self._find(version)) if m in self._parent]:
+            if self._parent[child] == version:
+                self._parent[child] = canonical
         up = self._parent.pop(version, None)
-        if up is not None:
-            siblings = self._children[up]
-            siblings.remove(version)
-            if canonical not in self._parent:
-                self._parent[canonical] = up
-                siblings.append(canonical)
+        if up is not None and canonical not in self._parent:
+            self._parent[canonical] = up
         for quoting in self._quotes.pop(version, []):
             self._quotes.setdefault(canonical, []).append(quoting)
         self._tombs.pop(version, None)

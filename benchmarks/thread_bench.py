@@ -1,0 +1,226 @@
+"""Threading speed and memory on synthetic twcs-shaped forests, next to networkx; backfill economy.
+
+The generator builds conversation forests shaped like twcs (Kaggle "Customer Support on
+Twitter"): conversation sizes drawn from a heavy-tailed distribution fitted to
+``twcs_prefix_5000.csv`` (mean about 3.8 posts, a few above 100), replies that mostly
+alternate customer / brand down one chain with some branching, a share of parents left
+out (missing), some duplicates, and the whole shuffled. Then, in one run:
+
+* ``Threader.ingest`` over every post (posts/s, best of ``--runs``);
+* networkx building the same groups and parent links: a ``DiGraph`` of the reply and
+  conversation edges, then ``weakly_connected_components`` (best of ``--runs``);
+* peak memory per post of the threader's own structures (tracemalloc, separate run;
+  the ``Post`` values themselves are made beforehand and not counted);
+* backfill against the sandbox: lookup requests per depth level next to the minimum
+  ``ceil(missing / 100)``.
+
+::
+
+    python benchmarks/thread_bench.py --posts 1000000 --runs 3
+    python benchmarks/thread_bench.py --posts 1000000 --no-conversation-id  # twcs-like
+
+Targets (issue 12): >= 500,000 posts/s and >= 5x networkx on 1,000,000 posts.
+networkx is a benchmark-only dependency (``pip install networkx``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import math
+import random
+import time
+import tracemalloc
+
+from socialcare.models import Post, ReferencedPost
+from socialcare.threads import Threader
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+BRANDS = [f"9{n:03d}" for n in range(20)]
+
+
+def conversation_size(rng: random.Random) -> int:
+    """A size from a discrete Pareto-like tail: mostly 2-4 posts, rarely > 100."""
+    size = int(1 + rng.paretovariate(1.6) * 1.4)
+    return min(size, 400)
+
+
+def forest(
+    posts: int,
+    *,
+    seed: int = 12,
+    missing: float = 0.005,
+    duplicates: float = 0.01,
+    conversation_ids: bool = True,
+) -> tuple[list[Post], dict[str, int]]:
+    """Shuffled twcs-shaped posts (with duplicates) and what the generator made."""
+    rng = random.Random(seed)
+    out: list[Post] = []
+    dropped = 0
+    conversations = 0
+    next_id = 1_800_000_000_000_000_000
+    while len(out) < posts:
+        conversations += 1
+        size = min(conversation_size(rng), posts - len(out))
+        customer = str(rng.randrange(10**6))
+        brand = rng.choice(BRANDS)
+        start = T0 + dt.timedelta(seconds=rng.randrange(10**7))
+        ids: list[str] = []
+        for n in range(size):
+            pid = str(next_id)
+            next_id += 1
+            if n == 0:
+                parent = None
+            elif rng.random() < 0.8:
+                parent = ids[-1]  # down the chain
+            else:
+                parent = ids[rng.randrange(len(ids))]  # a branch
+            author = (customer, brand)[n % 2] if rng.random() < 0.95 else str(rng.randrange(10**6))
+            ids.append(pid)
+            post = Post(
+                id=pid,
+                text="x",
+                author_id=author,
+                created_at=start + dt.timedelta(minutes=n),
+                conversation_id=ids[0] if conversation_ids else None,
+                referenced=(ReferencedPost(type="replied_to", id=parent),) if parent else (),
+            )
+            if n and rng.random() < missing:
+                dropped += 1  # left out: its children hang under a placeholder
+                continue
+            out.append(post)
+    extra = rng.sample(out, int(len(out) * duplicates))
+    out.extend(extra)
+    rng.shuffle(out)
+    return out, {
+        "posts": len(out) - len(extra),
+        "duplicates": len(extra),
+        "dropped": dropped,
+        "conversations": conversations,
+    }
+
+
+def run_threader(posts: list[Post]) -> tuple[float, Threader]:
+    gc.collect()
+    gc.disable()
+    try:
+        threader = Threader(brands=BRANDS)
+        start = time.perf_counter()
+        threader.ingest(posts)
+        return time.perf_counter() - start, threader
+    finally:
+        gc.enable()
+
+
+def run_networkx(posts: list[Post]) -> tuple[float, int]:
+    import networkx as nx  # noqa: PLC0415 - benchmark-only dependency
+
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        graph = nx.DiGraph()
+        for post in posts:
+            if post.is_retweet:
+                continue
+            graph.add_node(post.id)
+            parent = post.replied_to_id
+            if parent is not None:
+                graph.add_edge(post.id, parent)
+            if post.conversation_id is not None and post.conversation_id != post.id:
+                graph.add_edge(post.id, post.conversation_id, kind="conversation")
+        groups = sum(1 for _ in nx.weakly_connected_components(graph))
+        return time.perf_counter() - start, groups
+    finally:
+        gc.enable()
+
+
+def memory_per_post(posts: list[Post]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    threader = Threader(brands=BRANDS)
+    threader.ingest(posts)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / len(threader)
+
+
+def backfill_economy(chains: int, depth: int) -> dict[str, object]:
+    from socialcare.conversations import backfill  # noqa: PLC0415
+    from socialcare.testing import make_sandbox  # noqa: PLC0415
+
+    sandbox = make_sandbox(users=["acme", "ann", "bob"], rate_limits=False)
+    leaves = []
+    for i in range(chains):
+        at = T0 + dt.timedelta(seconds=i)
+        post = sandbox.add_post("ann", f"@acme help {i}", created_at=at)
+        for level in range(depth):
+            author = ("acme", "ann", "bob")[level % 3]
+            post = sandbox.add_post(author, f"@ann {i}.{level}", in_reply_to=post, created_at=at)
+        leaves.append(post)
+    threader = Threader()
+    threader.ingest(leaves)
+    platform = sandbox.platform()
+    # Level by level, with the minimum for what each level had to ask.
+    levels = []
+    minimum = []
+    while threader.missing:
+        wanted = len(threader.missing)
+        before = len(sandbox.calls)
+        report = backfill(platform, threader, max_depth=1)
+        levels.append(sum(1 for c in sandbox.calls[before:] if c.endpoint == "GET /2/tweets"))
+        minimum.append(math.ceil(wanted / 100))
+        if report.stopped == "error":
+            break
+    return {
+        "chains": chains,
+        "depth": depth,
+        "requests_per_level": levels,
+        "minimum_per_level": minimum,
+        "requests": sum(levels),
+        "minimum": sum(minimum),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-conversation-id", action="store_true")
+    parser.add_argument("--skip-networkx", action="store_true")
+    parser.add_argument("--backfill-chains", type=int, default=1000)
+    args = parser.parse_args()
+    posts, made = forest(args.posts, conversation_ids=not args.no_conversation_id)
+    ours = []
+    threader = None
+    for _ in range(args.runs):
+        seconds, threader = run_threader(posts)
+        ours.append(seconds)
+    assert threader is not None
+    stats = threader.stats()
+    result: dict[str, object] = {
+        "generated": made,
+        "threader": stats,
+        "conversation_ids": not args.no_conversation_id,
+        "threader_best_s": round(min(ours), 3),
+        "posts_per_s": round(len(posts) / min(ours)),
+    }
+    del threader
+    if not args.skip_networkx:
+        theirs = []
+        groups = 0
+        for _ in range(args.runs):
+            seconds, groups = run_networkx(posts)
+            theirs.append(seconds)
+        assert groups == stats["conversations"], (groups, stats)
+        result["networkx_best_s"] = round(min(theirs), 3)
+        result["speedup_vs_networkx"] = round(min(theirs) / min(ours), 2)
+    result["peak_bytes_per_post"] = round(memory_per_post(posts))
+    result["backfill"] = backfill_economy(args.backfill_chains, 6)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
