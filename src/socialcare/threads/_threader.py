@@ -122,7 +122,7 @@ class Threader:
 
     # -- ingest --------------------------------------------------------------------------------
 
-    def ingest(self, posts: Iterable[Post]) -> int:
+    def ingest(self, posts: Iterable[Post]) -> int:  # noqa: C901, PLR0912, PLR0915 - hot path
         """Add posts (any order, duplicates and edits allowed); return how many changed a node.
 
         Raises:
