@@ -101,7 +101,9 @@ def backfill(  # noqa: C901 - levels, batches, bounds and problems in one loop
     def missing() -> list[str]:
         if anchor is None:
             return list(threader.missing)
-        return [i for i in threader.thread_of(anchor).missing if not _tomb(threader, anchor, i)]
+        thread = threader.thread_of(anchor)
+        gone = set(thread.tombstones)
+        return [i for i in thread.missing if i not in gone]
 
     tried: set[str] = set()
     per_level: list[int] = []
@@ -158,10 +160,6 @@ def backfill(  # noqa: C901 - levels, batches, bounds and problems in one loop
         error=error,
         thread=None if anchor is None else threader.thread_of(anchor),
     )
-
-
-def _tomb(threader: Threader, anchor: str, node_id: str) -> bool:
-    return node_id in threader.thread_of(anchor).tombstones
 
 
 def conversation(
