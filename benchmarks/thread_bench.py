@@ -208,6 +208,11 @@ def main() -> None:
         "posts_per_s": round(len(posts) / min(ours)),
     }
     del threader
+    try:
+        import networkx  # noqa: F401, PLC0415 - only to know whether it is installed
+    except ImportError:
+        print("networkx is not installed (pip install networkx): comparison skipped")
+        args.skip_networkx = True
     if not args.skip_networkx:
         theirs = []
         groups = 0

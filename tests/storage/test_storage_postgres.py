@@ -119,6 +119,37 @@ def test_an_older_schema_is_migrated_forward(pg: tuple[str, str]) -> None:
     assert ("sc_conversations_open_queue",) in indexes
 
 
+@pytest.mark.postgres
+def test_schema_5_maps_the_old_conversation_states(pg: tuple[str, str]) -> None:
+    import psycopg  # noqa: PLC0415
+
+    from socialcare.storage._schema import MIGRATIONS, VERSION_TABLE  # noqa: PLC0415
+    from socialcare.storage.postgres import _TYPES, PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with psycopg.connect(dsn, options=f"-c search_path={schema}") as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(VERSION_TABLE.format_map(_TYPES))
+        for version, step in enumerate(MIGRATIONS[:4], start=1):
+            for statement in step:
+                rendered = statement.format_map(_TYPES)
+                if rendered.strip():
+                    conn.execute(rendered)
+            conn.execute(
+                "INSERT INTO sc_schema (version, applied_at) VALUES (%s, now())", (version,)
+            )
+        for cid, state in (("a", "open"), ("b", "pending"), ("c", "closed")):
+            conn.execute(
+                "INSERT INTO sc_conversations (id, channel, state, tags, priority, waiting_since) "
+                "VALUES (%s, 'public', %s, '[]', 0, %s)",
+                (cid, state, T0 if state == "open" else None),
+            )
+    with PostgresStore(dsn, schema=schema, create_schema=True) as store:
+        states = {c.id: c.state for c in store.find_conversations()}
+        assert states == {"a": "awaiting_brand", "b": "awaiting_customer", "c": "resolved"}
+        assert [c.id for c in store.open_queue()] == ["a"]
+
+
 def _backend_pids(dsn: str, application_name: str) -> list[int]:
     import psycopg  # noqa: PLC0415
 

@@ -5,6 +5,8 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socialcare.models import DirectMessage, Post, ReferencedPost
 from socialcare.threads import Placeholder, Thread, Threader
@@ -321,3 +323,35 @@ def test_stats_count_what_is_held() -> None:
     }  # fmt: skip
     assert len(threader) == 7
     assert threader.thread("97").depth() == 1
+
+
+def test_any_arrival_order_gives_the_same_tree_property() -> None:
+    @st.composite
+    def forests(draw: st.DrawFn) -> list[Post]:
+        count = draw(st.integers(1, 25))
+        items: list[Post] = []
+        for n in range(count):
+            pid = str(100 + n)
+            parent = draw(st.none() | st.integers(0, n + 3)) if n else None
+            reply_to = str(100 + parent) if parent is not None else None
+            with_cid = draw(st.booleans())
+            items.append(
+                post(pid, str(draw(st.integers(1, 4))), draw(st.integers(0, 5)),
+                     reply_to=reply_to, conversation="100" if with_cid else None)
+            )  # fmt: skip
+        return items
+
+    @settings(max_examples=150, deadline=None)
+    @given(forests(), st.randoms(use_true_random=False), st.integers(0, 3))
+    def check(items: list[Post], rng: random.Random, extra: int) -> None:
+        reference = Threader(brands={"1"})
+        reference.ingest(items)
+        shuffled = items + [rng.choice(items) for _ in range(extra)]
+        rng.shuffle(shuffled)
+        other = Threader(brands={"1"})
+        for item in shuffled:
+            other.ingest([item])
+        assert snapshot(other) == snapshot(reference)
+        assert sum(len(t) for t in other.threads()) == len(items)
+
+    check()
