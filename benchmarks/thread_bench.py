@@ -209,7 +209,7 @@ def main() -> None:
     }
     del threader
     try:
-        import networkx  # noqa: F401, PLC0415 - only to know whether it is installed
+        import networkx as nx  # noqa: F401, PLC0415 - only to know whether it is installed
     except ImportError:
         print("networkx is not installed (pip install networkx): comparison skipped")
         args.skip_networkx = True
