@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from socialcare.models import DirectMessage, Post
-from socialcare.threads._thread import Placeholder, PlaceholderReason, Thread
+from socialcare.threads._thread import Placeholder, PlaceholderReason, Thread, sort_key
 
 __all__ = ["Threader"]
 
@@ -418,11 +418,18 @@ class Threader:
             return declared
         parent = self._parent
         node = group
-        steps = 0
-        while node in parent and steps <= len(parent):
+        seen: dict[str, int] = {}
+        while node in parent:
+            if node in seen:  # a reply cycle (invalid data): cut where the snapshot cuts it
+                cycle = list(seen)[seen[node] :]
+                return min(cycle, key=self._order)
+            seen[node] = len(seen)
             node = parent[node]
-            steps += 1
         return node
+
+    def _order(self, key: str) -> tuple[float, int, str, int, str]:
+        post = self._posts.get(key)
+        return (*sort_key(post if post is not None else Placeholder(key)), len(key), key)
 
     def _snapshot(self, group: str) -> Thread:
         nodes: dict[str, Post | Placeholder] = {}
