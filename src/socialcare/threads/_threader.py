@@ -143,12 +143,13 @@ class Threader:
                 raise TypeError(msg)
             refs = post.referenced
             pid = post.id
+            known = pid in ring  # held posts are in the ring too
             if (
                 (refs and (len(refs) > 1 or refs[0].type != "replied_to"))
                 or len(post.edit_history_ids) > 1
                 or alias
                 or tombs
-                or pid in held
+                or (known and pid in held)
             ):
                 changed += general(post)
                 continue
@@ -157,7 +158,7 @@ class Threader:
             replied = refs[0].id if refs else None
             cid = post.conversation_id
             anchor = cid if cid is not None and cid != pid else replied
-            if pid in ring:  # a placeholder being filled: its group exists
+            if known:  # a placeholder being filled: its group exists
                 root = up.get(pid, pid)
                 if root in up:
                     root = find(root)
