@@ -269,3 +269,10 @@ def test_schema_5_maps_the_old_states_and_keeps_the_queue_indexed(tmp_path: Path
                 row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + store._QUEUE_SQL, (50,))
             )
     assert "USING INDEX sc_conversations_open_queue" in plan
+
+
+def test_a_post_without_a_time_counts_as_written_now() -> None:
+    clock = ManualClock(T0 + dt.timedelta(hours=3))
+    threader = StoreThreader(MemoryStore(), brands={"9"}, clock=clock)
+    (record,) = threader.ingest([Post(id="7", text="hi", author_id="1", conversation_id="7")])
+    assert (record.state, record.waiting_since) == ("new", clock.now())

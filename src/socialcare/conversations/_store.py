@@ -104,7 +104,7 @@ class StoreThreader:
             record = changed.get(thread.conversation_id) or self._store.get_conversation(
                 thread.conversation_id
             )
-            updated = _apply_post(record, thread, post)
+            updated = _apply_post(record, thread, post, self._clock.now())
             if updated is not None and updated != record:
                 changed[thread.conversation_id] = updated
         for record in changed.values():
@@ -224,10 +224,15 @@ def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def _apply_post(record: Conversation | None, thread: Thread, post: Post) -> Conversation | None:
-    """The record after ``post`` arrived in ``thread`` (``None``: still no conversation)."""
+def _apply_post(
+    record: Conversation | None, thread: Thread, post: Post, now: dt.datetime
+) -> Conversation | None:
+    """The record after ``post`` arrived in ``thread`` (``None``: still no conversation).
+
+    A post without ``created_at`` counts as written ``now``.
+    """
     role = thread.role(post.author_id)
-    at = post.created_at
+    at = post.created_at or now
     if role == "bystander" or (role == "brand" and record is None):
         if record is None:
             return None  # neither bystanders nor the brand open a conversation
@@ -242,7 +247,7 @@ def _apply_post(record: Conversation | None, thread: Thread, post: Post) -> Conv
             customer_id=thread.customer_id,
             first_inbound_at=at,
             last_activity_at=at,
-            waiting_since=at or _FAR_PAST,
+            waiting_since=at,
         )
     if role == "customer":
         waiting = record.waiting_since if previous in _WAITING and record.waiting_since else at
@@ -252,9 +257,7 @@ def _apply_post(record: Conversation | None, thread: Thread, post: Post) -> Conv
             customer_id=record.customer_id or thread.customer_id,
             first_inbound_at=_earliest(record.first_inbound_at, at),
             last_activity_at=_latest(record.last_activity_at, at),
-            waiting_since=waiting or record.waiting_since or _FAR_PAST
-            if state in _WAITING
-            else record.waiting_since,
+            waiting_since=waiting if state in _WAITING else record.waiting_since,
         )
     return attrs.evolve(
         record,
