@@ -1,10 +1,13 @@
 """The incremental threader: posts in any order, any number of calls, O(1) amortised per post.
 
 Structure kept per node (a post, or an id some post references): its winning post, its
-parent link, its children, and its group in a union-find forest (union by size, path
-compression) whose groups are also circular linked lists, so that joining two
-conversations is O(1) and a thread's members are walked without scanning anything
-else. Snapshots (:class:`Thread`) are built on demand from one group.
+parent link, and its group in a union-find forest whose groups are also circular linked
+lists (rings). A new post is linked straight to its conversation's root and spliced into
+the ring (O(1)); merging two groups (a placeholder filled, a chain joining a
+conversation) links the smaller-known root under the other, splices the two rings (O(1))
+and path compression keeps later look-ups short. A thread's members are walked without
+scanning anything else; children are ordered when a snapshot (:class:`Thread`) is built
+on demand from one group, so ingesting never sorts.
 """
 
 from __future__ import annotations
