@@ -278,9 +278,13 @@ def load(store: SQLiteStore, total: int) -> None:
     rows = []
     for n in range(0, total, 5):
         cid = str(1_870_000_000_000_000_000 + n)
-        state = "open" if rng.random() < 0.2 else rng.choice(["pending", "closed"])
+        if rng.random() < 0.2:  # waiting for the brand: the open queue's states
+            state = rng.choice(["new", "awaiting_brand"])
+        else:
+            state = rng.choice(["awaiting_customer", "escalated", "resolved"])
         waiting = store._ts(T0 + dt.timedelta(seconds=rng.randrange(7 * 86_400)))
-        rows.append((cid, state, rng.randrange(5), waiting if state == "open" else None))
+        queued = state in {"new", "awaiting_brand"}
+        rows.append((cid, state, rng.randrange(5), waiting if queued else None))
     store._write(
         lambda tx: tx.many(
             "INSERT INTO sc_conversations (id, channel, state, tags, priority, waiting_since) "
