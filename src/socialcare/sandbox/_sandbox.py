@@ -292,10 +292,45 @@ class Sandbox:
         )
 
     def seed_twcs(
-        self, path: str | Path, *, limit: int | None = None, rebase: bool = False
+        self,
+        path: str | Path,
+        *,
+        limit: int | None = None,
+        rebase: bool = False,
+        span: dt.timedelta | None = None,
     ) -> TwcsImport:
-        """Import a twcs-format CSV; see :func:`socialcare.sandbox.load_twcs`."""
-        return load_twcs(self._world, Path(path), limit=limit, rebase=rebase)
+        """Import a twcs-format CSV (Kaggle "Customer Support on Twitter").
+
+        Every row becomes a post with a fresh snowflake id minted from its time, so
+        ids sort by time as X's do; authors become users (brand handles keep their
+        name, anonymised customers are named by their number); replies point at
+        their parent, inherit its conversation and its author as
+        ``in_reply_to_user_id``. twcs ids are not sandbox ids: the returned
+        :class:`TwcsImport` maps them (``result.post(tweet_id)``,
+        ``result.user(author_id_or_handle)``), and the API's "not found" errors say
+        so when handed a twcs id.
+
+        Args:
+            path: the CSV file.
+            limit: import at most this many rows (file order).
+            rebase: move the whole data set into the recent past of the sandbox
+                clock: the newest row lands on "now" and every row keeps its order
+                and its relative place in time. A data set spanning more than
+                ``span`` is compressed proportionally to fit in it.
+            span: the period a rebased data set may span at most (default 6 days,
+                inside X's 7-day recent-search window with a day to spare); an
+                explicit ``span`` is the period the data set then spans exactly.
+
+        Warns:
+            OutsideSearchWindowWarning: some rows are outside the 7-day
+                recent-search window of the sandbox clock, so recent search will not
+                find them (``TwcsImport.outside_window`` lists them).
+
+        Raises:
+            PayloadError: the file lacks a twcs column or a row has a bad value.
+            ValueError: ``span`` is not positive, or given without ``rebase``.
+        """
+        return load_twcs(self._world, Path(path), limit=limit, rebase=rebase, span=span)
 
     def seed_x(self, payload: Mapping[str, object]) -> tuple[list[str], list[str]]:
         """Seed one recorded X API v2 response; returns the post ids and user ids seeded."""
