@@ -426,6 +426,7 @@ class Sandbox:
         max_rate_limit_wait: float = 60.0,
         timeout: float = 30.0,
         api_host: str = "https://api.x.com",
+        expansions: Iterable[str] | None = None,
     ) -> XPlatform:
         """A ready ``XPlatform`` that talks to this sandbox as ``user``.
 
@@ -437,6 +438,7 @@ class Sandbox:
             max_rate_limit_wait: see ``XPlatform``.
             timeout: see ``XPlatform``.
             api_host: see ``XPlatform`` (the sandbox answers for either host).
+            expansions: see ``XPlatform`` (what post reads expand, and so bill).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -455,6 +457,7 @@ class Sandbox:
             max_rate_limit_wait=max_rate_limit_wait,
             timeout=timeout,
             api_host=api_host,
+            expansions=expansions,
         )
 
     def serve(self, port: int = 0) -> SandboxServer:
