@@ -397,6 +397,16 @@ class Sandbox:
     def usage(self, user: UserRef | Literal["app"] | None = None) -> Usage:
         """What X's pay-per-use pricing would have billed so far.
 
+        Reads are billed per resource returned, expanded users and posts in
+        ``includes`` too (a post $0.005, a user $0.010), and each resource once per
+        UTC day for the whole app: the first call that returns it that day pays,
+        whichever token made it. Writes are billed per request. The price of some
+        calls is the difference of two snapshots::
+
+            before = sandbox.usage()
+            x.mentions(max_results=100, expansions=("author_id",))
+            cost = (sandbox.usage() - before).total
+
         Args:
             user: only calls made as this user (``"app"``: app-only calls);
                 ``None``: everything.
