@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -83,7 +83,7 @@ class _Sink:
             raise socialcare.AlertError("webhook down")
         if any(a.post.id in self.poison for a in alerts):
             raise socialcare.AlertError("the webhook refuses this post")
-        self.got.update(a.post.id for a in alerts)
+        self.got.update(f"{a.stream}:{a.post.id}" for a in alerts)
 
     def flush(self) -> None:
         return None
@@ -109,24 +109,27 @@ def run_soak(cycles: int, fault_rate: float, *, seed: int = 7) -> SoakResult:
     poison: set[str] = set()
     sink = _Sink(poison)
     monitor.add_sink(sink)
-    handled: Counter[str] = Counter()
+    handled: Counter[str] = Counter()  # "<stream>:<post id>": every stream gets its posts
 
-    def handler(post: socialcare.Post) -> None:
-        handled[post.id] += 1
-        if post.id in poison:
-            raise RuntimeError("the handler cannot digest this post")
+    def handler(stream: str) -> Callable[[socialcare.Post], None]:
+        def handle(post: socialcare.Post) -> None:
+            handled[f"{stream}:{post.id}"] += 1
+            if post.id in poison:
+                raise RuntimeError("the handler cannot digest this post")
 
-    monitor.on("brand")(handler)
-    monitor.on("mentions")(handler)
+        return handle
+
+    monitor.on("brand")(handler("brand"))
+    monitor.on("mentions")(handler("mentions"))
     result = SoakResult(fault_rate=fault_rate, cycles=cycles)
-    seeded: list[str] = []
+    seeded: list[str] = []  # "<stream>:<post id>" for every stream a seeded post is on
     quarantined: set[str] = set()
     given_up: set[str] = set()
     gaps: list[tuple[str, str]] = []
 
     def seed_first() -> None:
         post = sandbox.add_post("c0", "acme hello")
-        seeded.append(post.id)
+        seeded.append(f"brand:{post.id}")
         clock.advance(1)
 
     def note(report: socialcare.CycleReport) -> None:
@@ -141,7 +144,9 @@ def run_soak(cycles: int, fault_rate: float, *, seed: int = 7) -> SoakResult:
         for _ in range(rng.randint(25, 60) if burst else rng.randint(0, 3)):
             text = rng.choice(("acme router down", "@acme help please", "acme billing"))
             post = sandbox.add_post(rng.choice(customers), f"{text} #{cycle}")
-            seeded.append(post.id)
+            seeded.append(f"brand:{post.id}")
+            if text.startswith("@acme"):
+                seeded.append(f"mentions:{post.id}")
             if rng.random() < 0.02:
                 poison.add(post.id)
         faulty = rng.random() < fault_rate
@@ -196,10 +201,12 @@ def _tally(
     given_up: set[str],
     gaps: Sequence[tuple[str, str]],
 ) -> None:
-    """Check every seeded post: handled and alerted exactly once, or reported."""
-    given_up_posts = {key.rsplit(":", 1)[1] for key in given_up}
-    for post_id in seeded:
-        count = handled[post_id]
+    """Check every seeded post on each of its streams: handled and alerted once, or reported."""
+    given_up_posts = {key.split(":", 1)[1] for key in given_up}  # alert:<sink>:<stream>:<id>
+    given_up_posts = {key.split(":", 1)[1] for key in given_up_posts}
+    for key in seeded:
+        post_id = key.rsplit(":", 1)[1]
+        count = handled[key]
         if count == 0:
             if gaps:
                 continue  # missing, inside a reported gap
@@ -209,8 +216,8 @@ def _tally(
             result.duplicated += 1
         if post_id in poison and count and post_id not in quarantined:
             result.unreported_poison += 1
-        if count and post_id not in given_up_posts:
-            alerts = alerted[post_id]
+        if count and key not in given_up_posts:
+            alerts = alerted[key]
             result.alerts_lost += alerts == 0
             result.alerts_duplicated += alerts > 1
 

@@ -79,6 +79,8 @@ def everything() -> dict[str, object]:
         "requests": importlib.import_module("requests"),
         "WSGIApplication": typing.Callable[..., typing.Iterable[bytes]],  # _typeshed only
     }
+    for package in PACKAGES:  # load lazily exported names, so their modules count too
+        exported(package)
     for module_name, module in list(sys.modules.items()):
         if module_name.startswith("socialcare"):
             names.update(vars(module))

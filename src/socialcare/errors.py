@@ -29,6 +29,7 @@ stays reachable as ``__cause__``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 __all__ = [
     "AlertError",
@@ -157,7 +158,28 @@ class DuplicateContentError(PlatformError):
 
 
 class InvalidRequestError(PlatformError):
-    """X rejected the request's parameters (HTTP 400), for example a malformed query."""
+    """X rejected the request's parameters (HTTP 400), for example a malformed query.
+
+    ``XPlatform`` also raises it, before sending anything, for a post or DM text longer
+    than X accepts; the numbers are then set.
+
+    Attributes:
+        weighted_length: the text's length as X counts it (twitter-text v3 weighted
+            characters for a post, characters for a DM); ``None`` otherwise.
+        limit: the longest X accepts (280 for a post, 10,000 for a DM); ``None`` otherwise.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        weighted_length: int | None = None,
+        limit: int | None = None,
+        **platform: Any,
+    ) -> None:
+        super().__init__(message, **platform)
+        self.weighted_length = weighted_length
+        self.limit = limit
 
 
 class AlertError(SocialCareError):

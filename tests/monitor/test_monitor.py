@@ -163,7 +163,9 @@ def test_echo_and_retweets_are_dropped(sandbox: Sandbox, clock: ManualClock) -> 
     assert [p.id for p in seen] == [ask.id]
 
 
-def test_dedupe_across_streams(sandbox: Sandbox, clock: ManualClock) -> None:
+def test_every_stream_gets_each_of_its_posts(sandbox: Sandbox, clock: ManualClock) -> None:
+    # Changed on purpose (issue 15): a post on two streams reaches both streams' handlers
+    # (it used to go to the first stream only); each stream still gets it once.
     post = sandbox.add_post("ann", "@acme acme app crashes")
     clock.advance(5)
     monitor = _monitor(sandbox, MemoryStore(clock=clock), clock)
@@ -172,7 +174,10 @@ def test_dedupe_across_streams(sandbox: Sandbox, clock: ManualClock) -> None:
     mentions = _collect(monitor, "mentions")
     keyword = _collect(monitor, "keyword")
     monitor.run_once()
-    assert [p.id for p in mentions + keyword] == [post.id]
+    clock.advance(120)
+    monitor.run_once()
+    assert [p.id for p in mentions] == [post.id]
+    assert [p.id for p in keyword] == [post.id]
 
 
 def test_packed_search_streams_share_requests(sandbox: Sandbox, clock: ManualClock) -> None:
@@ -342,8 +347,17 @@ def test_two_workers_share_streams_through_leases(
     second = workers[1].run_once()
     assert set(first.polled) == {"brand", "widgets"}
     assert second.polled == ()
-    assert {reason for _, reason in second.skipped} == {"polled by another worker (lease held)"}
-    assert len(seen) == 5
+    # Changed on purpose (issue 15): the message names the holder and the expiry, and a
+    # post on both streams reaches both (10 deliveries of 5 posts, all by w1).
+    expiry = (clock.now() + dt.timedelta(seconds=workers[1].lease_ttl)).isoformat()
+    assert {reason for _, reason in second.skipped} == {
+        (
+            f"polled by another worker: 'w1' holds the lease until {expiry} "
+            "(that worker's Monitor.close() releases it; this worker is 'w2')"
+        )
+    }
+    assert len(seen) == 10
+    assert {w for w, _ in seen} == {"w1"}
     assert len({post_id for _, post_id in seen}) == 5
     workers[0].close()  # releases its leases: the other worker takes over
     sandbox.add_post("bob", "acme 6")

@@ -67,3 +67,65 @@ def test_assert_cost_at_most_itemizes_the_bill(sandbox):
     assert assert_cost_at_most(sandbox, "0.20", user="acme") == Decimal("0.200")
     with pytest.raises(AssertionError, match="post_create_with_url: 1"):
         assert_cost_at_most(sandbox, 0.05)
+
+
+def _mentioned_by_51(new_sandbox):
+    sandbox = new_sandbox()  # 2026-01-01: before owned reads, every post read is $0.005
+    acme = sandbox.add_user("acme")
+    for n in range(51):
+        sandbox.add_post(sandbox.add_user(f"cust{n}"), f"@acme order {n} is late")
+    return sandbox, acme
+
+
+@pytest.mark.parametrize(
+    ("expansions", "users", "cost"),
+    [
+        (None, 52, "0.775"),  # the default: 51 authors + the mentioned brand
+        (("author_id",), 51, "0.765"),
+        ((), 0, "0.255"),  # the posts alone
+    ],
+)
+def test_a_page_of_mentions_costs_what_it_expands(new_sandbox, expansions, users, cost):
+    sandbox, acme = _mentioned_by_51(new_sandbox)
+    x = sandbox.platform(acme, app_reads=False)
+    page = x.mentions(max_results=100, expansions=expansions)
+    assert len(page) == 51
+    assert len(page.includes.users) == users
+    usage = sandbox.usage(acme)
+    assert usage.counts.get("user_read", 0) == users
+    assert usage.total == Decimal(cost)
+
+
+def test_reads_are_deduplicated_per_app_and_utc_day(new_sandbox):
+    sandbox, acme = _mentioned_by_51(new_sandbox)
+    user_x = sandbox.platform(acme, app_reads=False)
+    app_x = sandbox.platform(acme)  # reads with the app's bearer token
+    user_x.mentions(max_results=100)
+    first = sandbox.usage()
+    assert first.total == Decimal("0.775")
+    # The same posts and users again, through another endpoint and another token.
+    app_x.search_recent("@acme", max_results=100)
+    user_x.mentions(max_results=100, expansions=("author_id",))
+    again = sandbox.usage() - first
+    assert again.total == 0
+    assert again.counts == {}
+    # A new UTC day bills them again, once.
+    sandbox.advance(days=1)
+    before = sandbox.usage()
+    app_x.search_recent("@acme", max_results=100, expansions=())
+    app_x.search_recent("@acme", max_results=100, expansions=())
+    day_two = sandbox.usage() - before
+    assert day_two.counts == {"post_read": 51}
+    assert day_two.total == Decimal("0.255")
+    assert sandbox.usage("app").counts["post_read"] == 51
+    assert sandbox.usage(acme).counts["post_read"] == 51
+
+
+def test_an_owned_read_and_a_post_read_of_one_post_bill_once(new_sandbox):
+    sandbox = new_sandbox(start=dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc))
+    acme = sandbox.add_user("acme")
+    post = sandbox.add_post(sandbox.add_user("ann"), "@acme hello")
+    user_x = sandbox.platform(acme, app_reads=False)
+    user_x.mentions(expansions=())
+    user_x.get_posts([post.id], expansions=())
+    assert sandbox.usage().counts == {"owned_read": 1}

@@ -18,7 +18,7 @@ from tests.conftest import shared_path
 
 from socialcare import testing
 from socialcare.errors import PayloadError
-from socialcare.sandbox import SandboxOutcome, SandboxRequest
+from socialcare.sandbox import OutsideSearchWindowWarning, SandboxOutcome, SandboxRequest
 from socialcare.testing import (
     OpenAPIContract,
     assert_dm_sent,
@@ -32,7 +32,9 @@ TWCS = ("data", "twcs")
 
 def test_twcs_threads_become_conversations(new_sandbox):
     sandbox = new_sandbox(start=dt.datetime(2017, 12, 31, tzinfo=dt.timezone.utc))
-    imported = sandbox.seed_twcs(shared_path(*TWCS, "twcs_prefix_5000.csv"), limit=400)
+    # Not rebased: rows older than the 7-day window are imported, with a warning.
+    with pytest.warns(OutsideSearchWindowWarning, match="outside the 7-day"):
+        imported = sandbox.seed_twcs(shared_path(*TWCS, "twcs_prefix_5000.csv"), limit=400)
     assert len(imported) == 400
     assert len(sandbox.posts()) == 400
     # twcs tweet 2 ("@sprintcare and how do you propose we do that") answers tweet 1,
@@ -73,7 +75,8 @@ def test_twcs_rebase_puts_the_data_in_the_recent_window(new_sandbox):
 
 def test_twcs_orphans_are_reported(new_sandbox):
     sandbox = new_sandbox(start=dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc))
-    imported = sandbox.seed_twcs(shared_path(*TWCS, "twcs_random_5000.csv"), limit=200)
+    with pytest.warns(OutsideSearchWindowWarning):
+        imported = sandbox.seed_twcs(shared_path(*TWCS, "twcs_random_5000.csv"), limit=200)
     assert len(imported) == 200
     assert len(imported.orphans) > 100
 

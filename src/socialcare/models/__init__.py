@@ -25,6 +25,7 @@ from socialcare.models._care import (
     ShortLink,
     StreamCursor,
 )
+from socialcare.models._records import Record, RecordValue, to_dataframe, to_records
 from socialcare.models._x import (
     DirectMessage,
     Entities,
@@ -59,6 +60,8 @@ __all__ = [
     "Page",
     "Post",
     "Problem",
+    "Record",
+    "RecordValue",
     "ReferenceType",
     "ReferencedPost",
     "ReplySettings",
@@ -69,6 +72,8 @@ __all__ = [
     "UrlEntity",
     "User",
     "Withheld",
+    "to_dataframe",
+    "to_records",
 ]
 
 publish(__name__, globals(), __all__)

@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from typing import Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast
 
 import attrs
 
 from socialcare._json import Fields, format_time
 from socialcare._text_repr import clip, valid_unicode
 from socialcare.errors import PayloadError
+
+if TYPE_CHECKING:
+    from socialcare.models._records import Record
 
 __all__ = [
     "DirectMessage",
@@ -697,8 +700,12 @@ class Page(Generic[T]):
         """A page of DM events from a ``dm_events`` response."""
         return Page.from_x(payload, lambda d, path: DirectMessage.from_x(d, path=path))
 
-    def to_x(self, serialize: Callable[[T], JSONObject]) -> JSONObject:
-        """The X API v2 list response for this page."""
+    def to_x(self, serialize: Callable[[T], JSONObject] | None = None) -> JSONObject:
+        """The X API v2 list response for this page.
+
+        Args:
+            serialize: turns one item into X JSON (default: the item's own ``to_x``).
+        """
         meta = _drop_none(
             {
                 "result_count": self.result_count,
@@ -709,7 +716,10 @@ class Page(Generic[T]):
         )
         out: JSONObject = {}
         if self.items:
-            out["data"] = [serialize(item) for item in self.items]
+            out["data"] = [
+                serialize(item) if serialize is not None else _item_to_x(item)
+                for item in self.items
+            ]
         if self.includes:
             out["includes"] = self.includes.to_x()
         if self.errors:
@@ -717,8 +727,44 @@ class Page(Generic[T]):
         out["meta"] = meta
         return out
 
+    def to_records(self) -> list[Record]:
+        """The page's items as flat records, authors (or DM senders) joined in from ``includes``.
+
+        See :func:`socialcare.models.to_records` for the columns.
+        """
+        from socialcare.models._records import to_records  # noqa: PLC0415 - cycle
+
+        return to_records(_record_items(self.items), users=self.includes.users)
+
+    def to_dataframe(self) -> object:
+        """:meth:`to_records` as a pandas ``DataFrame`` (needs ``socialcare[pandas]``).
+
+        Raises:
+            ConfigurationError: pandas is not installed.
+        """
+        from socialcare.models._records import dataframe  # noqa: PLC0415 - cycle
+
+        return dataframe(self.to_records())
+
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def _item_to_x(item: object) -> JSONObject:
+    if isinstance(item, Post | User | DirectMessage):
+        return item.to_x()
+    msg = f"Page.to_x: cannot serialize a {type(item).__name__}; pass serialize="
+    raise TypeError(msg)
+
+
+def _record_items(items: tuple[object, ...]) -> list[Post | User | DirectMessage]:
+    out: list[Post | User | DirectMessage] = []
+    for item in items:
+        if not isinstance(item, Post | User | DirectMessage):
+            msg = f"Page.to_records: cannot make a record of a {type(item).__name__}"
+            raise TypeError(msg)
+        out.append(item)
+    return out

@@ -28,6 +28,7 @@ from socialcare.monitor._kinds import Item, Kind, Unit
 from socialcare.monitor._report import Outcome, StreamState
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
+from socialcare.query import Query
 
 __all__ = ["Delivery", "SinkEntry", "sink_name"]
 
@@ -55,15 +56,21 @@ def sink_name(sink: AlertSink, index: int) -> str:
 
 @attrs.frozen
 class SinkEntry:
-    """A sink, its outbox name and the streams it wants (``None``: all)."""
+    """A sink, its outbox name, the streams it wants (``None``: all) and its query filter."""
 
     name: str
     sink: AlertSink
     streams: frozenset[str] | None
+    query: Query | None = None
 
-    def wants(self, stream: str) -> bool:
-        """Whether alerts of ``stream`` go to this sink."""
-        return self.streams is None or stream in self.streams
+    def wants(self, alert: Alert) -> bool:
+        """Whether ``alert`` goes to this sink: its stream is wanted and its post matches."""
+        if self.streams is not None and alert.stream not in self.streams:
+            return False
+        if self.query is None:
+            return True
+        users = {alert.author.id: alert.author} if alert.author is not None else None
+        return self.query.matches(alert.post, users=users)
 
 
 class Delivery:
@@ -88,7 +95,7 @@ class Delivery:
         self.sinks: list[SinkEntry] = []
         self.failed_alerts: list[str] = []
         self._states = states
-        self._quarantined: set[str] = set()
+        self._quarantined: set[tuple[str, str]] = set()  # (stream, id)
         self._retry_at: dt.datetime | None = clock.now()  # look at the outbox at once
         self._retry_failures = 0
 
@@ -108,22 +115,24 @@ class Delivery:
     ) -> int:
         """Deliver the new inbound ``items`` (oldest first) and store every item.
 
-        Each item goes to the first stream of ``unit`` that ``accept`` s it and the
-        kind matches; items the store holds (or this monitor quarantined) are skipped.
+        Each item goes to every stream of ``unit`` that ``accept`` s it and whose
+        kind matches it (every handler of a stream receives each of its posts;
+        a post on two streams reaches both). Items this monitor quarantined on a
+        stream are skipped there. Dedupe is per stream: ``accept`` and the fetched window hold
+        only what is newer than the stream's cursor (or inside its backlog).
 
         Raises:
             StorageError: the store is down (nothing was quarantined).
         """
         ordered = sorted({i.id: i for i in items}.values(), key=lambda i: int(i.id))
         inbound = [i for i in ordered if kind.inbound(i, brand, include_retweets=include_retweets)]
-        known = kind.seen(self.store, [i.id for i in inbound]) | self._quarantined
         now = self.clock.now()
         alerts: list[Alert] = []
         delivered = 0
         for item in inbound:
-            if item.id in known:
-                continue
             for stream in unit.streams:
+                if (stream.name, item.id) in self._quarantined:
+                    continue
                 if not accept(stream, item) or not kind.accepts(stream, unit, item, users):
                     continue
                 self._call_handlers(stream, item, outcome)
@@ -132,7 +141,6 @@ class Delivery:
                     alerts.append(alert)
                 delivered += 1
                 self._states[stream.name].delivered += 1
-                break  # one item is handled once, by the first stream that matches it
         self._alert(alerts, outcome)
         self._save(kind, unit, ordered, users, outcome)
         return delivered
@@ -206,7 +214,7 @@ class Delivery:
             detail={"stream": stream, "error": reason},
         )
         log.warning("stream %s: quarantined %s: %s", stream, item_id, reason)
-        self._quarantined.add(item_id)
+        self._quarantined.add((stream, item_id))
         self._states[stream].quarantined.append((item_id, reason))
         outcome.quarantined.append((stream, item_id, reason))
         outcome.errors.append((stream, f"quarantined {item_id}: {reason}"))
@@ -216,7 +224,7 @@ class Delivery:
     def _alert(self, alerts: Sequence[Alert], outcome: Outcome) -> None:
         """Hand alerts to the sinks; what a sink fails to take goes to the outbox."""
         for entry in self.sinks:
-            batch = [a for a in alerts if entry.wants(a.stream)]
+            batch = [a for a in alerts if entry.wants(a)]
             if not batch:
                 continue
             try:

@@ -2,7 +2,7 @@
 
 The poller, delivery and scheduler never branch on a stream's kind: they ask
 the stream's :class:`Kind` how to group streams into requests, fetch a page of
-a window, tell inbound items from the account's own, dedupe and store them, and
+a window, tell inbound items from the account's own, store them, and
 whether they raise alerts. A new kind (filtered stream, webhook events) is a new
 class registered in :func:`kinds`, with its endpoint in ``_endpoints.ENDPOINTS``.
 """
@@ -112,10 +112,6 @@ class Kind(Protocol):
         """Whether ``item`` counts as inbound (not the brand's own, not a dropped repost)."""
         ...
 
-    def seen(self, store: MonitorStore, ids: Sequence[str]) -> set[str]:
-        """The ids among ``ids`` the store already holds."""
-        ...
-
     def save(self, store: MonitorStore, items: Sequence[Item]) -> None:
         """Store ``items`` (atomically, as the store's upsert is)."""
         ...
@@ -146,9 +142,6 @@ class _PostKind:
         if not isinstance(item, Post):
             return False
         return item.author_id != brand and (include_retweets or not item.is_retweet)
-
-    def seen(self, store: MonitorStore, ids: Sequence[str]) -> set[str]:
-        return {p.id for p in store.get_posts(ids)} if ids else set()
 
     def save(self, store: MonitorStore, items: Sequence[Item]) -> None:
         posts = [i for i in items if isinstance(i, Post)]
@@ -263,9 +256,6 @@ class _DMKind:
 
     def inbound(self, item: Item, brand: str, *, include_retweets: bool) -> bool:
         return isinstance(item, DirectMessage) and item.sender_id != brand
-
-    def seen(self, store: MonitorStore, ids: Sequence[str]) -> set[str]:
-        return {i for i in ids if store.get_dm(i) is not None}
 
     def save(self, store: MonitorStore, items: Sequence[Item]) -> None:
         events = [i for i in items if isinstance(i, DirectMessage)]

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
-from socialcare._clock import Clock, SystemClock
+from socialcare._clock import Clock
 from socialcare.alerts._sinks import AlertSink
 from socialcare.errors import (
     ConfigurationError,
@@ -34,7 +34,7 @@ from socialcare.models import DirectMessage, Post
 from socialcare.monitor._budget import RATE_WINDOW, Budget
 from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
-from socialcare.monitor._poll import Poller
+from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
 from socialcare.monitor._report import (
     CycleReport,
     MonitorHealth,
@@ -71,7 +71,10 @@ class Monitor:
         platform: where to read (an :class:`~socialcare.platforms.x.XPlatform`, or the sandbox's).
         store: where cursors, seen posts, backlogs, the alert outbox, the audit log
             and leases live (any :class:`~socialcare.storage.Store`).
-        clock: time for schedules and budgets (``ManualClock`` in tests).
+        clock: time for schedules, budgets, lease expiry checks and X's search window
+            (default: the platform's ``clock`` attribute when it has one, as a platform
+            on the sandbox does, so the monitor lives in the sandbox's time; else
+            the system clock).
         worker_id: this worker's name for stream leases, the outbox and the audit
             log (default: a random one).
         poll_interval: the shortest time between two polls of a stream, seconds.
@@ -90,6 +93,13 @@ class Monitor:
             (default: the acting account, from ``platform.me()``).
         alert_attempts: how many times an alert a sink failed to take is offered
             again (with backoff from ``poll_interval``) before it is given up.
+        start: where a stream with no cursor starts: ``None`` (the newest page,
+            ``page_size`` posts, are delivered), ``"now"`` (nothing old is delivered;
+            only what arrives after the first poll), an aware ``datetime`` (every post
+            since then, walked like a backlog), or an ``int`` N (the N newest).
+
+    Use it as a context manager (``with Monitor(...) as monitor:``) so that
+    :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
     """
 
     def __init__(
@@ -109,6 +119,7 @@ class Monitor:
         lease_ttl: float | None = None,
         brand_user_id: str | None = None,
         alert_attempts: int = 5,
+        start: Start = None,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -122,7 +133,8 @@ class Monitor:
             raise ConfigurationError(f"alert_attempts must be at least 1, got {alert_attempts}")
         self.platform = platform
         self.store = store
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock if clock is not None else platform_clock(platform)
+        self.start = check_start(start)
         self.worker_id = worker_id or f"monitor-{uuid.uuid4().hex[:12]}"
         self.poll_interval = poll_interval
         self.include_retweets = include_retweets
@@ -158,6 +170,7 @@ class Monitor:
             include_retweets=include_retweets,
             brand_user_id=lambda: self.brand_user_id,
             actor=self.worker_id,
+            start=self.start,
         )
         self._scheduler = Scheduler(
             self.clock, self._state, poll_interval=poll_interval, interval=self._interval
@@ -246,17 +259,36 @@ class Monitor:
 
         return register
 
-    def add_sink(self, sink: AlertSink, *, streams: Iterable[str] | None = None) -> None:
+    def add_sink(
+        self,
+        sink: AlertSink,
+        *,
+        streams: Iterable[str] | None = None,
+        query: Query | str | None = None,
+    ) -> None:
         """Send alerts for the posts of ``streams`` (default: every post stream) to ``sink``.
+
+        With ``query``, only alerts whose post matches it (``Query.matches``, the
+        author known from the poll) go to the sink: alert on a subset of a stream
+        without a second stream. Handlers are not filtered; they see every post.
+        A post on two streams raises one alert per stream.
 
         The sink's name keys its undelivered alerts in the store's outbox: its
         ``name`` attribute if it has one, else ``<class name>#<position>`` (the
         order of ``add_sink`` calls, from 0). Keep names stable across restarts
         and unique among the monitors sharing a store.
+
+        Raises:
+            QueryError: ``query`` is not valid, or uses an operator that cannot be
+                decided locally (``place:``, ``list:``, ...).
         """
         names = None if streams is None else frozenset(self._known(s).name for s in streams)
+        parsed = None
+        if query is not None:
+            parsed = query if isinstance(query, Query) else Query.parse(query)
+            parsed.matches(Post(id="0", text=""))  # refuses what cannot be matched locally
         entries = self._delivery.sinks
-        entries.append(SinkEntry(sink_name(sink, len(entries)), sink, names))
+        entries.append(SinkEntry(sink_name(sink, len(entries)), sink, names, parsed))
 
     @property
     def brand_user_id(self) -> str:
@@ -306,8 +338,18 @@ class Monitor:
         """Ask :meth:`run_forever` to stop after the current poll (thread-safe)."""
         self._scheduler.stop.set()
 
+    def __enter__(self) -> Monitor:  # noqa: PYI034 - typing.Self needs Python 3.11
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
-        """Flush and close sinks and release this worker's stream leases."""
+        """Flush and close sinks and release this worker's stream leases.
+
+        Another monitor on the same store (a re-run notebook cell, a restarted
+        worker with a new ``worker_id``) can poll the streams at once afterwards.
+        """
         for entry in self._delivery.sinks:
             try:
                 close = getattr(entry.sink, "close", None)
@@ -410,8 +452,22 @@ class Monitor:
             if won:
                 held.append(stream)
             else:
-                outcome.skipped.append((stream.name, "polled by another worker (lease held)"))
+                outcome.skipped.append((stream.name, self._lease_held(stream.name)))
         return held
+
+    def _lease_held(self, name: str) -> str:
+        """Why ``name`` was not polled: who holds its lease, until when, and what to do."""
+        try:
+            lease = self.store.get_lease(self._lease_key(name))
+        except StorageError:
+            lease = None
+        if lease is None:
+            return "polled by another worker (lease held)"
+        return (
+            f"polled by another worker: {lease.owner!r} holds the lease until "
+            f"{lease.expires_at.isoformat()} (that worker's Monitor.close() releases it; "
+            f"this worker is {self.worker_id!r})"
+        )
 
     def _poll_safely(self, unit: Unit, outcome: Outcome) -> None:
         """Poll a unit and schedule its next poll; a transient failure is recorded, never raised."""
@@ -432,8 +488,9 @@ class Monitor:
         self._scheduler.succeeded(unit.streams)
 
     def _cycle(self, streams: Sequence[Stream]) -> CycleReport:
-        outcome = Outcome()
+        outcome = Outcome(at=self.clock.now())
         requests_before = self._poller.requests
+        cost_before = self._poller.cost
         for unit in self._units(self._claim(streams, outcome)):
             endpoint = unit.endpoint
             if not self._budget.available(endpoint, self.platform.rate_limits().get(endpoint)):
@@ -452,4 +509,6 @@ class Monitor:
                 entry.sink.flush()
             except SocialCareError as exc:
                 outcome.errors.append(("<sink>", str(exc)))
-        return outcome.report(self._poller.requests - requests_before)
+        return outcome.report(
+            self._poller.requests - requests_before, self._poller.cost - cost_before
+        )

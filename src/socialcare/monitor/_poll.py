@@ -15,24 +15,62 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Literal
 
 import attrs
 
-from socialcare._clock import Clock
-from socialcare._snowflake import snowflake_time
+from socialcare._clock import Clock, SystemClock
+from socialcare._snowflake import snowflake_floor, snowflake_time
+from socialcare.errors import ConfigurationError
 from socialcare.models import User
 from socialcare.models._care import StreamCursor
 from socialcare.monitor._budget import Budget
 from socialcare.monitor._delivery import Delivery
+from socialcare.monitor._endpoints import READ_PRICES, USER_READ_PRICE
 from socialcare.monitor._kinds import Item, Kind, Request, Unit, Window
 from socialcare.monitor._report import Outcome, StreamState
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
 
-__all__ = ["Poller"]
+__all__ = ["Poller", "Start", "check_start", "platform_clock"]
 
 log = logging.getLogger("socialcare.monitor")
+
+Start = Literal["now"] | dt.datetime | int | None
+"""Where a stream with no cursor starts (see ``Monitor``'s ``start``)."""
+
+
+def platform_clock(platform: Platform) -> Clock:
+    """The platform's ``clock`` attribute if it has one (a :class:`Clock`), else the system's.
+
+    ``clock`` is an optional part of the :class:`~socialcare.platforms.Platform`
+    contract: a platform that lives in its own time (the sandbox's) exposes it so
+    that a monitor polling it decides X's windows and leases in that time.
+    """
+    clock = getattr(platform, "clock", None)
+    return clock if isinstance(clock, Clock) else SystemClock()
+
+
+def check_start(start: object) -> Start:
+    """``start`` if it is valid.
+
+    Raises:
+        ConfigurationError: not ``None``, ``"now"``, an aware datetime or a positive int.
+    """
+    if start is None:
+        return None
+    if start == "now":
+        return "now"
+    if isinstance(start, dt.datetime):
+        if start.utcoffset() is None:
+            raise ConfigurationError("start must be a timezone-aware datetime")
+        return start
+    if isinstance(start, int) and not isinstance(start, bool) and start > 0:
+        return start
+    msg = f"start must be None, 'now', an aware datetime or a positive int, got {start!r:.60}"
+    raise ConfigurationError(msg)
 
 
 @attrs.define
@@ -76,6 +114,7 @@ class Poller:
         include_retweets: bool,
         brand_user_id: Callable[[], str],
         actor: str,
+        start: Start = None,
     ) -> None:
         self.platform = platform
         self.store = store
@@ -90,6 +129,9 @@ class Poller:
         self.actor = actor
         self.request = Request(platform, page_size, brand_user_id)
         self.requests = 0
+        self.cost = Decimal(0)
+        self.start = start
+        self._users_read: tuple[dt.date, set[str]] = (clock.now().date(), set())
         self._first = True
 
     def poll(self, unit: Unit, outcome: Outcome) -> int:
@@ -136,8 +178,7 @@ class Poller:
         pages: int,
         outcome: Outcome,
     ) -> int:
-        known = [c.since_id for c in cursors.values() if c is not None and c.since_id is not None]
-        since = min(known, key=int) if known else None
+        since, start_since = self._since(cursors)
         window = Window(since)
         gap: str | None = None
         now = self.clock.now()
@@ -154,7 +195,8 @@ class Poller:
             )
             window = Window(None, start_time=floor + dt.timedelta(minutes=1))
         first_run = since is None and gap is None
-        walk = self._fetch(kind, unit, window, pages, one_page=first_run)
+        wanted, one_page = self._first_fetch(first_run=first_run)
+        walk = self._fetch(kind, unit, window, pages, one_page=one_page)
         if walk.pages == 0:
             return 0
         oldest = walk.oldest
@@ -176,14 +218,15 @@ class Poller:
             cursor = cursors.get(stream.name)
             return cursor is None or cursor.since_id is None or int(item.id) > int(cursor.since_id)
 
+        newest = self._start_here(walk, wanted, now, first_run=first_run)
         delivered = self._deliver(kind, unit, walk, newer, outcome)
         if gap is not None:
             for stream in unit.streams:
                 self._report_gap(stream.name, gap, outcome)
-        newest = walk.newest
         for stream in unit.streams:
             cursor = cursors[stream.name]
-            own = None if cursor is None or gap is not None else cursor.since_id
+            own = start_since if cursor is None else cursor.since_id
+            own = None if gap is not None else own
             state = self.states[stream.name]
             current = backlogs.get(stream.name)
             overflow = not walk.complete and not first_run and oldest is not None
@@ -202,6 +245,38 @@ class Poller:
                 state.depth += len(walk.items)
             self.store.advance_cursor(stream.name, since_id=newest)
         return delivered
+
+    def _since(self, cursors: Mapping[str, StreamCursor | None]) -> tuple[str | None, str | None]:
+        """The lowest cursor of a unit, and the one a datetime ``start`` gives (no cursor yet)."""
+        known = [c.since_id for c in cursors.values() if c is not None and c.since_id is not None]
+        if known:
+            return min(known, key=int), None
+        if isinstance(self.start, dt.datetime):
+            since = str(max(snowflake_floor(self.start) - 1, 0))  # every post since start
+            return since, since
+        return None, None
+
+    def _first_fetch(self, *, first_run: bool) -> tuple[int | None, bool]:
+        """How many posts a first poll delivers (``start`` a count), and whether one page does."""
+        if not first_run:
+            return None, False
+        if isinstance(self.start, int):
+            return self.start, self.start <= self.request.page_size
+        return None, True
+
+    def _start_here(
+        self, walk: _Walk, wanted: int | None, now: dt.datetime, *, first_run: bool
+    ) -> str | None:
+        """Trim a first poll's items to the start position; return the cursor to move to."""
+        newest = walk.newest
+        if not first_run:
+            return newest
+        if self.start == "now":
+            walk.items = []  # what is already there is not delivered
+            return newest if newest is not None else str(snowflake_floor(now) - 1)
+        if wanted is not None:
+            walk.items = sorted(walk.items, key=lambda i: int(i.id))[-wanted:]
+        return newest
 
     # -- the backlog: an unfetched window below the cursor --------------------------------
 
@@ -309,12 +384,24 @@ class Poller:
                 walk.used += 1
             walk.items.extend(items)
             walk.users.update((u.id, u) for u in page.includes.users)
+            self._price(unit, len(page.items), [u.id for u in page.includes.users])
             token = page.next_token
             if token is None or one_page:
                 return walk
             if walk.used >= pages:
                 walk.complete = False
                 return walk
+
+    def _price(self, unit: Unit, items: int, user_ids: Sequence[str]) -> None:
+        """Add what X bills for a page: its items at the endpoint's read price, new users."""
+        self.cost += READ_PRICES.get(unit.endpoint, Decimal(0)) * items
+        day = self.clock.now().astimezone(dt.timezone.utc).date()
+        if self._users_read[0] != day:
+            self._users_read = (day, set())
+        read = self._users_read[1]
+        new = [i for i in dict.fromkeys(user_ids) if i not in read]
+        read.update(new)
+        self.cost += USER_READ_PRICE * len(new)
 
     def _count(self, unit: Unit) -> None:
         """Book one platform request against the unit's streams and the endpoint budget."""

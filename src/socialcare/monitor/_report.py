@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Literal
 
 import attrs
@@ -113,6 +114,14 @@ class CycleReport:
         alerts_deferred: alerts a sink failed to take, kept in the outbox for later.
         alerts_redelivered: alerts from the outbox a sink took this cycle.
         alerts_failed: outbox keys of alerts given up this cycle (attempts used up).
+        cost: what X bills for the cycle's reads, in USD, estimated from the
+            endpoint table's pay-per-use prices (``socialcare.platforms.x.PRICES``):
+            every post or DM event returned at the endpoint's read price, every
+            user an expansion pulled in at the user-read price once per UTC day
+            (X deduplicates user reads per 24 h UTC window; this monitor counts
+            what it read itself). Discounts X may apply (own-timeline reads) are
+            not known locally, so the estimate errs high.
+        at: when the cycle began (the monitor's clock).
     """
 
     polled: tuple[str, ...] = ()
@@ -125,6 +134,46 @@ class CycleReport:
     alerts_deferred: int = 0
     alerts_redelivered: int = 0
     alerts_failed: tuple[str, ...] = ()
+    cost: Decimal = Decimal(0)
+    at: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing went wrong: no error, no gap, no alert given up."""
+        return not (self.errors or self.gaps or self.alerts_failed)
+
+    def to_record(self) -> dict[str, str | int | float | dt.datetime | None]:
+        """The cycle as one flat record (counts, cost as a float, problems joined), for a table."""
+        return {
+            "at": self.at,
+            "polled": len(self.polled),
+            "skipped": len(self.skipped),
+            "delivered": self.delivered,
+            "requests": self.requests,
+            "cost": float(self.cost),
+            "errors": len(self.errors),
+            "gaps": len(self.gaps),
+            "quarantined": len(self.quarantined),
+            "alerts_deferred": self.alerts_deferred,
+            "alerts_redelivered": self.alerts_redelivered,
+            "alerts_failed": len(self.alerts_failed),
+        }
+
+    def to_records(self) -> list[dict[str, str | dt.datetime | None]]:
+        """One record per thing that happened to a stream: at, stream, event, detail.
+
+        ``event`` is ``"polled"``, ``"skipped"``, ``"error"``, ``"gap"`` or
+        ``"quarantined"`` (``detail``: why, or the quarantined id and reason).
+        """
+        rows: list[tuple[str, str, str | None]] = [(s, "polled", None) for s in self.polled]
+        rows += [(s, "skipped", why) for s, why in self.skipped]
+        rows += [(s, "error", why) for s, why in self.errors]
+        rows += [(s, "gap", why) for s, why in self.gaps]
+        rows += [(s, "quarantined", f"{i}: {why}") for s, i, why in self.quarantined]
+        return [
+            {"at": self.at, "stream": stream, "event": event, "detail": detail}
+            for stream, event, detail in rows
+        ]
 
 
 @attrs.define
@@ -155,10 +204,13 @@ class Outcome:
     alerts_deferred: int = 0
     alerts_redelivered: int = 0
     alerts_failed: list[str] = attrs.field(factory=list)
+    at: dt.datetime | None = None
 
-    def report(self, requests: int) -> CycleReport:
+    def report(self, requests: int, cost: Decimal = Decimal(0)) -> CycleReport:
         """The finished report."""
         return CycleReport(
+            cost=cost,
+            at=self.at,
             polled=tuple(self.polled),
             skipped=tuple(self.skipped),
             delivered=self.delivered,

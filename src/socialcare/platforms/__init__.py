@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from socialcare._exports import publish
 from socialcare.platforms._base import Platform, QueryLike, RateLimit, SupportsRender
-from socialcare.platforms._paging import iter_items, iter_pages
+from socialcare.platforms._paging import iter_items, iter_pages, iter_posts_with_authors
 
 __all__ = [
     "Platform",
@@ -18,6 +18,7 @@ __all__ = [
     "SupportsRender",
     "iter_items",
     "iter_pages",
+    "iter_posts_with_authors",
 ]
 
 publish(__name__, globals(), __all__)

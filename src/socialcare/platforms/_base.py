@@ -158,7 +158,11 @@ class Platform(Protocol):
     ) -> Page[Post]:
         """One page of the posts mentioning ``user_id`` (the 800 most recent at most).
 
-        ``max_results`` is 5 to 100.
+        ``max_results`` is 5 to 100. Implementations may accept more than an id:
+        ``XPlatform`` also takes a handle (resolved once and cached) or ``None``
+        (the acting user), and every post read there takes ``expansions=`` to
+        choose (and pay for) what comes back in ``includes``. Walk pages with
+        ``iter_items``, or ``iter_posts_with_authors`` to keep each post's author.
         """
         ...
 
@@ -185,7 +189,14 @@ class Platform(Protocol):
     ) -> Post:
         """Publish a post, optionally as a reply, optionally with a DM deep link.
 
+        The returned post carries at least what the platform answered (id, text)
+        plus what the call established: the author, the ``replied_to`` reference and,
+        when known, ``conversation_id`` and ``in_reply_to_user_id``.
+
         Raises:
+            InvalidRequestError: the text is longer than the platform accepts
+                (``XPlatform`` checks before sending and sets ``weighted_length``
+                and ``limit``).
             ReplyNotPermittedError: the replied-to author did not summon the account.
             DuplicateContentError: the account posted the same text recently.
         """

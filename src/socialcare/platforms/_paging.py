@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from socialcare.models import Page
+from socialcare.models import Page, Post, User
 
-__all__ = ["iter_items", "iter_pages"]
+__all__ = ["iter_items", "iter_pages", "iter_posts_with_authors"]
 
 T = TypeVar("T")
 
@@ -48,11 +48,40 @@ def iter_pages(
 def iter_items(fetch: Callable[[str | None], Page[T]], *, limit: int | None = None) -> Iterator[T]:
     """Yield items across pages until exhausted or ``limit`` items were yielded.
 
-    No page is fetched beyond the one that reaches ``limit``.
+    No page is fetched beyond the one that reaches ``limit``. The pages'
+    ``includes`` are dropped: :func:`iter_posts_with_authors` keeps the authors.
 
     Raises:
         ValueError: ``limit`` is negative.
     """
+    for item, _ in _walk(fetch, limit):
+        yield item
+
+
+def iter_posts_with_authors(
+    fetch: Callable[[str | None], Page[Post]], *, limit: int | None = None
+) -> Iterator[tuple[Post, User | None]]:
+    """Yield ``(post, author)`` across pages, the author taken from each page's includes.
+
+    The author is ``None`` when the page did not include it: the read was made
+    without the ``author_id`` expansion (``expansions=()``), or X could not return
+    the user. Paging and ``limit`` work as in :func:`iter_items`.
+
+    Example::
+
+        for post, author in iter_posts_with_authors(
+            lambda token: x.mentions(next_token=token), limit=50
+        ):
+            print(author.username if author else post.author_id, post.text)
+
+    Raises:
+        ValueError: ``limit`` is negative.
+    """
+    for post, page in _walk(fetch, limit):
+        yield post, page.includes.user(post.author_id)
+
+
+def _walk(fetch: Callable[[str | None], Page[T]], limit: int | None) -> Iterator[tuple[T, Page[T]]]:
     if limit is not None and limit < 0:
         msg = f"limit must not be negative, got {limit}"
         raise ValueError(msg)
@@ -61,7 +90,7 @@ def iter_items(fetch: Callable[[str | None], Page[T]], *, limit: int | None = No
     count = 0
     for page in iter_pages(fetch):
         for item in page.items:
-            yield item
+            yield item, page
             count += 1
             if limit is not None and count >= limit:
                 return

@@ -16,6 +16,7 @@ from socialcare.errors import QueryError
 from socialcare.models import Entities, Post, User
 from socialcare.query._syntax import AllOf, AnyOf, Atom, Clause, Negated, render_clause
 from socialcare.query._text import fold, words
+from socialcare.text import extract_entities
 
 __all__ = [
     "PostView",
@@ -186,10 +187,33 @@ def link_words(entities: Entities) -> list[str]:
     return out
 
 
+_ENTITY_MARKS: Final = frozenset("#\uff03@\uff20$.")
+"""Characters every hashtag, mention, cashtag or link contains (a link needs a dot)."""
+
+
 def post_entities(post: Post) -> Entities:
-    """The entities of the post's full text (``note_entities`` for a long post)."""
+    """The entities of the post's full text (``note_entities`` for a long post).
+
+    A post that carries no entities at all (a CSV export, recorded data, a payload
+    without an ``entities`` object) gets the entities X would have reported,
+    derived from its full text with :func:`socialcare.text.extract_entities` once
+    per distinct text (cached). Entities the post carries are X's own and are kept,
+    an explicit (even empty) ``note_entities`` included.
+    """
     note = post.note_entities if post.note_text is not None else None
-    return note if note is not None else post.entities
+    if note is not None:
+        return note
+    if post.entities:
+        return post.entities
+    text = post.full_text
+    if _ENTITY_MARKS.isdisjoint(text):
+        return post.entities  # nothing in the text could be an entity
+    return _derived_entities(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _derived_entities(text: str) -> Entities:
+    return extract_entities(text)
 
 
 def _compile_atom(atom: Atom) -> Predicate:  # noqa: C901, PLR0912 - one branch per operator

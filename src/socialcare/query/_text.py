@@ -86,10 +86,10 @@ def words(text: str) -> list[str]:
     repairs them) is tokenized as it is; the surrogate stays inside its word.
     """
     try:
-        raw = text.encode()
+        chunks = text.encode().translate(_ASCII_TABLE).decode().split()
     except UnicodeEncodeError:
         raw = text.encode("utf-8", "surrogatepass")
-    chunks = raw.translate(_ASCII_TABLE).decode("utf-8", "surrogatepass").split()
+        chunks = raw.translate(_ASCII_TABLE).decode("utf-8", "surrogatepass").split()
     if text.isascii():
         return chunks
     out: list[str] = []

@@ -22,7 +22,7 @@ from socialcare.sandbox._billing import PRICES, Usage
 from socialcare.sandbox._faults import FaultKind
 from socialcare.sandbox._limits import LIMITS, EndpointLimit
 from socialcare.sandbox._sandbox import CallRecord, Sandbox, SandboxServer
-from socialcare.sandbox._seed import TwcsImport
+from socialcare.sandbox._seed import OutsideSearchWindowWarning, TwcsImport
 
 if TYPE_CHECKING:
     from socialcare.sandbox._transport import SandboxTransport
@@ -33,6 +33,7 @@ __all__ = [
     "CallRecord",
     "EndpointLimit",
     "FaultKind",
+    "OutsideSearchWindowWarning",
     "Sandbox",
     "SandboxCredentials",
     "SandboxOutcome",

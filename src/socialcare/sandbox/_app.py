@@ -31,6 +31,7 @@ from socialcare.platforms.x import (
     SEARCH_ALL,
     SEARCH_RECENT,
     SEND_DM,
+    USER_BY_USERNAME,
     USER_POSTS,
     Endpoint,
 )
@@ -211,12 +212,20 @@ class _Route:
 
     @pattern.default
     def _compile(self) -> re.Pattern[str]:
-        return re.compile(_PLACEHOLDER.sub(r"(?P<\1>[0-9]{1,19})", self.endpoint.path))
+        return re.compile(_PLACEHOLDER.sub(_placeholder_pattern, self.endpoint.path))
+
+
+def _placeholder_pattern(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name == "username":
+        return rf"(?P<{name}>[A-Za-z0-9_]{{1,15}})"
+    return rf"(?P<{name}>[0-9]{{1,19}})"
 
 
 _HANDLERS: Mapping[Endpoint, str] = {
     ME: "_me",
     GET_USERS: "_users",
+    USER_BY_USERNAME: "_user_by_username",
     SEARCH_RECENT: "_search_recent",
     SEARCH_ALL: "_search_all",
     MENTIONS: "_mentions",
@@ -523,6 +532,15 @@ class SandboxApp:
         view = _View(self.world, call)
         data = [view.user(u) for u in found]
         return 200, view.envelope(data or None, errors)
+
+    def _user_by_username(self, call: _Call) -> tuple[int, JSONObject]:
+        username = call.args["username"]
+        rec = self.world.user_by_username(username)
+        if rec is None:
+            hint = self.world.id_hint(username)
+            return 200, {"errors": [not_found_problem("user", "username", username, hint)]}
+        view = _View(self.world, call)
+        return 200, view.envelope(view.user(self.world.user_json(rec, call.principal)))
 
     def _tweets(self, call: _Call) -> tuple[int, JSONObject]:
         found, errors = self.world.lookup_posts(_ids_param(call))

@@ -5,7 +5,13 @@ Prices (USD) come from the endpoint table, :data:`socialcare.platforms.x.ENDPOIN
 resource, a user read $0.010, a DM event read $0.010, "owned reads" (your own
 mentions and posts timelines) $0.001 per resource since 2026-04-20, a post
 create $0.015, a post create with a URL $0.200, a summoned reply $0.010, a DM
-create $0.015. Read resources are deduplicated within a UTC day.
+create $0.015.
+
+Reads are deduplicated as X does: usage is tracked per app, and a resource (a
+post, a user, a DM event) returned again within the same UTC day is not billed
+again, whichever endpoint, expansion or token (the app's bearer token or a
+user's) fetched it. The first fetch of the day is billed, to the principal that
+made it.
 """
 
 from __future__ import annotations
@@ -44,13 +50,36 @@ class Usage:
         """The USD billed for one kind of item."""
         return PRICES[kind] * self.counts.get(kind, 0)
 
+    def __sub__(self, earlier: Usage) -> Usage:
+        """What was billed since ``earlier`` (the price of the calls in between).
+
+        Example::
+
+            before = sandbox.usage()
+            x.mentions(max_results=100)
+            print((sandbox.usage() - before).total)
+        """
+        kinds = set(self.counts) | set(earlier.counts)
+        counts = {k: self.counts.get(k, 0) - earlier.counts.get(k, 0) for k in sorted(kinds)}
+        counts = {k: n for k, n in counts.items() if n}
+        return Usage(counts=counts, total=self.total - earlier.total)
+
+
+_RESOURCE = {
+    "post_read": "post",
+    "owned_read": "post",
+    "user_read": "user",
+    "dm_event_read": "dm_event",
+}
+"""The resource each read price bills: one post is one resource, at either price."""
+
 
 class Ledger:
-    """Counts billable items per principal, deduplicating reads per UTC day."""
+    """Counts billable items per principal; a resource read is billed once per app and UTC day."""
 
     def __init__(self) -> None:
         self._counts: dict[str, dict[str, int]] = {}
-        self._seen: set[tuple[str, str, str, dt.date]] = set()
+        self._seen: set[tuple[str, str, dt.date]] = set()
         self._lock = threading.Lock()
 
     def charge(self, principal: str, kind: str, count: int = 1) -> None:
@@ -67,8 +96,8 @@ class Ledger:
             mine[kind] = mine.get(kind, 0) + count
 
     def read(self, principal: str, kind: str, resource_id: str, *, now: dt.datetime) -> None:
-        """Bill one resource read, once per principal and UTC day."""
-        key = (principal, kind, resource_id, now.astimezone(dt.timezone.utc).date())
+        """Bill one resource read to ``principal``, unless the app read it this UTC day."""
+        key = (_RESOURCE.get(kind, kind), resource_id, now.astimezone(dt.timezone.utc).date())
         with self._lock:
             if key in self._seen:
                 return

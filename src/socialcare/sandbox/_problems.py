@@ -85,12 +85,12 @@ def forbidden(detail: str) -> ApiError:
     return ApiError(403, "Forbidden", detail)
 
 
-def resource_missing(resource_type: str, parameter: str, value: str) -> ApiError:
-    """HTTP 404 for a path resource (user, post) that does not exist."""
+def resource_missing(resource_type: str, parameter: str, value: str, hint: str = "") -> ApiError:
+    """HTTP 404 for a path resource (user, post) that does not exist (``hint`` ends the detail)."""
     return ApiError(
         404,
         "Not Found Error",
-        f"Could not find {resource_type} with {parameter}: [{value}].",
+        f"Could not find {resource_type} with {parameter}: [{value}].{hint}",
         type_=NOT_FOUND_TYPE,
         extra={
             "resource_type": resource_type,
@@ -101,12 +101,14 @@ def resource_missing(resource_type: str, parameter: str, value: str) -> ApiError
     )
 
 
-def not_found_problem(resource_type: str, parameter: str, value: str) -> dict[str, object]:
-    """A per-item ``errors[]`` entry for a missing or deleted resource."""
+def not_found_problem(
+    resource_type: str, parameter: str, value: str, hint: str = ""
+) -> dict[str, object]:
+    """A per-item ``errors[]`` entry for a missing or deleted resource (``hint`` ends it)."""
     noun = "tweet" if resource_type == "tweet" else resource_type
     return {
         "value": value,
-        "detail": f"Could not find {noun} with {parameter}: [{value}].",
+        "detail": f"Could not find {noun} with {parameter}: [{value}].{hint}",
         "title": "Not Found Error",
         "resource_type": resource_type,
         "parameter": parameter,

@@ -292,10 +292,45 @@ class Sandbox:
         )
 
     def seed_twcs(
-        self, path: str | Path, *, limit: int | None = None, rebase: bool = False
+        self,
+        path: str | Path,
+        *,
+        limit: int | None = None,
+        rebase: bool = False,
+        span: dt.timedelta | None = None,
     ) -> TwcsImport:
-        """Import a twcs-format CSV; see :func:`socialcare.sandbox.load_twcs`."""
-        return load_twcs(self._world, Path(path), limit=limit, rebase=rebase)
+        """Import a twcs-format CSV (Kaggle "Customer Support on Twitter").
+
+        Every row becomes a post with a fresh snowflake id minted from its time, so
+        ids sort by time as X's do; authors become users (brand handles keep their
+        name, anonymised customers are named by their number); replies point at
+        their parent, inherit its conversation and its author as
+        ``in_reply_to_user_id``. twcs ids are not sandbox ids: the returned
+        :class:`TwcsImport` maps them (``result.post(tweet_id)``,
+        ``result.user(author_id_or_handle)``), and the API's "not found" errors say
+        so when handed a twcs id.
+
+        Args:
+            path: the CSV file.
+            limit: import at most this many rows (file order).
+            rebase: move the whole data set into the recent past of the sandbox
+                clock: the newest row lands on "now" and every row keeps its order
+                and its relative place in time. A data set spanning more than
+                ``span`` is compressed proportionally to fit in it.
+            span: the period a rebased data set may span at most (default 6 days,
+                inside X's 7-day recent-search window with a day to spare); an
+                explicit ``span`` is the period the data set then spans exactly.
+
+        Warns:
+            OutsideSearchWindowWarning: some rows are outside the 7-day
+                recent-search window of the sandbox clock, so recent search will not
+                find them (``TwcsImport.outside_window`` lists them).
+
+        Raises:
+            PayloadError: the file lacks a twcs column or a row has a bad value.
+            ValueError: ``span`` is not positive, or given without ``rebase``.
+        """
+        return load_twcs(self._world, Path(path), limit=limit, rebase=rebase, span=span)
 
     def seed_x(self, payload: Mapping[str, object]) -> tuple[list[str], list[str]]:
         """Seed one recorded X API v2 response; returns the post ids and user ids seeded."""
@@ -362,6 +397,16 @@ class Sandbox:
     def usage(self, user: UserRef | Literal["app"] | None = None) -> Usage:
         """What X's pay-per-use pricing would have billed so far.
 
+        Reads are billed per resource returned, expanded users and posts in
+        ``includes`` too (a post $0.005, a user $0.010), and each resource once per
+        UTC day for the whole app: the first call that returns it that day pays,
+        whichever token made it. Writes are billed per request. The price of some
+        calls is the difference of two snapshots::
+
+            before = sandbox.usage()
+            x.mentions(max_results=100, expansions=("author_id",))
+            cost = (sandbox.usage() - before).total
+
         Args:
             user: only calls made as this user (``"app"``: app-only calls);
                 ``None``: everything.
@@ -391,6 +436,7 @@ class Sandbox:
         max_rate_limit_wait: float = 60.0,
         timeout: float = 30.0,
         api_host: str = "https://api.x.com",
+        expansions: Iterable[str] | None = None,
     ) -> XPlatform:
         """A ready ``XPlatform`` that talks to this sandbox as ``user``.
 
@@ -402,6 +448,7 @@ class Sandbox:
             max_rate_limit_wait: see ``XPlatform``.
             timeout: see ``XPlatform``.
             api_host: see ``XPlatform`` (the sandbox answers for either host).
+            expansions: see ``XPlatform`` (what post reads expand, and so bill).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -420,6 +467,7 @@ class Sandbox:
             max_rate_limit_wait=max_rate_limit_wait,
             timeout=timeout,
             api_host=api_host,
+            expansions=expansions,
         )
 
     def serve(self, port: int = 0) -> SandboxServer:

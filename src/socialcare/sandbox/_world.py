@@ -168,6 +168,38 @@ class World:
         self._dms: list[_DmRec] = []
         self.user_models: dict[str, User] = {}
         self.deep_links: dict[str, str] = {}
+        self._imported: dict[str, dict[str, str]] = {"tweet": {}, "user": {}}
+
+    # ---------------------------------------------------------- imported ids
+
+    def remember_imported(self, kind: Literal["tweet", "user"], ids: Mapping[str, str]) -> None:
+        """Note ids of another system (twcs) and the sandbox ids they became."""
+        with self.lock:
+            self._imported[kind].update(ids)
+
+    def id_hint(self, value: str) -> str:
+        """A sentence for a "not found" detail when ``value`` is an imported, unmapped id."""
+        with self.lock:
+            user = self._imported["user"].get(value)
+            tweet = self._imported["tweet"].get(value)
+        found = [
+            f"a twcs {what}, not a sandbox id: it was imported as {kind} {sandbox_id}"
+            for what, kind, sandbox_id in (
+                ("author_id", "user", user),
+                ("tweet_id", "post", tweet),
+            )
+            if sandbox_id is not None
+        ]
+        if not found:
+            return ""
+        return (
+            f" [{value}] is {' and '.join(found)} (map twcs ids with the TwcsImport that "
+            "Sandbox.seed_twcs returned: result.user(author_id), result.post(tweet_id))."
+        )
+
+    def missing(self, resource_type: str, parameter: str, value: str) -> ApiError:
+        """HTTP 404 for ``value``, hinting at the sandbox id when it is an imported id."""
+        return resource_missing(resource_type, parameter, value, self.id_hint(value))
 
     # ------------------------------------------------------------------ users
 
@@ -310,7 +342,7 @@ class World:
             for post_id in ids:
                 rec = self._posts.get(post_id)
                 if rec is None or rec.deleted:
-                    errors.append(not_found_problem("tweet", "ids", post_id))
+                    errors.append(not_found_problem("tweet", "ids", post_id, self.id_hint(post_id)))
                 else:
                     found.append(rec.raw)
         return found, errors
@@ -325,7 +357,7 @@ class World:
             for user_id in ids:
                 rec = self._users.get(user_id)
                 if rec is None:
-                    errors.append(not_found_problem("user", "ids", user_id))
+                    errors.append(not_found_problem("user", "ids", user_id, self.id_hint(user_id)))
                 else:
                     found.append(self.user_json(rec, viewer))
         return found, errors
@@ -382,7 +414,7 @@ class World:
         with self.lock:
             rec = self._users.get(user_id)
             if rec is None:
-                raise resource_missing("user", "id", user_id)
+                raise self.missing("user", "id", user_id)
             username = rec.model.username.lower()
             newest = [p for p in self.live_posts() if _mentions(p.model, user_id, username)]
             newest = newest[:MENTIONS_CAP]
@@ -493,7 +525,7 @@ class World:
         with self.lock:
             rec = self._posts.get(post_id)
             if rec is None or rec.deleted:
-                raise resource_missing("tweet", "id", post_id)
+                raise self.missing("tweet", "id", post_id)
             if rec.model.author_id != author.model.id:
                 raise forbidden("You are not allowed to delete this Tweet.")
             rec.deleted = True
@@ -542,7 +574,7 @@ class World:
         with self.lock:
             recipient = self._users.get(participant_id)
             if recipient is None:
-                raise resource_missing("user", "participant_id", participant_id)
+                raise self.missing("user", "participant_id", participant_id)
             if participant_id == sender.model.id:
                 raise invalid_request(
                     "You cannot send a Direct Message to yourself", participant_id=participant_id

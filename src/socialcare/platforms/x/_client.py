@@ -33,14 +33,17 @@ import logging
 import os
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import tenacity
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import (
     ConfigurationError,
+    InvalidRequestError,
     NotFoundError,
     PayloadError,
     PlatformUnavailableError,
@@ -62,6 +65,7 @@ from socialcare.platforms.x._endpoints import (
     DELETE_POST,
     DM_CONVERSATION_EVENTS,
     DM_EVENTS,
+    GET_POST,
     GET_POSTS,
     GET_USERS,
     ME,
@@ -69,6 +73,7 @@ from socialcare.platforms.x._endpoints import (
     SEARCH_ALL,
     SEARCH_RECENT,
     SEND_DM,
+    USER_BY_USERNAME,
     USER_POSTS,
     Endpoint,
 )
@@ -82,6 +87,7 @@ from socialcare.platforms.x._errors import (
     reset_at,
     send_mapped,
 )
+from socialcare.text import parse_tweet
 
 if TYPE_CHECKING:
     import requests
@@ -103,6 +109,18 @@ ENV_VARS = {
 
 BATCH = 100
 """Ids per lookup request (X's limit)."""
+
+MAX_POST_LENGTH = 280
+"""The longest post X accepts, in twitter-text v3 weighted characters."""
+
+MAX_DM_LENGTH = 10_000
+"""The longest direct message X accepts, in characters."""
+
+_KNOWN_POSTS = 10_000
+"""How many posts read lately the client remembers (conversation and author) for replies."""
+
+Expansions = Iterable[str]
+"""Expansion names for a read (``"author_id"``, ``"entities.mentions.username"``...)."""
 
 # ------------------------------------------------------------------- platform
 
@@ -127,6 +145,12 @@ class XPlatform:
             of the network (the sandbox provides one).
         api_host: where requests go: ``https://api.x.com`` (X's documented host)
             or ``https://api.twitter.com`` (the one tweepy hard-codes).
+        expansions: the expansions post reads (searches, timelines, lookups) ask
+            for unless a call passes its own; ``None``: the endpoint table's
+            default (``author_id``, ``entities.mentions.username``,
+            ``in_reply_to_user_id``, ``referenced_tweets.id``,
+            ``referenced_tweets.id.author_id``). Every expanded object is billed
+            as a read (a user $0.010, a post $0.005); see ``docs/platform.md``.
 
     One instance may be shared by threads (rate-limit state is locked; tweepy's
     requests session is used as requests supports), though one per thread avoids
@@ -152,7 +176,11 @@ class XPlatform:
         backoff: float = 0.5,
         transport: requests.adapters.BaseAdapter | None = None,
         api_host: str = "https://api.x.com",
+        expansions: Expansions | None = None,
     ) -> None:
+        self._expansions = (
+            None if expansions is None else SEARCH_RECENT.checked_expansions(expansions)
+        )
         if not api_host.startswith(("https://", "http://")):
             msg = f"api_host must be an http(s) URL, got {api_host!r}"
             raise ValueError(msg)
@@ -197,6 +225,8 @@ class XPlatform:
         self._user: Any = None
         self._user_auth_flag = False
         self._my_id: str | None = None
+        self._user_ids: dict[str, str] = {}
+        self._known_posts: OrderedDict[str, Post] = OrderedDict()
         if bearer_token:
             self._app = self._client(bearer_token=bearer_token)
             self._auth_kinds.append("app bearer")
@@ -355,7 +385,7 @@ class XPlatform:
         client, user_auth = self._writer("me()")
         body = self._call(
             ME,
-            lambda: client.get_me(user_auth=user_auth, **_fields(ME)),
+            lambda: client.get_me(user_auth=user_auth, **self._fields(ME)),
         )
         data = body.get("data")
         if not isinstance(data, dict):
@@ -367,6 +397,73 @@ class XPlatform:
     def _my_user_id(self) -> str:
         return self._my_id if self._my_id is not None else self.me().id
 
+    def user_by_username(self, username: str) -> User:
+        """The user with this handle (``"acme"`` or ``"@acme"``), via ``GET /2/users/by/username``.
+
+        The handle's id is remembered, so :meth:`mentions` and :meth:`user_posts`
+        resolve a handle once per platform object.
+
+        Raises:
+            ValueError: not a valid X handle (1-15 letters, digits or underscores).
+            NotFoundError: no such user.
+        """
+        handle = _check_handle(username)
+        client, user_auth = self._reader()
+        body = self._call(
+            USER_BY_USERNAME,
+            lambda: client.get_user(
+                username=handle, user_auth=user_auth, **self._fields(USER_BY_USERNAME)
+            ),
+        )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            page = Page.users_from_x(body)
+            detail = page.errors[0].detail if page.errors else None
+            raise NotFoundError(
+                f"{USER_BY_USERNAME.name}: no X user @{handle}" + (f": {detail}" if detail else ""),
+                status=200,
+                detail=detail,
+                endpoint=USER_BY_USERNAME.name,
+            )
+        user = User.from_x(data)
+        with self._lock:
+            self._user_ids[handle.lower()] = user.id
+        return user
+
+    def _user_id_of(self, ref: str | None, name: str) -> str:
+        """A user id from an id, a handle (resolved once, cached) or ``None`` (the actor)."""
+        if ref is None:
+            return self._my_user_id()
+        if ref.isascii() and ref.isdigit():
+            return ref
+        handle = _check_handle(ref, name)
+        with self._lock:
+            known = self._user_ids.get(handle.lower())
+        return known if known is not None else self.user_by_username(handle).id
+
+    def _fields(
+        self, endpoint: Endpoint, expansions: Expansions | None = None
+    ) -> dict[str, list[str]]:
+        """The field keywords for tweepy, with the call's (or the platform's) expansions."""
+        if expansions is not None:
+            chosen: tuple[str, ...] | None = endpoint.checked_expansions(expansions)
+        elif endpoint.reads is not None and endpoint.reads.kind == "post_read":
+            chosen = self._expansions
+        else:
+            chosen = None
+        return _fields(endpoint, chosen)
+
+    def _posts(self, body: Mapping[str, Any]) -> Page[Post]:
+        """A page of posts; remembers each post's conversation and author for replies."""
+        page = Page.posts_from_x(body)
+        with self._lock:
+            for post in (*page.items, *page.includes.posts):
+                self._known_posts[post.id] = post
+                self._known_posts.move_to_end(post.id)
+            while len(self._known_posts) > _KNOWN_POSTS:
+                self._known_posts.popitem(last=False)
+        return page
+
     def search_recent(
         self,
         query: QueryLike,
@@ -377,10 +474,17 @@ class XPlatform:
         end_time: dt.datetime | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
+        expansions: Expansions | None = None,
     ) -> Page[Post]:
-        """One page of posts from the last 7 days matching ``query`` (see ``Platform``)."""
+        """One page of posts from the last 7 days matching ``query`` (see ``Platform``).
+
+        ``expansions`` chooses what comes back in ``page.includes`` (and is billed):
+        ``()`` for nothing, ``("author_id",)`` for the authors; ``None`` for the
+        platform's default.
+        """
         client, user_auth = self._reader()
         params = _window(since_id, until_id, start_time, end_time, max_results)
+        fields = self._fields(SEARCH_RECENT, expansions)
         text = query_text(query, max_length=_query_limit(SEARCH_RECENT))
         body = self._call(
             SEARCH_RECENT,
@@ -389,10 +493,10 @@ class XPlatform:
                 user_auth=user_auth,
                 next_token=next_token,
                 **params,
-                **_fields(SEARCH_RECENT),
+                **fields,
             ),
         )
-        return Page.posts_from_x(body)
+        return self._posts(body)
 
     def search_all(
         self,
@@ -404,8 +508,12 @@ class XPlatform:
         end_time: dt.datetime | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
+        expansions: Expansions | None = None,
     ) -> Page[Post]:
-        """One page of full-archive search (app bearer or OAuth 2.0 token needed)."""
+        """One page of full-archive search (app bearer or OAuth 2.0 token needed).
+
+        ``expansions``: as for :meth:`search_recent`.
+        """
         client = self._app
         if client is None:
             if self._user_auth_flag or self._user is None:
@@ -413,18 +521,17 @@ class XPlatform:
                 raise ConfigurationError(msg)
             client = self._user
         params = _window(since_id, until_id, start_time, end_time, max_results)
+        fields = self._fields(SEARCH_ALL, expansions)
         text = query_text(query, max_length=_query_limit(SEARCH_ALL))
         body = self._call(
             SEARCH_ALL,
-            lambda: client.search_all_tweets(
-                text, next_token=next_token, **params, **_fields(SEARCH_ALL)
-            ),
+            lambda: client.search_all_tweets(text, next_token=next_token, **params, **fields),
         )
-        return Page.posts_from_x(body)
+        return self._posts(body)
 
     def mentions(
         self,
-        user_id: str,
+        user_id: str | None = None,
         *,
         since_id: str | None = None,
         until_id: str | None = None,
@@ -432,26 +539,54 @@ class XPlatform:
         end_time: dt.datetime | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
+        expansions: Expansions | None = None,
     ) -> Page[Post]:
-        """One page of posts mentioning ``user_id``, newest first (see ``Platform``)."""
+        """One page of posts mentioning a user, newest first (see ``Platform``).
+
+        Args:
+            user_id: the user: an id, a handle (``"acme"``/``"@acme"``, resolved once
+                with ``GET /2/users/by/username`` and cached), or ``None`` for the
+                acting user (known from an OAuth 1.0a token, else one ``me()`` call).
+            since_id: see ``Platform.mentions``.
+            until_id: see ``Platform.mentions``.
+            start_time: see ``Platform.mentions``.
+            end_time: see ``Platform.mentions``.
+            max_results: 5 to 100.
+            next_token: the ``next_token`` of the previous page.
+            expansions: as for :meth:`search_recent`.
+        """
         params = _window(since_id, until_id, start_time, end_time, max_results)
-        return self._timeline(MENTIONS, user_id, next_token, params)
+        fields = self._fields(MENTIONS, expansions)
+        who = self._user_id_of(user_id, "user_id")
+        return self._timeline(MENTIONS, who, next_token, params, fields)
 
     def user_posts(
         self,
-        user_id: str,
+        user_id: str | None = None,
         *,
         since_id: str | None = None,
         start_time: dt.datetime | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
+        expansions: Expansions | None = None,
     ) -> Page[Post]:
-        """One page of the posts ``user_id`` wrote, newest first."""
+        """One page of the posts a user wrote, newest first.
+
+        ``user_id`` is an id, a handle or ``None`` (the acting user), as for
+        :meth:`mentions`; ``expansions`` as for :meth:`search_recent`.
+        """
         params = _window(since_id, None, start_time, None, max_results)
-        return self._timeline(USER_POSTS, user_id, next_token, params)
+        fields = self._fields(USER_POSTS, expansions)
+        who = self._user_id_of(user_id, "user_id")
+        return self._timeline(USER_POSTS, who, next_token, params, fields)
 
     def _timeline(
-        self, endpoint: Endpoint, user_id: str, next_token: str | None, params: dict[str, Any]
+        self,
+        endpoint: Endpoint,
+        user_id: str,
+        next_token: str | None,
+        params: dict[str, Any],
+        fields: dict[str, list[str]],
     ) -> Page[Post]:
         _check_id(user_id, "user_id")
         client, user_auth = self._reader()
@@ -463,23 +598,25 @@ class XPlatform:
                 user_auth=user_auth,
                 pagination_token=next_token,
                 **params,
-                **_fields(endpoint),
+                **fields,
             ),
         )
-        return Page.posts_from_x(body)
+        return self._posts(body)
 
-    def get_posts(self, ids: Iterable[str]) -> Page[Post]:
-        """Posts by id, 100 per request; missing or deleted ids come back in ``errors``."""
+    def get_posts(self, ids: Iterable[str], *, expansions: Expansions | None = None) -> Page[Post]:
+        """Posts by id, 100 per request; missing or deleted ids come back in ``errors``.
+
+        ``expansions``: as for :meth:`search_recent`.
+        """
         wanted = _ids(ids, "ids")
+        fields = self._fields(GET_POSTS, expansions)
         client, user_auth = self._reader()
 
         def fetch(batch: list[str]) -> requests.Response:
-            return checked_response(
-                client.get_tweets(batch, user_auth=user_auth, **_fields(GET_POSTS))
-            )
+            return checked_response(client.get_tweets(batch, user_auth=user_auth, **fields))
 
         pages = [
-            Page.posts_from_x(self._call(GET_POSTS, functools.partial(fetch, batch)))
+            self._posts(self._call(GET_POSTS, functools.partial(fetch, batch)))
             for batch in _batches(wanted)
         ]
         return _merge(pages)
@@ -491,7 +628,7 @@ class XPlatform:
 
         def fetch(batch: list[str]) -> requests.Response:
             return checked_response(
-                client.get_users(ids=batch, user_auth=user_auth, **_fields(GET_USERS))
+                client.get_users(ids=batch, user_auth=user_auth, **self._fields(GET_USERS))
             )
 
         pages = [
@@ -508,17 +645,37 @@ class XPlatform:
         *,
         in_reply_to: str | None = None,
         direct_message_deep_link: str | None = None,
+        full: bool = False,
     ) -> Post:
         """Publish a post (see ``Platform``); never publishes it twice.
 
-        The returned post carries what X answers (id, text, edit history) plus
-        what the call established: the author (when known) and the reply reference.
+        The text's weighted length (twitter-text v3, as X counts it) is checked
+        first: over 280 raises ``InvalidRequestError`` with ``weighted_length`` and
+        ``limit`` set, and no request is made.
+
+        X answers a create with the id, the text and the edit history only. The
+        returned post adds what the call established: ``author_id`` (the acting
+        user, when known from the credentials or an earlier ``me()``), the
+        ``replied_to`` reference, and ``conversation_id``: the post's own id for a
+        new thread; for a reply, the parent's, with the parent's author as
+        ``in_reply_to_user_id``, when this platform object has read the parent
+        (it remembers the last 10,000 posts it read). ``full=True`` reads the new
+        post back with ``GET /2/tweets/:id`` (one more request, and one post read,
+        $0.005 on pay-per-use) and returns everything X stores: creation time,
+        entities, conversation, reply target.
+
         If X's answer is lost, the account's recent posts are checked for the
         post before trying again.
+
+        Raises:
+            InvalidRequestError: the text is longer than X accepts (no request made).
         """
         if not text:
             msg = "text must not be empty"
             raise ValueError(msg)
+        weighted = parse_tweet(text).weighted_length
+        if weighted > MAX_POST_LENGTH:
+            raise _too_long("the post", weighted, MAX_POST_LENGTH, "weighted characters")
         if in_reply_to is not None:
             _check_id(in_reply_to, "in_reply_to")
         client, user_auth = self._writer("create_post")
@@ -544,7 +701,8 @@ class XPlatform:
             if found is not None:
                 return found
             body = self._call(CREATE_POST, send, context=context, idempotent=False)
-        return self._created(body, in_reply_to)
+        created = self._created(body, in_reply_to)
+        return self._read_back(created) if full else created
 
     def _created(self, body: Mapping[str, Any], in_reply_to: str | None) -> Post:
         data = body.get("data")
@@ -552,14 +710,39 @@ class XPlatform:
             raise PayloadError("expected the created post", field="data")
         post = Post.from_x(data)
         refs = (ReferencedPost(type="replied_to", id=in_reply_to),) if in_reply_to else ()
-        return Post(
-            id=post.id,
-            text=post.text,
+        with self._lock:
+            parent = None if in_reply_to is None else self._known_posts.get(in_reply_to)
+        if in_reply_to is None:
+            conversation: str | None = post.id
+            replied_user = None
+        else:
+            conversation = None if parent is None else parent.conversation_id
+            replied_user = None if parent is None else parent.author_id
+        return attrs.evolve(
+            post,
             author_id=post.author_id or self._my_id,
             referenced=post.referenced or refs,
             edit_history_ids=post.edit_history_ids or (post.id,),
-            created_at=post.created_at,
+            conversation_id=post.conversation_id or conversation,
+            in_reply_to_user_id=post.in_reply_to_user_id or replied_user,
         )
+
+    def _read_back(self, created: Post) -> Post:
+        """The post as X stores it (``GET /2/tweets/:id``, no expansions)."""
+        client, user_auth = self._reader()
+        body = self._call(
+            GET_POST,
+            lambda: client.get_tweet(created.id, user_auth=user_auth, **self._fields(GET_POST, ())),
+        )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise NotFoundError(
+                f"{GET_POST.name}: X did not return the post {created.id} just created",
+                endpoint=GET_POST.name,
+            )
+        stored = Post.from_x(data)
+        self._posts({"data": [data]})
+        return stored
 
     def _find_created(
         self, text: str, in_reply_to: str | None, *, since: dt.datetime
@@ -590,13 +773,17 @@ class XPlatform:
     def send_dm(self, participant_id: str, text: str) -> DirectMessage:
         """Send a one-to-one DM (see ``Platform``); never sends it twice.
 
-        If X's answer is lost, the conversation's recent events are checked for
-        the message before trying again.
+        A text over 10,000 characters raises ``InvalidRequestError`` (with
+        ``weighted_length`` and ``limit``) before any request. If X's answer is
+        lost, the conversation's recent events are checked for the message before
+        trying again.
         """
         _check_id(participant_id, "participant_id")
         if not text:
             msg = "text must not be empty"
             raise ValueError(msg)
+        if len(text) > MAX_DM_LENGTH:
+            raise _too_long("the direct message", len(text), MAX_DM_LENGTH, "characters")
         client, user_auth = self._writer("send_dm")
         started = self._clock.now()
 
@@ -664,7 +851,7 @@ class XPlatform:
                 user_auth=user_auth,
                 max_results=max_results,
                 pagination_token=next_token,
-                **_fields(endpoint),
+                **self._fields(endpoint),
             ),
         )
         page = Page.dms_from_x(body)
@@ -687,11 +874,31 @@ class XPlatform:
 
 
 @functools.cache
-def _fields(endpoint: Endpoint) -> dict[str, list[str]]:
+def _fields(endpoint: Endpoint, expansions: tuple[str, ...] | None) -> dict[str, list[str]]:
     """The endpoint's requested fields and expansions, as tweepy's keyword arguments."""
     return {
-        key.replace(".", "_"): value.split(",") for key, value in endpoint.field_params().items()
+        key.replace(".", "_"): value.split(",")
+        for key, value in endpoint.field_params(expansions).items()
     }
+
+
+def _check_handle(value: str, name: str = "username") -> str:
+    handle = value.removeprefix("@")
+    if not (0 < len(handle) <= 15 and handle.isascii()) or not all(  # noqa: PLR2004 - X's limit
+        c.isalnum() or c == "_" for c in handle
+    ):
+        msg = f"{name} must be an X id or handle (1-15 letters, digits or _), got {value[:40]!r}"
+        raise ValueError(msg)
+    return handle
+
+
+def _too_long(what: str, length: int, limit: int, unit: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{what} is too long: {length} {unit}, X accepts at most {limit} "
+        "(checked before sending: no request was made)",
+        weighted_length=length,
+        limit=limit,
+    )
 
 
 def _query_limit(endpoint: Endpoint) -> int:

@@ -15,7 +15,7 @@ default budgets from here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -36,6 +36,7 @@ __all__ = [
     "SEARCH_ALL",
     "SEARCH_RECENT",
     "SEND_DM",
+    "USER_BY_USERNAME",
     "USER_POSTS",
     "Endpoint",
     "Price",
@@ -207,15 +208,50 @@ class Endpoint:
         """Every query parameter X accepts here, pagination tokens included."""
         return self.query_params | frozenset(self.pagination)
 
-    def field_params(self) -> dict[str, str]:
-        """The fields and expansions ``XPlatform`` asks for, as X query parameters."""
+    def field_params(self, expansions: tuple[str, ...] | None = None) -> dict[str, str]:
+        """The fields and expansions ``XPlatform`` asks for, as X query parameters.
+
+        Args:
+            expansions: the expansions to ask for instead of :attr:`expansions`
+                (``()``: none, and then no ``user.fields`` either when the route's
+                primary objects are not users).
+
+        Raises:
+            ValueError: an expansion X does not accept on this route.
+        """
+        chosen = self.expansions if expansions is None else self.checked_expansions(expansions)
+        user_fields = self.user_fields
+        if not chosen and self.reads is not None and self.reads.kind != "user_read":
+            user_fields = ()
         pairs = (
             ("tweet.fields", self.tweet_fields),
-            ("user.fields", self.user_fields),
+            ("user.fields", user_fields),
             ("dm_event.fields", self.dm_event_fields),
-            ("expansions", self.expansions),
+            ("expansions", chosen),
         )
         return {key: ",".join(values) for key, values in pairs if values}
+
+    def checked_expansions(self, expansions: Iterable[str]) -> tuple[str, ...]:
+        """``expansions``, deduplicated, once each is known to be accepted here.
+
+        Raises:
+            ValueError: an expansion X does not accept on this route (named, with the
+                accepted ones).
+            TypeError: a single string instead of a collection of names.
+        """
+        if isinstance(expansions, str):
+            msg = f"expansions must be a collection of names, not the string {expansions[:40]!r}"
+            raise TypeError(msg)
+        expansions = tuple(expansions)
+        unknown = [value for value in expansions if value not in self.known_expansions]
+        if unknown:
+            shown = ", ".join(repr(value[:40]) for value in unknown[:5])
+            msg = (
+                f"{self.name} does not accept the expansions {shown}; "
+                f"known: {', '.join(sorted(self.known_expansions))}"
+            )
+            raise ValueError(msg)
+        return tuple(dict.fromkeys(expansions))
 
     @property
     def prices(self) -> tuple[Price, ...]:
@@ -306,6 +342,7 @@ _PAGING = ("pagination_token",)
 
 ME = _user_reads("/2/users/me", None, 75, _FIELD_PARAMS)
 GET_USERS = _user_reads("/2/users", 300, 900, _FIELD_PARAMS | {"ids"})
+USER_BY_USERNAME = _user_reads("/2/users/by/username/:username", 300, 900, _FIELD_PARAMS)
 SEARCH_RECENT = _post_reads(
     "/2/tweets/search/recent",
     450,
@@ -352,6 +389,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
     for endpoint in (
         ME,
         GET_USERS,
+        USER_BY_USERNAME,
         SEARCH_RECENT,
         SEARCH_ALL,
         MENTIONS,
