@@ -3,11 +3,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from socialcare.errors import ConfigurationError
 from socialcare.models import DirectMessage, Post, ReferencedPost
 from socialcare.threads import Placeholder, Thread, Threader
 
@@ -355,3 +357,11 @@ def test_any_arrival_order_gives_the_same_tree_property() -> None:
         assert sum(len(t) for t in other.threads()) == len(items)
 
     check()
+
+
+def test_to_dataframe_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    threader = Threader()
+    threader.ingest(conversation_posts())
+    monkeypatch.setitem(sys.modules, "pandas", None)  # what an absent pandas looks like
+    with pytest.raises(ConfigurationError, match=r"socialcare\[pandas\]"):
+        threader.thread("10").to_dataframe()

@@ -55,7 +55,7 @@ def test_the_sandbox_seeded_from_twcs_gives_the_same_trees_through_the_platform(
     local = Threader(brands=data.brand_ids)
     local.ingest(data.posts)
     sandbox = make_sandbox(rate_limits=False)
-    imported = sandbox.seed_twcs(path)
+    imported = sandbox.seed_twcs(path, rebase=True)
     x = sandbox.platform()
     sandbox_ids = list(imported.values())
     fetched = []

@@ -10,6 +10,7 @@ from typing import Literal
 
 import attrs
 
+from socialcare.errors import ConfigurationError
 from socialcare.models import ConversationState, DirectMessage, Post
 from socialcare.threads._care import (
     BusinessHours,
@@ -448,19 +449,19 @@ class Thread:
         }
 
     def to_dataframe(self) -> object:
-        """:meth:`to_records` as a ``pandas.DataFrame`` (install ``socialcare[notebook]``).
+        """:meth:`to_records` as a ``pandas.DataFrame`` (needs ``socialcare[pandas]``).
 
-        Typed ``object`` because pandas is optional: annotate the result yourself
-        (``frame: pandas.DataFrame = thread.to_dataframe()``) or ``cast`` it.
+        Typed ``object`` so that type checking does not need pandas (as
+        :func:`socialcare.models.to_dataframe`): annotate or ``cast`` the result.
 
         Raises:
-            ImportError: pandas is not installed.
+            ConfigurationError: pandas is not installed.
         """
         try:
             pandas = importlib.import_module("pandas")
         except ImportError as exc:
-            msg = "to_dataframe() needs pandas: pip install 'socialcare[notebook]'"
-            raise ImportError(msg) from exc
+            msg = "Thread.to_dataframe() needs pandas: pip install 'socialcare[pandas]'"
+            raise ConfigurationError(msg) from exc
         frame: object = pandas.DataFrame.from_records(
             self.to_records(),
             columns=[
