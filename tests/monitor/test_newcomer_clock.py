@@ -8,11 +8,12 @@ clock. A monitor that polled it on system time decided the cursor was older than
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from socialcare import Alert, CallbackSink, ManualClock, Monitor, Post, SystemClock
 from socialcare.platforms.x import XPlatform
 from socialcare.sandbox import Sandbox
-from socialcare.storage import MemoryStore
+from socialcare.storage import MemoryStore, SQLiteStore
 
 OLD = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
 """A sandbox start more than 7 days before any system time the tests run at."""
@@ -91,3 +92,28 @@ def test_a_window_out_of_reach_is_reported_in_the_report_and_health() -> None:
     assert health["brand"].gap == report.gaps[0][1]
     assert not health["brand"].ok
     assert [e.action for e in store.audit_entries(subject="brand")][-1:] == ["monitor.gap"]
+
+
+def test_a_restarted_sandbox_finds_the_stream_free(tmp_path: Path) -> None:
+    """A notebook kernel restarted without close(): the new sandbox starts at its start time."""
+    path = tmp_path / "care.db"
+    first = _sandbox(ManualClock(OLD))
+    first.advance(hours=6)  # the old session moved the sandbox on, then died
+    with SQLiteStore(path, clock=first.clock, create_schema=True) as store:
+        old = Monitor(first.platform("acme"), store, worker_id="kernel-1")
+        old.add_search("brand", "acme")
+        assert old.run_once().polled == ("brand",)  # never closed
+    again = _sandbox(ManualClock(OLD))  # restarted at its start time
+    again.add_post("ann", "acme anyone there?")
+    again.advance(5)
+    with (
+        SQLiteStore(path, clock=again.clock) as store,
+        Monitor(again.platform("acme"), store, worker_id="kernel-2") as monitor,
+    ):
+        monitor.add_search("brand", "acme")
+        report = monitor.run_once()
+        assert report.skipped == ()
+        assert report.polled == ("brand",)
+        lease = store.get_lease("monitor:stream:brand")
+        assert lease is not None
+        assert lease.owner == "kernel-2"
