@@ -335,7 +335,8 @@ class Lease:
     Attributes:
         key: what is leased.
         owner: who holds it.
-        acquired_at: when this owner took it.
+        acquired_at: when this owner took it (now, when the owner claims or renews it
+            after the store's clock went back: see ``LeaseStore``).
         expires_at: when it lapses unless renewed; after that anyone may take it.
         token: a fencing token that grows every time the lease changes hands.
     """

@@ -101,6 +101,14 @@ class Platform(Protocol):
     * Pages are reverse-chronological (newest first), as X returns them.
     * Methods are safe to call from one thread at a time; implementations
       document if they are thread-safe.
+
+    Optional attribute: ``clock``, a :class:`~socialcare.Clock` giving the time the
+    platform lives in. It is not part of the structural check (a platform without
+    it still is a ``Platform``), but a :class:`~socialcare.monitor.Monitor` built
+    without ``clock=`` uses it when present (else the system clock), so that X's
+    windows (7-day search, 30-day DM events), schedules and leases are judged in
+    the platform's time. ``XPlatform.clock`` is the clock it was given (the
+    sandbox's, for ``Sandbox.platform()``), else the system clock.
     """
 
     def me(self) -> User:

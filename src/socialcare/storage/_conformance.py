@@ -144,13 +144,22 @@ def varied(n: int, *, text: str = "hi") -> Post:
     )
 
 
+class _RestartableClock(ManualClock):
+    """A manual clock that can also be put back, as a restarted sandbox's clock is."""
+
+    def put_back(self, when: dt.datetime) -> None:
+        """Move to ``when``, earlier than now (a clock restarted at its start time)."""
+        with self._lock:
+            self._now = when.astimezone(UTC)
+
+
 class _Conformance:
     """The fixtures every suite shares (see the module docstring)."""
 
     @pytest.fixture
     def clock(self) -> ManualClock:
-        """The store's clock, at 2026-01-01 UTC; the tests advance it."""
-        return ManualClock(T0)
+        """The store's clock, at 2026-01-01 UTC; the tests advance it (and some put it back)."""
+        return _RestartableClock(T0)
 
     @pytest.fixture
     def store_factory(self, store: object) -> Callable[[], object]:
@@ -1006,6 +1015,76 @@ class LeaseStoreConformance(_Conformance):
             store.renew_lease("stream:brand", "w1", ttl=60)
         with pytest.raises(LeaseError, match="not held"):
             store.renew_lease("stream:other", "w1", ttl=60)
+
+    def test_a_lease_from_a_future_the_clock_went_back_from_is_not_held(
+        self, store: LeaseStore, clock: ManualClock
+    ) -> None:
+        assert isinstance(clock, _RestartableClock)
+        clock.advance(hours=5)
+        assert store.claim_lease("stream:brand", "old", ttl=180)
+        clock.put_back(T0)  # a sandbox restarted at its start time
+        assert store.claim_lease("stream:brand", "new", ttl=180)
+        lease = store.get_lease("stream:brand")
+        assert lease is not None
+        assert (lease.owner, lease.token, lease.acquired_at) == ("new", 2, T0)
+        assert lease.expires_at == T0 + dt.timedelta(seconds=180)
+        with pytest.raises(LeaseError, match="not held by 'old'"):
+            store.renew_lease("stream:brand", "old", ttl=180)
+        assert not store.release_lease("stream:brand", "old")
+
+    def test_a_small_step_back_leaves_a_live_lease_held(
+        self, store: LeaseStore, clock: ManualClock
+    ) -> None:
+        assert isinstance(clock, _RestartableClock)
+        clock.advance(hours=1)
+        taken = clock.now()
+        assert store.claim_lease("k", "a", ttl=60)
+        clock.put_back(taken - dt.timedelta(seconds=60))  # within the claimant's ttl
+        assert not store.claim_lease("k", "b", ttl=60)
+        assert [lease.owner for lease in store.list_leases()] == ["a"]
+        clock.put_back(taken - dt.timedelta(seconds=60, milliseconds=1))
+        assert not store.claim_lease("k", "b", ttl=61)  # a longer ttl tolerates more
+        assert store.claim_lease("k", "b", ttl=60)  # later than now by more than 60 s
+        lease = store.get_lease("k")
+        assert lease is not None
+        assert (lease.owner, lease.token) == ("b", 2)
+
+    def test_the_owner_carries_its_lease_into_the_earlier_time(
+        self, store: LeaseStore, clock: ManualClock
+    ) -> None:
+        assert isinstance(clock, _RestartableClock)
+        clock.advance(hours=2)
+        assert store.claim_lease("k", "a", ttl=30)
+        assert store.claim_lease("j", "a", ttl=30)
+        clock.put_back(T0)
+        assert store.claim_lease("k", "a", ttl=30)  # the owner, alive: extended
+        renewed = store.renew_lease("j", "a", ttl=30)  # still unexpired: renewed
+        assert (renewed.acquired_at, renewed.token) == (T0, 1)
+        lease = store.get_lease("k")
+        assert lease is not None
+        assert (lease.acquired_at, lease.expires_at, lease.token) == (
+            T0,
+            T0 + dt.timedelta(seconds=30),
+            1,
+        )
+        assert not store.claim_lease("k", "b", ttl=30)  # now held in the earlier time
+        assert not store.claim_lease("j", "b", ttl=30)
+
+    def test_a_released_lease_stays_free_when_the_clock_goes_back(
+        self, store: LeaseStore, clock: ManualClock
+    ) -> None:
+        assert isinstance(clock, _RestartableClock)
+        assert store.claim_lease("k", "a", ttl=30)
+        clock.advance(hours=3)
+        assert store.claim_lease("k", "a", ttl=30)
+        assert store.release_lease("k", "a")
+        clock.put_back(T0)
+        assert store.get_lease("k") is None
+        assert store.list_leases() == []
+        assert store.claim_lease("k", "b", ttl=30)
+        lease = store.get_lease("k")
+        assert lease is not None
+        assert (lease.owner, lease.token) == ("b", 2)
 
     def test_release_lets_the_next_owner_in(self, store: LeaseStore) -> None:
         assert store.claim_lease("k", "a", ttl=30)

@@ -568,11 +568,14 @@ class MemoryStore:
         with self._lock:
             now = self._now()
             held = self._leases.get(key)
+            expires = lease_expiry(now, ttl)
             if held is not None and held.owner == owner:
-                self._leases[key] = attrs.evolve(held, expires_at=lease_expiry(now, ttl))
+                self._leases[key] = attrs.evolve(
+                    held, acquired_at=min(held.acquired_at, now), expires_at=expires
+                )
                 return True
-            if held is not None and held.expires_at > now:
-                return False
+            if held is not None and held.expires_at > now and held.acquired_at <= expires:
+                return False  # live, and not from a future the clock went back from
             token = self._tokens.get(key, 0) + 1
             self._tokens[key] = token
             self._leases[key] = Lease(
@@ -594,7 +597,9 @@ class MemoryStore:
             held = self._leases.get(key)
             if held is None or held.owner != owner or held.expires_at <= now:
                 raise LeaseError(lease_refused(key, owner, held, now))
-            lease = attrs.evolve(held, expires_at=lease_expiry(now, ttl))
+            lease = attrs.evolve(
+                held, acquired_at=min(held.acquired_at, now), expires_at=lease_expiry(now, ttl)
+            )
             self._leases[key] = lease
             return lease
 

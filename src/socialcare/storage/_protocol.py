@@ -464,13 +464,25 @@ class LeaseStore(Protocol):
 
     Expiry follows the store's clock; the fencing ``token`` grows whenever the
     lease changes hands.
+
+    A clock that goes back (a sandbox restarted at its start time) leaves no lease
+    held for the future: for a claim with ``ttl``, another owner's lease whose
+    ``acquired_at`` is later than now by more than ``ttl`` counts as expired (it was
+    taken in a future the clock went back from; within ``ttl`` it is still held, so
+    skew between workers below the TTL never gives a lease to two owners). When the
+    owner claims or renews a lease whose ``acquired_at`` is later than now,
+    ``acquired_at`` becomes now. A released lease is free whatever the clock does.
+    A lease taken before the clock's new time and extended past it is held until
+    its ``expires_at`` (the store does not record extensions).
     """
 
     def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:
         """Try to take the lease on ``key`` for ``ttl`` seconds; return whether ``owner`` holds it.
 
-        Succeeds when the lease is free, expired (taken over; the fencing
-        ``token`` grows), or already held by ``owner`` (then it is extended).
+        Succeeds when the lease is free, expired or taken by another owner later
+        than now + ``ttl`` (from a future the clock went back from; see the class)
+        (taken over; the fencing ``token`` grows), or already held by ``owner`` (then
+        it is extended).
         Atomic: of concurrent claimants exactly one wins.
         """
         ...
@@ -492,7 +504,11 @@ class LeaseStore(Protocol):
         ...
 
     def get_lease(self, key: str) -> Lease | None:
-        """The live (unexpired) lease on ``key``, or ``None``."""
+        """The unexpired, unreleased lease on ``key``, or ``None``.
+
+        A lease from a future the clock went back from is reported (its
+        ``acquired_at`` is later than now) until a claimant takes it over.
+        """
         ...
 
     def list_leases(self, *, prefix: str = "") -> list[Lease]:

@@ -159,6 +159,8 @@ class SQLStore(abc.ABC):
         """A schema statement with the dialect's types filled in."""
 
     _skip_locked = ""
+    _for_update = ""
+    """Appended to a row read that a write in the same transaction decides on (row lock)."""
     """Appended to row-claiming subqueries (``FOR UPDATE SKIP LOCKED`` where supported)."""
 
     def _serialize_schema_changes(self, tx: Tx) -> None:  # noqa: B027 - optional hook
@@ -851,15 +853,46 @@ class SQLStore(abc.ABC):
             f"INSERT INTO sc_leases ({_LEASE_COLS}) VALUES (?, ?, ?, ?, 1) "
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, "
             "expires_at = excluded.expires_at, acquired_at = CASE "
-            "WHEN sc_leases.owner = excluded.owner THEN sc_leases.acquired_at "
+            "WHEN sc_leases.owner = excluded.owner "
+            "AND sc_leases.acquired_at <= excluded.acquired_at THEN sc_leases.acquired_at "
             "ELSE excluded.acquired_at END, token = CASE "
             "WHEN sc_leases.owner = excluded.owner THEN sc_leases.token "
             "ELSE sc_leases.token + 1 END "
-            "WHERE sc_leases.owner = excluded.owner OR sc_leases.expires_at <= ? "
+            "WHERE sc_leases.owner = excluded.owner OR sc_leases.owner = '' "
+            "OR sc_leases.expires_at <= ? "
             "RETURNING owner"
         )
-        row = self._write(lambda tx: tx.one(sql, (key, owner, t_now, t_exp, t_now)))
-        return row is not None
+
+        def work(tx: Tx) -> bool:
+            if tx.one(sql, (key, owner, t_now, t_exp, t_now)) is not None:
+                return True
+            return self._take_from_the_future(tx, key, owner, ttl)
+
+        return self._write(work)
+
+    def _take_from_the_future(self, tx: Tx, key: str, owner: str, ttl: float) -> bool:
+        """Take another owner's lease taken later than now + ``ttl`` (see ``LeaseStore``).
+
+        The clock is read after the row is locked (SQLite's ``BEGIN IMMEDIATE``, ``FOR
+        UPDATE`` on PostgreSQL), so a claimant paused between reading its clock and
+        writing never mistakes a lease taken meanwhile for one from the future.
+        """
+        held = tx.one(
+            f"SELECT acquired_at, token FROM sc_leases WHERE key = ?{self._for_update}", (key,)
+        )
+        if held is None:
+            return False
+        now = self._now()
+        acquired = cast("dt.datetime", self._dt(held[0]))
+        expires = lease_expiry(now, ttl)
+        if acquired <= expires:
+            return False
+        taken = tx.one(
+            "UPDATE sc_leases SET owner = ?, acquired_at = ?, expires_at = ?, token = token + 1 "
+            "WHERE key = ? AND token = ? RETURNING owner",
+            (owner, self._ts(now), self._ts(expires), key, held[1]),
+        )
+        return taken is not None
 
     def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
         """See :meth:`Store.renew_lease`."""
@@ -868,12 +901,13 @@ class SQLStore(abc.ABC):
         now = self._now()
         t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
         sql = (
-            "UPDATE sc_leases SET expires_at = ? WHERE key = ? AND owner = ? "
+            "UPDATE sc_leases SET expires_at = ?, acquired_at = CASE "
+            "WHEN acquired_at > ? THEN ? ELSE acquired_at END WHERE key = ? AND owner = ? "
             f"AND expires_at > ? RETURNING {_LEASE_COLS}"
         )
 
         def work(tx: Tx) -> Lease:
-            row = tx.one(sql, (t_exp, key, owner, t_now))
+            row = tx.one(sql, (t_exp, t_now, t_now, key, owner, t_now))
             if row is not None:
                 return self._lease(row)
             held = tx.one(f"SELECT {_LEASE_COLS} FROM sc_leases WHERE key = ?", (key,))
@@ -902,7 +936,8 @@ class SQLStore(abc.ABC):
         now = self._ts(self._now())
         row = self._read(
             lambda tx: tx.one(
-                f"SELECT {_LEASE_COLS} FROM sc_leases WHERE key = ? AND expires_at > ?",
+                f"SELECT {_LEASE_COLS} FROM sc_leases "
+                "WHERE key = ? AND owner <> '' AND expires_at > ?",
                 (key, now),
             )
         )
@@ -914,7 +949,7 @@ class SQLStore(abc.ABC):
         now = self._ts(self._now())
         sql = (
             f"SELECT {_LEASE_COLS} FROM sc_leases "
-            "WHERE substr(key, 1, ?) = ? AND expires_at > ? ORDER BY key"
+            "WHERE substr(key, 1, ?) = ? AND owner <> '' AND expires_at > ? ORDER BY key"
         )
         rows = self._read(lambda tx: tx.all(sql, (len(prefix), prefix, now)))
         return [self._lease(row) for row in rows]

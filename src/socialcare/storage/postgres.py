@@ -191,6 +191,7 @@ class PostgresStore(SQLStore):
     """
 
     _skip_locked = " FOR UPDATE SKIP LOCKED"
+    _for_update = " FOR UPDATE"
 
     def __init__(
         self,

@@ -135,7 +135,9 @@ class XPlatform:
         access_token: OAuth 1.0a access token of the acting user.
         access_token_secret: OAuth 1.0a access token secret.
         user_token: OAuth 2.0 user-context access token (alternative to OAuth 1.0a).
-        clock: time source for rate-limit waits and backoff sleeps.
+        clock: time source for rate-limit waits and backoff sleeps; exposed as
+            :attr:`clock` (a monitor polling this platform without a clock of its
+            own takes it, so a platform on the sandbox's time is polled in that time).
         timeout: seconds to wait for X's answer on each request.
         max_attempts: attempts per call, including the first (1 disables retries).
         max_rate_limit_wait: on 429, wait for the reset only if it is at most this
@@ -244,6 +246,17 @@ class XPlatform:
         elif user_token:
             self._user = self._client(bearer_token=user_token)
             self._auth_kinds.append("OAuth 2.0 user")
+
+    @property
+    def clock(self) -> Clock:
+        """The time this platform lives in (read-only): the ``clock`` given, else the system's.
+
+        The optional ``clock`` attribute of the :class:`~socialcare.platforms.Platform`
+        contract: a :class:`~socialcare.monitor.Monitor` built without ``clock=``
+        uses it, so a platform from ``Sandbox.platform()`` (on the sandbox's clock)
+        is polled in sandbox time, and X's windows are judged in that time.
+        """
+        return self._clock
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> XPlatform:
