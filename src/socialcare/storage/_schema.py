@@ -122,6 +122,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 4: conversation priorities span the 64-bit range on every backend (SQLite's
     # INTEGER already does; the statement renders to nothing there).
     ("{widen_priority}",),
+    # 5: reserved for the conversation-threads change (its own branch); empty here.
+    (),
+    # 6: short links carry a campaign and count bots and link previews apart;
+    # attribution reads links by conversation and by campaign.
+    (
+        "ALTER TABLE sc_short_links ADD COLUMN campaign TEXT",
+        "ALTER TABLE sc_short_links ADD COLUMN bot_clicks {bigint} NOT NULL DEFAULT 0",
+        "CREATE INDEX sc_short_links_conversation ON sc_short_links (conversation_id, created_at)",
+        "CREATE INDEX sc_short_links_campaign ON sc_short_links (campaign, created_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
