@@ -19,6 +19,7 @@ import socialcare
 PACKAGES = [
     "socialcare",
     "socialcare.alerts",
+    "socialcare.compose",
     "socialcare.errors",
     "socialcare.models",
     "socialcare.monitor",
