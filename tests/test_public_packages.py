@@ -21,6 +21,7 @@ PACKAGES = [
     "socialcare.alerts",
     "socialcare.compose",
     "socialcare.errors",
+    "socialcare.links",
     "socialcare.models",
     "socialcare.monitor",
     "socialcare.platforms",

@@ -76,6 +76,11 @@ if _typing.TYPE_CHECKING:
         compose_dm,
         compose_reply,
     )
+    from socialcare.links import (
+        LinkTracker,
+        Shortener,
+        redirect_app,
+    )
     from socialcare.models import (
         AuditEntry,
         Conversation,
@@ -174,6 +179,7 @@ __all__ = [
     "Lease",
     "LeaseError",
     "LinkError",
+    "LinkTracker",
     "ManualClock",
     "MemoryReplayGuard",
     "MemoryStore",
@@ -210,6 +216,7 @@ __all__ = [
     "SchemaVersionError",
     "ShortCodeTakenError",
     "ShortLink",
+    "Shortener",
     "ShortenerError",
     "SocialCareError",
     "StorageError",
@@ -241,6 +248,7 @@ __all__ = [
     "open_store",
     "pack_terms",
     "parse_tweet",
+    "redirect_app",
     "sign_webhook",
     "verify_webhook_signature",
 ]
@@ -266,6 +274,9 @@ _LAZY: dict[str, str] = {
     "can_reply": "socialcare.compose",
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
+    "LinkTracker": "socialcare.links",
+    "Shortener": "socialcare.links",
+    "redirect_app": "socialcare.links",
     "CycleReport": "socialcare.monitor",
     "Monitor": "socialcare.monitor",
     "MonitorHealth": "socialcare.monitor",
