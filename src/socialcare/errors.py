@@ -21,8 +21,7 @@ everything the library raises deliberately, and nothing else::
     │   ├── ReplyTooLongError           over the weighted-length limit (where it stops fitting)
     │   └── TemplateError               a saved reply's syntax or a missing variable (ValueError)
     ├── LinkError                       a short link could not be made or followed
-    │   ├── ShortCodeTakenError         the custom code already leads somewhere else
-    │   └── ShortenerError              a shortening service failed (timeout, 4xx, 429, 5xx)
+    │   └── ShortCodeTakenError         the custom code already leads somewhere else
     └── StorageError                    the store failed; nothing committed is lost
         ├── SchemaVersionError          stored schema is older or newer than the code
         └── LeaseError                  a lease is held by another owner or expired
@@ -55,7 +54,6 @@ __all__ = [
     "ReplyNotPermittedError",
     "SchemaVersionError",
     "ShortCodeTakenError",
-    "ShortenerError",
     "SocialCareError",
     "StorageError",
     "TemplateError",
@@ -226,29 +224,6 @@ class ShortCodeTakenError(LinkError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-class ShortenerError(LinkError):
-    """A link-shortening service failed: timeout, network error, 4xx, 429 or 5xx.
-
-    Attributes:
-        service: the service's name (``"bitly"``, ``"shlink"``, ``"yourls"``, ``"tinyurl"``).
-        status: the HTTP status, or ``None`` when no response arrived.
-        retry_after: seconds to wait before retrying (from a 429), if the service said.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        service: str,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.service = service
-        self.status = status
-        self.retry_after = retry_after
 
 
 class StorageError(SocialCareError):

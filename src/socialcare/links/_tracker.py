@@ -18,9 +18,8 @@ __all__ = ["LinkStats", "LinkTracker", "Shortener"]
 class Shortener(Protocol):
     """Anything that turns a long URL into a short one.
 
-    ``shorten`` returns the short URL. It may raise
-    :class:`~socialcare.ShortenerError`; adapters with a ``fallback`` policy return the
-    long URL instead. Implementations must be safe to call from several threads.
+    ``shorten`` returns the short URL or raises a :class:`~socialcare.LinkError`.
+    Implementations must be safe to call from several threads.
     """
 
     def shorten(
