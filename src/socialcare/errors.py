@@ -21,7 +21,8 @@ everything the library raises deliberately, and nothing else::
     │   ├── ReplyTooLongError           over the weighted-length limit (where it stops fitting)
     │   └── TemplateError               a saved reply's syntax or a missing variable (ValueError)
     ├── LinkError                       a short link could not be made or followed
-    │   └── ShortCodeTakenError         the custom code already leads somewhere else
+    │   ├── ShortCodeTakenError         the custom code already leads somewhere else
+    │   └── ShortenerError              a shortening service failed (timeout, 4xx, 429, 5xx)
     └── StorageError                    the store failed; nothing committed is lost
         ├── SchemaVersionError          stored schema is older or newer than the code
         └── LeaseError                  a lease is held by another owner or expired
@@ -54,6 +55,7 @@ __all__ = [
     "ReplyNotPermittedError",
     "SchemaVersionError",
     "ShortCodeTakenError",
+    "ShortenerError",
     "SocialCareError",
     "StorageError",
     "TemplateError",
@@ -224,6 +226,36 @@ class ShortCodeTakenError(LinkError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ShortenerError(LinkError):
+    """A link-shortening service (Bitly, Shlink, YOURLS, TinyURL) failed.
+
+    Attributes:
+        service: the service's name (``"bitly"``, ``"shlink"``, ``"yourls"``, ``"tinyurl"``).
+        reason: what went wrong, one of ``"timeout"``, ``"network"``, ``"auth"`` (bad or
+            missing credentials), ``"invalid"`` (the service refused the URL or a
+            parameter), ``"code_taken"`` (the custom code leads elsewhere),
+            ``"rate_limited"`` (429), ``"server"`` (5xx), ``"bad_response"`` (an answer
+            without the documented shape).
+        status: the HTTP status, or ``None`` when no response arrived.
+        retry_after: seconds the service asked to wait (a 429's ``Retry-After``), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        reason: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.service = service
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
 
 
 class StorageError(SocialCareError):

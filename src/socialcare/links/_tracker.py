@@ -18,8 +18,10 @@ __all__ = ["LinkStats", "LinkTracker", "Shortener"]
 class Shortener(Protocol):
     """Anything that turns a long URL into a short one.
 
-    ``shorten`` returns the short URL or raises a :class:`~socialcare.LinkError`.
-    Implementations must be safe to call from several threads.
+    ``shorten`` returns the short URL or raises a :class:`~socialcare.LinkError`
+    (:class:`~socialcare.ShortenerError` when a hosted service fails); the service
+    adapters with ``on_error="fallback"`` return the long URL instead. Implementations
+    must be safe to call from several threads.
     """
 
     def shorten(
