@@ -12,6 +12,7 @@ import attrs
 
 from socialcare.compose._fit import (
     Measure,
+    config_with_room,
     dm_measure,
     split_parts,
     truncate_text,
@@ -22,7 +23,15 @@ from socialcare.compose._rules import ReplyPermission, can_reply
 from socialcare.compose._template import Template
 from socialcare.errors import ReplyTooLongError
 from socialcare.models import Includes, Post, User
-from socialcare.text import V3, TextConfig, extract_entities, parse_tweet
+from socialcare.text import (
+    V3,
+    TextConfig,
+    TweetParse,
+    extract_cashtags_with_indices,
+    extract_entities,
+    extract_urls_with_indices,
+    parse_tweet,
+)
 
 __all__ = [
     "MAX_DM_LENGTH",
@@ -48,6 +57,8 @@ LengthPolicy = Literal["strict", "truncate", "thread"]
 DraftKind = Literal["reply", "dm"]
 """A public reply (one post or a thread of them) or a direct message."""
 
+# Mentions, hashtags and cashtags start with one of these.
+_SIGILS = re.compile("[@\uff20#\uff03$]")
 _LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
 _CLIP = 40
 _MAX_SIGNATURE = 16
@@ -202,10 +213,32 @@ def _signature_suffix(signature: str | None) -> str:
 
 
 def _links(text: str, config: TextConfig) -> tuple[LinkUse, ...]:
-    return tuple(
-        LinkUse(u.url, u.start, u.end, config.transformed_url_length)
-        for u in extract_entities(text).urls
-    )
+    urls = extract_urls_with_indices(text)
+    if not urls:
+        return ()
+    if any(_hidable(text, u.start) for u in urls):
+        return tuple(
+            LinkUse(u.url, u.start, u.end, config.transformed_url_length)
+            for u in extract_entities(text).urls
+        )
+    return tuple(LinkUse(u.url, u.start, u.end, config.transformed_url_length) for u in urls)
+
+
+def _hidable(text: str, start: int) -> bool:
+    """Whether a mention, hashtag or cashtag could start before ``start`` and overlap it.
+
+    Those entities hold no whitespace, so only a sigil in the word before ``start`` can.
+    """
+    word = start
+    while word > 0 and not text[word - 1].isspace():
+        word -= 1
+    return _SIGILS.search(text, word, start + 1) is not None
+
+
+def _cashtag_count(text: str) -> int:
+    found = len(extract_cashtags_with_indices(text))
+    # two or more: count what X reports (an overlapping entity may hide one)
+    return found if found < 2 else len(extract_entities(text).cashtags)  # noqa: PLR2004
 
 
 def _link_notes(links: Iterable[LinkUse]) -> tuple[str, ...]:
@@ -343,17 +376,16 @@ def _context(thread: Sequence[Post], includes: Includes | Iterable[Post] | None)
 
 
 def _part_problems(
-    parts: Sequence[DraftPart], *, limit: int, config: TextConfig, enterprise: bool
+    parts: Sequence[DraftPart], parses: Sequence[TweetParse], *, limit: int, enterprise: bool
 ) -> list[str]:
     problems: list[str] = []
-    for part in parts:
-        parsed = parse_tweet(part.text, config=config)
+    for part, parsed in zip(parts, parses, strict=True):
         label = f"part {part.index + 1}" if len(parts) > 1 else "the reply"
         if parsed.weighted_length == 0:
             problems.append(f"{label} is empty")
         elif not parsed.valid and part.length <= limit:
             problems.append(f"{label} contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
-        if not enterprise and len(extract_entities(part.text).cashtags) > 1:
+        if not enterprise and _cashtag_count(part.text) > 1:
             problems.append(f"{label} has more than one cashtag (self-serve posts allow 1)")
     return problems
 
@@ -453,16 +485,27 @@ def compose_reply(
                 dm_text, signature=signature, prices=prices, conversation_id=conversation
             )
             notes.append(f"moved {len(moved)} link(s) into the follow-up DM")
-    measure = tweet_measure(config)
-    texts, truncated = _fit(
-        text, suffix, policy=policy, limit=limit, measure=measure, what="the reply"
-    )
+    room = config_with_room(config, limit)
+    whole = text + suffix
+    first = parse_tweet(whole, config=room)
+    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
+        texts, truncated, parses = [whole], False, [first]
+    else:
+        texts, truncated = _fit(
+            text,
+            suffix,
+            policy=policy,
+            limit=limit,
+            measure=tweet_measure(config),
+            what="the reply",
+        )
+        parses = [parse_tweet(t, config=room) for t in texts]
     if truncated:
         notes.append("the text was cut at a word boundary to fit")
     parts = tuple(
         DraftPart(
             text=t,
-            length=measure(t, limit)[0],
+            length=parses[i].weighted_length,
             limit=limit,
             links=_links(t, config),
             in_reply_to=replied.id if i == 0 else None,
@@ -483,7 +526,7 @@ def compose_reply(
             reasons.append(f"X would refuse the reply: {permission.reason}")
         elif not permission.certain:
             warnings.append(permission.reason)
-    reasons.extend(_part_problems(parts, limit=limit, config=config, enterprise=enterprise))
+    reasons.extend(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
     items: list[str] = list(_price_items(parts, permission))
     price = sum((prices.price_of(i) for i in _price_items(parts, permission)), Decimal(0))
     if follow_up is not None:

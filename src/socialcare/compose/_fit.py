@@ -20,6 +20,7 @@ from socialcare.text import TextConfig, extract_entities, parse_tweet
 __all__ = [
     "Measure",
     "Spans",
+    "config_with_room",
     "dm_measure",
     "fit_cut",
     "split_parts",
@@ -39,9 +40,16 @@ _REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]")
 _JOINING_CATEGORIES = frozenset({"Mn", "Me", "Mc"})
 
 
+def config_with_room(config: TextConfig, room: int) -> TextConfig:
+    """``config`` with ``room`` as its limit (the same object when it already is)."""
+    if room == config.max_weighted_tweet_length:
+        return config  # the usual case: no hashing of the config at all
+    return _evolved(config, max(room, 1))
+
+
 @functools.lru_cache(maxsize=64)
-def _config_with_room(config: TextConfig, room: int) -> TextConfig:
-    return attrs.evolve(config, max_weighted_tweet_length=max(room, 1))
+def _evolved(config: TextConfig, room: int) -> TextConfig:
+    return attrs.evolve(config, max_weighted_tweet_length=room)
 
 
 def tweet_measure(config: TextConfig) -> Measure:
@@ -50,7 +58,7 @@ def tweet_measure(config: TextConfig) -> Measure:
     def measure(text: str, room: int) -> tuple[int, int]:
         if not text:
             return 0, 0
-        parsed = parse_tweet(text, config=_config_with_room(config, room))
+        parsed = parse_tweet(text, config=config_with_room(config, room))
         if parsed.weighted_length <= room:
             return parsed.weighted_length, len(text)
         fits = parsed.valid_range_end + 1 if parsed.valid_range_end > 0 else 0
