@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +33,8 @@ from socialcare.text import (
     extract_urls_with_indices,
     parse_tweet,
 )
+from socialcare.text._parse import parse_with_urls
+from socialcare.text._urls import RawUrl
 
 __all__ = [
     "MAX_DM_LENGTH",
@@ -54,12 +57,17 @@ MAX_DM_LENGTH = 10_000
 
 LengthPolicy = Literal["strict", "truncate", "thread"]
 """What to do with text over the limit: raise, cut with an ellipsis, or split into a thread."""
+_REPLY_POLICIES = ("strict", "truncate", "thread")
 DraftKind = Literal["reply", "dm"]
 """A public reply (one post or a thread of them) or a direct message."""
 
 # Mentions, hashtags and cashtags start with one of these.
 _SIGILS = re.compile("[@\uff20#\uff03$]")
 _LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
+# The run of leading mentions _LEADING_MENTION matches one by one, and its handles.
+_LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))+")
+_HANDLE = re.compile(r"[A-Za-z0-9_]+")
+_CONTEXT_CACHE_SIZE = 256
 _CLIP = 40
 _MAX_SIGNATURE = 16
 
@@ -85,7 +93,7 @@ class LinkUse:
     weighted_length: int
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # built with _new_part on the hot path
 class DraftPart:
     """One post (or the DM) of a draft.
 
@@ -118,7 +126,7 @@ class DraftPart:
         return self.index > 0
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # built with _new_draft on the hot path
 class Draft:
     """A reply or DM ready to send, or the reasons it cannot be sent.
 
@@ -191,6 +199,30 @@ class Draft:
         return not self.reasons
 
 
+def _new_part(
+    text: str,
+    length: int,
+    limit: int,
+    *,
+    links: tuple[LinkUse, ...],
+    in_reply_to: str | None,
+    index: int,
+) -> DraftPart:
+    """``DraftPart(...)`` built directly (the class has no validators; tests compare the two)."""
+    part = object.__new__(DraftPart)
+    part.__dict__.update(
+        text=text, length=length, limit=limit, links=links, in_reply_to=in_reply_to, index=index
+    )
+    return part
+
+
+def _new_draft(**fields: object) -> Draft:
+    """``Draft(**fields)`` built directly, every field given (tests compare the two)."""
+    draft = object.__new__(Draft)
+    draft.__dict__.update(fields)
+    return draft
+
+
 def _text_of(body: object, variables: Mapping[str, object] | None) -> str:
     if isinstance(body, Template):
         text = body.render(variables or {})
@@ -205,6 +237,13 @@ def _text_of(body: object, variables: Mapping[str, object] | None) -> str:
 def _signature_suffix(signature: str | None) -> str:
     if signature is None:
         return ""
+    if type(signature) is str:
+        return _checked_suffix(signature)
+    return _checked_suffix.__wrapped__(signature)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_suffix(signature: str) -> str:
     sig = signature.strip()
     if not sig or len(sig) > _MAX_SIGNATURE or any(ch.isspace() for ch in sig.lstrip("^")):
         msg = f"signature must be a short mark without spaces such as '^JD', got {_clip(sig)!r}"
@@ -212,8 +251,9 @@ def _signature_suffix(signature: str | None) -> str:
     return " " + (sig if sig.startswith("^") else "^" + sig)
 
 
-def _links(text: str, config: TextConfig) -> tuple[LinkUse, ...]:
-    urls = extract_urls_with_indices(text)
+def _links(text: str, config: TextConfig, found: list[RawUrl] | None = None) -> tuple[LinkUse, ...]:
+    """The URLs X finds in ``text``; ``found``: its URLs as ``parse_with_urls`` gave them."""
+    urls = extract_urls_with_indices(text) if found is None else found
     if not urls:
         return ()
     if any(_hidable(text, u.start) for u in urls):
@@ -236,6 +276,8 @@ def _hidable(text: str, start: int) -> bool:
 
 
 def _cashtag_count(text: str) -> int:
+    if "$" not in text:  # every cashtag starts with an ASCII dollar sign
+        return 0
     found = len(extract_cashtags_with_indices(text))
     # two or more: count what X reports (an overlapping entity may hide one)
     return found if found < 2 else len(extract_entities(text).cashtags)  # noqa: PLR2004
@@ -249,8 +291,21 @@ def _link_notes(links: Iterable[LinkUse]) -> tuple[str, ...]:
     )
 
 
-def _strip_reply_mentions(text: str, auto: Sequence[str]) -> tuple[str, tuple[str, ...]]:
-    """``text`` without leading mentions X auto-populates or that repeat; the dropped ones."""
+def _strip_reply_mentions(
+    text: str, auto: Sequence[str], auto_lower: frozenset[str] | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """``text`` without leading mentions X auto-populates or that repeat; the dropped ones.
+
+    ``auto_lower``: the lowercased ``auto`` handles, when already known.
+    """
+    if auto_lower is None:
+        auto_lower = frozenset(h.lower() for h in auto)
+    run = _LEADING_MENTIONS.match(text)
+    if run is None:
+        return text, ()
+    lowered = [h.lower() for h in _HANDLE.findall(run.group(0))]
+    if len(set(lowered)) == len(lowered) and auto_lower.isdisjoint(lowered):
+        return text, ()  # no leading mention repeats: nothing to drop
     seen = {h.lower() for h in auto}
     kept: list[str] = []
     dropped: list[str] = []
@@ -358,7 +413,55 @@ def _auto_mentions(replied: Post, author: User | str | None, brand: User | None)
     return tuple(unique.values())
 
 
+@attrs.frozen
+class _ReplyContext:
+    """What a reply to one post needs from it, whatever the body: cached per post."""
+
+    auto: tuple[str, ...]
+    auto_lower: frozenset[str]
+    permission: ReplyPermission | None
+
+
+# Keyed by the identities of the (immutable) post, author and brand, which are kept in
+# the entry so that an id is never reused while cached.
+_CONTEXTS: dict[tuple[int, int, int, bool], tuple[Post, object, object, _ReplyContext]] = {}
+
+
+def _reply_context(
+    replied: Post,
+    author: User | str | None,
+    brand: User | None,
+    context: Sequence[Post],
+    *,
+    enterprise: bool,
+) -> _ReplyContext:
+    """The auto-populated mentions and the summoned-reply decision for a reply to ``replied``.
+
+    Cached when no other post is involved (``context`` empty): both depend only on the
+    post, the author, the brand and ``enterprise``, all immutable.
+    """
+    key = (id(replied), id(author), id(brand), bool(enterprise))
+    if not context:
+        hit = _CONTEXTS.get(key)
+        if hit is not None and hit[0] is replied and hit[1] is author and hit[2] is brand:
+            return hit[3]
+    auto = _auto_mentions(replied, author, brand)
+    permission = (
+        None
+        if brand is None
+        else can_reply(replied, brand, includes=context, enterprise=enterprise)
+    )
+    found = _ReplyContext(auto, frozenset(h.lower() for h in auto), permission)
+    if not context:
+        if len(_CONTEXTS) >= _CONTEXT_CACHE_SIZE:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = (replied, author, brand, found)
+    return found
+
+
 def _thread_of(to: object) -> list[Post]:
+    if type(to) is Post:
+        return [to]
     thread: list[object] = [to] if isinstance(to, Post) else list(to)  # type: ignore[call-overload]
     if not thread or not all(isinstance(p, Post) for p in thread):
         msg = "to must be a Post or a non-empty sequence of Posts"
@@ -405,6 +508,77 @@ def _price_items(
         else:
             items.append("post")
     return items
+
+
+def _checked_reply_args(policy: str, limit: int) -> int:
+    if policy not in _REPLY_POLICIES:
+        _check_policy(policy, _REPLY_POLICIES)
+    if type(limit) is not int or limit != MAX_POST_LENGTH:
+        return _check_limit(limit, MAX_POST_LENGTH * 100)
+    return limit
+
+
+def _priced(
+    parts: Sequence[DraftPart],
+    permission: ReplyPermission | None,
+    prices: PriceTable,
+    follow_up: Draft | None,
+) -> tuple[list[str], Decimal]:
+    """What a reply (and its follow-up DM) is priced for, and the total."""
+    items: list[str] = list(_price_items(parts, permission))
+    price = Decimal(0)
+    for item in items:
+        price += prices.price_of(item)  # type: ignore[arg-type]
+    if follow_up is not None:
+        items.extend(follow_up.price_items)
+        price += follow_up.price
+    return items, price
+
+
+def _reply_parts(
+    text: str, suffix: str, *, policy: LengthPolicy, limit: int, config: TextConfig, replied_id: str
+) -> tuple[tuple[DraftPart, ...], list[TweetParse], bool]:
+    """The parts of a reply, their parses, and whether the text was cut."""
+    room = config_with_room(config, limit)
+    whole = text + suffix
+    first, first_urls = parse_with_urls(whole, room)
+    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
+        return (
+            (
+                _new_part(
+                    whole,
+                    first.weighted_length,
+                    limit,
+                    links=_links(whole, config, first_urls),
+                    in_reply_to=replied_id,
+                    index=0,
+                ),
+            ),
+            [first],
+            False,
+        )
+    memo = {whole: first}  # the parses in the limit, reused for the final texts
+    texts, truncated = _fit(
+        text,
+        suffix,
+        policy=policy,
+        limit=limit,
+        measure=tweet_measure(config, memo, limit),
+        what="the reply",
+    )
+    parses = [memo.get(t) or parse_tweet(t, config=room) for t in texts]
+    parts = tuple(
+        _new_part(
+            t,
+            parses[i].weighted_length,
+            limit,
+            links=_links(t, config),
+            in_reply_to=replied_id if i == 0 else None,
+            index=i,
+        )
+        for i, t in enumerate(texts)
+    )
+    return parts, parses, truncated
 
 
 def compose_reply(
@@ -462,14 +636,15 @@ def compose_reply(
         TemplateError: a variable of the saved reply has no value.
     """
     thread = _thread_of(to)
-    _check_policy(policy, ("strict", "truncate", "thread"))
-    limit = _check_limit(limit, MAX_POST_LENGTH * 100)
+    limit = _checked_reply_args(policy, limit)
     replied = thread[-1]
     conversation = conversation_id or replied.conversation_id or replied.id
     suffix = _signature_suffix(signature)
     text = _text_of(body, variables)
-    auto = _auto_mentions(replied, author, brand)
-    text, dropped = _strip_reply_mentions(text, auto)
+    context = _context(thread, includes) if brand is not None else []
+    reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
+    auto = reply.auto
+    text, dropped = _strip_reply_mentions(text, auto, reply.auto_lower)
     notes: list[str] = []
     if dropped:
         notes.append(
@@ -485,57 +660,31 @@ def compose_reply(
                 dm_text, signature=signature, prices=prices, conversation_id=conversation
             )
             notes.append(f"moved {len(moved)} link(s) into the follow-up DM")
-    room = config_with_room(config, limit)
-    whole = text + suffix
-    first = parse_tweet(whole, config=room)
-    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
-        texts, truncated, parses = [whole], False, [first]
-    else:
-        texts, truncated = _fit(
-            text,
-            suffix,
-            policy=policy,
-            limit=limit,
-            measure=tweet_measure(config),
-            what="the reply",
-        )
-        parses = [parse_tweet(t, config=room) for t in texts]
+    parts, parses, truncated = _reply_parts(
+        text, suffix, policy=policy, limit=limit, config=config, replied_id=replied.id
+    )
     if truncated:
         notes.append("the text was cut at a word boundary to fit")
-    parts = tuple(
-        DraftPart(
-            text=t,
-            length=parses[i].weighted_length,
-            limit=limit,
-            links=_links(t, config),
-            in_reply_to=replied.id if i == 0 else None,
-            index=i,
-        )
-        for i, t in enumerate(texts)
-    )
-    notes.extend(_link_notes(link for p in parts for link in p.links))
+    for part in parts:
+        if part.links:
+            notes.extend(_link_notes(part.links))
 
     reasons: list[str] = []
     warnings: list[str] = []
-    permission: ReplyPermission | None = None
-    if brand is not None:
-        permission = can_reply(
-            replied, brand, includes=_context(thread, includes), enterprise=enterprise
+    permission = reply.permission
+    if permission is not None and not (permission.allowed and permission.certain):
+        (warnings if permission.allowed else reasons).append(
+            permission.reason
+            if permission.allowed
+            else f"X would refuse the reply: {permission.reason}"
         )
-        if not permission.allowed:
-            reasons.append(f"X would refuse the reply: {permission.reason}")
-        elif not permission.certain:
-            warnings.append(permission.reason)
     reasons.extend(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
-    items: list[str] = list(_price_items(parts, permission))
-    price = sum((prices.price_of(i) for i in _price_items(parts, permission)), Decimal(0))
-    if follow_up is not None:
-        items.extend(follow_up.price_items)
-        price += follow_up.price
-    refused, warned = _budget_verdict(budget, price, conversation)
-    reasons.extend(refused)
-    warnings.extend(warned)
-    return Draft(
+    items, price = _priced(parts, permission, prices, follow_up)
+    if budget is not None:
+        refused, warned = _budget_verdict(budget, price, conversation)
+        reasons.extend(refused)
+        warnings.extend(warned)
+    return _new_draft(
         kind="reply",
         parts=parts,
         in_reply_to=replied.id,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import attrs
 
-from socialcare.text import TextConfig, extract_entities, parse_tweet
+from socialcare.text import TextConfig, TweetParse, extract_entities, parse_tweet
 
 __all__ = [
     "Measure",
@@ -52,13 +52,24 @@ def _evolved(config: TextConfig, room: int) -> TextConfig:
     return attrs.evolve(config, max_weighted_tweet_length=room)
 
 
-def tweet_measure(config: TextConfig) -> Measure:
-    """X's weighted length (every URL 23) under ``config``, as a :data:`Measure`."""
+def tweet_measure(
+    config: TextConfig, memo: dict[str, TweetParse] | None = None, memo_room: int = 0
+) -> Measure:
+    """X's weighted length (every URL 23) under ``config``, as a :data:`Measure`.
+
+    With ``memo``, the parses of texts measured in ``memo_room`` are looked up there first
+    and kept there (the caller reuses them instead of parsing the final texts again).
+    """
 
     def measure(text: str, room: int) -> tuple[int, int]:
         if not text:
             return 0, 0
-        parsed = parse_tweet(text, config=config_with_room(config, room))
+        if memo is not None and room == memo_room:
+            parsed = memo.get(text)
+            if parsed is None:
+                parsed = memo[text] = parse_tweet(text, config=config_with_room(config, room))
+        else:
+            parsed = parse_tweet(text, config=config_with_room(config, room))
         if parsed.weighted_length <= room:
             return parsed.weighted_length, len(text)
         fits = parsed.valid_range_end + 1 if parsed.valid_range_end > 0 else 0
