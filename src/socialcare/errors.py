@@ -17,6 +17,12 @@ everything the library raises deliberately, and nothing else::
     │   ├── DuplicateContentError       403: same text posted recently
     │   └── InvalidRequestError         400: X rejected the request's parameters
     ├── AlertError                      an alert sink could not deliver
+    ├── ComposeError                    text that cannot be posted as it is
+    │   ├── ReplyTooLongError           over the weighted-length limit (where it stops fitting)
+    │   └── TemplateError               a saved reply's syntax or a missing variable (ValueError)
+    ├── LinkError                       a short link could not be made or followed
+    │   ├── ShortCodeTakenError         the custom code already leads somewhere else
+    │   └── ShortenerError              a shortening service failed (timeout, 4xx, 429, 5xx)
     └── StorageError                    the store failed; nothing committed is lost
         ├── SchemaVersionError          stored schema is older or newer than the code
         └── LeaseError                  a lease is held by another owner or expired
@@ -34,11 +40,13 @@ from typing import Any
 __all__ = [
     "AlertError",
     "AuthenticationError",
+    "ComposeError",
     "ConfigurationError",
     "DirectMessageNotPermittedError",
     "DuplicateContentError",
     "InvalidRequestError",
     "LeaseError",
+    "LinkError",
     "NotFoundError",
     "PayloadError",
     "PlatformError",
@@ -47,8 +55,11 @@ __all__ = [
     "RateLimitError",
     "ReplyNotPermittedError",
     "SchemaVersionError",
+    "ShortCodeTakenError",
+    "ShortenerError",
     "SocialCareError",
     "StorageError",
+    "TemplateError",
 ]
 
 
@@ -184,6 +195,89 @@ class InvalidRequestError(PlatformError):
 
 class AlertError(SocialCareError):
     """An alert sink could not deliver: the webhook, mail server or feed file failed."""
+
+
+class ComposeError(SocialCareError):
+    """Text that cannot be posted as it is."""
+
+
+class ReplyTooLongError(ComposeError):
+    """The text's weighted length (twitter-text v3) is over the limit.
+
+    Attributes:
+        weighted_length: the text's weighted length (every URL counts 23).
+        limit: the maximum weighted length allowed.
+        overflow: ``weighted_length - limit``.
+        fits_until: how many characters (code points) of the text fit; the text
+            stops fitting at ``text[fits_until:]``.
+    """
+
+    def __init__(self, message: str, *, weighted_length: int, limit: int, fits_until: int) -> None:
+        super().__init__(message)
+        self.weighted_length = weighted_length
+        self.limit = limit
+        self.overflow = weighted_length - limit
+        self.fits_until = fits_until
+
+
+class TemplateError(ComposeError, ValueError):
+    """A saved reply cannot be filled: bad template syntax, or a variable without a value.
+
+    Attributes:
+        variable: the variable that has no value (``None`` for a syntax error).
+        position: the offset in the template where the problem is.
+    """
+
+    def __init__(self, message: str, *, variable: str | None, position: int) -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.position = position
+
+
+class LinkError(SocialCareError):
+    """A short link could not be made or followed."""
+
+
+class ShortCodeTakenError(LinkError):
+    """The custom short code already leads to another target.
+
+    Attributes:
+        code: the code that is taken.
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ShortenerError(LinkError):
+    """A link-shortening service (Bitly, Shlink, YOURLS, TinyURL) failed.
+
+    Attributes:
+        service: the service's name (``"bitly"``, ``"shlink"``, ``"yourls"``, ``"tinyurl"``).
+        reason: what went wrong, one of ``"timeout"``, ``"network"``, ``"auth"`` (bad or
+            missing credentials), ``"invalid"`` (the service refused the URL or a
+            parameter), ``"code_taken"`` (the custom code leads elsewhere),
+            ``"rate_limited"`` (429), ``"server"`` (5xx), ``"bad_response"`` (an answer
+            without the documented shape).
+        status: the HTTP status, or ``None`` when no response arrived.
+        retry_after: seconds the service asked to wait (a 429's ``Retry-After``), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        reason: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.service = service
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
 
 
 class StorageError(SocialCareError):

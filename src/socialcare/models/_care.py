@@ -282,10 +282,13 @@ class ShortLink:
     Attributes:
         code: the short code (the path of the short URL).
         url: where it leads.
-        clicks: how many times it was followed.
+        clicks: how many times people followed it (bots and link previews not included).
         created_at: when it was created.
         conversation_id: the conversation it was sent in, if any.
-        last_clicked_at: when it was last followed.
+        last_clicked_at: when a person last followed it.
+        campaign: the campaign it belongs to, if any (attribution).
+        bot_clicks: how many times bots and link-preview fetchers (X's card fetcher,
+            Twitterbot) requested it, counted apart from ``clicks``.
     """
 
     code: str
@@ -296,6 +299,8 @@ class ShortLink:
     last_clicked_at: dt.datetime | None = attrs.field(
         default=None, converter=_utc, validator=_aware
     )
+    campaign: str | None = None
+    bot_clicks: int = 0
 
 
 @attrs.frozen

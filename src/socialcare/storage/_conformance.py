@@ -925,6 +925,58 @@ class LinkStoreConformance(_Conformance):
             store.record_click("\x00")
         assert store.get_short_link("c") is None
 
+    def test_bot_clicks_are_counted_apart(self, store: LinkStore, clock: ManualClock) -> None:
+        store.put_short_link("card", "https://acme.example/c")
+        clock.advance(3)
+        previewed = store.record_click("card", bot=True)
+        assert previewed is not None
+        assert (previewed.clicks, previewed.bot_clicks, previewed.last_clicked_at) == (0, 1, None)
+        clicked = store.record_click("card")
+        assert clicked is not None
+        assert (clicked.clicks, clicked.bot_clicks) == (1, 1)
+        assert clicked.last_clicked_at == clock.now()
+        assert store.record_click("nope", bot=True) is None
+
+    def test_links_are_found_by_conversation_and_campaign(
+        self, store: LinkStore, clock: ManualClock
+    ) -> None:
+        first = store.put_short_link("a1", "https://acme.example/1", conversation_id="c1")
+        clock.advance(1)
+        second = store.put_short_link(
+            "a2", "https://acme.example/2", conversation_id="c1", campaign="spring"
+        )
+        clock.advance(1)
+        third = store.put_short_link("a3", "https://acme.example/3", campaign="spring")
+        assert second.campaign == "spring"
+        assert store.find_short_links(conversation_id="c1") == [first, second]
+        assert store.find_short_links(campaign="spring") == [second, third]
+        assert store.find_short_links(conversation_id="c1", campaign="spring") == [second]
+        assert store.find_short_links() == [first, second, third]
+        assert store.find_short_links(limit=1) == [first]
+        assert store.find_short_links(campaign="autumn") == []
+        with pytest.raises(ValueError, match="campaign"):
+            store.put_short_link("a4", "https://acme.example/4", campaign="\x00")
+        with pytest.raises(ValueError, match="limit"):
+            store.find_short_links(limit=0)
+
+    def test_concurrent_writers_of_one_code_agree_on_one_winner(self, store: LinkStore) -> None:
+        results: list[str] = []
+        lock = threading.Lock()
+
+        def write(n: int) -> None:
+            link = store.put_short_link("race", f"https://acme.example/{n}")
+            with lock:
+                results.append(link.url)
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stored = store.get_short_link("race")
+        assert stored is not None
+        assert results == [stored.url] * 8
+
 
 class EscalationStoreConformance(_Conformance):
     """The suite for an :class:`~socialcare.storage.EscalationStore`."""

@@ -487,18 +487,30 @@ class MemoryStore:
     # -- short links ------------------------------------------------------------------------------
 
     def put_short_link(
-        self, code: str, url: str, *, conversation_id: str | None = None
+        self,
+        code: str,
+        url: str,
+        *,
+        conversation_id: str | None = None,
+        campaign: str | None = None,
     ) -> ShortLink:
         """See :meth:`Store.put_short_link`."""
         check_key("code", code)
         check_key("url", url)
         check_optional("conversation_id", conversation_id)
+        check_optional("campaign", campaign)
         with self._lock:
             now = self._now()
             existing = self._links.get(code)
             if existing is not None:
                 return existing
-            link = ShortLink(code=code, url=url, created_at=now, conversation_id=conversation_id)
+            link = ShortLink(
+                code=code,
+                url=url,
+                created_at=now,
+                conversation_id=conversation_id,
+                campaign=campaign,
+            )
             self._links[code] = link
             return link
 
@@ -509,7 +521,7 @@ class MemoryStore:
             self._now()
             return self._links.get(code)
 
-    def record_click(self, code: str) -> ShortLink | None:
+    def record_click(self, code: str, *, bot: bool = False) -> ShortLink | None:
         """See :meth:`Store.record_click`."""
         check_text("code", code)
         with self._lock:
@@ -517,9 +529,34 @@ class MemoryStore:
             link = self._links.get(code)
             if link is None:
                 return None
-            link = attrs.evolve(link, clicks=link.clicks + 1, last_clicked_at=now)
+            if bot:
+                link = attrs.evolve(link, bot_clicks=link.bot_clicks + 1)
+            else:
+                link = attrs.evolve(link, clicks=link.clicks + 1, last_clicked_at=now)
             self._links[code] = link
             return link
+
+    def find_short_links(
+        self,
+        *,
+        conversation_id: str | None = None,
+        campaign: str | None = None,
+        limit: int = 100,
+    ) -> list[ShortLink]:
+        """See :meth:`Store.find_short_links`."""
+        check_optional("conversation_id", conversation_id)
+        check_optional("campaign", campaign)
+        limit = check_limit(limit)
+        with self._lock:
+            self._now()
+            found = [
+                link
+                for link in self._links.values()
+                if (conversation_id is None or link.conversation_id == conversation_id)
+                and (campaign is None or link.campaign == campaign)
+            ]
+        found.sort(key=lambda link: (link.created_at, link.code))
+        return found[:limit]
 
     # -- escalations ------------------------------------------------------------------------------
 

@@ -407,16 +407,23 @@ class AuditLog(Protocol):
 class LinkStore(Protocol):
     """Tracked short links and their click counts.
 
-    Codes are inserted once; clicks are counted inside the store.
+    Codes are inserted once; clicks are counted inside the store, people and bots
+    (link-preview fetchers) apart.
     """
 
     def put_short_link(
-        self, code: str, url: str, *, conversation_id: str | None = None
+        self,
+        code: str,
+        url: str,
+        *,
+        conversation_id: str | None = None,
+        campaign: str | None = None,
     ) -> ShortLink:
         """Create the short link ``code -> url`` unless ``code`` is taken; return the stored link.
 
         Atomic insert-if-absent: if ``code`` already exists the existing link is
-        returned unchanged, so compare its ``url`` to detect a collision.
+        returned unchanged, so compare its ``url`` to detect a collision. Of several
+        concurrent writers of one code exactly one wins; all see the winner's link.
         """
         ...
 
@@ -424,11 +431,23 @@ class LinkStore(Protocol):
         """The short link with this code, or ``None``."""
         ...
 
-    def record_click(self, code: str) -> ShortLink | None:
+    def record_click(self, code: str, *, bot: bool = False) -> ShortLink | None:
         """Count one click on ``code``; return the updated link, or ``None`` if unknown.
 
-        Atomic increment inside the store: concurrent clicks are never lost.
+        A person's click adds one to ``clicks`` and sets ``last_clicked_at``; a bot's
+        (``bot=True``: a link-preview fetcher) adds one to ``bot_clicks`` only. Atomic
+        increment inside the store: concurrent clicks are never lost.
         """
+        ...
+
+    def find_short_links(
+        self,
+        *,
+        conversation_id: str | None = None,
+        campaign: str | None = None,
+        limit: int = 100,
+    ) -> list[ShortLink]:
+        """Links matching every given filter, oldest first (then by code)."""
         ...
 
 

@@ -136,6 +136,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             ON sc_conversations (priority DESC, waiting_since, id)
             WHERE state IN ('new', 'awaiting_brand')""",
     ),
+    # 6: short links carry a campaign and count bots and link previews apart;
+    # attribution reads links by conversation and by campaign.
+    (
+        "ALTER TABLE sc_short_links ADD COLUMN campaign TEXT",
+        "ALTER TABLE sc_short_links ADD COLUMN bot_clicks {bigint} NOT NULL DEFAULT 0",
+        "CREATE INDEX sc_short_links_conversation ON sc_short_links (conversation_id, created_at)",
+        "CREATE INDEX sc_short_links_campaign ON sc_short_links (campaign, created_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

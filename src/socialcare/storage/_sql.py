@@ -85,7 +85,7 @@ _OUTBOX_COLS = (
     "created_at, updated_at"
 )
 _AUDIT_COLS = "seq, at, actor, action, subject, detail"
-_LINK_COLS = "code, url, clicks, conversation_id, created_at, last_clicked_at"
+_LINK_COLS = "code, url, clicks, conversation_id, created_at, last_clicked_at, campaign, bot_clicks"
 _ESC_COLS = (
     "id, conversation_id, user_id, reason, state, post_id, outbox_key, created_at, updated_at"
 )
@@ -726,18 +726,26 @@ class SQLStore(abc.ABC):
             conversation_id=row[3],
             created_at=cast("dt.datetime", self._dt(row[4])),
             last_clicked_at=self._dt(row[5]),
+            campaign=row[6],
+            bot_clicks=int(row[7]),
         )
 
     def put_short_link(
-        self, code: str, url: str, *, conversation_id: str | None = None
+        self,
+        code: str,
+        url: str,
+        *,
+        conversation_id: str | None = None,
+        campaign: str | None = None,
     ) -> ShortLink:
         """See :meth:`Store.put_short_link`."""
         check_key("code", code)
         check_key("url", url)
         check_optional("conversation_id", conversation_id)
-        params = (code, url, conversation_id, self._ts(self._now()))
+        check_optional("campaign", campaign)
+        params = (code, url, conversation_id, self._ts(self._now()), campaign)
         insert = (
-            f"INSERT INTO sc_short_links ({_LINK_COLS}) VALUES (?, ?, 0, ?, ?, NULL) "
+            f"INSERT INTO sc_short_links ({_LINK_COLS}) VALUES (?, ?, 0, ?, ?, NULL, ?, 0) "
             f"ON CONFLICT (code) DO NOTHING RETURNING {_LINK_COLS}"
         )
         select = f"SELECT {_LINK_COLS} FROM sc_short_links WHERE code = ?"
@@ -760,16 +768,38 @@ class SQLStore(abc.ABC):
         )
         return None if row is None else self._link(row)
 
-    def record_click(self, code: str) -> ShortLink | None:
+    def record_click(self, code: str, *, bot: bool = False) -> ShortLink | None:
         """See :meth:`Store.record_click`."""
         check_text("code", code)
-        sql = (
-            "UPDATE sc_short_links SET clicks = clicks + 1, last_clicked_at = ? "
-            f"WHERE code = ? RETURNING {_LINK_COLS}"
-        )
-        now = self._ts(self._now())
-        row = self._write(lambda tx: tx.one(sql, (now, code)))
+        if bot:
+            sql = (
+                "UPDATE sc_short_links SET bot_clicks = bot_clicks + 1 "
+                f"WHERE code = ? RETURNING {_LINK_COLS}"
+            )
+            row = self._write(lambda tx: tx.one(sql, (code,)))
+        else:
+            sql = (
+                "UPDATE sc_short_links SET clicks = clicks + 1, last_clicked_at = ? "
+                f"WHERE code = ? RETURNING {_LINK_COLS}"
+            )
+            now = self._ts(self._now())
+            row = self._write(lambda tx: tx.one(sql, (now, code)))
         return None if row is None else self._link(row)
+
+    def find_short_links(
+        self,
+        *,
+        conversation_id: str | None = None,
+        campaign: str | None = None,
+        limit: int = 100,
+    ) -> list[ShortLink]:
+        """See :meth:`Store.find_short_links`."""
+        check_optional("conversation_id", conversation_id)
+        check_optional("campaign", campaign)
+        where, params = _filters(conversation_id=conversation_id, campaign=campaign)
+        sql = f"SELECT {_LINK_COLS} FROM sc_short_links{where} ORDER BY created_at, code LIMIT ?"
+        rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
+        return [self._link(row) for row in rows]
 
     # -- escalations ------------------------------------------------------------------------------
 

@@ -13,10 +13,12 @@ from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
-__all__ = ["TweetParse", "parse_tweet"]
+__all__ = ["TweetParse", "parse_tweet", "parse_with_urls"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
 _INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
+_INVALID_CHARS = "\ufffe\ufeff\uffff"
+_CHUNK = 32  # characters weighed at once where the text stops fitting
 # Emoji that can start with a base-weight (light) character under V2/V3 ranges: the
 # copyright and registered signs (keycaps need U+20E3, which is heavy there).
 _LIGHT_EMOJI_STARTS = "#*0123456789\u00a9\u00ae"
@@ -205,6 +207,16 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         >>> parse_tweet("Hi http://test.co").weighted_length
         26
     """
+    return parse_with_urls(text, config)[0]
+
+
+def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, list[RawUrl] | None]:
+    """:func:`parse_tweet` and the URLs it found, when their spans index ``text`` itself.
+
+    The URLs are ``extract_raw_urls(text)`` (what ``extract_urls_with_indices`` reports);
+    ``None`` when ``text`` is not NFC (the parse found them in its normalized form).
+    Private: the composer measures a draft and finds its links in one pass.
+    """
     if type(text) is not str:
         check_text(text)
     entry = _PLANS_BY_ID.get(id(config))
@@ -219,10 +231,11 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
             total = n * plan.ascii_weight
         if 0 < total <= plan.limit:
             # The common case, built directly: valid, everything fits.
-            return _fits(plan, total, n)
-        return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1)
+            return _fits(plan, total, n), urls
+        return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1), urls
     norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     urls = extract_raw_urls(norm) if "." in norm else []
+    own = urls if norm is text else None
     total = plan.base_weight(norm)
     # Texts whose every character weighs the base weight (Latin with typographic quotes,
     # accents...) skip the emoji and invalid-character scans when those need a heavier one.
@@ -237,9 +250,10 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
             total += weight - plan.entity_weight(norm[start : start + length])
     bad = None if plain and plan.invalid_is_heavy else _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return _fits(plan, total, n)
+        return _fits(plan, total, n), own
     invalid_at = bad.start() if bad else -1
-    return _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
+    parsed = _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
+    return parsed, own
 
 
 def _url_units(url: RawUrl, norm: str, plan: _Plan) -> tuple[int, int]:
@@ -295,27 +309,25 @@ def _slow(
     total: int,
     invalid_at: int,
 ) -> TweetParse:
-    """Walk the text to find where it stops fitting (too long, or an invalid character)."""
-    entities = {
-        start: (length, weight) for start, length, weight in _entities(urls, emoji, plan, norm)
-    }
-    weight_of = plan.config.weight_of
+    """Walk the text to find where it stops fitting (too long, or an invalid character).
+
+    The runs between entities are weighed a chunk at a time (see ``_walk_run``).
+    """
     limit = plan.limit
     running = 0
     last = 0
     i = 0
     n = len(norm)
-    while i < n:
-        entity = entities.get(i)
-        if entity is not None:
-            running += entity[1]
-            j = i + entity[0] - 1
-        else:
-            running += weight_of(ord(norm[i]))
-            j = i
-        if (invalid_at >= 0 and j >= invalid_at and norm[j] in "\ufffe\ufeff\uffff") or (
-            running > limit
-        ):
+    for start, length, weight in [*_entities(urls, emoji, plan, norm), (n, 0, 0)]:
+        if i < start:
+            i, running, last = _walk_run(plan, norm, i, start, running, last, invalid_at)
+            if i < start:  # stopped inside the run
+                break
+        if start >= n:
+            break
+        running += weight
+        j = start + length - 1
+        if (invalid_at >= 0 and j >= invalid_at and norm[j] in _INVALID_CHARS) or running > limit:
             break
         last = j
         i = j + 1
@@ -323,6 +335,40 @@ def _slow(
     if norm is not text:
         last = _original_index(text, last)
     return _result(plan, total, last, len(text), valid=valid)
+
+
+def _walk_run(  # noqa: PLR0917
+    plan: _Plan, norm: str, i: int, end: int, running: int, last: int, invalid_at: int
+) -> tuple[int, int, int]:
+    """Walk ``norm[i:end]`` (no entity): ``(i, running, last)`` where it stops, or at ``end``.
+
+    The run, or failing that each chunk of it, that fits is weighed at once; the chunk where
+    the text stops fitting, or one reaching the first invalid character, is walked character
+    by character.
+    """
+    limit = plan.limit
+    weight_of = plan.config.weight_of
+    step = end - i  # the whole run first: it usually fits
+    while i < end:
+        chunk = min(i + step, end)
+        run = plan.base_weight(norm[i:chunk])
+        if running + run <= limit and not (0 <= invalid_at < chunk):
+            running += run
+            last = chunk - 1
+            i = chunk
+            continue
+        if chunk - i > _CHUNK:
+            step = _CHUNK
+            continue
+        while i < chunk:
+            running += weight_of(ord(norm[i]))
+            if (invalid_at >= 0 and i >= invalid_at and norm[i] in _INVALID_CHARS) or (
+                running > limit
+            ):
+                return i, running, last
+            last = i
+            i += 1
+    return i, running, last
 
 
 def _original_index(text: str, index: int) -> int:

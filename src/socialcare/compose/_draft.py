@@ -1,0 +1,775 @@
+"""Drafts: replies and DMs as X will store them, measured, priced and checked."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from socialcare.compose._fit import (
+    Measure,
+    config_with_room,
+    dm_measure,
+    split_parts,
+    truncate_text,
+    tweet_measure,
+)
+from socialcare.compose._pricing import DEFAULT_PRICES, Budget, PriceTable
+from socialcare.compose._rules import ReplyPermission, can_reply
+from socialcare.compose._template import Template
+from socialcare.errors import ReplyTooLongError
+from socialcare.models import Includes, Post, User
+from socialcare.text import (
+    V3,
+    TextConfig,
+    TweetParse,
+    extract_cashtags_with_indices,
+    extract_entities,
+    extract_urls_with_indices,
+    parse_tweet,
+)
+from socialcare.text._parse import parse_with_urls
+from socialcare.text._urls import RawUrl
+
+__all__ = [
+    "MAX_DM_LENGTH",
+    "MAX_POST_LENGTH",
+    "Draft",
+    "DraftKind",
+    "DraftPart",
+    "LengthPolicy",
+    "LinkUse",
+    "compose_dm",
+    "compose_reply",
+    "split_thread",
+    "truncate",
+]
+
+MAX_POST_LENGTH = 280
+"""X's limit for a post, in weighted characters."""
+MAX_DM_LENGTH = 10_000
+"""X's limit for a direct message, in characters."""
+
+LengthPolicy = Literal["strict", "truncate", "thread"]
+"""What to do with text over the limit: raise, cut with an ellipsis, or split into a thread."""
+_REPLY_POLICIES = ("strict", "truncate", "thread")
+DraftKind = Literal["reply", "dm"]
+"""A public reply (one post or a thread of them) or a direct message."""
+
+# Mentions, hashtags and cashtags start with one of these.
+_SIGILS = re.compile("[@\uff20#\uff03$]")
+_LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
+# The run of leading mentions _LEADING_MENTION matches one by one, and its handles.
+_LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))+")
+_HANDLE = re.compile(r"[A-Za-z0-9_]+")
+_CONTEXT_CACHE_SIZE = 256
+_CLIP = 40
+_MAX_SIGNATURE = 16
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _CLIP else text[: _CLIP - 1] + "\u2026"
+
+
+@attrs.frozen
+class LinkUse:
+    """A URL in a draft: where it is and what it counts.
+
+    Attributes:
+        url: the URL as written.
+        start: its code-point offset in the part's text.
+        end: the offset just after it.
+        weighted_length: what X counts for it (23, whatever its length: X wraps it in t.co).
+    """
+
+    url: str
+    start: int
+    end: int
+    weighted_length: int
+
+
+@attrs.frozen(slots=False)  # built with _new_part on the hot path
+class DraftPart:
+    """One post (or the DM) of a draft.
+
+    Attributes:
+        text: the text to send, NFC-normalized, as X will store it (after the
+            auto-populated reply mentions, which X adds and does not count).
+        length: the length X counts (weighted for posts, characters for DMs).
+        limit: the limit it must fit.
+        links: its URLs.
+        in_reply_to: the post it answers; ``None`` for a later thread part, which answers
+            the part before it (its id is known only once that part is posted).
+        index: its position in the thread, from 0.
+    """
+
+    text: str
+    length: int
+    limit: int
+    links: tuple[LinkUse, ...] = ()
+    in_reply_to: str | None = None
+    index: int = 0
+
+    @property
+    def remaining(self) -> int:
+        """How much room is left (negative: over the limit)."""
+        return self.limit - self.length
+
+    @property
+    def replies_to_previous(self) -> bool:
+        """Whether this part answers the previous part of the thread."""
+        return self.index > 0
+
+
+@attrs.frozen(slots=False)  # built with _new_draft on the hot path
+class Draft:
+    """A reply or DM ready to send, or the reasons it cannot be sent.
+
+    Attributes:
+        kind: ``"reply"`` (one post, or a thread of parts) or ``"dm"``.
+        parts: the posts to send in order (one for a DM or a reply that fits).
+        in_reply_to: the id of the post the reply answers (``None`` for a DM).
+        conversation_id: the conversation it belongs to, if known.
+        reply_mentions: handles X auto-populates at the start of the reply; they are not
+            in ``text`` and do not count toward the limit.
+        price: the estimated price in US dollars, every part and the follow-up DM included.
+        price_items: what was priced, one item per resource (``"summoned_reply"``,
+            ``"post_with_url"``, ``"post"``, ``"dm"``).
+        reasons: why the draft is not sendable (empty: sendable).
+        warnings: what to know before sending (budget warnings, uncertain permission).
+        notes: how the draft was measured (every URL counts 23, truncation, links moved).
+        follow_up_dm: the DM that carries the links moved out of a public reply.
+        truncated: whether the text was cut to fit.
+        permission: the summoned-reply decision, when the brand was given.
+    """
+
+    kind: DraftKind
+    parts: tuple[DraftPart, ...]
+    in_reply_to: str | None = None
+    conversation_id: str | None = None
+    reply_mentions: tuple[str, ...] = ()
+    price: Decimal = Decimal(0)
+    price_items: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    follow_up_dm: Draft | None = None
+    truncated: bool = False
+    permission: ReplyPermission | None = None
+
+    @property
+    def text(self) -> str:
+        """The first part's text (the whole text unless the draft is a thread)."""
+        return self.parts[0].text
+
+    @property
+    def stored_text(self) -> str:
+        """The first part as X displays it: auto-populated mentions, then ``text``."""
+        prefix = "".join(f"@{h} " for h in self.reply_mentions)
+        return prefix + self.text
+
+    @property
+    def length(self) -> int:
+        """The first part's counted length."""
+        return self.parts[0].length
+
+    @property
+    def remaining(self) -> int:
+        """Room left in the first part."""
+        return self.parts[0].remaining
+
+    @property
+    def links(self) -> tuple[LinkUse, ...]:
+        """Every URL of every part (offsets are per part)."""
+        return tuple(link for part in self.parts for link in part.links)
+
+    @property
+    def is_thread(self) -> bool:
+        """Whether the reply was split into several posts."""
+        return len(self.parts) > 1
+
+    @property
+    def sendable(self) -> bool:
+        """Whether nothing stands in the way of sending."""
+        return not self.reasons
+
+
+def _new_part(
+    text: str,
+    length: int,
+    limit: int,
+    *,
+    links: tuple[LinkUse, ...],
+    in_reply_to: str | None,
+    index: int,
+) -> DraftPart:
+    """``DraftPart(...)`` built directly (the class has no validators; tests compare the two)."""
+    part = object.__new__(DraftPart)
+    part.__dict__.update(
+        text=text, length=length, limit=limit, links=links, in_reply_to=in_reply_to, index=index
+    )
+    return part
+
+
+def _new_draft(**fields: object) -> Draft:
+    """``Draft(**fields)`` built directly, every field given (tests compare the two)."""
+    draft = object.__new__(Draft)
+    draft.__dict__.update(fields)
+    return draft
+
+
+def _text_of(body: object, variables: Mapping[str, object] | None) -> str:
+    if isinstance(body, Template):
+        text = body.render(variables or {})
+    elif isinstance(body, str):
+        text = Template(body).render(variables) if variables is not None else body
+    else:
+        msg = f"body must be a str or a Template, got {type(body).__name__}"
+        raise TypeError(msg)
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _signature_suffix(signature: str | None) -> str:
+    if signature is None:
+        return ""
+    if type(signature) is str:
+        return _checked_suffix(signature)
+    return _checked_suffix.__wrapped__(signature)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_suffix(signature: str) -> str:
+    sig = signature.strip()
+    if not sig or len(sig) > _MAX_SIGNATURE or any(ch.isspace() for ch in sig.lstrip("^")):
+        msg = f"signature must be a short mark without spaces such as '^JD', got {_clip(sig)!r}"
+        raise ValueError(msg)
+    return " " + (sig if sig.startswith("^") else "^" + sig)
+
+
+def _links(text: str, config: TextConfig, found: list[RawUrl] | None = None) -> tuple[LinkUse, ...]:
+    """The URLs X finds in ``text``; ``found``: its URLs as ``parse_with_urls`` gave them."""
+    urls = extract_urls_with_indices(text) if found is None else found
+    if not urls:
+        return ()
+    if any(_hidable(text, u.start) for u in urls):
+        return tuple(
+            LinkUse(u.url, u.start, u.end, config.transformed_url_length)
+            for u in extract_entities(text).urls
+        )
+    return tuple(LinkUse(u.url, u.start, u.end, config.transformed_url_length) for u in urls)
+
+
+def _hidable(text: str, start: int) -> bool:
+    """Whether a mention, hashtag or cashtag could start before ``start`` and overlap it.
+
+    Those entities hold no whitespace, so only a sigil in the word before ``start`` can.
+    """
+    word = start
+    while word > 0 and not text[word - 1].isspace():
+        word -= 1
+    return _SIGILS.search(text, word, start + 1) is not None
+
+
+def _cashtag_count(text: str) -> int:
+    if "$" not in text:  # every cashtag starts with an ASCII dollar sign
+        return 0
+    found = len(extract_cashtags_with_indices(text))
+    # two or more: count what X reports (an overlapping entity may hide one)
+    return found if found < 2 else len(extract_entities(text).cashtags)  # noqa: PLR2004
+
+
+def _link_notes(links: Iterable[LinkUse]) -> tuple[str, ...]:
+    return tuple(
+        f"URL {_clip(u.url)!r} counts {u.weighted_length} characters whatever its length "
+        "(X wraps every URL in t.co)"
+        for u in links
+    )
+
+
+def _strip_reply_mentions(
+    text: str, auto: Sequence[str], auto_lower: frozenset[str] | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """``text`` without leading mentions X auto-populates or that repeat; the dropped ones.
+
+    ``auto_lower``: the lowercased ``auto`` handles, when already known.
+    """
+    if auto_lower is None:
+        auto_lower = frozenset(h.lower() for h in auto)
+    run = _LEADING_MENTIONS.match(text)
+    if run is None:
+        return text, ()
+    lowered = [h.lower() for h in _HANDLE.findall(run.group(0))]
+    if len(set(lowered)) == len(lowered) and auto_lower.isdisjoint(lowered):
+        return text, ()  # no leading mention repeats: nothing to drop
+    seen = {h.lower() for h in auto}
+    kept: list[str] = []
+    dropped: list[str] = []
+    pos = 0
+    while m := _LEADING_MENTION.match(text, pos):
+        handle = m.group(1)
+        if handle.lower() in seen:
+            dropped.append(handle)
+        else:
+            seen.add(handle.lower())
+            kept.append(m.group(0).strip())
+        pos = m.end()
+    if not dropped:
+        return text, ()
+    rest = text[pos:].lstrip()
+    return (" ".join([*kept, rest]) if kept else rest).strip(), tuple(dropped)
+
+
+def _move_links(text: str) -> tuple[str, tuple[str, ...]]:
+    urls = extract_entities(text).urls
+    if not urls:
+        return text, ()
+    out: list[str] = []
+    last = 0
+    for u in urls:
+        out.append(text[last : u.start])
+        last = u.end
+    out.append(text[last:])
+    public = re.sub(r"[ \t]{2,}", " ", "".join(out))
+    public = re.sub(r"[ \t]+([.,;:!?])", r"\1", public).strip().rstrip(":").strip()
+    return public, tuple(u.url for u in urls)
+
+
+def _measure_for(kind: DraftKind, config: TextConfig) -> Measure:
+    return dm_measure if kind == "dm" else tweet_measure(config)
+
+
+def _fit(
+    text: str,
+    suffix: str,
+    *,
+    policy: LengthPolicy,
+    limit: int,
+    measure: Measure,
+    what: str,
+) -> tuple[list[str], bool]:
+    whole = text + suffix
+    length, fits = measure(whole, limit)
+    if length <= limit:
+        return [whole], False
+    if policy == "strict":
+        msg = (
+            f"{what} is {length} characters long, {length - limit} over the limit of {limit}; "
+            f"it stops fitting at character {fits}: {_clip(whole[fits:])!r}"
+        )
+        raise ReplyTooLongError(msg, weighted_length=length, limit=limit, fits_until=fits)
+    if policy == "truncate":
+        return [truncate_text(text, limit=limit, measure=measure, suffix=suffix)], True
+    return split_parts(text, limit=limit, measure=measure, suffix=suffix), False
+
+
+def _check_policy(policy: str, allowed: tuple[str, ...]) -> None:
+    if policy not in allowed:
+        listed = ", ".join(repr(p) for p in allowed)
+        msg = f"policy must be one of {listed}, got {_clip(str(policy))!r}"
+        raise ValueError(msg)
+
+
+def _check_limit(limit: object, most: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= most:
+        msg = f"limit must be an integer from 1 to {most}, got {_clip(str(limit))!r}"
+        raise ValueError(msg)
+    return limit
+
+
+def _budget_verdict(
+    budget: Budget | None, price: Decimal, conversation_id: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(reasons, warnings) from the budget."""
+    if budget is None:
+        return (), ()
+    over = tuple(
+        f"over budget: the draft {o}" for o in budget.check(price, conversation_id=conversation_id)
+    )
+    return (over, ()) if budget.policy.action == "refuse" else ((), over)
+
+
+def _auto_mentions(replied: Post, author: User | str | None, brand: User | None) -> tuple[str, ...]:
+    handles: list[str] = []
+    if isinstance(author, User):
+        handles.append(author.username)
+    elif isinstance(author, str):
+        handles.append(author.lstrip("@"))
+    chain = _LEADING_MENTION
+    pos = 0
+    text = replied.full_text
+    while m := chain.match(text, pos):
+        handles.append(m.group(1))
+        pos = m.end()
+    own = brand.username.lower() if brand is not None else None
+    unique: dict[str, str] = {}
+    for h in handles:
+        if h.lower() != own:
+            unique.setdefault(h.lower(), h)
+    return tuple(unique.values())
+
+
+@attrs.frozen
+class _ReplyContext:
+    """What a reply to one post needs from it, whatever the body: cached per post."""
+
+    auto: tuple[str, ...]
+    auto_lower: frozenset[str]
+    permission: ReplyPermission | None
+
+
+# Keyed by the identities of the (immutable) post, author and brand, which are kept in
+# the entry so that an id is never reused while cached.
+_CONTEXTS: dict[tuple[int, int, int, bool], tuple[Post, object, object, _ReplyContext]] = {}
+
+
+def _reply_context(
+    replied: Post,
+    author: User | str | None,
+    brand: User | None,
+    context: Sequence[Post],
+    *,
+    enterprise: bool,
+) -> _ReplyContext:
+    """The auto-populated mentions and the summoned-reply decision for a reply to ``replied``.
+
+    Cached when no other post is involved (``context`` empty): both depend only on the
+    post, the author, the brand and ``enterprise``, all immutable.
+    """
+    key = (id(replied), id(author), id(brand), bool(enterprise))
+    if not context:
+        hit = _CONTEXTS.get(key)
+        if hit is not None and hit[0] is replied and hit[1] is author and hit[2] is brand:
+            return hit[3]
+    auto = _auto_mentions(replied, author, brand)
+    permission = (
+        None
+        if brand is None
+        else can_reply(replied, brand, includes=context, enterprise=enterprise)
+    )
+    found = _ReplyContext(auto, frozenset(h.lower() for h in auto), permission)
+    if not context:
+        if len(_CONTEXTS) >= _CONTEXT_CACHE_SIZE:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = (replied, author, brand, found)
+    return found
+
+
+def _thread_of(to: object) -> list[Post]:
+    if type(to) is Post:
+        return [to]
+    thread: list[object] = [to] if isinstance(to, Post) else list(to)  # type: ignore[call-overload]
+    if not thread or not all(isinstance(p, Post) for p in thread):
+        msg = "to must be a Post or a non-empty sequence of Posts"
+        raise TypeError(msg)
+    return thread  # type: ignore[return-value]
+
+
+def _context(thread: Sequence[Post], includes: Includes | Iterable[Post] | None) -> list[Post]:
+    context: list[Post] = [*thread[:-1]]
+    if isinstance(includes, Includes):
+        context.extend(includes.posts)
+    elif includes is not None:
+        context.extend(includes)
+    return context
+
+
+def _part_problems(
+    parts: Sequence[DraftPart], parses: Sequence[TweetParse], *, limit: int, enterprise: bool
+) -> list[str]:
+    problems: list[str] = []
+    for part, parsed in zip(parts, parses, strict=True):
+        label = f"part {part.index + 1}" if len(parts) > 1 else "the reply"
+        if parsed.weighted_length == 0:
+            problems.append(f"{label} is empty")
+        elif not parsed.valid and part.length <= limit:
+            problems.append(f"{label} contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
+        if not enterprise and _cashtag_count(part.text) > 1:
+            problems.append(f"{label} has more than one cashtag (self-serve posts allow 1)")
+    return problems
+
+
+_PriceItem = Literal["post", "post_with_url", "summoned_reply", "dm"]
+
+
+def _price_items(
+    parts: Sequence[DraftPart], permission: ReplyPermission | None
+) -> list[_PriceItem]:
+    items: list[_PriceItem] = []
+    for part in parts:
+        if part.links:
+            items.append("post_with_url")
+        elif part.index == 0 and (permission is None or permission.rule != "own_post"):
+            items.append("summoned_reply")
+        else:
+            items.append("post")
+    return items
+
+
+def _checked_reply_args(policy: str, limit: int) -> int:
+    if policy not in _REPLY_POLICIES:
+        _check_policy(policy, _REPLY_POLICIES)
+    if type(limit) is not int or limit != MAX_POST_LENGTH:
+        return _check_limit(limit, MAX_POST_LENGTH * 100)
+    return limit
+
+
+def _priced(
+    parts: Sequence[DraftPart],
+    permission: ReplyPermission | None,
+    prices: PriceTable,
+    follow_up: Draft | None,
+) -> tuple[list[str], Decimal]:
+    """What a reply (and its follow-up DM) is priced for, and the total."""
+    items: list[str] = list(_price_items(parts, permission))
+    price = Decimal(0)
+    for item in items:
+        price += prices.price_of(item)  # type: ignore[arg-type]
+    if follow_up is not None:
+        items.extend(follow_up.price_items)
+        price += follow_up.price
+    return items, price
+
+
+def _reply_parts(
+    text: str, suffix: str, *, policy: LengthPolicy, limit: int, config: TextConfig, replied_id: str
+) -> tuple[tuple[DraftPart, ...], list[TweetParse], bool]:
+    """The parts of a reply, their parses, and whether the text was cut."""
+    room = config_with_room(config, limit)
+    whole = text + suffix
+    first, first_urls = parse_with_urls(whole, room)
+    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
+        return (
+            (
+                _new_part(
+                    whole,
+                    first.weighted_length,
+                    limit,
+                    links=_links(whole, config, first_urls),
+                    in_reply_to=replied_id,
+                    index=0,
+                ),
+            ),
+            [first],
+            False,
+        )
+    memo = {whole: first}  # the parses in the limit, reused for the final texts
+    texts, truncated = _fit(
+        text,
+        suffix,
+        policy=policy,
+        limit=limit,
+        measure=tweet_measure(config, memo, limit),
+        what="the reply",
+    )
+    parses = [memo.get(t) or parse_tweet(t, config=room) for t in texts]
+    parts = tuple(
+        _new_part(
+            t,
+            parses[i].weighted_length,
+            limit,
+            links=_links(t, config),
+            in_reply_to=replied_id if i == 0 else None,
+            index=i,
+        )
+        for i, t in enumerate(texts)
+    )
+    return parts, parses, truncated
+
+
+def compose_reply(
+    to: Post | Sequence[Post],
+    body: str | Template,
+    *,
+    signature: str | None = None,
+    variables: Mapping[str, object] | None = None,
+    policy: LengthPolicy = "strict",
+    brand: User | None = None,
+    author: User | str | None = None,
+    includes: Includes | Iterable[Post] | None = None,
+    enterprise: bool = False,
+    conversation_id: str | None = None,
+    prices: PriceTable = DEFAULT_PRICES,
+    budget: Budget | None = None,
+    links_to_dm: bool = False,
+    dm_intro: str = "Here is the link:",
+    limit: int = MAX_POST_LENGTH,
+    config: TextConfig = V3,
+) -> Draft:
+    """A reply to ``to`` that X accepts: measured, fitted by ``policy``, priced and checked.
+
+    X's reply rules apply: the mentions X auto-populates at the start of a reply (the
+    replied-to author and the reply chain) do not count and are removed from the body if
+    it repeats them; mentions the body adds count; no handle appears twice. Every URL
+    counts 23 whatever its length (the draft's ``notes`` say so).
+
+    Args:
+        to: the post to answer, or a thread whose last post is answered (the others help
+            resolve quotes).
+        body: the reply text, or a saved reply (:class:`Template`).
+        signature: the agent's mark, ``"JD"`` or ``"^JD"``, appended as `` ^JD`` to every
+            part.
+        variables: values for the template's variables (a ``str`` body with variables is
+            read as a template).
+        policy: over the limit, ``"strict"`` raises :class:`~socialcare.ReplyTooLongError`,
+            ``"truncate"`` cuts at a word boundary with an ellipsis, ``"thread"`` splits into
+            numbered parts (1/3 ...), each valid and each a reply to the previous.
+        brand: the replying account: enables the summoned-reply check (:func:`can_reply`).
+        author: the replied-to post's author (a ``User`` or handle), auto-mentioned by X.
+        includes: where to find quoted posts for the summoned-reply check.
+        enterprise: Enterprise access (no summoned-reply rule, no cashtag limit).
+        conversation_id: the conversation, for budgets (default: the post's).
+        prices: the price table.
+        budget: caps to check the price against (see :class:`Budget`).
+        links_to_dm: move every URL out of the public reply into a follow-up DM (a post
+            with a URL costs about 13 times a plain reply).
+        dm_intro: the DM text before the moved links.
+        limit: the weighted limit per post (280).
+        config: the twitter-text configuration (v3).
+
+    Raises:
+        ReplyTooLongError: ``policy="strict"`` and the reply is over the limit.
+        TemplateError: a variable of the saved reply has no value.
+    """
+    thread = _thread_of(to)
+    limit = _checked_reply_args(policy, limit)
+    replied = thread[-1]
+    conversation = conversation_id or replied.conversation_id or replied.id
+    suffix = _signature_suffix(signature)
+    text = _text_of(body, variables)
+    context = _context(thread, includes) if brand is not None else []
+    reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
+    auto = reply.auto
+    text, dropped = _strip_reply_mentions(text, auto, reply.auto_lower)
+    notes: list[str] = []
+    if dropped:
+        notes.append(
+            "dropped leading mentions X adds itself or that repeat: "
+            + ", ".join(f"@{h}" for h in dropped)
+        )
+    follow_up: Draft | None = None
+    if links_to_dm:
+        text, moved = _move_links(text)
+        if moved:
+            dm_text = dm_intro.strip() + "\n" + "\n".join(moved)
+            follow_up = compose_dm(
+                dm_text, signature=signature, prices=prices, conversation_id=conversation
+            )
+            notes.append(f"moved {len(moved)} link(s) into the follow-up DM")
+    parts, parses, truncated = _reply_parts(
+        text, suffix, policy=policy, limit=limit, config=config, replied_id=replied.id
+    )
+    if truncated:
+        notes.append("the text was cut at a word boundary to fit")
+    for part in parts:
+        if part.links:
+            notes.extend(_link_notes(part.links))
+
+    reasons: list[str] = []
+    warnings: list[str] = []
+    permission = reply.permission
+    if permission is not None and not (permission.allowed and permission.certain):
+        (warnings if permission.allowed else reasons).append(
+            permission.reason
+            if permission.allowed
+            else f"X would refuse the reply: {permission.reason}"
+        )
+    reasons.extend(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
+    items, price = _priced(parts, permission, prices, follow_up)
+    if budget is not None:
+        refused, warned = _budget_verdict(budget, price, conversation)
+        reasons.extend(refused)
+        warnings.extend(warned)
+    return _new_draft(
+        kind="reply",
+        parts=parts,
+        in_reply_to=replied.id,
+        conversation_id=conversation,
+        reply_mentions=auto,
+        price=price,
+        price_items=tuple(items),
+        reasons=tuple(reasons),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        follow_up_dm=follow_up,
+        truncated=truncated,
+        permission=permission,
+    )
+
+
+def compose_dm(
+    body: str | Template,
+    *,
+    signature: str | None = None,
+    variables: Mapping[str, object] | None = None,
+    policy: Literal["strict", "truncate"] = "strict",
+    conversation_id: str | None = None,
+    prices: PriceTable = DEFAULT_PRICES,
+    budget: Budget | None = None,
+    limit: int = MAX_DM_LENGTH,
+) -> Draft:
+    """A direct message that X accepts: at most 10,000 characters, priced and checked.
+
+    Raises:
+        ReplyTooLongError: ``policy="strict"`` and the message is over the limit.
+        TemplateError: a variable of the saved reply has no value.
+    """
+    _check_policy(policy, ("strict", "truncate"))
+    limit = _check_limit(limit, MAX_DM_LENGTH)
+    suffix = _signature_suffix(signature)
+    text = _text_of(body, variables)
+    texts, truncated = _fit(
+        text, suffix, policy=policy, limit=limit, measure=dm_measure, what="the DM"
+    )
+    final = texts[0]
+    part = DraftPart(text=final, length=len(final), limit=limit, links=_links(final, V3))
+    reasons = ["the DM is empty"] if not final.strip() else []
+    price = prices.dm
+    refused, warned = _budget_verdict(budget, price, conversation_id)
+    return Draft(
+        kind="dm",
+        parts=(part,),
+        conversation_id=conversation_id,
+        price=price,
+        price_items=("dm",),
+        reasons=(*reasons, *refused),
+        warnings=warned,
+        notes=("the text was cut at a word boundary to fit",) if truncated else (),
+        truncated=truncated,
+    )
+
+
+def truncate(
+    text: str,
+    *,
+    limit: int = MAX_POST_LENGTH,
+    ellipsis: str = "\u2026",
+    suffix: str = "",
+    config: TextConfig = V3,
+) -> str:
+    """``text`` (NFC) cut to fit ``limit`` weighted characters, with ``ellipsis`` then ``suffix``.
+
+    The cut falls on a word boundary, never inside a URL, mention, hashtag, cashtag, emoji
+    sequence or grapheme cluster (a single word longer than the limit is cut at a grapheme
+    boundary). Text that fits is returned unchanged. Linear in the length of ``text``.
+    """
+    text = unicodedata.normalize("NFC", text)
+    return truncate_text(
+        text, limit=limit, measure=tweet_measure(config), ellipsis=ellipsis, suffix=suffix
+    )
+
+
+def split_thread(
+    text: str, *, limit: int = MAX_POST_LENGTH, suffix: str = "", config: TextConfig = V3
+) -> list[str]:
+    """``text`` (NFC) split into numbered posts (``"... 1/3"``) that each fit ``limit``.
+
+    Cuts follow the rules of :func:`truncate`; ``suffix`` (a signature) ends every part.
+    A text that fits is one unnumbered part. Linear in the length of ``text``.
+    """
+    text = unicodedata.normalize("NFC", text)
+    return split_parts(text, limit=limit, measure=tweet_measure(config), suffix=suffix)

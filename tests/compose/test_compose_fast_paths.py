@@ -1,0 +1,157 @@
+"""The composer's fast paths give what the plain computations give.
+
+``compose_reply`` parses a draft once (``parse_with_urls``), builds drafts without going
+through ``__init__``, caches the reply context per replied-to post, and ``parse_tweet``
+weighs the text before the cut in chunks. Each is compared here with the plain way.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from decimal import Decimal
+
+import attrs
+import pytest
+from tests.compose.test_compose import ANN, BRAND
+from tests.compose.test_compose import POST as ASKED
+from tests.conftest import shared_path
+
+from socialcare.compose import Draft, DraftPart, LinkUse, can_reply, compose_reply
+from socialcare.compose import _draft as draft_module
+from socialcare.models import Post, User
+from socialcare.text import V1, V2, V3, TextConfig, extract_urls_with_indices, parse_tweet
+from socialcare.text._parse import parse_with_urls
+
+
+def _care_texts(count: int) -> list[str]:
+    path = shared_path("data", "twcs", "twcs_prefix_5000.csv")
+    with path.open(encoding="utf-8", newline="") as f:
+        return [row["text"] for row, _ in zip(csv.DictReader(f), range(count), strict=False)]
+
+
+def _reference_fits(text: str, config: TextConfig) -> int:
+    """``valid_range_end`` by the plain walk: one code point at a time (ASCII, no entity)."""
+    running = 0
+    last = 0
+    for i, ch in enumerate(text):
+        running += config.weight_of(ord(ch))
+        if running > config.max_weighted_tweet_length * config.scale:
+            break
+        last = i
+    return last
+
+
+@pytest.mark.parametrize("config", [V1, V2, V3])
+@pytest.mark.parametrize("length", [141, 279, 281, 300, 1000, 5000])
+def test_the_chunked_walk_stops_where_the_plain_walk_does(config: TextConfig, length: int) -> None:
+    for pattern in ("ab c", "a\u00e9\u4e2d ", "x" * 31 + "\u4e2d"):
+        text = (pattern * length)[:length]
+        if not text.isascii() and config is V1:
+            continue
+        parsed = parse_tweet(text, config=config)
+        if parsed.weighted_length <= config.max_weighted_tweet_length:
+            assert parsed.valid_range_end == len(text) - 1
+        else:
+            assert parsed.valid_range_end == _reference_fits(text, config), (pattern, length)
+
+
+def test_an_invalid_character_inside_a_chunk_stops_the_walk_there() -> None:
+    text = "a" * 300 + " https://example.com/x"
+    for at in (0, 5, 31, 32, 33, 200, 279, 285):
+        bad = text[:at] + "\ufeff" + text[at + 1 :]
+        parsed = parse_tweet(bad)
+        assert not parsed.valid
+        assert parsed.valid_range_end == max(min(at - 1, 279), 0)
+
+
+def test_parse_with_urls_is_parse_tweet_and_the_url_extractor() -> None:
+    texts = [
+        *_care_texts(400),
+        "caf\u0065\u0301 see example.com",  # not NFC: URLs are not handed over
+        "caf\u00e9 see https://example.com/a and t.co/x",
+        "a" * 400 + " example.com",
+    ]
+    for text in texts:
+        parsed, urls = parse_with_urls(text)
+        assert parsed == parse_tweet(text)
+        if urls is None:
+            assert text != unicodedata.normalize("NFC", text)
+        else:
+            assert [(u.url, u.start, u.end) for u in urls] == [
+                (u.url, u.start, u.end) for u in extract_urls_with_indices(text)
+            ]
+
+
+def test_drafts_built_directly_equal_drafts_built_by_init() -> None:
+    part = draft_module._new_part(
+        "hi", 2, 280, links=(LinkUse("a.co", 0, 4, 23),), in_reply_to="1", index=0
+    )
+    assert part == DraftPart("hi", 2, 280, (LinkUse("a.co", 0, 4, 23),), "1", 0)
+    assert set(vars(part)) == {f.name for f in attrs.fields(DraftPart)}
+    fields = {f.name: f.default for f in attrs.fields(Draft)}
+    fields.update(kind="reply", parts=(part,))
+    built = draft_module._new_draft(**fields)
+    assert built == Draft(**fields)  # type: ignore[arg-type]
+    assert set(vars(built)) == set(fields)
+    assert hash(built) == hash(Draft(**fields))  # type: ignore[arg-type]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.kind = "dm"  # type: ignore[misc]
+
+
+def _reference_strip(text: str, seen: set[str]) -> tuple[str, list[str]]:
+    """Leading mentions one at a time: a handle already seen (or auto-populated) is dropped."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    rest = text
+    while m := re.match(r"\s*@([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@])", rest):
+        (dropped if m.group(1).lower() in seen else kept).append(m.group(1))
+        seen.add(m.group(1).lower())
+        rest = rest[m.end() :]
+    if not dropped:
+        return text, []
+    return " ".join([*(f"@{h}" for h in kept), rest.strip()]).strip(), dropped
+
+
+def test_composing_real_care_texts_matches_the_plain_computation() -> None:
+    """A sample of drafts against what each rule gives when computed on its own."""
+    for text in _care_texts(300):
+        draft = compose_reply(ASKED, text, author=ANN, brand=BRAND, signature="JD", policy="thread")
+        assert draft.reply_mentions == ("ann_k",)
+        assert draft.permission == can_reply(ASKED, BRAND)
+        for part in draft.parts:
+            parsed = parse_tweet(part.text)
+            assert part.length == parsed.weighted_length <= 280
+            assert part.text.endswith(" ^JD")
+            assert [(u.url, u.start, u.end) for u in part.links] == [
+                (u.url, u.start, u.end) for u in extract_urls_with_indices(part.text)
+            ]
+        expected = sum(
+            (Decimal("0.2") if p.links else Decimal("0.01") if p.index == 0 else Decimal("0.015"))
+            for p in draft.parts
+        )
+        assert draft.price == expected
+        body, dropped = _reference_strip(text.strip(), {"ann_k"})
+        assert bool(dropped) == any(n.startswith("dropped leading") for n in draft.notes)
+        if not draft.is_thread:
+            assert draft.text == body + " ^JD"
+
+
+def test_the_reply_context_cache_follows_the_post_and_brand() -> None:
+    other_brand = User(id="9", username="otherco", name="Other")
+    first = compose_reply(ASKED, "hello", author=ANN, brand=BRAND)
+    assert first.sendable
+    refused = compose_reply(ASKED, "hello", author=ANN, brand=other_brand)
+    assert not refused.sendable
+    assert refused.permission is not None
+    assert refused.permission.rule == "not_summoned"
+    again = compose_reply(ASKED, "hello", author="@bob", brand=BRAND)
+    assert again.reply_mentions == ("bob",)
+    # an equal but distinct post gives the same answer
+    twin = attrs.evolve(ASKED)
+    assert compose_reply(twin, "hello", author=ANN, brand=BRAND) == first
+    # with other posts involved (a thread) nothing is cached and the rule still decides
+    own = Post(id="5", text="our post", author_id="1", conversation_id="5")
+    assert compose_reply([own, ASKED], "hi", brand=BRAND).permission == first.permission
+    assert compose_reply([ASKED, own], "hi", brand=BRAND).permission.rule == "own_post"  # type: ignore[union-attr]
