@@ -9,6 +9,7 @@ import pytest
 
 from socialcare.errors import PlatformError, PlatformUnavailableError
 from socialcare.platforms.x import XPlatform
+from socialcare.platforms.x import _redact as x_redact
 
 LOGGERS = ("", "tweepy", "requests_oauthlib", "oauthlib", "urllib3", "socialcare")
 
@@ -115,3 +116,13 @@ def test_refused_credentials_leave_no_trace_in_the_error(sandbox, debug_logs, ki
     texts = _texts(info.value) + [r.getMessage() for r in debug_logs.records]
     leaked = [s for s in _variants(secrets) if any(s in text for text in texts)]
     assert leaked == []
+
+
+def test_short_credentials_do_not_mangle_later_log_lines() -> None:
+    filt = x_redact._RedactCredentials()
+    filt.register("t", "abc", "a-real-looking-token-0123456789")
+    assert filt.redact("Making API request: GET https://api.twitter.com") == (
+        "Making API request: GET https://api.twitter.com"
+    )
+    assert filt.redact("token a-real-looking-token-0123456789 here") == "token *** here"
+    assert filt.redact("Authorization: Bearer t") == "Authorization: Bearer ***"

@@ -27,6 +27,10 @@ THIRD_PARTY_LOGGERS = ("tweepy.client", "requests_oauthlib.oauth1_auth", "oauthl
 """The loggers that see credentials, and get the redaction filter."""
 
 
+MIN_SECRET_LENGTH = 8
+"""Shortest credential matched as plain text in log lines."""
+
+
 class _RedactCredentials(logging.Filter):
     """Scrub registered credentials, bearer tokens and OAuth parameters from text."""
 
@@ -37,10 +41,16 @@ class _RedactCredentials(logging.Filter):
         self._lock = threading.Lock()
 
     def register(self, *secrets: str | None) -> None:
-        """Redact these values from now on."""
+        """Redact these values from now on.
+
+        Values shorter than :data:`MIN_SECRET_LENGTH` are not matched as text (a test's
+        ``bearer_token="t"`` would otherwise mask every "t" of every later log line); real
+        X credentials are far longer, and the ``Bearer``/``oauth_*`` patterns still catch
+        short ones where they are sent.
+        """
         with self._lock:
             for secret in secrets:
-                if secret:
+                if secret and len(secret) >= MIN_SECRET_LENGTH:
                     once = urllib.parse.quote(secret, safe="~")
                     self._secrets.update((secret, once, urllib.parse.quote(once, safe="~")))
             self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
