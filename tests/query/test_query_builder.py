@@ -215,3 +215,14 @@ def test_builder_methods_show_their_signature_and_docs() -> None:
         assert "self" not in inspect.signature(method).parameters
         assert method.__doc__
     assert list(inspect.signature(Query.from_).parameters) == ["users"]
+
+
+@pytest.mark.parametrize("value", ['0"', '"0', 'a"b', '"'])
+def test_free_text_operators_refuse_any_double_quote(value: str) -> None:
+    # '0"' once passed (the quote matched the pattern's one required non-space character)
+    # and rendered as url:"0"", which X would read differently.
+    with pytest.raises(QueryError, match="without double quotes"):
+        Query.url(value)
+    for operator in ("url", "entity", "place"):  # parsed, a stray quote is an error too
+        with pytest.raises(QueryError):
+            Query.parse(f"{operator}:{value}")

@@ -100,7 +100,7 @@ _BARE = re.compile(r"[^\W_]+|[^\s\"()\-#@$:][^\s\"():]*")
 _RESERVED = frozenset({"OR", "AND"})
 # What may appear unquoted after ``name:``; anything else is rendered in quotes.
 _BARE_VALUE = re.compile(r"[^\s\"()]+")
-_FREE = re.compile(r"[^\"\r\n\t\x00]*\S[^\"\r\n\t\x00]*")
+_FREE = re.compile(r"[^\"\r\n\t\x00]*[^\s\"\x00][^\"\r\n\t\x00]*")
 
 
 def _fail(message: str) -> QueryError:
