@@ -480,29 +480,3 @@ def test_clicks_survive_a_process_crash_with_synchronous_normal(tmp_path: Path) 
         link = store.get_short_link("go")
         assert link is not None
         assert link.clicks == 20
-
-
-def test_threads_of_one_store_take_turns_to_write_within_busy_timeout(tmp_path: Path) -> None:
-    with SQLiteStore(tmp_path / "links.db", create_schema=True, busy_timeout=0.2) as store:
-        store.put_short_link("go", "https://acme.example/go")
-        holding = threading.Event()
-        release = threading.Event()
-
-        def hold(tx: object) -> None:
-            del tx
-            holding.set()
-            release.wait(10)
-
-        holder = threading.Thread(target=store._write, args=(hold,))
-        holder.start()
-        try:
-            assert holding.wait(10)
-            with pytest.raises(StorageError, match="locked by another writer"):
-                store.follow_short_link("go")  # waited 0.2 s for the other thread's write
-        finally:
-            release.set()
-            holder.join()
-        assert store.follow_short_link("go") == "https://acme.example/go"
-        link = store.get_short_link("go")
-        assert link is not None
-        assert link.clicks == 1

@@ -127,11 +127,11 @@ class SQLiteStore(SQLStore):
 
     The file is opened in WAL mode, so readers never block the writer and several
     threads and processes can share it. Every write is one short ``BEGIN
-    IMMEDIATE`` transaction (the store's threads take turns on a lock; writers
-    queue for up to ``busy_timeout`` seconds instead of failing), and every
-    decision between competitors is a single conditional statement, so leases
-    and outbox reservations stay exclusive across processes. Each thread uses its
-    own connection; a forked child opens fresh ones.
+    IMMEDIATE`` transaction (writers queue for up to ``busy_timeout`` seconds
+    instead of failing), and every decision between competitors is a single
+    conditional statement, so leases and outbox reservations stay exclusive
+    across processes. Each thread uses its own connection; a forked child opens
+    fresh ones.
 
     ``":memory:"`` gives a private in-memory database (one connection shared by
     the store's threads under a lock); it still needs ``create_schema=True``.
@@ -199,9 +199,6 @@ class SQLiteStore(SQLStore):
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
-        # This process's writers queue here rather than in SQLite's busy handler, which
-        # sleeps a millisecond or more per retry; other processes still use busy_timeout.
-        self._write_lock = threading.RLock()
         try:
             if self._memory:
                 self._shared = self._open()
@@ -301,19 +298,8 @@ class SQLiteStore(SQLStore):
                 raise self._error(exc) from exc
             return result
 
-    @contextlib.contextmanager
-    def _writer_turn(self) -> Iterator[None]:
-        """Wait up to ``busy_timeout`` for this process's other writers, like SQLite would."""
-        if not self._write_lock.acquire(timeout=self._busy_timeout):
-            raise self._error(sqlite3.OperationalError("database is locked"))
-        try:
-            yield
-        finally:
-            self._write_lock.release()
-
     def _write(self, work: Callable[[Tx], T]) -> T:
-        with self._writer_turn():
-            return self._run("BEGIN IMMEDIATE", work)
+        return self._run("BEGIN IMMEDIATE", work)
 
     def _read(self, work: Callable[[Tx], T]) -> T:
         return self._run("BEGIN", work)
@@ -326,7 +312,7 @@ class SQLiteStore(SQLStore):
         has run to completion (``fetchall``), so it is exactly as atomic and durable
         as a one-statement :meth:`_write`, with two round trips fewer.
         """
-        with self._writer_turn(), self._connection() as conn:
+        with self._connection() as conn:
             try:
                 rows = conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
