@@ -118,3 +118,28 @@ def test_concurrent_random_codes_and_clicks_on_sqlite(tmp_path: Path) -> None:
         link = store.get_short_link(codes[0])
         assert link is not None
         assert link.clicks == 100
+
+
+def test_redirect_app_counts_nothing_for_bad_paths_and_head() -> None:
+    store = MemoryStore()
+    LinkTracker(store, "https://acme.co").create("https://acme.com/a", code="abc")
+    app = redirect_app(store)
+    for path in ("/", "", "/abc/", "/" + "a" * 65, "/ab c", "/abc?x=1", "//abc//"):
+        expected = "302 Found" if path.strip("/") == "abc" else "404 Not Found"
+        assert _get(app, path)[0] == expected, path
+    seen: list[str] = []
+    body = app(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": b"/abc"},
+        lambda status, headers: seen.append(status),
+    )
+    assert (seen, list(body)) == (["404 Not Found"], [b"not found\n"])  # PATH_INFO must be str
+    assert _get(app, "/nope", method="HEAD")[0] == "404 Not Found"
+    status, headers = _get(app, "/abc", agent="")
+    assert (status, headers["Location"], headers["Cache-Control"]) == (
+        "302 Found",
+        "https://acme.com/a",
+        "private, no-store",
+    )
+    link = store.get_short_link("abc")
+    assert link is not None
+    assert (link.clicks, link.bot_clicks) == (2, 1)  # "/abc/" and "//abc//"; the empty agent

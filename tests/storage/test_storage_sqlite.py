@@ -428,3 +428,55 @@ def test_an_old_sqlite_library_is_a_configuration_error(
     monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
     with pytest.raises(ConfigurationError, match=r"SQLite >= 3\.35"):
         SQLiteStore(tmp_path / "x.db", create_schema=True)
+
+
+def test_a_click_is_one_autocommit_write_with_the_usual_errors(tmp_path: Path) -> None:
+    path = tmp_path / "links.db"
+    with SQLiteStore(path, create_schema=True, busy_timeout=0) as store:
+        store.put_short_link("go", "https://acme.example/go")
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+            with pytest.raises(StorageError, match="locked by another writer"):
+                store.follow_short_link("go")
+            with pytest.raises(StorageError, match="locked by another writer"):
+                store.record_click("go", bot=True)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert store.follow_short_link("go") == "https://acme.example/go"
+        store.upsert_posts(posts(1, 2))  # the connection is left outside any transaction
+        link = store.get_short_link("go")
+        assert link is not None
+        assert (link.clicks, link.bot_clicks) == (1, 0)
+    with SQLiteStore(path, read_only=True) as store:
+        with pytest.raises(StorageError, match="read-only"):
+            store.follow_short_link("go")
+        link = store.get_short_link("go")
+        assert link is not None
+        assert link.clicks == 1
+    store.close()
+    with pytest.raises(StorageError, match="closed"):
+        store.follow_short_link("go")
+
+
+def test_clicks_survive_a_process_crash_with_synchronous_normal(tmp_path: Path) -> None:
+    path = tmp_path / "links.db"
+    with SQLiteStore(path, create_schema=True) as store:
+        store.put_short_link("go", "https://acme.example/go")
+    pid = os.fork()
+    if pid == 0:  # the child: count clicks, then die without closing anything
+        code = 3
+        try:
+            child = SQLiteStore(path, synchronous="NORMAL")
+            for _ in range(20):
+                child.follow_short_link("go")
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    with SQLiteStore(path) as store:
+        link = store.get_short_link("go")
+        assert link is not None
+        assert link.clicks == 20

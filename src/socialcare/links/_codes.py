@@ -13,7 +13,8 @@ __all__ = ["CODE_ALPHABET", "check_code", "check_target", "random_code", "tag_ur
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 """Random codes avoid look-alikes (0/O, 1/l/I)."""
-_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+"""What a short code matches (:func:`check_code`)."""
 _CLIP = 60
 
 
@@ -23,7 +24,7 @@ def _clip(value: str) -> str:
 
 def check_code(code: object) -> str:
     """``code`` if it is a valid short code: 1 to 64 letters, digits, ``_`` or ``-``."""
-    if not isinstance(code, str) or not _CODE.match(code):
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
         msg = f"short code must be 1-64 letters, digits, '_' or '-', got {_clip(repr(code))}"
         raise LinkError(msg)
     return code

@@ -937,6 +937,53 @@ class LinkStoreConformance(_Conformance):
         assert clicked.last_clicked_at == clock.now()
         assert store.record_click("nope", bot=True) is None
 
+    def test_following_a_link_counts_one_click_and_returns_its_target(
+        self, store: LinkStore, clock: ManualClock
+    ) -> None:
+        store.put_short_link("go", "https://acme.example/go")
+        clock.advance(2)
+        assert store.follow_short_link("go") == "https://acme.example/go"
+        link = store.get_short_link("go")
+        assert link is not None
+        assert (link.clicks, link.bot_clicks, link.last_clicked_at) == (1, 0, clock.now())
+        clock.advance(2)
+        assert store.follow_short_link("go", bot=True) == "https://acme.example/go"
+        after_bot = store.get_short_link("go")
+        assert after_bot is not None
+        assert (after_bot.clicks, after_bot.bot_clicks) == (1, 1)
+        assert after_bot.last_clicked_at == link.last_clicked_at
+        assert store.record_click("go") is not None
+        assert store.follow_short_link("go") == "https://acme.example/go"
+        counted = store.get_short_link("go")
+        assert counted is not None
+        assert (counted.clicks, counted.bot_clicks) == (3, 1)
+        assert store.follow_short_link("nope") is None
+        assert store.follow_short_link("nope", bot=True) is None
+        assert store.get_short_link("nope") is None
+        with pytest.raises(ValueError, match="code"):
+            store.follow_short_link("\x00")
+
+    def test_concurrent_follows_are_all_counted(self, store: LinkStore) -> None:
+        store.put_short_link("busy", "https://acme.example/busy")
+        targets: list[str | None] = []
+        lock = threading.Lock()
+
+        def follow(bot: bool) -> None:
+            for _ in range(25):
+                target = store.follow_short_link("busy", bot=bot)
+                with lock:
+                    targets.append(target)
+
+        threads = [threading.Thread(target=follow, args=(n % 2 == 1,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert targets == ["https://acme.example/busy"] * 100
+        link = store.get_short_link("busy")
+        assert link is not None
+        assert (link.clicks, link.bot_clicks) == (50, 50)
+
     def test_links_are_found_by_conversation_and_campaign(
         self, store: LinkStore, clock: ManualClock
     ) -> None:

@@ -536,6 +536,11 @@ class MemoryStore:
             self._links[code] = link
             return link
 
+    def follow_short_link(self, code: str, *, bot: bool = False) -> str | None:
+        """See :meth:`Store.follow_short_link`."""
+        link = self.record_click(code, bot=bot)
+        return None if link is None else link.url
+
     def find_short_links(
         self,
         *,

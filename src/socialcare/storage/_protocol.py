@@ -440,6 +440,15 @@ class LinkStore(Protocol):
         """
         ...
 
+    def follow_short_link(self, code: str, *, bot: bool = False) -> str | None:
+        """Count one click on ``code`` exactly as :meth:`record_click`; return its target URL.
+
+        The redirect's hot path: the same single atomic write, without building the
+        :class:`~socialcare.models.ShortLink`. ``None`` (and nothing counted) if the
+        code is unknown.
+        """
+        ...
+
     def find_short_links(
         self,
         *,

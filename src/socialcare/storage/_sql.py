@@ -86,6 +86,8 @@ _OUTBOX_COLS = (
 )
 _AUDIT_COLS = "seq, at, actor, action, subject, detail"
 _LINK_COLS = "code, url, clicks, conversation_id, created_at, last_clicked_at, campaign, bot_clicks"
+_BOT_CLICK = "UPDATE sc_short_links SET bot_clicks = bot_clicks + 1 WHERE code = ?"
+_PERSON_CLICK = "UPDATE sc_short_links SET clicks = clicks + 1, last_clicked_at = ? WHERE code = ?"
 _ESC_COLS = (
     "id, conversation_id, user_id, reason, state, post_id, outbox_key, created_at, updated_at"
 )
@@ -133,6 +135,14 @@ class SQLStore(abc.ABC):
     @abc.abstractmethod
     def _write(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` in a write transaction; commit, or roll back and raise ``StorageError``."""
+
+    def _write_one(self, sql: str, params: Sequence[object]) -> Row | None:
+        """Run one writing statement as its own transaction; its first returned row.
+
+        Backends may override this with a cheaper path (SQLite: one autocommit
+        statement); the statement must stay atomic and durable like :meth:`_write`.
+        """
+        return self._write(lambda tx: tx.one(sql, params))
 
     @abc.abstractmethod
     def _read(self, work: Callable[[Tx], T]) -> T:
@@ -768,23 +778,24 @@ class SQLStore(abc.ABC):
         )
         return None if row is None else self._link(row)
 
-    def record_click(self, code: str, *, bot: bool = False) -> ShortLink | None:
-        """See :meth:`Store.record_click`."""
+    def _click(self, code: str, bot: bool, returning: str) -> Row | None:
+        """Count one click on ``code`` in one ``UPDATE .. RETURNING`` statement."""
         check_text("code", code)
         if bot:
-            sql = (
-                "UPDATE sc_short_links SET bot_clicks = bot_clicks + 1 "
-                f"WHERE code = ? RETURNING {_LINK_COLS}"
-            )
-            row = self._write(lambda tx: tx.one(sql, (code,)))
-        else:
-            sql = (
-                "UPDATE sc_short_links SET clicks = clicks + 1, last_clicked_at = ? "
-                f"WHERE code = ? RETURNING {_LINK_COLS}"
-            )
-            now = self._ts(self._now())
-            row = self._write(lambda tx: tx.one(sql, (now, code)))
+            sql = f"{_BOT_CLICK} RETURNING {returning}"
+            return self._write_one(sql, (code,))
+        sql = f"{_PERSON_CLICK} RETURNING {returning}"
+        return self._write_one(sql, (self._ts(self._now()), code))
+
+    def record_click(self, code: str, *, bot: bool = False) -> ShortLink | None:
+        """See :meth:`Store.record_click`."""
+        row = self._click(code, bot, _LINK_COLS)
         return None if row is None else self._link(row)
+
+    def follow_short_link(self, code: str, *, bot: bool = False) -> str | None:
+        """See :meth:`Store.follow_short_link`: only the target comes back."""
+        row = self._click(code, bot, "url")
+        return None if row is None else cast("str", row[0])
 
     def find_short_links(
         self,

@@ -147,7 +147,12 @@ class SQLiteStore(SQLStore):
         clock: where time comes from (lease expiry, record times).
         busy_timeout: seconds a write waits for another writer before failing.
         synchronous: SQLite's durability level: ``"FULL"`` (default) survives power
-            loss; ``"NORMAL"`` is faster and survives application crashes only.
+            loss; ``"NORMAL"`` skips the fsync per commit (the WAL is synced at
+            checkpoints): every commit still survives a crash of the application,
+            and the file is never corrupted, but a power loss or OS crash may roll
+            back the last commits. It is set per connection, so a process that opens
+            the file with ``"NORMAL"`` (a redirect server counting clicks) does not
+            weaken other processes' ``"FULL"`` commits.
         read_only: open the file read-only; writes raise ``StorageError``.
 
     Raises:
@@ -298,6 +303,21 @@ class SQLiteStore(SQLStore):
 
     def _read(self, work: Callable[[Tx], T]) -> T:
         return self._run("BEGIN", work)
+
+    def _write_one(self, sql: str, params: Sequence[object]) -> Row | None:
+        """One statement in autocommit mode: its own write transaction, in one step.
+
+        A single writing statement outside ``BEGIN`` takes the write lock up front
+        (waiting up to ``busy_timeout`` like ``BEGIN IMMEDIATE``) and commits when it
+        has run to completion (``fetchall``), so it is exactly as atomic and durable
+        as a one-statement :meth:`_write`, with two round trips fewer.
+        """
+        with self._connection() as conn:
+            try:
+                rows = conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+        return rows[0] if rows else None
 
     def _error(self, exc: sqlite3.Error) -> StorageError:
         text = str(exc)
