@@ -47,10 +47,13 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def examples(session: nox.Session) -> None:
-    """Run every example offline; each must exit 0."""
-    session.install("-e", ".")
+    """Run every example offline (each must exit 0), then README's "Try it" and the docs' code."""
+    session.install("-e", ".[dev]")
     for example in sorted((ROOT / "examples").glob("*.py")):
         session.run("python", str(example), env={"SOCIALCARE_OFFLINE": "1"})
+    session.run(
+        "python", "-m", "pytest", "-q", "tests/test_readme.py", "tests/test_docs_examples.py"
+    )
 
 
 @nox.session(python="3.11")

@@ -26,3 +26,19 @@ def shared_path(*parts: str) -> Path:
 def shared_dir() -> Path:
     """The ``../shared`` folder beside the repository."""
     return shared_path()
+
+
+def assert_emitted_subset(emitted: object, original: object, where: str = "") -> None:
+    """Every key a model's ``to_x`` emits holds exactly the value X sent (X may send more keys)."""
+    if isinstance(emitted, dict):
+        assert isinstance(original, dict), where
+        for key, value in emitted.items():
+            assert key in original, f"{where}.{key} emitted but not in the payload"
+            assert_emitted_subset(value, original[key], f"{where}.{key}")
+    elif isinstance(emitted, list):
+        assert isinstance(original, list), where
+        assert len(emitted) == len(original), where
+        for i, (a, b) in enumerate(zip(emitted, original, strict=True)):
+            assert_emitted_subset(a, b, f"{where}[{i}]")
+    else:
+        assert emitted == original, f"{where}: {emitted!r} != {original!r}"

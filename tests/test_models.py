@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.conftest import shared_path
+from tests.conftest import assert_emitted_subset, shared_path
 
 from socialcare import (
     DirectMessage,
@@ -47,22 +47,6 @@ def _tweepy_responses() -> Iterator[tuple[str, Mapping[str, object]]]:
         yield path.name, record
 
 
-def _subset(emitted: object, original: object, where: str = "") -> None:
-    """Every key ``to_x`` emits holds exactly the value X sent (X may send more keys)."""
-    if isinstance(emitted, dict):
-        assert isinstance(original, dict), where
-        for key, value in emitted.items():
-            assert key in original, f"{where}.{key} emitted but not in the payload"
-            _subset(value, original[key], f"{where}.{key}")
-    elif isinstance(emitted, list):
-        assert isinstance(original, list), where
-        assert len(emitted) == len(original), where
-        for i, (a, b) in enumerate(zip(emitted, original, strict=True)):
-            _subset(a, b, f"{where}[{i}]")
-    else:
-        assert emitted == original, f"{where}: {emitted!r} != {original!r}"
-
-
 def _check_page(name: str, payload: Mapping[str, object]) -> int:
     is_users = "users.jsonl" in name or "get_me" in name
     page = Page.users_from_x(payload) if is_users else Page.posts_from_x(payload)
@@ -72,13 +56,13 @@ def _check_page(name: str, payload: Mapping[str, object]) -> int:
     for item, raw in zip(page.items, raw_list, strict=True):
         again = type(item).from_x(item.to_x())
         assert again == item, name
-        _subset(item.to_x(), raw, name)
+        assert_emitted_subset(item.to_x(), raw, name)
     includes = payload.get("includes")
     if isinstance(includes, dict):
         for user, raw_user in zip(page.includes.users, includes.get("users", []), strict=True):
-            _subset(user.to_x(), raw_user, f"{name} includes.users")
+            assert_emitted_subset(user.to_x(), raw_user, f"{name} includes.users")
         for post, raw_post in zip(page.includes.posts, includes.get("tweets", []), strict=True):
-            _subset(post.to_x(), raw_post, f"{name} includes.tweets")
+            assert_emitted_subset(post.to_x(), raw_post, f"{name} includes.tweets")
     assert len(page.errors) == len(payload.get("errors", []))  # type: ignore[arg-type]
     for problem, raw_problem in zip(page.errors, payload.get("errors", []), strict=True):  # type: ignore[call-overload]
         assert problem.title == raw_problem["title"]
@@ -117,7 +101,7 @@ def test_every_tweepy_recorded_response_parses() -> None:
         elif "/users/me" in uri:
             user = User.from_x(body["data"])
             assert user.username == "TweepyDev"
-            _subset(user.to_x(), body["data"], name)
+            assert_emitted_subset(user.to_x(), body["data"], name)
         elif "data" in body and isinstance(body["data"], dict) and "id" not in body["data"]:
             continue  # {"deleted": true} / {"hidden": true} acknowledgements
         else:

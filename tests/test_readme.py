@@ -1,0 +1,64 @@
+"""README.md's "Try it" runs as written: its commands' python part, and its code snippet.
+
+The section sits between ``<!-- try-it -->`` markers, read here the way ``.ci/run`` reads
+the test command between ``<!-- test-command -->`` markers. Installing is the one step not
+rerun (tests never touch the network); the test environment has the package installed.
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import shlex
+from pathlib import Path
+
+import pytest
+from tests.test_examples import run_offline
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def try_it() -> str:
+    """The text between the ``try-it`` markers of README.md."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- try-it -->\n(.*?)<!-- /try-it -->", text, re.DOTALL)
+    assert found, "README.md has no <!-- try-it --> section"
+    return found[1]
+
+
+def blocks(section: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
+
+
+def python_commands() -> list[list[str]]:
+    """The console commands that run python code (not the ``pip install``)."""
+    (console,) = blocks(try_it(), "console")
+    commands = [shlex.split(line) for line in console.splitlines() if line.strip()]
+    assert commands[0][:4] == ["python", "-m", "pip", "install"]
+    return [c for c in commands if c[0] == "python" and c[1:3] != ["-m", "pip"]]
+
+
+def test_the_commands_name_the_quickstart_example() -> None:
+    assert python_commands() == [["python", "examples/quickstart.py"]]
+
+
+def test_the_commands_run_from_a_checkout() -> None:
+    for command in python_commands():
+        result = run_offline(*command[1:])
+        assert result.returncode == 0, result.stderr
+        assert "3 posts, newest 1850000000000000003" in result.stdout
+        assert "@dana (new conversation): @AcmeSupport my order #A123" in result.stdout
+
+
+def test_the_snippet_runs_on_a_search_response(capsys: pytest.CaptureFixture[str]) -> None:
+    (snippet,) = blocks(try_it(), "python")
+    # "any X API v2 tweets response": the quickstart example's search page.
+    payload = runpy.run_path(str(REPO / "examples" / "quickstart.py"))["PAYLOAD"]
+    namespace: dict[str, object] = {"__name__": "readme_try_it", "response_json": payload}
+    exec(compile(snippet, "README.md#try-it", "exec"), namespace)  # noqa: S102
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "dana @AcmeSupport my order #A123 never arrived and nobody answers",
+        "lee RT @AcmeSupport: Our holiday opening hours are up",
+        "sam @AcmeSupport thanks, the replacement works great!",
+    ]
