@@ -391,3 +391,24 @@ def test_error_messages_clip_huge_values() -> None:
         with pytest.raises(PayloadError) as info:
             Post.from_x(payload)
         assert len(str(info.value)) < 300
+
+
+def test_a_dm_that_shares_a_post_refers_to_it_by_id_alone() -> None:
+    # X's DM events carry referenced_tweets items with an id and no type.
+    payload = {
+        "id": "1",
+        "event_type": "MessageCreate",
+        "text": "this one https://t.co/x",
+        "sender_id": "2",
+        "dm_conversation_id": "2-3",
+        "referenced_tweets": [{"id": "123"}],
+    }
+    message = DirectMessage.from_x(payload)
+    assert [(r.type, r.id) for r in message.referenced] == [(None, "123")]
+    assert message.to_x()["referenced_tweets"] == [{"id": "123"}]
+    assert DirectMessage.from_x(message.to_x()) == message
+
+
+def test_a_post_reference_still_needs_its_type() -> None:
+    with pytest.raises(PayloadError, match=r"referenced_tweets\[0\]\.type"):
+        Post.from_x({"id": "1", "text": "t", "referenced_tweets": [{"id": "2"}]})

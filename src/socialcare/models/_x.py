@@ -217,25 +217,39 @@ class Entities:
 
 @attrs.frozen
 class ReferencedPost:
-    """A reference from one post to another."""
+    """A reference from one post (or DM) to a post.
 
-    type: ReferenceType
+    ``type`` says how a post refers to it; a direct message that shares a post
+    refers to it by ``id`` alone (X sends no type there), and ``type`` is ``None``.
+    """
+
+    type: ReferenceType | None
     id: str
 
     @classmethod
-    def from_x(cls, data: Mapping[str, object], *, path: str = "reference") -> ReferencedPost:
-        """Build from a ``referenced_tweets[]`` object."""
+    def from_x(
+        cls, data: Mapping[str, object], *, path: str = "reference", typed: bool = True
+    ) -> ReferencedPost:
+        """Build from a ``referenced_tweets[]`` object.
+
+        Args:
+            data: the object.
+            path: where it is, for error messages.
+            typed: whether ``type`` is required (posts); DM events send only ``id``.
+        """
         f = _fields(data, path)
-        kind = f.string("type")
-        if kind not in _REFERENCE_TYPES:
+        kind = f.string("type", required=typed)
+        if kind is not None and kind not in _REFERENCE_TYPES:
             raise PayloadError(
                 f"expected one of replied_to, quoted, retweeted, got {clip(kind)}",
                 field=f"{f.path}.type",
             )
-        return cls(type=cast("ReferenceType", kind), id=f.id("id"))
+        return cls(type=cast("ReferenceType | None", kind), id=f.id("id"))
 
     def to_x(self) -> JSONObject:
         """The X API v2 JSON for this reference."""
+        if self.type is None:
+            return {"id": self.id}
         return {"type": self.type, "id": self.id}
 
 
@@ -518,7 +532,9 @@ class DirectMessage:
             sender_id=f.id("sender_id", required=False),
             participant_ids=f.strings("participant_ids"),
             created_at=f.time("created_at"),
-            referenced=tuple(ReferencedPost.from_x(r) for r in f.objs("referenced_tweets")),
+            referenced=tuple(
+                ReferencedPost.from_x(r, typed=False) for r in f.objs("referenced_tweets")
+            ),
         )
 
     def to_x(self) -> JSONObject:

@@ -174,7 +174,7 @@ def post_json(post: Post) -> str:
             ""
             if not post.referenced
             else ',"referenced_tweets":['
-            + ",".join([f'{{"type":{q(r.type)},"id":{q(r.id)}}}' for r in post.referenced])
+            + ",".join([f'{{"type":{q(str(r.type))},"id":{q(r.id)}}}' for r in post.referenced])
             + "]",
             found,
             "" if lang is None else ',"lang":' + q(lang),

@@ -267,6 +267,9 @@ def check_post(post: Post) -> Post:
     _digits("in_reply_to_user_id", post.in_reply_to_user_id, where)
     for i, ref in enumerate(post.referenced):
         _digits(f"referenced[{i}].id", ref.id, where)
+        if ref.type is None:  # only a DM refers to a post without saying how
+            msg = f"{where}: referenced[{i}] needs a type (replied_to, quoted or retweeted)"
+            raise ValueError(msg)
     _entity_ids(post.entities, "entities", where)
     _entity_ids(post.note_entities, "note_entities", where)
     return post

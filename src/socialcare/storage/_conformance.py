@@ -493,6 +493,19 @@ class DMStoreConformance(_Conformance):
         assert store.dms_in_conversation("1-2") == [first, second]
         assert store.get_dm("404") is None
 
+    def test_a_dm_sharing_a_post_round_trips(self, store: DMStore) -> None:
+        shared = DirectMessage.from_x(
+            {
+                "id": "21",
+                "event_type": "MessageCreate",
+                "text": "this one",
+                "dm_conversation_id": "1-2",
+                "referenced_tweets": [{"id": "900"}],
+            }
+        )
+        store.upsert_dms([shared])
+        assert store.get_dm("21") == shared
+
     def test_dm_ids_that_would_not_read_back_are_refused(self, store: DMStore) -> None:
         with pytest.raises(ValueError, match=r"DM event 'e1'.*\bid\b"):
             store.upsert_dms([DirectMessage(id="e1", text="hi", dm_conversation_id="1-2")])
