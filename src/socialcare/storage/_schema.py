@@ -144,6 +144,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sc_short_links_conversation ON sc_short_links (conversation_id, created_at)",
         "CREATE INDEX sc_short_links_campaign ON sc_short_links (campaign, created_at)",
     ),
+    # 7: reserved for the lease renewal time (``renewed_at``, branch newcomer4); it
+    # replaces this empty step when merged (a database at 7 or later has it applied).
+    (),
+    # 8: the outbox's send attempts (socialcare.outbox): when the first attempt
+    # started (the reconciliation window), whether an attempt may have reached the
+    # platform unanswered (in doubt: look before sending again), when a deferred
+    # action may be claimed again (429 resets, back-off); the store-wide pause switch.
+    (
+        "ALTER TABLE sc_outbox ADD COLUMN first_attempt_at {ts}",
+        "ALTER TABLE sc_outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sc_outbox ADD COLUMN not_before {ts}",
+        "CREATE TABLE sc_pause (name TEXT PRIMARY KEY, since {ts} NOT NULL)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
