@@ -118,6 +118,12 @@ if _typing.TYPE_CHECKING:
         StreamHealth,
         StreamKind,
     )
+    from socialcare.outbox import (
+        EscalationFlow,
+        Outbox,
+        Sender,
+        SendReport,
+    )
     from socialcare.platforms import (
         Platform,
         QueryLike,
@@ -186,6 +192,7 @@ __all__ = [
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "EscalationFlow",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -199,6 +206,7 @@ __all__ = [
     "Monitor",
     "MonitorHealth",
     "NotFoundError",
+    "Outbox",
     "OutboxRecord",
     "Page",
     "PayloadError",
@@ -227,6 +235,8 @@ __all__ = [
     "SQLiteStore",
     "Sandbox",
     "SchemaVersionError",
+    "SendReport",
+    "Sender",
     "ShortCodeTakenError",
     "ShortLink",
     "Shortener",
@@ -301,6 +311,10 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
+    "EscalationFlow": "socialcare.outbox",
+    "Outbox": "socialcare.outbox",
+    "SendReport": "socialcare.outbox",
+    "Sender": "socialcare.outbox",
     "PostView": "socialcare.query",
     "Query": "socialcare.query",
     "QuerySet": "socialcare.query",
