@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from outbox_support import FakePlatform, HidingPlatform, Killed
+from outbox_support import FakePlatform, HidingPlatform, Killed, unavailable
 
 from socialcare import ManualClock
 from socialcare.compose import compose_dm, compose_reply
@@ -351,3 +351,22 @@ def test_run_until_empty(store: Store, platform: FakePlatform, clock: ManualCloc
     assert len(platform.dms) == 25
     assert len({m.participant_ids for m in platform.dms}) == 25
     assert clock.now() is not None
+
+
+def test_a_sender_whose_claim_lapsed_does_not_crash(
+    store: Store, platform: FakePlatform, clock: ManualClock
+) -> None:
+    outbox = Outbox(store)
+    queued = outbox.dm("42", "hello")
+
+    class Slow(FakePlatform):
+        def send_dm(self, participant_id: str, text: str, *, reconcile: bool = True):  # type: ignore[no-untyped-def]
+            clock.advance(61)  # the claim lapses while X answers slowly...
+            sender(store, platform, owner="w2").run_once()  # ...and w2 sends it meanwhile
+            raise unavailable(ambiguous=False)
+
+    slow = Slow(clock)
+    assert sender(store, slow).run_once().skipped == 1
+    record = outbox.get(queued.record.key)
+    assert record is not None
+    assert (record.status, record.remote_id) == ("sent", platform.dms[0].id)

@@ -355,8 +355,19 @@ class Sender:
 
     # -- marking ---------------------------------------------------------------------------------
 
+    def _settled_meanwhile(self, record: OutboxRecord, exc: StorageError) -> Outcome:
+        """``"skipped"`` when another sender settled ``record`` (this one's claim lapsed)."""
+        current = self.store.get_action(record.key)
+        if current is None or current.status == "reserved":
+            raise exc
+        log.warning("outbox action %s was settled by another sender: %s", record.key, exc)
+        return "skipped"
+
     def _mark_sent(self, record: OutboxRecord, remote_id: str, action: str) -> Outcome:
-        self.store.mark_sent(record.key, remote_id=remote_id)
+        try:
+            self.store.mark_sent(record.key, remote_id=remote_id)
+        except StorageError as exc:
+            return self._settled_meanwhile(record, exc)
         self._audit(action, record, remote_id=remote_id)
         return "reconciled" if action == "outbox.reconciled" else "sent"
 
@@ -370,9 +381,12 @@ class Sender:
         looking: bool = False,
     ) -> Outcome:
         reason = f"{'reconciling: ' if looking else ''}{type(exc).__name__}: {exc}"
-        self.store.mark_failed(
-            record.key, reason=reason[:1000], retry=True, delay=delay, not_sent=not_sent
-        )
+        try:
+            self.store.mark_failed(
+                record.key, reason=reason[:1000], retry=True, delay=delay, not_sent=not_sent
+            )
+        except StorageError as error:
+            return self._settled_meanwhile(record, error)
         self._audit(
             "outbox.retry",
             record,
@@ -383,7 +397,10 @@ class Sender:
         return "retried"
 
     def _fail(self, record: OutboxRecord, reason: str) -> Outcome:
-        self.store.mark_failed(record.key, reason=reason[:1000], not_sent=True)
+        try:
+            self.store.mark_failed(record.key, reason=reason[:1000], not_sent=True)
+        except StorageError as exc:
+            return self._settled_meanwhile(record, exc)
         self._audit("outbox.failed", record, reason=reason[:1000])
         log.warning("outbox action %s failed: %s", record.key, reason)
         return "failed"
