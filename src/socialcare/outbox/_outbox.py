@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 from socialcare.compose import Draft
 from socialcare.errors import ComposeError
-from socialcare.models import OutboxRecord, Post, Reservation
+from socialcare.models import OutboxRecord, Post, ReplySettings, Reservation
 from socialcare.storage import AuditLog, OutboxStore, PauseSwitch
 
 __all__ = ["OUTBOX_KIND", "ActionType", "Outbox", "OutboxStoreLike"]
@@ -158,7 +158,7 @@ class Outbox:
         key: str | None = None,
         purpose: str = "post",
         quote_of: str | None = None,
-        reply_settings: str | None = None,
+        reply_settings: ReplySettings | None = None,
         direct_message_deep_link: str | None = None,
         subject: str | None = None,
     ) -> Reservation:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from socialcare.models import DirectMessage, Post
+from socialcare.models import DirectMessage, Post, ReplySettings
 
 __all__ = ["OutboxPlatform", "SupportsHideReply"]
 
@@ -33,7 +33,7 @@ class OutboxPlatform(Protocol):
         *,
         in_reply_to: str | None = None,
         quote_of: str | None = None,
-        reply_settings: str | None = None,
+        reply_settings: ReplySettings | None = None,
         exclude_reply_user_ids: Iterable[str] = (),
         direct_message_deep_link: str | None = None,
         full: bool = False,

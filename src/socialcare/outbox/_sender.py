@@ -10,7 +10,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, cast, get_args
 
 import attrs
 
@@ -23,7 +23,7 @@ from socialcare.errors import (
     RateLimitError,
     StorageError,
 )
-from socialcare.models import OutboxRecord
+from socialcare.models import OutboxRecord, ReplySettings
 from socialcare.outbox._outbox import OUTBOX_KIND, OutboxStoreLike, _subject
 from socialcare.outbox._platform import OutboxPlatform, SupportsHideReply
 
@@ -275,7 +275,7 @@ class Sender:
                 text,
                 in_reply_to=_opt(payload, "in_reply_to"),
                 quote_of=_opt(payload, "quote_of"),
-                reply_settings=_opt(payload, "reply_settings"),
+                reply_settings=_reply_settings(payload),
                 exclude_reply_user_ids=[str(i) for i in excluded]
                 if isinstance(excluded, list)
                 else (),
@@ -431,6 +431,15 @@ class Sender:
         wait = (exc.reset_at - self._clock.now()).total_seconds()
         jitter = self._rng.uniform(0.0, max(self.backoff, 0.1))
         return min(self.max_delay, max(wait, 0.0) + jitter)
+
+
+def _reply_settings(payload: Mapping[str, object]) -> ReplySettings | None:
+    value = payload.get("reply_settings")
+    if value is None:
+        return None
+    if value not in get_args(ReplySettings):
+        raise ValueError(f"unknown reply_settings {value!r}")
+    return cast("ReplySettings", value)
 
 
 def _opt(payload: Mapping[str, object], name: str) -> str | None:
