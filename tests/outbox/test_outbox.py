@@ -15,7 +15,7 @@ from outbox_support import FakePlatform, HidingPlatform, Killed, unavailable
 
 from socialcare import ManualClock
 from socialcare.compose import compose_dm, compose_reply
-from socialcare.errors import ComposeError
+from socialcare.errors import ComposeError, PayloadError
 from socialcare.models import Post, User
 from socialcare.outbox import OUTBOX_KIND, Outbox, Sender, SendReport
 from socialcare.storage import Store
@@ -370,3 +370,23 @@ def test_a_sender_whose_claim_lapsed_does_not_crash(
     record = outbox.get(queued.record.key)
     assert record is not None
     assert (record.status, record.remote_id) == ("sent", platform.dms[0].id)
+
+
+def test_a_malformed_answer_leaves_the_action_in_doubt(
+    store: Store, platform: FakePlatform, clock: ManualClock
+) -> None:
+    outbox = Outbox(store)
+    queued = outbox.dm("42", "hello")
+
+    class Garbled(FakePlatform):
+        def send_dm(self, participant_id: str, text: str, *, reconcile: bool = True):  # type: ignore[no-untyped-def]
+            platform.send_dm(participant_id, text, reconcile=reconcile)  # X acted...
+            raise PayloadError("expected the created DM event", field="data")  # ...then this
+
+    assert sender(store, Garbled(clock)).run_once().retried == 1
+    record = outbox.get(queued.record.key)
+    assert record is not None
+    assert record.in_doubt
+    clock.advance(1)
+    assert sender(store, platform).run_once().reconciled == 1
+    assert len(platform.dms) == 1

@@ -18,6 +18,7 @@ from socialcare._clock import Clock, SystemClock
 from socialcare.errors import (
     DuplicateContentError,
     NotFoundError,
+    PayloadError,
     PlatformError,
     PlatformUnavailableError,
     RateLimitError,
@@ -247,25 +248,35 @@ class Sender:
         action = payload.get("action")
         try:
             remote_id = self._perform(action, payload)
-        except RateLimitError as exc:
+        except (PlatformError, PayloadError, ValueError, TypeError) as exc:
+            return self._not_sent(record, action, payload, exc)
+        return self._mark_sent(record, remote_id, "outbox.sent")
+
+    def _not_sent(
+        self,
+        record: OutboxRecord,
+        action: object,
+        payload: Mapping[str, object],
+        exc: Exception,
+    ) -> Outcome:
+        """The outcome of a send that raised ``exc``."""
+        if isinstance(exc, RateLimitError):
             return self._retry(record, exc, self._rate_limit_delay(exc), not_sent=True)
-        except PlatformUnavailableError as exc:
+        if isinstance(exc, PlatformUnavailableError):
             if getattr(exc, "ambiguous", True):
                 return self._retry(record, exc, self.reconcile_delay, not_sent=False)
             return self._retry(record, exc, self._backoff(record), not_sent=True)
-        except DuplicateContentError as exc:
+        if isinstance(exc, DuplicateContentError):
             if self._reconcile(record):
                 return "reconciled"
             return self._fail(record, f"duplicate content: {exc}")
-        except NotFoundError as exc:
-            if action == "delete":
-                return self._mark_sent(record, str(payload["post_id"]), "outbox.sent")
-            return self._fail(record, str(exc))
-        except PlatformError as exc:
+        if isinstance(exc, NotFoundError) and action == "delete":
+            return self._mark_sent(record, str(payload["post_id"]), "outbox.sent")
+        if isinstance(exc, PlatformError):  # X refused: not permitted, gone, invalid
             return self._fail(record, f"{type(exc).__name__}: {exc}")
-        except (ValueError, TypeError) as exc:  # refused before any request
-            return self._fail(record, f"invalid action: {exc}")
-        return self._mark_sent(record, remote_id, "outbox.sent")
+        if isinstance(exc, PayloadError):  # X answered, not as expected: it may have acted
+            return self._retry(record, exc, self.reconcile_delay, not_sent=False)
+        return self._fail(record, f"invalid action: {exc}")  # refused before any request
 
     def _perform(self, action: object, payload: Mapping[str, object]) -> str:
         text = str(payload.get("text", ""))
@@ -374,7 +385,7 @@ class Sender:
     def _retry(
         self,
         record: OutboxRecord,
-        exc: PlatformError,
+        exc: PlatformError | PayloadError,
         delay: float,
         *,
         not_sent: bool,
