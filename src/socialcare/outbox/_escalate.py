@@ -143,7 +143,10 @@ class EscalationFlow:
 
         Args:
             post: the customer's post that triggered the escalation.
-            customer: its author (``receives_your_dm`` says whether DMs are open).
+            customer: its author, read with the brand's user context:
+                ``receives_your_dm`` is relative to the viewer (an app-only read
+                leaves it ``None``, taken as open; X's refusal then falls back
+                through :meth:`follow_up`).
             dm_text: the direct message, with the case context.
             action: the policy's suggestion.
             reason: why, as recorded on the escalation and in the audit log.
