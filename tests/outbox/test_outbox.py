@@ -15,7 +15,7 @@ from outbox_support import FakePlatform, HidingPlatform, Killed, unavailable
 
 from socialcare import ManualClock
 from socialcare.compose import compose_dm, compose_reply
-from socialcare.errors import ComposeError, PayloadError
+from socialcare.errors import ComposeError, PayloadError, StorageError
 from socialcare.models import Post, User
 from socialcare.outbox import OUTBOX_KIND, Outbox, Sender, SendReport
 from socialcare.storage import Store
@@ -389,4 +389,22 @@ def test_a_malformed_answer_leaves_the_action_in_doubt(
     assert record.in_doubt
     clock.advance(1)
     assert sender(store, platform).run_once().reconciled == 1
+    assert len(platform.dms) == 1
+
+
+def test_run_survives_a_store_failure(store: Store, platform: FakePlatform) -> None:
+    Outbox(store).dm("42", "hello")
+    failures = [StorageError("database restarting")]
+
+    class Flaky:
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        def claim_actions(self, *args: object, **kw: object) -> object:
+            if failures:
+                raise failures.pop()
+            return store.claim_actions(*args, **kw)  # type: ignore[arg-type]
+
+    report = Sender(Flaky(), platform, owner="w1").run(until_empty=True, poll=0.01)  # type: ignore[arg-type]
+    assert report.sent == 1
     assert len(platform.dms) == 1

@@ -206,19 +206,25 @@ class Sender:
     ) -> SendReport:
         """Call :meth:`run_once` until ``stop`` is set (or, ``until_empty``, nothing is reserved).
 
-        Waits ``poll`` seconds (on ``stop``) whenever a round claimed nothing.
+        Waits ``poll`` seconds (on ``stop``) whenever a round claimed nothing. A store
+        failure (``StorageError``: the database restarting, say) is logged and the
+        round tried again after ``poll``: what was claimed stays claimed until its
+        claim expires, and an attempt in doubt is looked up before it is sent again.
         """
         stop = stop or threading.Event()
         total = SendReport()
         while not stop.is_set():
-            report = self.run_once()
-            total += report
-            if report.claimed:
-                continue
-            if until_empty and not self.store.list_actions(
-                status="reserved", kind=OUTBOX_KIND, limit=1
-            ):
-                break
+            try:
+                report = self.run_once()
+                total += report
+                if report.claimed:
+                    continue
+                if until_empty and not self.store.list_actions(
+                    status="reserved", kind=OUTBOX_KIND, limit=1
+                ):
+                    break
+            except StorageError:
+                log.exception("outbox sender %s: the store failed; trying again", self.owner)
             stop.wait(poll)
         return total
 
