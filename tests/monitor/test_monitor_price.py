@@ -254,3 +254,23 @@ def test_packed_streams_still_sort_by_author_without_expansions(
         "from_ann": ["acme is down"],
         "down": ["acme is down", "acme is down too"],
     }
+
+
+def test_nobody_is_read_for_posts_that_are_not_delivered(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
+    for handle in ("ann", "bob", "cy"):
+        sandbox.add_post(handle, f"acme old from {handle}")
+    sandbox.add_post("acme", "acme here: our own post")
+    clock.advance(5)
+    monitor = _monitor(sandbox, clock, start="now")
+    monitor.add_search("brand", "acme")
+    first = monitor.run_once()  # "now": what exists is not delivered, so no author is read
+    assert first.delivered == 0
+    assert first.usage is not None
+    assert first.usage.counts.get("user_read") == 1  # me(), the brand, and nobody else
+    assert _params(sandbox, "GET /2/users") == []
+    sandbox.add_post("acme", "acme again: our own post")
+    clock.advance(120)
+    own = monitor.run_once()  # the brand's own posts are never inbound: nobody to read
+    assert (own.delivered, _params(sandbox, "GET /2/users")) == (0, [])

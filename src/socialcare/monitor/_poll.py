@@ -351,6 +351,8 @@ class Poller:
         accept: Callable[[Stream, Item], bool] | None,
         outcome: Outcome,
     ) -> int:
+        if kind.carries_posts and walk.items:
+            self._users(kind, unit, walk)
         return self.delivery.deliver(
             kind,
             unit,
@@ -363,26 +365,19 @@ class Poller:
             outcome=outcome,
         )
 
-    def _fetch(
-        self, kind: Kind, unit: Unit, window: Window, pages: int, *, one_page: bool
-    ) -> _Walk:
-        """Fetch ``window`` (see :meth:`_pages`), then the users its posts need."""
-        walk = self._pages(kind, unit, window, pages, one_page=one_page)
-        if kind.carries_posts and walk.items:
-            self._users(unit, walk)
-        return walk
-
-    def _users(self, unit: Unit, walk: _Walk) -> None:
+    def _users(self, kind: Kind, unit: Unit, walk: _Walk) -> None:
         """Complete ``walk.users`` with the users its posts need, paying for as few as X allows.
 
-        Needed: every post's author (alerts carry it), and for a packed unit, which
-        sorts results back with ``Query.matches``, reply targets too (``to:``). A
-        user the page did not expand is taken from the store (free: X bills reads,
-        not what we keep). Under the author policy (``unit.looks_up_authors``), and
-        for every packed unit (whose sorting needs them), the users still missing are
-        read in one batched ``GET /2/users?ids=``: X bills only the users it
-        returns, where an ``author_id`` expansion bills every author of the page
-        not read that UTC day, known or not.
+        Runs just before delivery, on what is delivered (a first poll's ``start``
+        has trimmed the walk already; the brand's own posts and dropped reposts need
+        nobody). Needed: every inbound post's author (alerts carry it), and for a
+        packed unit, which sorts results back with ``Query.matches``, reply targets
+        too (``to:``). A user the page did not expand is taken from the store (free:
+        X bills reads, not what we keep). Under the author policy
+        (``unit.looks_up_authors``), and for every packed unit (whose sorting needs
+        them), the users still missing are read in one batched ``GET /2/users?ids=``:
+        X bills only the users it returns, where an ``author_id`` expansion bills
+        every author of the page not read that UTC day, known or not.
 
         Raises:
             PlatformError: the lookup failed (the poll fails; the cursor stays).
@@ -392,11 +387,14 @@ class Poller:
         packed = len(unit.streams) > 1
         wanted: set[str] = set()
         for item in walk.items:
-            if isinstance(item, Post):
-                if item.author_id is not None and item.author_id != brand:
-                    wanted.add(item.author_id)
-                if packed and item.in_reply_to_user_id is not None:
-                    wanted.add(item.in_reply_to_user_id)
+            if not isinstance(item, Post):
+                continue
+            if not kind.inbound(item, brand, include_retweets=self.include_retweets):
+                continue
+            if item.author_id is not None:
+                wanted.add(item.author_id)
+            if packed and item.in_reply_to_user_id is not None:
+                wanted.add(item.in_reply_to_user_id)
         missing = sorted(wanted - walk.users.keys())
         if not missing:
             return
@@ -414,7 +412,7 @@ class Poller:
         walk.fresh.update(fetched)
         self._price_users(list(fetched))
 
-    def _pages(
+    def _fetch(
         self, kind: Kind, unit: Unit, window: Window, pages: int, *, one_page: bool
     ) -> _Walk:
         """Fetch ``window`` newest first until it ends, ``pages`` pages or the rate budget."""
