@@ -144,9 +144,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sc_short_links_conversation ON sc_short_links (conversation_id, created_at)",
         "CREATE INDEX sc_short_links_campaign ON sc_short_links (campaign, created_at)",
     ),
-    # 7: reserved for the lease renewal time (``renewed_at``, branch newcomer4); it
-    # replaces this empty step when merged (a database at 7 or later has it applied).
-    (),
+    # 7: a lease records its owner's last claim or renewal, so that a lease renewed in a
+    # future the clock went back from is taken over (see LeaseStore); existing leases
+    # count as renewed when they were taken.
+    (
+        "ALTER TABLE sc_leases ADD COLUMN renewed_at {ts}",
+        "UPDATE sc_leases SET renewed_at = acquired_at WHERE renewed_at IS NULL",
+    ),
     # 8: the outbox's send attempts (socialcare.outbox): when the first attempt
     # started (the reconciliation window), whether an attempt may have reached the
     # platform unanswered (in doubt: look before sending again), when a deferred

@@ -33,6 +33,7 @@ from socialcare.platforms.x._endpoints import (
     Endpoint,
     Price,
 )
+from socialcare.platforms.x._usage import Usage
 
 __all__ = [
     "CREATE_POST",
@@ -54,6 +55,7 @@ __all__ = [
     "USER_POSTS",
     "Endpoint",
     "Price",
+    "Usage",
     "XPlatform",
 ]
 
