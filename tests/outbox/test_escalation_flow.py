@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from outbox_support import FakePlatform
 
 from socialcare import ManualClock
 from socialcare.models import Conversation, Post, User
-from socialcare.outbox import EscalationFlow, Outbox, Sender, dm_deep_link
+from socialcare.outbox import EscalationAction, EscalationFlow, Outbox, Sender, dm_deep_link
 from socialcare.storage import Store
 
 BRAND = "1000"
@@ -169,3 +170,27 @@ def test_the_post_must_be_the_customers(store: Store, clock: ManualClock) -> Non
         flow(store, clock).escalate(
             complaint(), User(id="7", username="bo", name="Bo"), dm_text="x"
         )
+
+
+def test_a_policy_decision_is_read(
+    store: Store, platform: FakePlatform, clock: ManualClock
+) -> None:
+    @attrs.frozen
+    class Why:
+        rule: str
+        detail: str
+        action: str = "dm"
+
+    @attrs.frozen
+    class Decision:  # the shape of socialcare.escalation.EscalationDecision
+        action: EscalationAction | None
+        reasons: tuple[Why, ...] = ()
+
+    decision = Decision("dm", (Why("private_data", "a payment card number"),))
+    outcome = flow(store, clock).escalate(complaint(), customer(), dm_text="hi", decision=decision)
+    assert outcome.route == "dm"
+    assert outcome.reasons == ("private_data: a payment card number",)
+    with pytest.raises(ValueError, match="does not escalate"):
+        flow(store, clock).escalate(complaint(), customer(), dm_text="hi", decision=Decision(None))
+    outbox = Outbox(store)
+    assert outbox.dm(customer(), "direct").record.payload["participant_id"] == "42"

@@ -29,7 +29,9 @@ from socialcare.outbox._escalate import (
     EscalationAction,
     EscalationFlow,
     EscalationOutcome,
+    EscalationReason,
     EscalationRoute,
+    EscalationSuggestion,
     dm_deep_link,
 )
 from socialcare.outbox._outbox import OUTBOX_KIND, ActionType, Outbox, OutboxStoreLike
@@ -42,7 +44,9 @@ __all__ = [
     "EscalationAction",
     "EscalationFlow",
     "EscalationOutcome",
+    "EscalationReason",
     "EscalationRoute",
+    "EscalationSuggestion",
     "Outbox",
     "OutboxPlatform",
     "OutboxStoreLike",

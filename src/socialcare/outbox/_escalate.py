@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, Protocol, cast
 
 import attrs
@@ -20,7 +21,9 @@ __all__ = [
     "EscalationAction",
     "EscalationFlow",
     "EscalationOutcome",
+    "EscalationReason",
     "EscalationRoute",
+    "EscalationSuggestion",
     "dm_deep_link",
 ]
 
@@ -33,6 +36,38 @@ public inviting the customer to DM (their DMs are closed to the brand); replied 
 with the alternative contact; handed the conversation to a person (nothing sent)."""
 
 _DM_ERROR = "DirectMessageNotPermittedError"
+
+
+class EscalationReason(Protocol):
+    """One reason of a policy's decision: the rule that fired and what it saw."""
+
+    @property
+    def rule(self) -> str:
+        """The rule's name."""
+        ...
+
+    @property
+    def detail(self) -> str:
+        """What the rule saw, in words."""
+        ...
+
+
+class EscalationSuggestion(Protocol):
+    """A policy's decision, as :meth:`EscalationFlow.escalate` reads it.
+
+    The escalation policies' decisions are: ``action`` is the suggested action
+    (``None``: do not escalate), ``reasons`` the rules that fired.
+    """
+
+    @property
+    def action(self) -> EscalationAction | None:
+        """The suggested action, or ``None`` when nothing fired."""
+        ...
+
+    @property
+    def reasons(self) -> Sequence[EscalationReason]:
+        """The rules that fired."""
+        ...
 
 
 def dm_deep_link(brand_id: str, *, text: str | None = None) -> str:
@@ -132,6 +167,7 @@ class EscalationFlow:
         customer: User,
         *,
         dm_text: str,
+        decision: EscalationSuggestion | None = None,
         action: EscalationAction = "public_then_dm",
         reason: str = "escalated",
         reply_permitted: bool = True,
@@ -148,15 +184,23 @@ class EscalationFlow:
                 leaves it ``None``, taken as open; X's refusal then falls back
                 through :meth:`follow_up`).
             dm_text: the direct message, with the case context.
-            action: the policy's suggestion.
-            reason: why, as recorded on the escalation and in the audit log.
+            decision: an escalation policy's decision: its action and reasons
+                replace ``action`` and ``reason``.
+            action: the suggested action, without a ``decision``.
+            reason: why, without a ``decision`` (recorded on the escalation and
+                in the audit log).
             reply_permitted: whether a public reply to ``post`` is permitted (X's
                 summoned-reply rule, ``socialcare.compose.can_reply``).
         """
         if post.author_id is not None and post.author_id != customer.id:
             raise ValueError(f"post {post.id} is by {post.author_id}, not by {customer.id}")
-        dms_open = customer.receives_your_dm is not False
         reasons: list[str] = [reason]
+        if decision is not None:
+            if decision.action is None:
+                raise ValueError("the decision does not escalate (no rule fired)")
+            action = decision.action
+            reasons = [f"{r.rule}: {r.detail}" for r in decision.reasons] or [reason]
+        dms_open = customer.receives_your_dm is not False
         route: EscalationRoute
         if action == "human":
             route = "human"

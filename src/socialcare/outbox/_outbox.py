@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 from socialcare.compose import Draft
 from socialcare.errors import ComposeError
-from socialcare.models import OutboxRecord, Post, ReplySettings, Reservation
+from socialcare.models import OutboxRecord, Post, ReplySettings, Reservation, User
 from socialcare.storage import AuditLog, OutboxStore, PauseSwitch
 
 __all__ = ["OUTBOX_KIND", "ActionType", "Outbox", "OutboxStoreLike"]
@@ -187,26 +187,27 @@ class Outbox:
 
     def dm(
         self,
-        participant_id: str,
+        to: str | User,
         text: str | Draft,
         *,
         key: str | None = None,
         purpose: str = "dm",
         subject: str | None = None,
     ) -> Reservation:
-        """Reserve a one-to-one direct message to ``participant_id``.
+        """Reserve a one-to-one direct message to ``to``.
 
         The default key ``dm:<participant_id>:<purpose>`` sends one DM per purpose
         and customer: pass the purpose (an inbound event or case id) for each new
         message to the same person.
 
         Args:
-            participant_id: the recipient's user id.
+            to: the recipient (their user id, or the user).
             text: the message, or a ``"dm"`` :class:`~socialcare.compose.Draft`.
             key: the idempotency key.
             purpose: part of the default key.
             subject: what the audit log entries concern (default: the recipient).
         """
+        participant_id = to.id if isinstance(to, User) else to
         body = _draft_text(text, "dm")[0] if isinstance(text, Draft) else text
         key = key if key is not None else f"dm:{participant_id}:{purpose}"
         _check(key=key, text=body, target=participant_id)
