@@ -146,11 +146,13 @@ def worker_main(spec: dict[str, Any]) -> None:
 
 
 class Fleet:
-    """The worker processes: started, SIGKILLed, replaced."""
+    """The worker processes: started, SIGKILLed, replaced (their stderr goes to ``logdir``)."""
 
-    def __init__(self, base: dict[str, Any], size: int) -> None:
+    def __init__(self, base: dict[str, Any], size: int, logdir: Path) -> None:
         self.base = base
+        self.logdir = logdir
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.logs: dict[int, Path] = {}
         self.generation = 0
         self.kills = 0
         self.lock = threading.Lock()
@@ -159,14 +161,17 @@ class Fleet:
 
     def start(self, slot: int) -> None:
         self.generation += 1
-        spec = {**self.base, "owner": f"chaos-w{slot}-g{self.generation}"}
+        owner = f"chaos-w{slot}-g{self.generation}"
+        spec = {**self.base, "owner": owner}
         env = {**os.environ, "PYTHONPATH": str(SRC)}
-        self.procs[slot] = subprocess.Popen(
-            [sys.executable, __file__, "--worker", json.dumps(spec)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        self.logs[slot] = self.logdir / f"{owner}.log"
+        with self.logs[slot].open("wb") as log:
+            self.procs[slot] = subprocess.Popen(
+                [sys.executable, __file__, "--worker", json.dumps(spec)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
     def kill_one(self, rng: random.Random) -> bool:
         with self.lock:
@@ -182,7 +187,7 @@ class Fleet:
 
     def wait(self, deadline: float) -> list[str]:
         errors = []
-        for proc in self.procs.values():
+        for slot, proc in self.procs.items():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -190,9 +195,27 @@ class Fleet:
                 proc.wait()
                 errors.append("a worker did not finish in time")
             if proc.returncode not in (0, -signal.SIGKILL):
-                assert proc.stderr is not None
-                errors.append(proc.stderr.read().decode(errors="replace")[-3000:])
+                text = self.logs[slot].read_bytes().decode(errors="replace")
+                errors.append(text[-3000:])
         return errors
+
+
+def worker_spec(
+    sandbox: Sandbox, brand: Any, api: str, store_spec: dict[str, Any]
+) -> dict[str, Any]:
+    """What a worker process needs: the API's URL, the brand's credentials, the store."""
+    creds = sandbox.credentials(brand)
+    return {
+        "api": api,
+        "credentials": {
+            "consumer_key": creds.consumer_key,
+            "consumer_secret": creds.consumer_secret,
+            "access_token": creds.access_token,
+            "access_token_secret": creds.access_token_secret,
+        },
+        "store": store_spec,
+        "ttl": 6.0,
+    }
 
 
 def seed(sandbox: Sandbox, actions: int) -> tuple[Any, list[Any], list[Any]]:
@@ -295,21 +318,10 @@ def run(
         try:
             store = open_store(store_spec)
             reserve(store, actions, customers, complaints)
-            creds = sandbox.credentials(brand)
-            base = {
-                "api": server.url,
-                "credentials": {
-                    "consumer_key": creds.consumer_key,
-                    "consumer_secret": creds.consumer_secret,
-                    "access_token": creds.access_token,
-                    "access_token_secret": creds.access_token_secret,
-                },
-                "store": store_spec,
-                "ttl": 6.0,
-            }
+            base = worker_spec(sandbox, brand, server.url, store_spec)
             armed: Counter[str] = Counter()
             started = time.perf_counter()
-            fleet = Fleet(base, workers)
+            fleet = Fleet(base, workers, Path(tmp))
             done = threading.Event()
 
             def inject() -> None:
