@@ -343,7 +343,7 @@ class Sender:
         """Look for an earlier attempt's result; mark it sent when found."""
         try:
             found = self._look(record)
-        except PlatformError as exc:
+        except (PlatformError, PayloadError) as exc:
             delay = (
                 self._rate_limit_delay(exc)
                 if isinstance(exc, RateLimitError)
