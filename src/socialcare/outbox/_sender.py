@@ -118,7 +118,8 @@ class Sender:
         batch: actions claimed per :meth:`run_once`.
         max_attempts: claims after which an action fails for good.
         margin: seconds before the first attempt's start that reconciliation looks
-            back (clock skew between the store and the platform).
+            back, on top of what the platform allows for clock skew itself
+            (``XPlatform.find_post`` and ``find_dm`` look two minutes further back).
         reconcile_delay: seconds to wait after an attempt in doubt before looking.
         backoff: the first back-off in seconds (doubled per attempt, jittered).
         max_delay: the longest deferral in seconds (a 429 reset further away is cut to it).
@@ -136,7 +137,7 @@ class Sender:
         ttl: float = 300.0,
         batch: int = 10,
         max_attempts: int = 25,
-        margin: float = 60.0,
+        margin: float = 0.0,
         reconcile_delay: float = 1.0,
         backoff: float = 1.0,
         max_delay: float = 900.0,
