@@ -140,13 +140,6 @@ if _typing.TYPE_CHECKING:
     from socialcare.sandbox import (
         Sandbox,
     )
-    from socialcare.webhooks import (
-        DirectMessageEvent,
-        PostEvent,
-        UnknownEvent,
-        WebhookEvent,
-        WebhookReceiver,
-    )
     from socialcare.storage import (
         MemoryStore,
         SQLiteStore,
@@ -167,6 +160,13 @@ if _typing.TYPE_CHECKING:
         Thread,
         Threader,
         Timings,
+    )
+    from socialcare.webhooks import (
+        DirectMessageEvent,
+        PostEvent,
+        UnknownEvent,
+        WebhookEvent,
+        WebhookReceiver,
     )
 
 __all__ = [
