@@ -19,7 +19,6 @@ from __future__ import annotations
 from socialcare._exports import publish
 from socialcare.webhooks._apps import ASGIApp, WSGIApp
 from socialcare.webhooks._events import (
-    ActivityFilter,
     DirectMessageEvent,
     DirectMessageEventKind,
     PostEvent,
@@ -34,7 +33,6 @@ from socialcare.webhooks._signing import crc_response_token, delivery_signature,
 __all__ = [
     "SIGNATURE_HEADER",
     "ASGIApp",
-    "ActivityFilter",
     "DirectMessageEvent",
     "DirectMessageEventKind",
     "PostEvent",

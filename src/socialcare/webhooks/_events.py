@@ -36,10 +36,9 @@ import attrs
 
 from socialcare._json import Fields, format_time
 from socialcare.errors import PayloadError
-from socialcare.models import DirectMessage, Includes, Post, User
+from socialcare.models import ActivityFilter, DirectMessage, Includes, Post, User
 
 __all__ = [
-    "ActivityFilter",
     "DirectMessageEvent",
     "DirectMessageEventKind",
     "PostEvent",
@@ -59,42 +58,6 @@ DirectMessageEventKind = Literal["dm.received", "dm.sent"]
 
 POST_KINDS: frozenset[str] = frozenset(get_args(PostEventKind))
 DM_KINDS: frozenset[str] = frozenset(get_args(DirectMessageEventKind))
-
-
-@attrs.frozen
-class ActivityFilter:
-    """The subscription filter an event matched (X's ``filter`` object).
-
-    Attributes:
-        user_id: the filtered user, for user events.
-        keyword: the filtered keyword, for keyword events (``news.new``).
-        direction: ``inbound`` or ``outbound`` where X supports it (likes).
-    """
-
-    user_id: str | None = None
-    keyword: str | None = None
-    direction: str | None = None
-
-    @classmethod
-    def from_x(cls, data: Mapping[str, object] | None, *, path: str = "filter") -> ActivityFilter:
-        """Build from X's ``filter`` object (``None``: no filter)."""
-        if data is None:
-            return cls()
-        f = Fields(data, path)
-        return cls(
-            user_id=f.id("user_id", required=False),
-            keyword=f.string("keyword", required=False),
-            direction=f.string("direction", required=False),
-        )
-
-    def to_x(self) -> dict[str, object]:
-        """X's ``filter`` object."""
-        pairs = (
-            ("user_id", self.user_id),
-            ("keyword", self.keyword),
-            ("direction", self.direction),
-        )
-        return {key: value for key, value in pairs if value is not None}
 
 
 @attrs.frozen
