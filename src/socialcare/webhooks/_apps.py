@@ -87,14 +87,20 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def asgi_app(receiver: WebhookReceiver) -> ASGIApp:
-    """A pure ASGI 3.0 app for ``receiver`` (see the module docstring)."""
-    from socialcare.webhooks._receiver import WebhookResponse  # noqa: PLC0415 - cycle
+class _ASGIApp:
+    """The receiver as an ASGI 3.0 app (an object, so routers take it as an app, not a view)."""
 
-    limit = receiver.max_body_bytes
-    too_large = WebhookResponse(413, (_JSON, ("connection", "close")), _TOO_LARGE)
+    def __init__(self, receiver: WebhookReceiver) -> None:
+        from socialcare.webhooks._receiver import WebhookResponse  # noqa: PLC0415 - cycle
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        self._receiver = receiver
+        self._limit = receiver.max_body_bytes
+        self._too_large = WebhookResponse(413, (_JSON, ("connection", "close")), _TOO_LARGE)
+
+    def __repr__(self) -> str:
+        return f"<ASGI app of {self._receiver!r}>"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
@@ -106,34 +112,35 @@ def asgi_app(receiver: WebhookReceiver) -> ASGIApp:
             for k, v in scope.get("headers", ())
         }
         method = str(scope.get("method", "GET"))
-        body = b""
-        if method.upper() == "POST":
-            declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                await _send(send, too_large)
-                return
-            chunks: list[bytes] = []
-            size = 0
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = bytes(message.get("body", b""))
-                size += len(chunk)
-                if size > limit:
-                    await _send(send, too_large)
-                    return
-                chunks.append(chunk)
-                more = bool(message.get("more_body", False))
-            body = b"".join(chunks)
         query = _query(bytes(scope.get("query_string", b"")).decode("latin-1"))
-        if method.upper() == "POST":
-            response = await asyncio.to_thread(
-                receiver.handle, method, query=query, headers=headers, body=body
-            )
-        else:
-            response = receiver.handle(method, query=query, headers=headers, body=body)
+        if method.upper() != "POST":
+            response = self._receiver.handle(method, query=query, headers=headers)
+            await _send(send, response)
+            return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._limit:
+            await _send(send, self._too_large)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = bytes(message.get("body", b""))
+            size += len(chunk)
+            if size > self._limit:
+                await _send(send, self._too_large)
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        response = await asyncio.to_thread(
+            self._receiver.handle, method, query=query, headers=headers, body=b"".join(chunks)
+        )
         await _send(send, response)
 
-    return app
+
+def asgi_app(receiver: WebhookReceiver) -> ASGIApp:
+    """A pure ASGI 3.0 app for ``receiver`` (see the module docstring)."""
+    return _ASGIApp(receiver)
