@@ -457,3 +457,18 @@ def test_asgi_app_answers_lifespan() -> None:
 
     asyncio.run(app({"type": "lifespan"}, receive, send))  # type: ignore[arg-type]
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_the_oauth2_signature_header_is_checked_too(receiver: WebhookReceiver) -> None:
+    body = _envelope("post.create", _post("60", "hello"))
+    oauth2 = {"X-Twitter-Webhooks-Signature-OAuth2": delivery_signature(body, SECRET)}
+    assert receiver.handle("POST", headers=oauth2, body=body).status == 200
+    # An app with both secrets gets both headers; the one made with our secret counts.
+    other = _envelope("post.create", _post("61", "hello"), uuid="-5")
+    both = {
+        "x-twitter-webhooks-signature": delivery_signature(other, "the-other-secret"),
+        "x-twitter-webhooks-signature-oauth2": delivery_signature(other, SECRET),
+    }
+    assert receiver.handle("POST", headers=both, body=other).status == 200
+    wrong = {name: delivery_signature(other, "nobody") for name in both}
+    assert receiver.handle("POST", headers=wrong, body=other).status == 403

@@ -54,6 +54,7 @@ from socialcare.platforms.x import (
     VALIDATE_WEBHOOK,
     Endpoint,
 )
+from socialcare.sandbox._ids import snowflake_floor
 from socialcare.sandbox._problems import ApiError, forbidden, invalid_request
 
 if TYPE_CHECKING:
@@ -305,8 +306,7 @@ class WebhookHub:
 
     def _uuid(self) -> str:
         self._next_uuid += 1
-        base = int(self.world.clock.now().timestamp() * 1000) << 22
-        return str(base + self._next_uuid % (1 << 22))
+        return str(snowflake_floor(self.world.clock.now()) + self._next_uuid % (1 << 22))
 
     def _created(self, kind: str, raw: JSONObject) -> None:
         """World listener: a post or DM was stored; queue the events it makes."""

@@ -27,10 +27,16 @@ from socialcare.webhooks._events import (
     WebhookEvent,
     parse_event,
 )
-from socialcare.webhooks._receiver import SIGNATURE_HEADER, WebhookReceiver, WebhookResponse
+from socialcare.webhooks._receiver import (
+    OAUTH2_SIGNATURE_HEADER,
+    SIGNATURE_HEADER,
+    WebhookReceiver,
+    WebhookResponse,
+)
 from socialcare.webhooks._signing import crc_response_token, delivery_signature, signature_matches
 
 __all__ = [
+    "OAUTH2_SIGNATURE_HEADER",
     "SIGNATURE_HEADER",
     "ASGIApp",
     "DirectMessageEvent",

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar, cast, overload
 
 import attrs
@@ -32,12 +32,16 @@ from socialcare.webhooks._events import (
 )
 from socialcare.webhooks._signing import crc_response_token, signature_matches
 
-__all__ = ["SIGNATURE_HEADER", "WebhookReceiver", "WebhookResponse"]
+__all__ = ["OAUTH2_SIGNATURE_HEADER", "SIGNATURE_HEADER", "WebhookReceiver", "WebhookResponse"]
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 """The header carrying X's signature of each delivery (``sha256=<base64 HMAC>``)."""
+
+OAUTH2_SIGNATURE_HEADER = "x-twitter-webhooks-signature-oauth2"
+"""The same signature keyed with the app's OAuth 2.0 client secret (X sends it when the
+app has one; apps with both secrets may get both headers)."""
 
 MAX_BODY_BYTES = 1_048_576
 """The default largest delivery body accepted (1 MiB); larger ones answer 413."""
@@ -100,7 +104,9 @@ class WebhookReceiver:
 
     Args:
         consumer_secret: the app's consumer secret (OAuth 1.0a API secret key): the
-            key of the CRC answer and of every delivery signature.
+            key of the CRC answer and of every delivery signature. An app set up with
+            an OAuth 2.0 client secret gives that instead: X then signs in
+            ``x-twitter-webhooks-signature-oauth2``, which is checked too.
         replay_guard: remembers each ``event_uuid`` delivered (see
             :class:`~socialcare.alerts.ReplayGuard`): a delivery seen before, a replay
             of a captured request or one of X's duplicate deliveries, is answered
@@ -205,20 +211,26 @@ class WebhookReceiver:
 
     # ------------------------------------------------------------- delivery
 
-    def verify(self, body: bytes, signature: str | None) -> None:
-        """Check a delivery's signature.
+    def verify(self, body: bytes, signature: str | Sequence[str | None] | None) -> None:
+        """Check a delivery's signature (or signatures: one of them must match).
 
         Raises:
             WebhookSignatureError: the signature is missing (status 401) or wrong (403).
         """
-        if not signature:
+        given = [signature] if signature is None or isinstance(signature, str) else signature
+        present = [s for s in given if s]
+        if not present:
             msg = f"missing {SIGNATURE_HEADER} header"
             raise WebhookSignatureError(msg, status=401)
-        if not signature_matches(body, signature, self._secret):
-            msg = f"{SIGNATURE_HEADER} does not sign this body with the consumer secret"
+        # Every candidate is compared (constant time each), so timing tells nothing.
+        matches = [signature_matches(body, s, self._secret) for s in present]
+        if not any(matches):
+            msg = f"{SIGNATURE_HEADER} does not sign this body with the receiver's secret"
             raise WebhookSignatureError(msg, status=403)
 
-    def receive(self, body: bytes, signature: str | None) -> WebhookEvent | None:
+    def receive(
+        self, body: bytes, signature: str | Sequence[str | None] | None
+    ) -> WebhookEvent | None:
         """Verify, parse and handle one delivery; ``None`` if it was seen before.
 
         Raises:
@@ -273,10 +285,10 @@ class WebhookReceiver:
             )
         if len(body) > self.max_body_bytes:
             return WebhookResponse.json(413, {"error": "body too large"})
-        wanted = SIGNATURE_HEADER
-        signature = next((v for k, v in (headers or {}).items() if k.lower() == wanted), None)
+        found = {k.lower(): v for k, v in (headers or {}).items()}
+        signatures = [found.get(SIGNATURE_HEADER), found.get(OAUTH2_SIGNATURE_HEADER)]
         try:
-            event = self.receive(body, signature)
+            event = self.receive(body, signatures)
         except WebhookError as exc:
             return WebhookResponse.json(exc.status, {"error": str(exc)})
         except Exception:
