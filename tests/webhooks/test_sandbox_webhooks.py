@@ -126,6 +126,7 @@ def test_a_url_nobody_answers_is_refused(sandbox: Sandbox, serve: Serve) -> None
         "http://localhost:8000/x",
         "http://127.0.0.1/x",
         "ftp://127.0.0.1:21/x",
+        "https://127.0.0.1:8443/x",
     ],
 )
 def test_only_loopback_urls_with_a_port_are_called(sandbox: Sandbox, url: str) -> None:

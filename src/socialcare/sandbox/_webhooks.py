@@ -250,7 +250,7 @@ def _check_url(url: object) -> str:
         port = parts.port
     except ValueError:
         port = None
-    if parts.scheme not in {"http", "https"} or parts.hostname != "127.0.0.1" or port is None:
+    if parts.scheme != "http" or parts.hostname != "127.0.0.1" or port is None:
         raise invalid_request(
             "UrlValidationFailed: the sandbox delivers only to http://127.0.0.1:<port>/... "
             "(X itself requires a public https URL without a port)",
