@@ -450,6 +450,10 @@ class Sandbox:
             timeout: see ``XPlatform``.
             api_host: see ``XPlatform`` (the sandbox answers for either host).
             expansions: see ``XPlatform`` (what post reads expand, and so bill).
+
+        The platform reads this sandbox's bill: ``platform.usage()`` is
+        :meth:`usage` (every principal of the app), so a ``Monitor`` on it reports
+        what each cycle was billed (``CycleReport.cost``, ``cost_basis="billed"``).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -469,6 +473,7 @@ class Sandbox:
             timeout=timeout,
             api_host=api_host,
             expansions=expansions,
+            usage_source=self.usage,
         )
 
     # ---------------------------------------------------- real-time delivery

@@ -42,6 +42,7 @@ from socialcare.platforms.x._endpoints import (
     Endpoint,
     Price,
 )
+from socialcare.platforms.x._usage import Usage
 
 __all__ = [
     "CREATE_POST",
@@ -72,6 +73,7 @@ __all__ = [
     "VALIDATE_WEBHOOK",
     "Endpoint",
     "Price",
+    "Usage",
     "XPlatform",
 ]
 

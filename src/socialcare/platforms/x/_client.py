@@ -88,6 +88,7 @@ from socialcare.platforms.x._errors import (
     reset_at,
     send_mapped,
 )
+from socialcare.platforms.x._usage import Usage
 from socialcare.text import parse_tweet
 
 if TYPE_CHECKING:
@@ -160,6 +161,10 @@ class XPlatform(ActivityAPI):
             ``in_reply_to_user_id``, ``referenced_tweets.id``,
             ``referenced_tweets.id.author_id``). Every expanded object is billed
             as a read (a user $0.010, a post $0.005); see ``docs/platform.md``.
+        usage_source: where the app's pay-per-use bill can be read, as a
+            :class:`Usage` (``Sandbox.platform()`` passes the sandbox's ledger);
+            exposed by :meth:`usage`. X itself reports no bill over the API, so
+            ``None`` (the default) for api.x.com.
 
     One instance may be shared by threads (rate-limit state is locked; tweepy's
     requests session is used as requests supports), though one per thread avoids
@@ -186,7 +191,9 @@ class XPlatform(ActivityAPI):
         transport: requests.adapters.BaseAdapter | None = None,
         api_host: str = "https://api.x.com",
         expansions: Expansions | None = None,
+        usage_source: Callable[[], Usage] | None = None,
     ) -> None:
+        self._usage_source = usage_source
         self._expansions = (
             None if expansions is None else SEARCH_RECENT.checked_expansions(expansions)
         )
@@ -264,6 +271,18 @@ class XPlatform(ActivityAPI):
         is polled in sandbox time, and X's windows are judged in that time.
         """
         return self._clock
+
+    def usage(self) -> Usage | None:
+        """The app's pay-per-use bill so far, when this platform can read it, else ``None``.
+
+        The optional ``usage`` part of the :class:`~socialcare.platforms.Platform`
+        contract. A platform from ``Sandbox.platform()`` reads the sandbox's ledger
+        (deduplicated as X bills: each post, user or DM event once per app and UTC
+        day); one on api.x.com returns ``None`` (X reports no bill over the API).
+        The price of some calls is a difference: ``x.usage() - before``. A
+        :class:`~socialcare.monitor.Monitor` reports it as ``CycleReport.cost``.
+        """
+        return None if self._usage_source is None else self._usage_source()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> XPlatform:
