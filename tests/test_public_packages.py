@@ -34,6 +34,7 @@ PACKAGES = [
     "socialcare.testing",
     "socialcare.text",
     "socialcare.threads",
+    "socialcare.webhooks",
 ]
 
 

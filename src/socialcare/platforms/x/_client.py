@@ -60,6 +60,7 @@ from socialcare.models import (
 )
 from socialcare.platforms._base import QueryLike, RateLimit, query_text
 from socialcare.platforms.x import _redact
+from socialcare.platforms.x._activity import ActivityAPI
 from socialcare.platforms.x._endpoints import (
     CREATE_POST,
     DELETE_POST,
@@ -126,8 +127,14 @@ Expansions = Iterable[str]
 # ------------------------------------------------------------------- platform
 
 
-class XPlatform:
+class XPlatform(ActivityAPI):
     """The :class:`~socialcare.platforms.Platform` protocol on X API v2 via tweepy.
+
+    Real-time delivery is managed here too (see ``docs/realtime.md``): webhooks
+    (:meth:`create_webhook`, :meth:`webhooks`, :meth:`validate_webhook`,
+    :meth:`delete_webhook`, :meth:`replay_webhook`) and X Activity API
+    subscriptions (:meth:`create_subscription`, :meth:`subscriptions`,
+    :meth:`update_subscription`, :meth:`delete_subscription`).
 
     Args:
         bearer_token: OAuth 2.0 app-only bearer token (app reads).
