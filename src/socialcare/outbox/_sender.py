@@ -119,7 +119,7 @@ class Sender:
         max_attempts: claims after which an action fails for good.
         margin: seconds before the first attempt's start that reconciliation looks
             back, on top of what the platform allows for clock skew itself
-            (``XPlatform.find_post`` and ``find_dm`` look two minutes further back).
+            (``XPlatform``'s look-ups go two minutes further back).
         reconcile_delay: seconds to wait after an attempt in doubt before looking.
         backoff: the first back-off in seconds (doubled per attempt, jittered).
         max_delay: the longest deferral in seconds (a 429 reset further away is cut to it).
