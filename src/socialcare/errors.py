@@ -11,7 +11,8 @@ everything the library raises deliberately, and nothing else::
     │   ├── AuthenticationError         401, or 403 for missing access or scope
     │   ├── NotFoundError               404, deleted or never existing resource
     │   ├── RateLimitError              429, with reset_at / limit / remaining
-    │   ├── PlatformUnavailableError    5xx, timeouts and network failures (transient)
+    │   ├── PlatformUnavailableError    5xx, timeouts and network failures (transient;
+    │   │                               .ambiguous: a write that may have taken effect)
     │   ├── ReplyNotPermittedError      403: the author did not summon the account
     │   ├── DirectMessageNotPermittedError  403: the user does not accept the DM
     │   ├── DuplicateContentError       403: same text posted recently
@@ -149,7 +150,20 @@ class RateLimitError(PlatformError):
 
 
 class PlatformUnavailableError(PlatformError):
-    """A transient failure: 5xx, timeout or network error. Safe to retry reads."""
+    """A transient failure: 5xx, timeout or network error. Safe to retry reads.
+
+    Attributes:
+        ambiguous: ``True`` when the failed request was a write that may have taken
+            effect at X all the same (a 5xx, a timeout or a connection reset after
+            the request was sent, or a lost answer): retrying it blindly could
+            publish twice, so read what X holds first (``Platform.find_post``,
+            ``Platform.find_dm``). ``False`` for reads and for writes that provably
+            did not reach X (a connect timeout, a refused connection).
+    """
+
+    def __init__(self, message: str, *, ambiguous: bool = False, **platform: Any) -> None:
+        super().__init__(message, **platform)
+        self.ambiguous = ambiguous
 
 
 class ReplyNotPermittedError(PlatformError):

@@ -30,6 +30,7 @@ __all__ = [
     "GET_POST",
     "GET_POSTS",
     "GET_USERS",
+    "HIDE_REPLY",
     "ME",
     "MENTIONS",
     "PRICES",
@@ -100,6 +101,7 @@ _TWEET_FIELDS = (
     "author_id",
     "conversation_id",
     "created_at",
+    "display_text_range",
     "edit_history_tweet_ids",
     "entities",
     "in_reply_to_user_id",
@@ -167,7 +169,7 @@ class Endpoint:
         writes: the prices a successful write may bill (one of them per call).
     """
 
-    method: Literal["GET", "POST", "DELETE"]
+    method: Literal["GET", "POST", "PUT", "DELETE"]
     path: str
     app_limit: int | None
     user_limit: int | None
@@ -319,7 +321,7 @@ def _dm_reads(path: str) -> Endpoint:
 
 
 def _write(
-    method: Literal["POST", "DELETE"],
+    method: Literal["POST", "PUT", "DELETE"],
     path: str,
     user_limit: int,
     *prices: Price,
@@ -374,6 +376,7 @@ GET_POSTS = _post_reads("/2/tweets", 3500, 5000, _FIELD_PARAMS | {"ids"})
 GET_POST = _post_reads("/2/tweets/:id", 450, 900, _FIELD_PARAMS)
 CREATE_POST = _write("POST", "/2/tweets", 100, _POST_CREATE, _POST_CREATE_WITH_URL, _SUMMONED_REPLY)
 DELETE_POST = _write("DELETE", "/2/tweets/:id", 50)
+HIDE_REPLY = _write("PUT", "/2/tweets/:tweet_id/hidden", 50)
 SEND_DM = _write(
     "POST",
     "/2/dm_conversations/with/:participant_id/messages",
@@ -398,6 +401,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         GET_POST,
         CREATE_POST,
         DELETE_POST,
+        HIDE_REPLY,
         SEND_DM,
         DM_EVENTS,
         DM_CONVERSATION_EVENTS,
