@@ -20,6 +20,7 @@ from socialcare.errors import (
 )
 from socialcare.platforms._match import unescape
 from socialcare.sandbox import SandboxRequest
+from socialcare.testing import assert_posted, assert_replied
 
 TCO = re.compile(r"https://t\.co/[0-9A-Za-z]{10}")
 LEADING = re.compile(r"^(?:@\w+\s+)+")
@@ -47,6 +48,20 @@ def test_a_reply_begins_with_the_mentions_x_adds(world):
     ]
     assert reply.in_reply_to_user_id == ann.id
     assert {m.id for m in reply.entities.mentions} == {ann.id, bob.id}
+
+
+def test_testing_assertions_accept_the_text_as_typed(world):
+    sandbox, acme, _, _, question = world
+    x = sandbox.platform(acme)
+    reply = x.create_post("Sorry & thanks: example.com/faq", in_reply_to=question.id)
+    assert assert_posted(sandbox, by=acme, text="Sorry & thanks: example.com/faq").id == reply.id
+    assert assert_posted(sandbox, by=acme, text=reply.text).id == reply.id
+    assert assert_replied(sandbox, by=acme, to=question.id, contains="Sorry & thanks").id == (
+        reply.id
+    )
+    assert assert_posted(sandbox, by=acme, contains="http://example.com/faq").id == reply.id
+    with pytest.raises(AssertionError):
+        assert_posted(sandbox, by=acme, text="Sorry and thanks: example.com/faq")
 
 
 def test_excluded_users_are_left_out_but_never_the_parent_author(world):
