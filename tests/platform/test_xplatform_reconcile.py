@@ -283,3 +283,44 @@ def test_find_needs_an_aware_since(world):
         x.find_post("x", since=naive)
     with pytest.raises(ValueError, match="timezone-aware"):
         x.find_dm(ann.id, "x", since=naive)
+
+
+# ------------------------------------------------------------------ delete_post
+
+DELETE = "DELETE /2/tweets/:id"
+
+
+@pytest.mark.parametrize("kind", [*AFTER, "server_error"])
+def test_a_delete_whose_answer_was_lost_succeeds(world, kind):
+    sandbox, acme, _, question = world
+    x = sandbox.platform(acme)
+    reply = x.create_post(REPLY, in_reply_to=question.id)
+    sandbox.fail_next(kind, endpoint=DELETE)
+    x.delete_post(reply.id)
+    assert _published(sandbox, acme, question) == []
+    statuses = [c.status for c in _calls(sandbox, DELETE)]
+    assert statuses[-1] in {200, 404}
+    assert len(statuses) == 2
+
+
+def test_deleting_a_missing_post_still_raises(world):
+    from socialcare.errors import NotFoundError  # noqa: PLC0415
+
+    sandbox, acme, _, _ = world
+    x = sandbox.platform(acme)
+    with pytest.raises(NotFoundError):
+        x.delete_post("123")
+
+
+def test_find_dm_expands_the_links_x_wrapped(world):
+    from socialcare.models import DirectMessage, Entities, UrlEntity  # noqa: PLC0415
+    from socialcare.platforms._match import dm_matches  # noqa: PLC0415
+
+    link = UrlEntity(
+        start=8, end=31, url="https://t.co/AbCdEfGhIj", expanded_url="https://example.com/r/42"
+    )
+    dm = DirectMessage(
+        id="1", text="Refund: https://t.co/AbCdEfGhIj", entities=Entities(urls=(link,))
+    )
+    assert dm_matches(dm, "Refund: https://example.com/r/42")
+    assert DirectMessage.from_x(dm.to_x()) == dm

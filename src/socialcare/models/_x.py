@@ -537,6 +537,8 @@ class DirectMessage:
         participant_ids: the participants (join/leave events, group conversations).
         created_at: when it was sent (UTC).
         referenced: posts shared in the message.
+        entities: links (t.co, with their expanded URLs), mentions, hashtags and
+            cashtags in ``text``, when X sent them (``dm_event.fields=entities``).
     """
 
     id: str
@@ -547,6 +549,7 @@ class DirectMessage:
     participant_ids: tuple[str, ...] = ()
     created_at: dt.datetime | None = attrs.field(default=None, validator=_require_aware)
     referenced: tuple[ReferencedPost, ...] = ()
+    entities: Entities = Entities()
 
     @classmethod
     def from_x(cls, data: Mapping[str, object], *, path: str = "data") -> DirectMessage:
@@ -559,6 +562,7 @@ class DirectMessage:
         """
         f = Fields(data, path)
         event_type = f.string("event_type", required=False) or "MessageCreate"
+        entities = f.obj("entities")
         return cls(
             id=f.id("id"),
             text=f.string("text", required=event_type == "MessageCreate") or "",
@@ -570,6 +574,7 @@ class DirectMessage:
             referenced=tuple(
                 ReferencedPost.from_x(r, typed=False) for r in f.objs("referenced_tweets")
             ),
+            entities=Entities.from_x(entities) if entities is not None else Entities(),
         )
 
     def to_x(self) -> JSONObject:
@@ -585,6 +590,7 @@ class DirectMessage:
                 "participant_ids": list(self.participant_ids) or None,
                 "created_at": _time(self.created_at),
                 "referenced_tweets": [r.to_x() for r in self.referenced] or None,
+                "entities": self.entities.to_x() or None,
             }
         )
 

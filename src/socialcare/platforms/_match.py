@@ -122,4 +122,4 @@ def dm_matches(message: DirectMessage, text: str) -> bool:
     """Whether the DM event ``message`` carries ``text`` (as it was sent)."""
     if message.event_type != "MessageCreate":
         return False
-    return stored_key(message.text) == typed_key(text)
+    return stored_key(message.text, message.entities) == typed_key(text)

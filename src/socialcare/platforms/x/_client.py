@@ -890,17 +890,47 @@ class XPlatform:
         return None
 
     def delete_post(self, post_id: str) -> None:
-        """Delete one of the account's posts (deleting twice raises ``NotFoundError``)."""
+        """Delete one of the account's posts.
+
+        Deleting a post that is not there raises ``NotFoundError``, except after a
+        failure that may have deleted it (a 5xx, a timeout, a lost answer): a retry
+        then finding it gone means the first attempt worked, and the call succeeds.
+        """
         _check_id(post_id, "post_id")
         client, user_auth = self._writer("delete_post")
-        body = self._call(
-            DELETE_POST,
-            lambda: client.delete_tweet(post_id, user_auth=user_auth),
-            context="delete",
-        )
-        data = body.get("data")
-        if not (isinstance(data, dict) and data.get("deleted") is True):
-            raise NotFoundError(f"X did not delete post {post_id}", endpoint=DELETE_POST.name)
+
+        def delete() -> None:
+            body = self._call(
+                DELETE_POST,
+                lambda: client.delete_tweet(post_id, user_auth=user_auth),
+                context="delete",
+                idempotent=False,
+            )
+            data = body.get("data")
+            if not (isinstance(data, dict) and data.get("deleted") is True):
+                raise NotFoundError(f"X did not delete post {post_id}", endpoint=DELETE_POST.name)
+
+        try:
+            delete()
+        except PlatformUnavailableError as exc:
+            if not exc.ambiguous:
+                raise
+            self._delete_again(delete, exc)
+
+    def _delete_again(self, delete: Callable[[], None], failure: PlatformUnavailableError) -> None:
+        """Retry a delete that may have worked: finding the post gone means it did."""
+        for _ in range(self._max_attempts - 1):
+            try:
+                delete()
+            except NotFoundError:
+                return
+            except PlatformUnavailableError as exc:
+                if not exc.ambiguous:
+                    raise
+                failure = exc
+            else:
+                return
+        raise failure
 
     def hide_reply(self, post_id: str, *, hidden: bool = True) -> None:
         """Hide (``hidden=False``: unhide) a reply in one of the account's conversations.

@@ -130,6 +130,7 @@ _POST_EXPANSIONS = (
 _DM_EVENT_FIELDS = (
     "created_at",
     "dm_conversation_id",
+    "entities",
     "event_type",
     "id",
     "participant_ids",
