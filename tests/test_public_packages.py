@@ -33,6 +33,7 @@ PACKAGES = [
     "socialcare.testing",
     "socialcare.text",
     "socialcare.threads",
+    "socialcare.webhooks",
 ]
 
 

@@ -49,6 +49,8 @@ from socialcare.errors import (
     SocialCareError,
     StorageError,
     TemplateError,
+    WebhookError,
+    WebhookSignatureError,
 )
 
 if _typing.TYPE_CHECKING:
@@ -159,6 +161,13 @@ if _typing.TYPE_CHECKING:
         Threader,
         Timings,
     )
+    from socialcare.webhooks import (
+        DirectMessageEvent,
+        PostEvent,
+        UnknownEvent,
+        WebhookEvent,
+        WebhookReceiver,
+    )
 
 __all__ = [
     "Alert",
@@ -180,6 +189,7 @@ __all__ = [
     "CycleReport",
     "DigestSchedule",
     "DirectMessage",
+    "DirectMessageEvent",
     "DirectMessageNotPermittedError",
     "Draft",
     "DuplicateContentError",
@@ -207,6 +217,7 @@ __all__ = [
     "PlatformError",
     "PlatformUnavailableError",
     "Post",
+    "PostEvent",
     "PostView",
     "PriceTable",
     "Problem",
@@ -249,8 +260,13 @@ __all__ = [
     "Threader",
     "Timings",
     "TweetParse",
+    "UnknownEvent",
     "UrlEntity",
     "User",
+    "WebhookError",
+    "WebhookEvent",
+    "WebhookReceiver",
+    "WebhookSignatureError",
     "WebhookSink",
     "Withheld",
     "XPlatform",
@@ -353,6 +369,11 @@ _LAZY: dict[str, str] = {
     "Timings": "socialcare.threads",
     "StoreThreader": "socialcare.conversations",
     "backfill": "socialcare.conversations",
+    "DirectMessageEvent": "socialcare.webhooks",
+    "PostEvent": "socialcare.webhooks",
+    "UnknownEvent": "socialcare.webhooks",
+    "WebhookEvent": "socialcare.webhooks",
+    "WebhookReceiver": "socialcare.webhooks",
 }
 """Where each lazily loaded name lives: its public package."""
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -178,6 +178,9 @@ class World:
         self.user_models: dict[str, User] = {}
         self.deep_links: dict[str, str] = {}
         self._imported: dict[str, dict[str, str]] = {"tweet": {}, "user": {}}
+        # Called with ("post", raw) / ("dm", raw) after each post or DM is stored
+        # (the webhook deliveries of sandbox/_webhooks.py listen here).
+        self.listeners: list[Callable[[str, JSONObject], None]] = []
 
     # ---------------------------------------------------------- imported ids
 
@@ -267,6 +270,8 @@ class World:
             self._posts[model.id] = _PostRec(raw, model, _snowflake_created(raw, model.id))
             self._order = None
             self.ids.observe(model.id)
+            for listener in self.listeners:
+                listener("post", raw)
         return model
 
     def post(self, post_id: str) -> _PostRec | None:
@@ -697,6 +702,8 @@ class World:
         with self.lock:
             self._dms.append(_DmRec(raw, frozenset({sender_id, recipient_id}), when))
             self._dms.sort(key=lambda d: int(str(d.raw["id"])), reverse=True)
+            for listener in self.listeners:
+                listener("dm", raw)
         return DirectMessage.from_x(raw, path="dm")
 
     def send_dm(self, viewer: Principal, participant_id: str, text: str) -> DirectMessage:
