@@ -27,6 +27,7 @@ PACKAGES = [
     "socialcare.monitor",
     "socialcare.platforms",
     "socialcare.platforms.x",
+    "socialcare.privacy",
     "socialcare.query",
     "socialcare.sandbox",
     "socialcare.storage",

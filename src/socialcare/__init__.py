@@ -39,6 +39,7 @@ from socialcare.errors import (
     PayloadError,
     PlatformError,
     PlatformUnavailableError,
+    PrivateDataError,
     QueryError,
     RateLimitError,
     ReplyNotPermittedError,
@@ -129,6 +130,10 @@ if _typing.TYPE_CHECKING:
     from socialcare.platforms.x import (
         XPlatform,
     )
+    from socialcare.privacy import (
+        Finding,
+        PrivateDataGuard,
+    )
     from socialcare.query import (
         PostView,
         Query,
@@ -186,6 +191,7 @@ __all__ = [
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "Finding",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -209,6 +215,8 @@ __all__ = [
     "Post",
     "PostView",
     "PriceTable",
+    "PrivateDataError",
+    "PrivateDataGuard",
     "Problem",
     "Query",
     "QueryError",
@@ -301,6 +309,8 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
+    "Finding": "socialcare.privacy",
+    "PrivateDataGuard": "socialcare.privacy",
     "PostView": "socialcare.query",
     "Query": "socialcare.query",
     "QuerySet": "socialcare.query",
