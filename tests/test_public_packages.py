@@ -22,6 +22,7 @@ PACKAGES = [
     "socialcare.conversations",
     "socialcare.compose",
     "socialcare.errors",
+    "socialcare.escalation",
     "socialcare.links",
     "socialcare.models",
     "socialcare.monitor",

@@ -81,6 +81,11 @@ if _typing.TYPE_CHECKING:
         StoreThreader,
         backfill,
     )
+    from socialcare.escalation import (
+        EscalationDecision,
+        EscalationPolicy,
+        SentimentScorer,
+    )
     from socialcare.links import (
         LinkTracker,
         Shortener,
@@ -191,6 +196,8 @@ __all__ = [
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "EscalationDecision",
+    "EscalationPolicy",
     "Finding",
     "Includes",
     "InvalidRequestError",
@@ -235,6 +242,7 @@ __all__ = [
     "SQLiteStore",
     "Sandbox",
     "SchemaVersionError",
+    "SentimentScorer",
     "ShortCodeTakenError",
     "ShortLink",
     "Shortener",
@@ -300,6 +308,9 @@ _LAZY: dict[str, str] = {
     "can_reply": "socialcare.compose",
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
+    "EscalationDecision": "socialcare.escalation",
+    "EscalationPolicy": "socialcare.escalation",
+    "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",
