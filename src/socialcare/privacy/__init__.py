@@ -10,8 +10,8 @@ names the kinds (never the values) and suggests a direct message.
 Example:
     >>> guard = PrivateDataGuard()
     >>> text = "my card 4111 1111 1111 1111 was charged twice, mail me at ann@example.com"
-    >>> [(f.kind, f.label) for f in guard.scan(text)]
-    [('card', 'visa'), ('email', 'example.com')]
+    >>> tuple((f.kind, f.label) for f in guard.scan(text))
+    (('card', 'visa'), ('email', 'example.com'))
     >>> guard.redact(text)
     'my card **** **** **** 1111 was charged twice, mail me at a***@example.com'
 

@@ -26,6 +26,7 @@ __all__ = [
     "account_spans",
     "card_spans",
     "email_spans",
+    "has_free_digit",
     "iban_spans",
     "national_id_module",
     "national_id_spans",
@@ -506,6 +507,11 @@ def _free_digits(text: str) -> Iterator[tuple[int, int]]:
         if start == 0 or text[start - 1] not in "@#_":
             yield start, end
         pos = end
+
+
+def has_free_digit(text: str) -> bool:
+    """Whether ``text`` holds a digit outside @mentions and #hashtags."""
+    return next(_free_digits(text), None) is not None
 
 
 _ID_REACH = 5 * 8  # a window of five short tokens before the digit

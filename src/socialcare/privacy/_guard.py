@@ -16,6 +16,7 @@ from socialcare.privacy._detect import (
     account_spans,
     card_spans,
     email_spans,
+    has_free_digit,
     iban_spans,
     national_id_module,
     national_id_spans,
@@ -57,6 +58,8 @@ DEFAULT_NATIONAL_IDS = ("us.ssn", "gb.nino")
 """The python-stdnum modules checked by default: US Social Security and UK National
 Insurance numbers."""
 _KNOWN_NATIONAL_IDS = frozenset(DEFAULT_NATIONAL_IDS)
+# Kinds that need a digit outside @mentions and #hashtags (account patterns are the user's).
+_NUMBERS: frozenset[PrivateKind] = frozenset({"card", "iban", "national_id", "phone"})
 _MASK = "*"
 _KEEP_LAST = 4
 
@@ -197,7 +200,7 @@ class PrivateDataGuard:
     or more in a row. Construction checks every option and raises
     :class:`~socialcare.ConfigurationError` naming the bad one.
 
-    Args:
+    Attributes:
         kinds: the kinds to look for (default: all of :data:`PRIVATE_KINDS`).
         phone_regions: regions whose national formats are read (``"US"``: ``(415)
             555-0132``); numbers written with ``+`` are found whatever the regions.
@@ -246,8 +249,9 @@ class PrivateDataGuard:
     def _spans(self, text: str) -> Iterator[tuple[PrivateKind, Span]]:
         kinds = self.kinds
         allow = self.allow
+        numbers = has_free_digit(text)
         for kind in PRIVATE_KINDS:
-            if kind not in kinds:
+            if kind not in kinds or (kind in _NUMBERS and not numbers):
                 continue
             for span in self._found(kind, text):
                 if allow and _normal(text[span[0] : span[1]]) in allow:
