@@ -58,6 +58,8 @@ def test_each_kind_is_found(text: str, expected: list[tuple[str, str]]) -> None:
         "@acmehelp hi @ann_k",
         "my password is wrong and my pin is not working",
         "reset my password please",
+        "boarding pass: BA123456 for seat 12A",
+        "my pin is not working, pin: please",
         "ssn 123456789 is not flagged without the keyword? 123456789",
         "order number please",
         "DE00 1234 5678 9012 3456 78 fails mod-97",

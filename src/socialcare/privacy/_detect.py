@@ -555,7 +555,7 @@ def national_id_spans(text: str, names: tuple[str, ...]) -> Iterator[Span]:
     counts only after a keyword such as ``SSN``, ``national insurance`` or ``tax id``
     within 40 characters before it.
     """
-    if not names or not any(c.isdigit() for c in text):
+    if not names:
         return
     modules = [(name, _validator(name)) for name in names]
     taken_until = -1
@@ -580,7 +580,7 @@ def national_id_spans(text: str, names: tuple[str, ...]) -> Iterator[Span]:
 # Passwords
 
 _PASSWORD = re.compile(
-    r"\b(?:pass(?:word|wd|code|phrase)?|pwd|pw|pin(?:\s?(?:code|number|no))?)\b"
+    r"\b(?:pass(?:word|wd|code|phrase)|pass word|pwd|pw|pin(?:\s?(?:code|number|no))?)\b"
     r"(?P<sep>\s*[:=]\s*|\s+(?:is|was|=)\s*:?\s*|\s+-\s+)"
     r"(?P<quote>[\"'\u201c\u2018`])?"
     r"(?P<secret>[^\s\"'\u201c\u201d\u2018\u2019`]{3,64})",

@@ -191,7 +191,7 @@ def _allowed(value: Iterable[str]) -> frozenset[str]:
     return allowed
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PrivateDataGuard:
     """Finds private data in text: what must never be posted in public.
 
