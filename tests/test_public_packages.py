@@ -35,6 +35,7 @@ PACKAGES = [
     "socialcare.testing",
     "socialcare.text",
     "socialcare.threads",
+    "socialcare.webhooks",
 ]
 
 

@@ -50,6 +50,8 @@ from socialcare.errors import (
     SocialCareError,
     StorageError,
     TemplateError,
+    WebhookError,
+    WebhookSignatureError,
 )
 
 if _typing.TYPE_CHECKING:
@@ -169,6 +171,13 @@ if _typing.TYPE_CHECKING:
         Threader,
         Timings,
     )
+    from socialcare.webhooks import (
+        DirectMessageEvent,
+        PostEvent,
+        UnknownEvent,
+        WebhookEvent,
+        WebhookReceiver,
+    )
 
 __all__ = [
     "Alert",
@@ -190,6 +199,7 @@ __all__ = [
     "CycleReport",
     "DigestSchedule",
     "DirectMessage",
+    "DirectMessageEvent",
     "DirectMessageNotPermittedError",
     "Draft",
     "DuplicateContentError",
@@ -220,6 +230,7 @@ __all__ = [
     "PlatformError",
     "PlatformUnavailableError",
     "Post",
+    "PostEvent",
     "PostView",
     "PriceTable",
     "PrivateDataError",
@@ -265,8 +276,13 @@ __all__ = [
     "Threader",
     "Timings",
     "TweetParse",
+    "UnknownEvent",
     "UrlEntity",
     "User",
+    "WebhookError",
+    "WebhookEvent",
+    "WebhookReceiver",
+    "WebhookSignatureError",
     "WebhookSink",
     "Withheld",
     "XPlatform",
@@ -374,6 +390,11 @@ _LAZY: dict[str, str] = {
     "Timings": "socialcare.threads",
     "StoreThreader": "socialcare.conversations",
     "backfill": "socialcare.conversations",
+    "DirectMessageEvent": "socialcare.webhooks",
+    "PostEvent": "socialcare.webhooks",
+    "UnknownEvent": "socialcare.webhooks",
+    "WebhookEvent": "socialcare.webhooks",
+    "WebhookReceiver": "socialcare.webhooks",
 }
 """Where each lazily loaded name lives: its public package."""
 

@@ -24,9 +24,11 @@ everything the library raises deliberately, and nothing else::
     ├── LinkError                       a short link could not be made or followed
     │   ├── ShortCodeTakenError         the custom code already leads somewhere else
     │   └── ShortenerError              a shortening service failed (timeout, 4xx, 429, 5xx)
-    └── StorageError                    the store failed; nothing committed is lost
-        ├── SchemaVersionError          stored schema is older or newer than the code
-        └── LeaseError                  a lease is held by another owner or expired
+    ├── StorageError                    the store failed; nothing committed is lost
+    │   ├── SchemaVersionError          stored schema is older or newer than the code
+    │   └── LeaseError                  a lease is held by another owner or expired
+    └── WebhookError                    an incoming X webhook request was refused
+        └── WebhookSignatureError       missing or wrong x-twitter-webhooks-signature
 
 Third-party exceptions (tweepy, requests, sqlite3, psycopg) never escape: each
 boundary maps them at one choke point with ``raise ... from exc``, so the original
@@ -62,6 +64,8 @@ __all__ = [
     "SocialCareError",
     "StorageError",
     "TemplateError",
+    "WebhookError",
+    "WebhookSignatureError",
 ]
 
 
@@ -317,3 +321,19 @@ class SchemaVersionError(StorageError):
 
 class LeaseError(StorageError):
     """A lease operation was refused: the lease is held by another owner or has expired."""
+
+
+class WebhookError(SocialCareError):
+    """An incoming X webhook request was refused (the receiver answers it with a 4xx).
+
+    Attributes:
+        status: the HTTP status the receiver answers with.
+    """
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class WebhookSignatureError(WebhookError):
+    """A delivery without a valid ``x-twitter-webhooks-signature`` (answered 401 or 403)."""

@@ -267,6 +267,36 @@ class OpenAPIContract:
             self.violations.extend(problems)
         return problems
 
+    def check_request(self, exchange: SandboxRequest, endpoint: str) -> list[str]:
+        """Validate a request's JSON body against its operation's ``requestBody`` schema.
+
+        ``endpoint`` is the route's name (``SandboxOutcome.endpoint``). Requests without
+        a body, or to operations without a JSON request body, have nothing to check.
+        Violations are returned and recorded in ``violations``.
+        """
+        method, _, path = endpoint.partition(" ")
+        template = "/".join(
+            "{" + part[1:] + "}" if part.startswith(":") else part for part in path.split("/")
+        )
+        operation = self._spec["paths"].get(template, {}).get(method.lower(), {})
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if content is None or not exchange.body:
+            return []
+        where = f"request {exchange.method} {exchange.url}"
+        try:
+            payload = json.loads(exchange.body)
+        except ValueError:
+            problems = [f"{where}: the body is not JSON"]
+        else:
+            errors = self._validator(str(content["schema"]["$ref"])).iter_errors(payload)
+            problems = [
+                f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+            ]
+        with self._lock:
+            self.checked += 1
+            self.violations.extend(problems)
+        return problems
+
     def __call__(self, exchange: SandboxRequest, outcome: SandboxOutcome) -> None:
         """Observer form of :meth:`check`."""
         self.check(exchange, outcome)

@@ -109,6 +109,13 @@ class Platform(Protocol):
     windows (7-day search, 30-day DM events), schedules and leases are judged in
     the platform's time. ``XPlatform.clock`` is the clock it was given (the
     sandbox's, for ``Sandbox.platform()``), else the system clock.
+
+    Optional method: ``usage()``, the app's pay-per-use bill so far as a
+    :class:`~socialcare.platforms.x.Usage`, or ``None`` when the platform cannot
+    know it. Not part of the structural check either; a ``Monitor`` reports the
+    difference over each cycle as the cycle's billed price (else it estimates).
+    ``XPlatform.usage()`` reads the sandbox's ledger for ``Sandbox.platform()``
+    and is ``None`` on X (which reports no bill over the API).
     """
 
     def me(self) -> User:

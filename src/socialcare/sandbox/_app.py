@@ -45,6 +45,8 @@ from socialcare.sandbox._problems import (
     not_found_problem,
     unsupported_authentication,
 )
+from socialcare.sandbox._webhooks import ROUTES as WEBHOOK_ROUTES
+from socialcare.sandbox._webhooks import WebhookRoutes
 from socialcare.sandbox._world import Bounds, JSONObject, Principal, Slice, World
 
 if TYPE_CHECKING:
@@ -237,6 +239,7 @@ _HANDLERS: Mapping[Endpoint, str] = {
     SEND_DM: "_send_dm",
     DM_EVENTS: "_dm_events",
     DM_CONVERSATION_EVENTS: "_dm_events",
+    **WEBHOOK_ROUTES,  # X Activity API webhooks and subscriptions (sandbox/_webhooks.py)
 }
 """Which method answers each endpoint; every endpoint of the table has one."""
 
@@ -330,7 +333,7 @@ def _ids_param(call: _Call, name: str = "ids") -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-class SandboxApp:
+class SandboxApp(WebhookRoutes):
     """X API v2, simulated: routing, validation, rendering, limits and faults."""
 
     def __init__(

@@ -20,6 +20,7 @@ from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
 from socialcare.sandbox._limits import LIMITS, RateLimiter
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
+from socialcare.sandbox._webhooks import DeliveryAttempt, DeliveryReport, DeliveryThread
 from socialcare.sandbox._world import JSONObject, Principal, World
 
 if TYPE_CHECKING:
@@ -449,6 +450,10 @@ class Sandbox:
             timeout: see ``XPlatform``.
             api_host: see ``XPlatform`` (the sandbox answers for either host).
             expansions: see ``XPlatform`` (what post reads expand, and so bill).
+
+        The platform reads this sandbox's bill: ``platform.usage()`` is
+        :meth:`usage` (every principal of the app), so a ``Monitor`` on it reports
+        what each cycle was billed (``CycleReport.cost``, ``cost_basis="billed"``).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -468,7 +473,42 @@ class Sandbox:
             timeout=timeout,
             api_host=api_host,
             expansions=expansions,
+            usage_source=self.usage,
         )
+
+    # ---------------------------------------------------- real-time delivery
+
+    def deliver_pending(self) -> DeliveryReport:
+        """POST every X Activity API event now due to its webhook; schedule retries.
+
+        Events are queued when a post or DM is created and a subscription matches
+        (see ``docs/realtime.md``). A delivery that does not get 200 within 3 seconds
+        is due again 3, 27 and 242 seconds (sandbox time) after each failure, then
+        given up; advance the clock to make retries due.
+        """
+        return self._app.webhooks.deliver_pending()
+
+    def deliver_automatically(self, interval: float = 0.05) -> DeliveryThread:
+        """Deliver events from a background thread every ``interval`` seconds until stopped.
+
+        Example::
+
+            with sandbox.deliver_automatically():
+                ...  # events reach the webhook as posts and DMs are created
+        """
+        if interval <= 0:
+            msg = "interval must be positive"
+            raise ValueError(msg)
+        return DeliveryThread(self._app.webhooks.deliver_pending, interval)
+
+    @property
+    def pending_deliveries(self) -> int:
+        """X Activity API events queued for their webhook (due now or on a retry)."""
+        return self._app.webhooks.pending
+
+    def delivery_attempts(self) -> list[DeliveryAttempt]:
+        """Every webhook delivery attempt so far, in order."""
+        return list(self._app.webhooks.attempts)
 
     def serve(self, port: int = 0) -> SandboxServer:
         """Serve the API on ``127.0.0.1:port`` (0 picks a free port) in a thread."""

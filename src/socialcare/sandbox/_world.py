@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal
 
 import attrs
@@ -169,6 +169,9 @@ class World:
         self.user_models: dict[str, User] = {}
         self.deep_links: dict[str, str] = {}
         self._imported: dict[str, dict[str, str]] = {"tweet": {}, "user": {}}
+        # Called with ("post", raw) / ("dm", raw) after each post or DM is stored
+        # (the webhook deliveries of sandbox/_webhooks.py listen here).
+        self.listeners: list[Callable[[str, JSONObject], None]] = []
 
     # ---------------------------------------------------------- imported ids
 
@@ -258,6 +261,8 @@ class World:
             self._posts[model.id] = _PostRec(raw, model, _snowflake_created(raw, model.id))
             self._order = None
             self.ids.observe(model.id)
+            for listener in self.listeners:
+                listener("post", raw)
         return model
 
     def post(self, post_id: str) -> _PostRec | None:
@@ -559,6 +564,8 @@ class World:
         with self.lock:
             self._dms.append(_DmRec(raw, frozenset({sender_id, recipient_id}), when))
             self._dms.sort(key=lambda d: int(str(d.raw["id"])), reverse=True)
+            for listener in self.listeners:
+                listener("dm", raw)
         return DirectMessage.from_x(raw, path="dm")
 
     def send_dm(self, viewer: Principal, participant_id: str, text: str) -> DirectMessage:

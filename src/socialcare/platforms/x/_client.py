@@ -60,6 +60,7 @@ from socialcare.models import (
 )
 from socialcare.platforms._base import QueryLike, RateLimit, query_text
 from socialcare.platforms.x import _redact
+from socialcare.platforms.x._activity import ActivityAPI
 from socialcare.platforms.x._endpoints import (
     CREATE_POST,
     DELETE_POST,
@@ -87,6 +88,7 @@ from socialcare.platforms.x._errors import (
     reset_at,
     send_mapped,
 )
+from socialcare.platforms.x._usage import Usage
 from socialcare.text import parse_tweet
 
 if TYPE_CHECKING:
@@ -125,8 +127,14 @@ Expansions = Iterable[str]
 # ------------------------------------------------------------------- platform
 
 
-class XPlatform:
+class XPlatform(ActivityAPI):
     """The :class:`~socialcare.platforms.Platform` protocol on X API v2 via tweepy.
+
+    Real-time delivery is managed here too (see ``docs/realtime.md``): webhooks
+    (:meth:`create_webhook`, :meth:`webhooks`, :meth:`validate_webhook`,
+    :meth:`delete_webhook`, :meth:`replay_webhook`) and X Activity API
+    subscriptions (:meth:`create_subscription`, :meth:`subscriptions`,
+    :meth:`update_subscription`, :meth:`delete_subscription`).
 
     Args:
         bearer_token: OAuth 2.0 app-only bearer token (app reads).
@@ -153,6 +161,10 @@ class XPlatform:
             ``in_reply_to_user_id``, ``referenced_tweets.id``,
             ``referenced_tweets.id.author_id``). Every expanded object is billed
             as a read (a user $0.010, a post $0.005); see ``docs/platform.md``.
+        usage_source: where the app's pay-per-use bill can be read, as a
+            :class:`Usage` (``Sandbox.platform()`` passes the sandbox's ledger);
+            exposed by :meth:`usage`. X itself reports no bill over the API, so
+            ``None`` (the default) for api.x.com.
 
     One instance may be shared by threads (rate-limit state is locked; tweepy's
     requests session is used as requests supports), though one per thread avoids
@@ -179,7 +191,9 @@ class XPlatform:
         transport: requests.adapters.BaseAdapter | None = None,
         api_host: str = "https://api.x.com",
         expansions: Expansions | None = None,
+        usage_source: Callable[[], Usage] | None = None,
     ) -> None:
+        self._usage_source = usage_source
         self._expansions = (
             None if expansions is None else SEARCH_RECENT.checked_expansions(expansions)
         )
@@ -257,6 +271,18 @@ class XPlatform:
         is polled in sandbox time, and X's windows are judged in that time.
         """
         return self._clock
+
+    def usage(self) -> Usage | None:
+        """The app's pay-per-use bill so far, when this platform can read it, else ``None``.
+
+        The optional ``usage`` part of the :class:`~socialcare.platforms.Platform`
+        contract. A platform from ``Sandbox.platform()`` reads the sandbox's ledger
+        (deduplicated as X bills: each post, user or DM event once per app and UTC
+        day); one on api.x.com returns ``None`` (X reports no bill over the API).
+        The price of some calls is a difference: ``x.usage() - before``. A
+        :class:`~socialcare.monitor.Monitor` reports it as ``CycleReport.cost``.
+        """
+        return None if self._usage_source is None else self._usage_source()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> XPlatform:
