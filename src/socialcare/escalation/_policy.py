@@ -49,15 +49,15 @@ RULES: tuple[RuleName, ...] = get_args(RuleName)
 _DEFAULT_WINDOW = dt.timedelta(days=7)
 
 
-def _action(value: object, *, allowed: Sequence[str] = ACTIONS) -> SuggestedAction:
+def _action(value: SuggestedAction, *, allowed: Sequence[str] = ACTIONS) -> SuggestedAction:
     if value not in allowed:
         listed = ", ".join(repr(a) for a in allowed)
         msg = f"action must be one of {listed}, got {value!r}"
         raise ConfigurationError(msg)
-    return value  # type: ignore[return-value]
+    return value
 
 
-def _dm_or_human(value: object) -> SuggestedAction:
+def _dm_or_human(value: SuggestedAction) -> SuggestedAction:
     return _action(value, allowed=("dm", "human"))
 
 
@@ -182,7 +182,8 @@ class KeywordRule:
         return Reason("keyword", f"{self.name}: the post says {said}", self.action)
 
 
-def _threshold(value: object) -> float:
+def _threshold(given: float) -> float:
+    value: object = given
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         msg = f"threshold must be a number from -1 to 1, got {value!r}"
         raise ConfigurationError(msg)
@@ -193,7 +194,8 @@ def _threshold(value: object) -> float:
     return number
 
 
-def _scorer(value: object) -> SentimentScorer:
+def _scorer(given: SentimentScorer | None) -> SentimentScorer:
+    value: object = given
     if value is None:
         return VaderScorer()
     if not isinstance(value, SentimentScorer):
@@ -242,7 +244,8 @@ def _handles(value: Iterable[str]) -> frozenset[str]:
     return frozenset(str(v).lstrip("@").lower() for v in value)
 
 
-def _min_followers(value: object) -> int | None:
+def _min_followers(given: int | None) -> int | None:
+    value: object = given
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -289,21 +292,24 @@ class VipRule:
         return None
 
 
-def _min_contacts(value: object) -> int:
+def _min_contacts(given: int) -> int:
+    value: object = given
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:  # noqa: PLR2004
         msg = f"min_contacts must be a whole number >= 2, got {value!r}"
         raise ConfigurationError(msg)
     return value
 
 
-def _window(value: object) -> dt.timedelta:
+def _window(given: dt.timedelta) -> dt.timedelta:
+    value: object = given
     if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
         msg = f"window must be a positive timedelta, got {value!r}"
         raise ConfigurationError(msg)
     return value
 
 
-def _count(value: object) -> Literal["conversations", "posts"]:
+def _count(given: Literal["conversations", "posts"]) -> Literal["conversations", "posts"]:
+    value: object = given
     if value not in ("conversations", "posts"):
         msg = f"count must be 'conversations' or 'posts', got {value!r}"
         raise ConfigurationError(msg)
