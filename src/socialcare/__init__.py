@@ -39,6 +39,7 @@ from socialcare.errors import (
     PayloadError,
     PlatformError,
     PlatformUnavailableError,
+    PrivateDataError,
     QueryError,
     RateLimitError,
     ReplyNotPermittedError,
@@ -81,6 +82,11 @@ if _typing.TYPE_CHECKING:
     from socialcare.conversations import (
         StoreThreader,
         backfill,
+    )
+    from socialcare.escalation import (
+        EscalationDecision,
+        EscalationPolicy,
+        SentimentScorer,
     )
     from socialcare.links import (
         LinkTracker,
@@ -130,6 +136,10 @@ if _typing.TYPE_CHECKING:
     )
     from socialcare.platforms.x import (
         XPlatform,
+    )
+    from socialcare.privacy import (
+        Finding,
+        PrivateDataGuard,
     )
     from socialcare.query import (
         PostView,
@@ -196,6 +206,9 @@ __all__ = [
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "EscalationDecision",
+    "EscalationPolicy",
+    "Finding",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -220,6 +233,8 @@ __all__ = [
     "PostEvent",
     "PostView",
     "PriceTable",
+    "PrivateDataError",
+    "PrivateDataGuard",
     "Problem",
     "Query",
     "QueryError",
@@ -238,6 +253,7 @@ __all__ = [
     "SQLiteStore",
     "Sandbox",
     "SchemaVersionError",
+    "SentimentScorer",
     "ShortCodeTakenError",
     "ShortLink",
     "Shortener",
@@ -308,6 +324,9 @@ _LAZY: dict[str, str] = {
     "can_reply": "socialcare.compose",
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
+    "EscalationDecision": "socialcare.escalation",
+    "EscalationPolicy": "socialcare.escalation",
+    "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",
@@ -317,6 +336,8 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
+    "Finding": "socialcare.privacy",
+    "PrivateDataGuard": "socialcare.privacy",
     "PostView": "socialcare.query",
     "Query": "socialcare.query",
     "QuerySet": "socialcare.query",

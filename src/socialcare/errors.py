@@ -20,7 +20,8 @@ everything the library raises deliberately, and nothing else::
     ├── AlertError                      an alert sink could not deliver
     ├── ComposeError                    text that cannot be posted as it is
     │   ├── ReplyTooLongError           over the weighted-length limit (where it stops fitting)
-    │   └── TemplateError               a saved reply's syntax or a missing variable (ValueError)
+    │   ├── TemplateError               a saved reply's syntax or a missing variable (ValueError)
+    │   └── PrivateDataError            private data in public text (names the kinds, never values)
     ├── LinkError                       a short link could not be made or followed
     │   ├── ShortCodeTakenError         the custom code already leads somewhere else
     │   └── ShortenerError              a shortening service failed (timeout, 4xx, 429, 5xx)
@@ -54,6 +55,7 @@ __all__ = [
     "PayloadError",
     "PlatformError",
     "PlatformUnavailableError",
+    "PrivateDataError",
     "QueryError",
     "RateLimitError",
     "ReplyNotPermittedError",
@@ -250,6 +252,21 @@ class TemplateError(ComposeError, ValueError):
         super().__init__(message)
         self.variable = variable
         self.position = position
+
+
+class PrivateDataError(ComposeError):
+    """Public text holds private data: a card number, an IBAN, an e-mail address, a password...
+
+    The message names the kinds found and suggests a direct message; it never repeats the
+    private values themselves (they would end up in logs).
+
+    Attributes:
+        kinds: the kinds found (``"card"``, ``"email"``...), in order of first appearance.
+    """
+
+    def __init__(self, message: str, *, kinds: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.kinds = kinds
 
 
 class LinkError(SocialCareError):
