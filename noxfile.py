@@ -18,7 +18,7 @@ ROOT = Path(__file__).parent
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the tests with branch coverage; PostgreSQL tests need SOCIALCARE_TEST_POSTGRES_DSN."""
-    session.install("-e", ".[tests,postgres]")
+    session.install("-e", ".[tests,postgres,sentiment]")
     session.run("python", "-m", "pytest", "--cov=socialcare", "--cov-branch", *session.posargs)
 
 

@@ -39,6 +39,7 @@ from socialcare.errors import (
     PayloadError,
     PlatformError,
     PlatformUnavailableError,
+    PrivateDataError,
     QueryError,
     RateLimitError,
     ReplyNotPermittedError,
@@ -81,6 +82,11 @@ if _typing.TYPE_CHECKING:
     from socialcare.conversations import (
         StoreThreader,
         backfill,
+    )
+    from socialcare.escalation import (
+        EscalationDecision,
+        EscalationPolicy,
+        SentimentScorer,
     )
     from socialcare.links import (
         LinkTracker,
@@ -136,6 +142,10 @@ if _typing.TYPE_CHECKING:
     )
     from socialcare.platforms.x import (
         XPlatform,
+    )
+    from socialcare.privacy import (
+        Finding,
+        PrivateDataGuard,
     )
     from socialcare.query import (
         PostView,
@@ -202,7 +212,10 @@ __all__ = [
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "EscalationDecision",
     "EscalationFlow",
+    "EscalationPolicy",
+    "Finding",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -228,6 +241,8 @@ __all__ = [
     "PostEvent",
     "PostView",
     "PriceTable",
+    "PrivateDataError",
+    "PrivateDataGuard",
     "Problem",
     "Query",
     "QueryError",
@@ -248,6 +263,7 @@ __all__ = [
     "SchemaVersionError",
     "SendReport",
     "Sender",
+    "SentimentScorer",
     "ShortCodeTakenError",
     "ShortLink",
     "Shortener",
@@ -318,6 +334,9 @@ _LAZY: dict[str, str] = {
     "can_reply": "socialcare.compose",
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
+    "EscalationDecision": "socialcare.escalation",
+    "EscalationPolicy": "socialcare.escalation",
+    "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",
@@ -331,6 +350,8 @@ _LAZY: dict[str, str] = {
     "Outbox": "socialcare.outbox",
     "SendReport": "socialcare.outbox",
     "Sender": "socialcare.outbox",
+    "Finding": "socialcare.privacy",
+    "PrivateDataGuard": "socialcare.privacy",
     "PostView": "socialcare.query",
     "Query": "socialcare.query",
     "QuerySet": "socialcare.query",
