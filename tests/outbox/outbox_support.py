@@ -29,9 +29,7 @@ class Killed(BaseException):
 
 
 def unavailable(*, ambiguous: bool) -> PlatformUnavailableError:
-    exc = PlatformUnavailableError("503 Service Unavailable", status=503)
-    exc.ambiguous = ambiguous  # type: ignore[attr-defined]
-    return exc
+    return PlatformUnavailableError("503 Service Unavailable", status=503, ambiguous=ambiguous)
 
 
 class FakePlatform:

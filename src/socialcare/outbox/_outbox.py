@@ -8,7 +8,8 @@ from typing import Literal, Protocol
 
 from socialcare.compose import Draft
 from socialcare.errors import ComposeError
-from socialcare.models import OutboxRecord, Post, ReplySettings, Reservation, User
+from socialcare.models import OutboxRecord, Post, Reservation, User
+from socialcare.platforms import ReplySettings
 from socialcare.storage import AuditLog, OutboxStore, PauseSwitch
 
 __all__ = ["OUTBOX_KIND", "ActionType", "Outbox", "OutboxStoreLike"]

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from socialcare.models import DirectMessage, Post, ReplySettings
+from socialcare.models import DirectMessage, Post
+from socialcare.platforms import ReplySettings
 
 __all__ = ["OutboxPlatform", "SupportsHideReply"]
 

@@ -24,9 +24,10 @@ from socialcare.errors import (
     RateLimitError,
     StorageError,
 )
-from socialcare.models import OutboxRecord, ReplySettings
+from socialcare.models import OutboxRecord
 from socialcare.outbox._outbox import OUTBOX_KIND, OutboxStoreLike, _subject
 from socialcare.outbox._platform import OutboxPlatform, SupportsHideReply
+from socialcare.platforms import ReplySettings
 
 __all__ = ["Outcome", "SendReport", "Sender"]
 
@@ -270,7 +271,7 @@ class Sender:
         if isinstance(exc, RateLimitError):
             return self._retry(record, exc, self._rate_limit_delay(exc), not_sent=True)
         if isinstance(exc, PlatformUnavailableError):
-            if getattr(exc, "ambiguous", True):
+            if exc.ambiguous:
                 return self._retry(record, exc, self.reconcile_delay, not_sent=False)
             return self._retry(record, exc, self._backoff(record), not_sent=True)
         if isinstance(exc, DuplicateContentError):
