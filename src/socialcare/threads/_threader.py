@@ -81,7 +81,6 @@ class Threader:
         self._size: dict[str, int] = {}
         self._next: dict[str, str] = {}
         self._bucket: dict[str, list[str]] = {}
-        self._groups: set[str] = set()
         self._cid: dict[str, str] = {}
         self._alias: dict[str, str] = {}
         self._tombs: dict[str, PlaceholderReason] = {}
@@ -113,7 +112,6 @@ class Threader:
         if node in self._next:
             return
         self._next[node] = node
-        self._groups.add(node)
         post = self._posts.get(node)
         if post is None:
             return
@@ -151,7 +149,6 @@ class Threader:
         size.pop(rb, None)
         ring = self._next
         ring[ra], ring[rb] = ring[rb], ring[ra]  # splice the two member rings: O(1)
-        self._groups.discard(rb)
         declared = self._cid.pop(rb, None)
         if declared is not None:
             current = self._cid.get(ra)
@@ -177,11 +174,11 @@ class Threader:
         # without a conversation id (the twcs CSV) join their parent's group in O(1):
         # a union-find link to the group's root and a splice into the group's ring.
         # Edits, quotes, retweets and duplicates take _add.
-        held, ring, up, groups = self._posts, self._next, self._up, self._groups
+        held, ring, up = self._posts, self._next, self._up
         parent_of, declared, alias, tombs = self._parent, self._cid, self._alias, self._tombs
         bucket, open_key = self._bucket, self._open_key
         find, union, general = self._find, self._union, self._add
-        held_get, bucket_get, add_group = held.get, bucket.get, groups.add
+        held_get, bucket_get = held.get, bucket.get
         post_type, reply_type = Post, "replied_to"
         plain = not alias and not tombs  # no edits folded, no tombstones: the fast path holds
         later: list[tuple[str, str]] = []  # (parent, conversation) links to check at the end
@@ -217,7 +214,6 @@ class Threader:
                         members.append(pid)
                     elif cid not in ring and cid not in held:  # a conversation not seen yet
                         ring[cid] = cid
-                        add_group(cid)
                         declared[cid] = cid
                         bucket[cid] = [pid]
                     else:
@@ -251,7 +247,6 @@ class Threader:
                                 root = union(other, root)
                 elif anchor is None or anchor == pid:  # a new conversation root
                     ring[pid] = pid
-                    add_group(pid)
                     if cid is not None:
                         declared[pid] = cid
                     continue
@@ -265,7 +260,6 @@ class Threader:
                         root = find(anchor)
                     else:
                         ring[anchor] = anchor
-                        groups.add(anchor)
                         root = anchor
                     up[pid] = root
                     ring[pid] = ring[root]
@@ -484,11 +478,11 @@ class Threader:
 
     def conversation_ids(self) -> list[str]:
         """The id of every conversation, sorted."""
-        return sorted((self._conversation_id(g) for g in self._groups), key=_id_key)
+        return sorted((self._conversation_id(g) for g in self._groups()), key=_id_key)
 
     def threads(self) -> Iterator[Thread]:
         """Every conversation as a :class:`Thread`, ordered by conversation id."""
-        for group in sorted(self._groups, key=lambda g: _id_key(self._conversation_id(g))):
+        for group in sorted(self._groups(), key=lambda g: _id_key(self._conversation_id(g))):
             yield self._snapshot(group)
 
     def thread(self, conversation_id: str) -> Thread:
@@ -518,6 +512,11 @@ class Threader:
                 raise KeyError(post_id)
             key = post.conversation_id  # an attached post: its conversation's key
         return self._snapshot(self._find(key))
+
+    def _groups(self) -> list[str]:
+        """The root node of every group (one per conversation)."""
+        up = self._up
+        return [node for node in self._next if node not in up]
 
     def _members(self, group: str) -> Iterator[str]:
         ring, bucket = self._next, self._bucket
@@ -614,7 +613,7 @@ class Threader:
         placeholders = sum(1 for n in self._next if n not in self._posts and n not in self._alias)
         return {
             "posts": len(self._posts),
-            "conversations": len(self._groups),
+            "conversations": len(self._groups()),
             "placeholders": placeholders,
             "tombstones": len(self._tombs),
             "quotes": len(self._quote_posts),
