@@ -91,10 +91,12 @@ def test_a_late_older_post_lands_where_it_was_written_even_after_a_restart(
     late = _post(9000, 3, "1", 7, reply_to=1)  # written before the resolution, arriving after it
     (record,) = restarted.ingest([late])
     assert record.state == "resolved"
+    assert restarted.thread("9000").state == "resolved"  # the snapshot knows the event too
     assert record.last_activity_at == T0 + dt.timedelta(minutes=7)
     (record,) = restarted.ingest([_post(9000, 4, "1", 12, reply_to=1)])  # new inbound reopens
     assert (record.state, record.waiting_since) == ("awaiting_brand", T0 + dt.timedelta(minutes=12))
     assert restarted.record("9000") == record
+    assert restarted.thread("9000").state == record.state
     entries = store.audit_entries(subject="9000")
     assert [(e.action, e.detail) for e in entries] == [
         ("conversation.resolved", {"at": (T0 + dt.timedelta(minutes=10)).isoformat()})

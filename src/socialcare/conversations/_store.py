@@ -155,6 +155,11 @@ class StoreThreader:
                 if len(page) < _AUDIT_PAGE:
                     break
                 after = page[-1].seq
+            for at, event in sorted(events):  # the threader's snapshots know them too
+                if event == "escalate":
+                    self._threader.escalate(conversation_id, at)
+                else:
+                    self._threader.resolve(conversation_id, at)
             self._events[conversation_id] = events
         return events
 
