@@ -72,6 +72,8 @@ def test_drafts_are_accepted(store: Store) -> None:
     assert queued.record.payload["in_reply_to"] == POST
     dm = compose_dm("Could you send us the order number?")
     assert outbox.dm("42", dm).record.payload["text"] == dm.text
+    with pytest.raises(ValueError, match="answers post"):
+        outbox.reply("1800000000000000999", draft)
     with pytest.raises(ValueError, match="dm draft cannot be queued as a reply"):
         outbox.reply(post, dm, purpose="wrong")
     unsummoned = Post(id=POST, text="my parcel is late", author_id="42")

@@ -109,7 +109,9 @@ class Outbox:
         ``text`` may be a :class:`~socialcare.compose.Draft` (kind ``"reply"``,
         sendable): a draft that is a thread reserves one action per part, keyed
         ``<key>``, ``<key>#1``, ``<key>#2``..., each part answering the previous one
-        once it is sent. The reservation of the first part is returned.
+        once it is sent. The reservation of the first part is returned. A draft's
+        ``follow_up_dm`` (links moved out of the reply) is not queued here: queue it
+        with :meth:`dm`.
 
         Args:
             to: the post answered (its id, or the post).
@@ -123,9 +125,12 @@ class Outbox:
 
         Raises:
             ComposeError: the draft is not sendable (its reasons are in the message).
-            ValueError: the draft is a DM draft, or a key or text is empty.
+            ValueError: the draft is a DM draft or answers another post, or a key or
+                text is empty.
         """
         post_id = to.id if isinstance(to, Post) else to
+        if isinstance(text, Draft) and text.in_reply_to not in (None, post_id):
+            raise ValueError(f"the draft answers post {text.in_reply_to}, not {post_id}")
         texts = _draft_text(text, "reply") if isinstance(text, Draft) else (text,)
         key = key if key is not None else f"reply:{post_id}:{purpose}"
         _check(key=key, text=texts[0], target=post_id)
