@@ -34,7 +34,9 @@ NAME = re.compile(r"(GET|POST|DELETE) /2/\S+")
 def test_names_are_method_and_path() -> None:
     assert MENTIONS.name == str(MENTIONS) == "GET /2/users/:id/mentions"
     assert set(ENDPOINTS) == {e.name for e in ENDPOINTS.values()}
-    assert len(ENDPOINTS) == 27  # 23 + the filtered stream, its rules (GET, POST), the activity stream
+    assert (
+        len(ENDPOINTS) == 27
+    )  # 23 + the filtered stream, its rules (GET, POST), the activity stream
 
 
 def test_budget_numbers_the_monitor_reads() -> None:

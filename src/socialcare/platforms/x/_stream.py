@@ -169,6 +169,9 @@ class StreamedPost:
             where = f"{path}.matching_rules[{i}]"
             rule_id = rule.get("id") if isinstance(rule, Mapping) else None
             tag = rule.get("tag") if isinstance(rule, Mapping) else None
+            # X's schema says a string; recorded streams (2021) carry a JSON number.
+            if isinstance(rule_id, int) and not isinstance(rule_id, bool):
+                rule_id = str(rule_id)
             if not isinstance(rule_id, str) or (tag is not None and not isinstance(tag, str)):
                 raise PayloadError("expected {id, tag} strings", field=where)
             matching.append(MatchingRule(rule_id, tag))
