@@ -516,7 +516,11 @@ class Sandbox:
         self._app.streams.keepalive = seconds
 
     def open_streams(self, kind: StreamKind | None = None) -> int:
-        """Stream connections open now (``"filtered"`` or ``"activity"``, or both)."""
+        """Stream connections delivering now (``"filtered"``, ``"activity"``, or both).
+
+        A connection counts from the moment the sandbox answered 200 until either side
+        ends it; a stalled one (:meth:`stall_streams`) no longer counts.
+        """
         return self._app.streams.live(kind)
 
     def drop_streams(self, kind: StreamKind | None = None, *, message: bool = False) -> int:

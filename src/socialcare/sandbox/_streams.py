@@ -213,9 +213,11 @@ class StreamHub:
                 self.connections.remove(body)
 
     def live(self, kind: StreamKind | None = None) -> int:
-        """Open connections (of ``kind``), stalled ones included."""
+        """Open connections (of ``kind``) that deliver: stalled ones are not counted."""
         with self._lock:
-            return sum(1 for c in self.connections if kind is None or c.kind == kind)
+            return sum(
+                1 for c in self.connections if (kind is None or c.kind == kind) and not c.silent
+            )
 
     def drop(self, kind: StreamKind | None = None, *, message: bool = False) -> int:
         """End every open connection (of ``kind``); returns how many."""
