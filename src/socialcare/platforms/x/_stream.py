@@ -23,6 +23,8 @@ goes through ``send_mapped``; failures while reading are mapped here, in
 
 from __future__ import annotations
 
+import collections
+import json
 import logging
 import random
 import threading
@@ -39,6 +41,7 @@ from socialcare.errors import (
     RateLimitError,
 )
 from socialcare.models import Includes, Post
+from socialcare.platforms.x._errors import scrub
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -61,6 +64,7 @@ FailureKind = Literal["network", "http", "rate_limit"]
 """How a connection failed, which decides the backoff."""
 
 _CHUNK = 4096
+_KEPT_DELAYS = 100
 
 
 @attrs.frozen
@@ -216,9 +220,13 @@ class _Disconnected(Exception):  # noqa: N818 - internal signal, never escapes
 
 
 def _reading_failure(exc: BaseException, endpoint: str) -> _Disconnected:
-    """The streams' choke point for failures while reading: requests errors mapped."""
+    """The streams' choke point for failures while reading: requests errors mapped.
+
+    The chained exception is scrubbed of credentials first, as ``send_mapped`` does.
+    """
     import urllib3  # noqa: PLC0415 - loaded with the first XPlatform
 
+    scrub(exc)
     stalled = any(
         isinstance(arg, urllib3.exceptions.ReadTimeoutError | TimeoutError)
         for arg in (*exc.args, exc.__cause__, exc.__context__)
@@ -295,7 +303,7 @@ class StreamConnection(Generic[T]):
         self._lock = threading.Lock()
         self._response: requests.Response | None = None
         self._stats = StreamStats()
-        self._delays: list[float] = []
+        self._delays: collections.deque[float] = collections.deque(maxlen=_KEPT_DELAYS)
         self._got_data = False
 
     def __repr__(self) -> str:
@@ -316,7 +324,7 @@ class StreamConnection(Generic[T]):
 
     @property
     def delays(self) -> tuple[float, ...]:
-        """Every backoff delay waited so far, in order (seconds, jitter included)."""
+        """The last 100 backoff delays waited, oldest first (seconds, jitter included)."""
         with self._lock:
             return tuple(self._delays)
 
@@ -425,8 +433,6 @@ class StreamConnection(Generic[T]):
             response.close()
 
     def _lines(self, response: requests.Response) -> Iterator[T]:
-        import json  # noqa: PLC0415 - light, but only needed here
-
         buffer = b""
         chunks = response.iter_content(chunk_size=_CHUNK)
         while True:
@@ -452,16 +458,15 @@ class StreamConnection(Generic[T]):
                             self._stats, keep_alives=self._stats.keep_alives + 1
                         )
                     continue
-                item = self._item(json, text)
+                item = self._item(text)
                 if item is not None:
                     yield item
                 if self._stopped.is_set():
                     return
 
-    def _item(self, json: object, text: bytes) -> T | None:
-        loads: Callable[[bytes], object] = json.loads  # type: ignore[attr-defined]  # the json module
+    def _item(self, text: bytes) -> T | None:
         try:
-            message = loads(text)
+            message = json.loads(text)
         except ValueError:
             log.warning("%s: skipped a line that is not JSON (%d bytes)", self.endpoint, len(text))
             self._count_skipped()
