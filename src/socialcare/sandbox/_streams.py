@@ -15,7 +15,8 @@ pages):
   is pushed at once with the connection's fields and expansions and the
   ``matching_rules``; it is billed as a post read (expansions too, each resource once
   per app and UTC day). One connection per app: a second is refused with 429
-  ``TooManyConnections``.
+  ``TooManyConnections``. ``backfill_minutes`` resends the matching posts of that many
+  minutes (sandbox time) when the connection opens.
 * ``GET /2/activity/stream``: every X Activity API event of the app's subscriptions
   (with or without a webhook), one envelope per line, billed once per event
   (post events $0.005, DM events $0.010, whichever way it was delivered first).
@@ -27,6 +28,7 @@ pages):
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import json
 import threading
 import time
@@ -245,10 +247,12 @@ class StreamHub:
             return
         with self._lock:
             targets = [c for c in self.connections if c.kind == "filtered" and not c.silent]
+        if targets:
+            self._deliver(Post.from_x(raw, path="post"), targets)
+
+    def _matched(self, post: Post) -> list[JSONObject]:
+        with self._lock:
             rules = list(self.rules.items())
-        if not targets or not rules:
-            return
-        post = Post.from_x(raw, path="post")
         view = _semantics.view_of(post, self.world.user_models)
         matched: list[JSONObject] = []
         for rule_id, (_, tag, query) in rules:
@@ -258,8 +262,23 @@ class StreamHub:
                 hit = False
             if hit:
                 matched.append({"id": rule_id, **({"tag": tag} if tag is not None else {})})
+        return matched
+
+    def backfill(self, body: StreamBody, minutes: int) -> int:
+        """Push to a new connection the posts of the last ``minutes`` that match the rules.
+
+        X resends what a client missed while disconnected; the sandbox resends every
+        matching post created in that window (sandbox time), oldest first, so a client
+        sees some twice, as X warns. Returns how many were pushed.
+        """
+        since = self.world.clock.now() - dt.timedelta(minutes=minutes)
+        recent = [rec.model for rec in self.world.live_posts() if rec.created >= since]
+        return sum(self._deliver(post, [body]) for post in reversed(recent))
+
+    def _deliver(self, post: Post, targets: list[StreamBody]) -> int:
+        matched = self._matched(post)
         if not matched:
-            return
+            return 0
         now = self.world.clock.now()
         for body in targets:
             assert body.view is not None  # noqa: S101 - set when opened
@@ -270,6 +289,7 @@ class StreamHub:
                 "app", endpoint=FILTERED_STREAM.name, own_timeline=False, payload=payload, now=now
             )
             body.push(_line(payload))
+        return 1
 
     def _activity(self, envelope: JSONObject) -> None:
         """Webhook hub sink: push an X Activity API event to the activity stream."""
@@ -323,13 +343,16 @@ def _flag(call: _CallLike, name: str) -> bool:
     return raw == "true"
 
 
-def _backfill(call: _CallLike) -> None:
+def _backfill(call: _CallLike) -> int:
     raw = call.params.get("backfill_minutes")
-    if raw is not None and not (raw.isdigit() and 0 <= int(raw) <= 5):  # noqa: PLR2004
+    if raw is None:
+        return 0
+    if not (raw.isdigit() and 0 <= int(raw) <= 5):  # noqa: PLR2004
         raise invalid_request(
             f"The `backfill_minutes` query parameter value [{raw}] is not between 0 and 5",
             backfill_minutes=raw,
         )
+    return int(raw)
 
 
 class StreamRoutes:
@@ -367,9 +390,11 @@ class StreamRoutes:
 
     def _filtered_stream(self, call: _CallLike) -> tuple[int, JSONObject]:
         _app_only(call)
-        _backfill(call)
+        minutes = _backfill(call)
         body = self.streams.open("filtered")
         body.view = self._stream_view(call)
+        if minutes:
+            self.streams.backfill(body, minutes)
         raise StreamOpened(body)
 
     def _activity_stream(self, call: _CallLike) -> tuple[int, JSONObject]:
