@@ -263,7 +263,9 @@ class StreamConnection(Generic[T]):
     Built by ``XPlatform.filtered_stream()`` and ``XPlatform.activity_stream()``.
     Iterating yields one parsed item per line, reconnecting behind the scenes,
     until :meth:`stop` is called (from any thread, or from the loop itself) or an
-    error X will not fix by itself ends it (raised, mapped as every X error)::
+    error X will not fix by itself ends it (raised, mapped as every X error). One
+    reader at a time; a stopped stream stays stopped (make a new one to listen
+    again)::
 
         with x.filtered_stream() as stream:
             for item in stream:  # StreamedPost
@@ -305,6 +307,7 @@ class StreamConnection(Generic[T]):
         self._stats = StreamStats()
         self._delays: collections.deque[float] = collections.deque(maxlen=_KEPT_DELAYS)
         self._got_data = False
+        self._iterating = False
 
     def __repr__(self) -> str:
         return f"StreamConnection({self.endpoint!r}, stopped={self.stopped})"
@@ -374,6 +377,18 @@ class StreamConnection(Generic[T]):
     # ------------------------------------------------------------------ loop
 
     def __iter__(self) -> Iterator[T]:
+        with self._lock:
+            if self._iterating:
+                msg = f"{self!r} is already being read; a stream has one reader"
+                raise RuntimeError(msg)
+            self._iterating = True
+        try:
+            yield from self._reconnecting()
+        finally:
+            with self._lock:
+                self._iterating = False
+
+    def _reconnecting(self) -> Iterator[T]:
         consecutive = attempt = 0
         last_kind: FailureKind | None = None
         while not self._stopped.is_set():
