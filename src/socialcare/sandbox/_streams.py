@@ -7,7 +7,7 @@ pages):
   characters each (self-serve); ``add`` or ``delete`` (by ids or values) per request,
   ``dry_run`` validates without changing anything, ``delete_all`` empties the set. A
   rule whose value the app already holds is refused (``DuplicateRule``), an invalid
-  one too (``InvalidRule``); when any is refused none is created. App-only bearer
+  one too (``UnprocessableEntity``); when any is refused none is created. App-only bearer
   token.
 * ``GET /2/tweets/search/stream``: one long-lived response, one JSON object per line
   (``\\r\\n``), a bare ``\\r\\n`` keep-alive every :attr:`StreamHub.keepalive` seconds
