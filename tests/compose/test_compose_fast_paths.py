@@ -184,7 +184,6 @@ def test_entity_spans_are_those_of_extract_entities() -> None:
 
 
 def test_the_one_mention_shortcut_strips_as_the_plain_way() -> None:
-    context = draft_module._reply_context(ASKED, ANN, BRAND, [], enterprise=False)
     texts = [
         *_care_texts(400),
         "@ann_k thanks",
@@ -196,6 +195,8 @@ def test_the_one_mention_shortcut_strips_as_the_plain_way() -> None:
         "hi @ann_k",
     ]
     for text in texts:
-        assert context.strip(text) == draft_module._strip_reply_mentions(
-            text, context.auto, context.auto_lower
-        ), text
+        draft = compose_reply(ASKED, text, author=ANN, brand=BRAND, policy="thread")
+        body, dropped = draft_module._strip_reply_mentions(text.strip(), ("ann_k",))
+        assert bool(dropped) == any(n.startswith("dropped leading") for n in draft.notes)
+        if not draft.is_thread:
+            assert draft.text == body, text

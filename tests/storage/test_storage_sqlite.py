@@ -480,3 +480,117 @@ def test_clicks_survive_a_process_crash_with_synchronous_normal(tmp_path: Path) 
         link = store.get_short_link("go")
         assert link is not None
         assert link.clicks == 20
+
+
+def _hold_group(store: SQLiteStore, callers: int) -> tuple[list[object], list[threading.Thread]]:
+    """Start ``callers`` clicks while the group commit is marked busy; wait until all queue."""
+    group = store._group
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def click(code: str) -> None:
+        try:
+            result: object = store.follow_short_link(code)
+        except StorageError as exc:
+            result = exc
+        with lock:
+            outcomes.append(result)
+
+    with group.cond:
+        group.busy = True  # as if another thread were committing
+    threads = [threading.Thread(target=click, args=(f"c{i}",)) for i in range(callers)]
+    for t in threads:
+        t.start()
+    deadline = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=20)
+    while dt.datetime.now(dt.timezone.utc) < deadline:
+        with group.cond:
+            if len(group.pending) == callers:
+                break
+        threading.Event().wait(0.005)
+    with group.cond:
+        assert len(group.pending) == callers
+        group.busy = False  # the "other commit" ends: one waiter leads the rest
+        group.cond.notify_all()
+    for t in threads:
+        t.join(20)
+    return outcomes, threads
+
+
+def test_clicks_that_wait_are_committed_together_in_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SQLiteStore(tmp_path / "links.db", create_schema=True) as store:
+        for i in range(3):
+            store.put_short_link(f"c{i}", f"https://acme.example/{i}")
+        groups: list[int] = []
+        commit = SQLiteStore._commit_group
+
+        def counted(conn: sqlite3.Connection, batch: list[object]) -> None:
+            groups.append(len(batch))
+            commit(conn, batch)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(SQLiteStore, "_commit_group", staticmethod(counted))
+        outcomes, _ = _hold_group(store, 3)
+        assert groups == [3]  # one transaction, one commit
+        assert sorted(outcomes) == [f"https://acme.example/{i}" for i in range(3)]  # type: ignore[type-var]
+        for i in range(3):
+            link = store.get_short_link(f"c{i}")
+            assert link is not None
+            assert link.clicks == 1
+
+
+def test_a_failed_group_counts_none_of_its_clicks_and_every_caller_sees_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SQLiteStore(tmp_path / "links.db", create_schema=True) as store:
+        for i in range(3):
+            store.put_short_link(f"c{i}", f"https://acme.example/{i}")
+        commit = SQLiteStore._commit_group
+
+        def failing(conn: sqlite3.Connection, batch: list[object]) -> None:
+            def step(sql: str, *args: object) -> object:
+                if sql == "COMMIT":
+                    raise sqlite3.OperationalError("disk I/O error")
+                return conn.execute(sql, *args)
+
+            class Conn:  # the statements run; the commit fails
+                execute = staticmethod(step)
+                in_transaction = property(lambda _: conn.in_transaction)
+
+            commit(Conn(), batch)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(SQLiteStore, "_commit_group", staticmethod(failing))
+        outcomes, _ = _hold_group(store, 3)
+        assert len(outcomes) == 3
+        assert all(isinstance(o, StorageError) and "disk I/O" in str(o) for o in outcomes)
+        monkeypatch.undo()
+        for i in range(3):
+            link = store.get_short_link(f"c{i}")
+            assert link is not None
+            assert link.clicks == 0  # rolled back: not one of them counted
+        assert store.follow_short_link("c0") == "https://acme.example/0"  # usable again
+
+
+@pytest.mark.parametrize("synchronous", ["FULL", "NORMAL"])
+def test_concurrent_clicks_are_each_counted_once(tmp_path: Path, synchronous: str) -> None:
+    with SQLiteStore(tmp_path / "links.db", create_schema=True, synchronous=synchronous) as store:  # type: ignore[arg-type]
+        for i in range(4):
+            store.put_short_link(f"c{i}", f"https://acme.example/{i}")
+        wrong: list[str | None] = []
+
+        def clicks(k: int) -> None:
+            for n in range(60):
+                code = f"c{(n + k) % 4}"
+                url = store.follow_short_link(code, bot=n % 5 == 0)
+                if url != f"https://acme.example/{code[1:]}":
+                    wrong.append(url)
+
+        threads = [threading.Thread(target=clicks, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert wrong == []
+        links = [store.get_short_link(f"c{i}") for i in range(4)]
+        assert sum(link.clicks for link in links if link) == 8 * 48
+        assert sum(link.bot_clicks for link in links if link) == 8 * 12

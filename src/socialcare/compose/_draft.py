@@ -69,6 +69,9 @@ _LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\
 _LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))+")
 _HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _CONTEXT_CACHE_SIZE = 256
+_SUFFIX_CACHE_SIZE = 64
+# Signature -> suffix, for signatures checked already.
+_SUFFIXES: dict[str, str] = {}
 _ZERO = Decimal(0)
 _CLIP = 40
 _MAX_SIGNATURE = 16
@@ -201,11 +204,6 @@ class Draft:
         return not self.reasons
 
 
-def _set_dict(value: object, fields: dict[str, object]) -> None:
-    """Give a new, non-slotted attrs instance its fields (frozen: no ``__setattr__``)."""
-    object.__setattr__(value, "__dict__", fields)
-
-
 def _new_part(
     text: str,
     length: int,
@@ -245,7 +243,13 @@ def _signature_suffix(signature: str | None) -> str:
     if signature is None:
         return ""
     if type(signature) is str:
-        return _checked_suffix(signature)
+        suffix = _SUFFIXES.get(signature)
+        if suffix is None:
+            suffix = _checked_suffix(signature)
+            if len(_SUFFIXES) >= _SUFFIX_CACHE_SIZE:
+                _SUFFIXES.clear()
+            _SUFFIXES[signature] = suffix
+        return suffix
     return _checked_suffix.__wrapped__(signature)
 
 
@@ -446,18 +450,6 @@ class _ReplyContext:
         self.first_item: _PriceItem = (
             "summoned_reply" if permission is None or permission.rule != "own_post" else "post"
         )
-
-    def strip(self, text: str) -> tuple[str, tuple[str, ...]]:
-        """``_strip_reply_mentions(text, auto)``, with a shortcut for one leading mention."""
-        first = _LEADING_MENTION.match(text)
-        if first is None:
-            return text, ()
-        if (
-            _LEADING_MENTION.match(text, first.end()) is None  # the only one: cannot repeat
-            and first.group(1).lower() not in self.auto_lower
-        ):
-            return text, ()
-        return _strip_reply_mentions(text, self.auto, self.auto_lower)
 
 
 # Keyed by the identities of the (immutable) post, author and brand, which are kept in
@@ -724,7 +716,14 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         reply = last[4]
     else:
         reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
-    text, dropped = reply.strip(text)
+    first_mention = _LEADING_MENTION.match(text)
+    if first_mention is None or (  # one leading mention X does not add: nothing to drop
+        _LEADING_MENTION.match(text, first_mention.end()) is None
+        and first_mention.group(1).lower() not in reply.auto_lower
+    ):
+        dropped: tuple[str, ...] = ()
+    else:
+        text, dropped = _strip_reply_mentions(text, reply.auto, reply.auto_lower)
     notes: list[str] = []
     if dropped:
         notes.append(
@@ -740,8 +739,9 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
     if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
         links = () if urls is not None and not urls else _links(whole, config, urls)
         part = object.__new__(DraftPart)
-        _set_dict(
+        object.__setattr__(  # DraftPart(...), built directly (frozen, no validators)
             part,
+            "__dict__",
             {
                 "text": whole,
                 "length": first.weighted_length,
@@ -752,14 +752,15 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
             },
         )
         parts: tuple[DraftPart, ...] = (part,)
-        parses = [first]
+        parses: tuple[TweetParse, ...] = (first,)
         truncated = False
         if links:
             notes.extend(_link_notes(links))
     else:
-        parts, parses, truncated = _fitted_parts(
+        parts, fitted, truncated = _fitted_parts(
             text, suffix, first, policy=policy, limit=limit, config=config, replied_id=replied.id
         )
+        parses = tuple(fitted)
         if truncated:
             notes.append("the text was cut at a word boundary to fit")
         for part in parts:
@@ -779,7 +780,7 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         reasons += tuple(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
     if len(parts) == 1 and follow_up is None:  # one post: one price item
         item: _PriceItem = "post_with_url" if parts[0].links else reply.first_item
-        items: Sequence[str] = (item,)
+        items: Sequence[str] = (item,)  # a tuple already
         price = _ZERO + getattr(prices, item)  # PriceTable.price_of(item)
     else:
         items, price = _priced(parts, permission, prices, follow_up)
@@ -788,8 +789,9 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         reasons += refused
         warnings += warned
     draft = object.__new__(Draft)
-    _set_dict(
+    object.__setattr__(  # Draft(...), built directly (frozen, no validators)
         draft,
+        "__dict__",
         {
             "kind": "reply",
             "parts": parts,
@@ -797,7 +799,7 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
             "conversation_id": conversation,
             "reply_mentions": reply.auto,
             "price": price,
-            "price_items": tuple(items),
+            "price_items": items if type(items) is tuple else tuple(items),
             "reasons": reasons,
             "warnings": warnings,
             "notes": tuple(notes),
