@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from socialcare.text._chars import (
     AT_SIGNS,
@@ -47,6 +46,8 @@ _MENTION = re.compile(
     "(^|[^a-zA-Z0-9_!#$%&*@\\uff20]|(?:^|[^a-zA-Z0-9_+~.-])(?:rt|RT|rT|Rt):?)"
     f"[{AT_SIGNS}]([a-zA-Z0-9_]{{1,20}})(/[a-zA-Z][a-zA-Z0-9_-]{{0,24}})?"
 )
+# Where a mention's match may start before its at sign: " rt:@" starts 4 before it.
+_RT_BACK = 4
 _END_MENTION = re.compile(f"[{AT_SIGNS}{LATIN_ACCENTS}]|://")
 _REPLY = re.compile(f"[{SPACES}]*[{AT_SIGNS}]([a-zA-Z0-9_]{{1,20}})")
 _VALID_LIST = re.compile(f"[{AT_SIGNS}]([a-zA-Z0-9_]{{1,20}})(/[a-zA-Z][a-zA-Z0-9_-]{{0,24}})")
@@ -69,29 +70,38 @@ _CASHTAG = re.compile(
 )
 
 
-def _hashtag_matches(text: str) -> Iterator[re.Match[str]]:
-    """``_HASHTAG.finditer(text)``, trying only the starts where a match can begin.
+def _sign_matches(pattern: re.Pattern[str], text: str, signs: str) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))``, trying only the starts where a match can begin.
 
-    A match holds a hash sign at most 1 code point after its start, so only the position
-    before each sign and the sign itself are tried, in order; the rest is skipped with
-    ``str.find``. Same matches as ``finditer``, whose per-position attempts (a lookahead
-    over a large class) cost about 25 times more on texts with a hash sign.
+    For the mention and hashtag patterns: a match holds its sign (one of ``signs``) one
+    code point after its start, or at its start (at the start of the text), or up to four
+    after it when a retweet prefix (``rt``, ``rt:``) ends right before the sign. So only
+    those starts before each sign, and the sign, are tried, in order; the text between
+    signs is skipped with ``str.find``. Same matches as ``finditer``, whose attempt at
+    every position costs a few times more.
     """
-    present = [sign for sign in "#\uff03" if sign in text]
+    present = [sign for sign in signs if sign in text]
+    out: list[re.Match[str]] = []
     if not present:
-        return
-    match = _HASHTAG.match
+        return out
+    match = pattern.match
     find = text.find
     n = len(text)
     pos = 0
     while True:
-        k = min([find(sign, pos) % (n + 1) for sign in present])  # not found: n
-        if k >= n:
-            return
-        for start in (k - 1, k) if k > pos else (k,):
+        if len(present) == 1:
+            k = find(present[0], pos)
+            if k < 0:
+                return out
+        else:
+            k = min([find(sign, pos) % (n + 1) for sign in present])  # not found: n
+            if k >= n:
+                return out
+        lowest = k - _RT_BACK if k and text[k - 1] in ":tT" else k - 1
+        for start in range(max(pos, lowest), k + 1):
             m = match(text, start)
             if m is not None:
-                yield m
+                out.append(m)
                 pos = m.end()
                 break
         else:
@@ -136,7 +146,7 @@ def extract_mentions_or_lists_with_indices(text: str) -> list[MentionOrListMatch
     if "@" not in text and "\uff20" not in text:
         return []
     out: list[MentionOrListMatch] = []
-    for m in _MENTION.finditer(text):
+    for m in _sign_matches(_MENTION, text, "@\uff20"):
         if _END_MENTION.match(text, m.end()) is not None:
             continue
         name, slug = m.group(2), m.group(3)
@@ -172,7 +182,7 @@ def _hashtags(text: str) -> list[HashtagMatch]:
     if "#" not in text and "\uff03" not in text:
         return []
     out: list[HashtagMatch] = []
-    for m in _hashtag_matches(text):
+    for m in _sign_matches(_HASHTAG, text, "#\uff03"):
         if _END_HASHTAG.match(text, m.end()) is not None:
             continue
         out.append(HashtagMatch(m.group(2), m.end(1), m.end()))
