@@ -98,6 +98,12 @@ def test_drafts_built_directly_equal_drafts_built_by_init() -> None:
         "hi", 2, 280, links=(LinkUse("a.co", 0, 4, 23),), in_reply_to="1", index=0
     )
     assert part == DraftPart("hi", 2, 280, (LinkUse("a.co", 0, 4, 23),), "1", 0)
+    link = draft_module._link_use("a.co", 0, 4, 23)
+    assert link == LinkUse("a.co", 0, 4, 23)
+    assert hash(link) == hash(LinkUse("a.co", 0, 4, 23))
+    assert repr(link) == repr(LinkUse("a.co", 0, 4, 23))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        link.start = 1  # type: ignore[misc]
     assert set(vars(part)) == {f.name for f in attrs.fields(DraftPart)}
     fields = {f.name: f.default for f in attrs.fields(Draft)}
     fields.update(kind="reply", parts=(part,))

@@ -73,6 +73,8 @@ _SUFFIX_CACHE_SIZE = 64
 # Signature -> suffix, for signatures checked already.
 _SUFFIXES: dict[str, str] = {}
 _ZERO = Decimal(0)
+_new_object = object.__new__
+_set = object.__setattr__  # frozen attrs classes: how attrs' own __init__ sets fields
 _CLIP = 40
 _MAX_SIGNATURE = 16
 
@@ -267,12 +269,20 @@ def _links(text: str, config: TextConfig, found: list[RawUrl] | None = None) -> 
     urls = extract_urls_with_indices(text) if found is None else found
     if not urls:
         return ()
+    weight = config.transformed_url_length
     if any(_hidable(text, u.start) for u in urls):
-        return tuple(
-            LinkUse(u.url, u.start, u.end, config.transformed_url_length)
-            for u in extract_entities(text).urls
-        )
-    return tuple(LinkUse(u.url, u.start, u.end, config.transformed_url_length) for u in urls)
+        return tuple(_link_use(u.url, u.start, u.end, weight) for u in extract_entities(text).urls)
+    return tuple(_link_use(u.url, u.start, u.end, weight) for u in urls)
+
+
+def _link_use(url: str, start: int, end: int, weighted_length: int) -> LinkUse:
+    """``LinkUse(url, start, end, weighted_length)``, built directly (no validators)."""
+    link = _new_object(LinkUse)
+    _set(link, "url", url)
+    _set(link, "start", start)
+    _set(link, "end", end)
+    _set(link, "weighted_length", weighted_length)
+    return link
 
 
 def _hidable(text: str, start: int) -> bool:
