@@ -22,17 +22,20 @@ PACKAGES = [
     "socialcare.conversations",
     "socialcare.compose",
     "socialcare.errors",
+    "socialcare.escalation",
     "socialcare.links",
     "socialcare.models",
     "socialcare.monitor",
     "socialcare.platforms",
     "socialcare.platforms.x",
+    "socialcare.privacy",
     "socialcare.query",
     "socialcare.sandbox",
     "socialcare.storage",
     "socialcare.testing",
     "socialcare.text",
     "socialcare.threads",
+    "socialcare.webhooks",
 ]
 
 

@@ -39,6 +39,7 @@ from socialcare.errors import (
     PayloadError,
     PlatformError,
     PlatformUnavailableError,
+    PrivateDataError,
     QueryError,
     RateLimitError,
     ReplyNotPermittedError,
@@ -49,6 +50,8 @@ from socialcare.errors import (
     SocialCareError,
     StorageError,
     TemplateError,
+    WebhookError,
+    WebhookSignatureError,
 )
 
 if _typing.TYPE_CHECKING:
@@ -79,6 +82,11 @@ if _typing.TYPE_CHECKING:
     from socialcare.conversations import (
         StoreThreader,
         backfill,
+    )
+    from socialcare.escalation import (
+        EscalationDecision,
+        EscalationPolicy,
+        SentimentScorer,
     )
     from socialcare.links import (
         LinkTracker,
@@ -129,6 +137,10 @@ if _typing.TYPE_CHECKING:
     from socialcare.platforms.x import (
         XPlatform,
     )
+    from socialcare.privacy import (
+        Finding,
+        PrivateDataGuard,
+    )
     from socialcare.query import (
         PostView,
         Query,
@@ -159,6 +171,13 @@ if _typing.TYPE_CHECKING:
         Threader,
         Timings,
     )
+    from socialcare.webhooks import (
+        DirectMessageEvent,
+        PostEvent,
+        UnknownEvent,
+        WebhookEvent,
+        WebhookReceiver,
+    )
 
 __all__ = [
     "Alert",
@@ -180,12 +199,16 @@ __all__ = [
     "CycleReport",
     "DigestSchedule",
     "DirectMessage",
+    "DirectMessageEvent",
     "DirectMessageNotPermittedError",
     "Draft",
     "DuplicateContentError",
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "EscalationDecision",
+    "EscalationPolicy",
+    "Finding",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -207,8 +230,11 @@ __all__ = [
     "PlatformError",
     "PlatformUnavailableError",
     "Post",
+    "PostEvent",
     "PostView",
     "PriceTable",
+    "PrivateDataError",
+    "PrivateDataGuard",
     "Problem",
     "Query",
     "QueryError",
@@ -227,6 +253,7 @@ __all__ = [
     "SQLiteStore",
     "Sandbox",
     "SchemaVersionError",
+    "SentimentScorer",
     "ShortCodeTakenError",
     "ShortLink",
     "Shortener",
@@ -249,8 +276,13 @@ __all__ = [
     "Threader",
     "Timings",
     "TweetParse",
+    "UnknownEvent",
     "UrlEntity",
     "User",
+    "WebhookError",
+    "WebhookEvent",
+    "WebhookReceiver",
+    "WebhookSignatureError",
     "WebhookSink",
     "Withheld",
     "XPlatform",
@@ -292,6 +324,9 @@ _LAZY: dict[str, str] = {
     "can_reply": "socialcare.compose",
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
+    "EscalationDecision": "socialcare.escalation",
+    "EscalationPolicy": "socialcare.escalation",
+    "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",
@@ -301,6 +336,8 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
+    "Finding": "socialcare.privacy",
+    "PrivateDataGuard": "socialcare.privacy",
     "PostView": "socialcare.query",
     "Query": "socialcare.query",
     "QuerySet": "socialcare.query",
@@ -353,6 +390,11 @@ _LAZY: dict[str, str] = {
     "Timings": "socialcare.threads",
     "StoreThreader": "socialcare.conversations",
     "backfill": "socialcare.conversations",
+    "DirectMessageEvent": "socialcare.webhooks",
+    "PostEvent": "socialcare.webhooks",
+    "UnknownEvent": "socialcare.webhooks",
+    "WebhookEvent": "socialcare.webhooks",
+    "WebhookReceiver": "socialcare.webhooks",
 }
 """Where each lazily loaded name lives: its public package."""
 

@@ -35,6 +35,7 @@ from typing import Any
 from socialcare._clock import ManualClock
 from socialcare.errors import ConfigurationError
 from socialcare.models import DirectMessage, Post
+from socialcare.platforms._match import post_matches, stored_key, unescape
 from socialcare.sandbox import Sandbox, SandboxOutcome, SandboxRequest
 
 __all__ = [
@@ -91,6 +92,15 @@ def make_sandbox(
     return sandbox
 
 
+def _contains(post: Post, part: str) -> bool:
+    """``part`` in the text as stored, or as typed (unescaped, links expanded)."""
+    return (
+        part in post.text
+        or part in unescape(post.text)
+        or part in stored_key(post.text, post.entities)
+    )
+
+
 def _describe(posts: Iterable[Post]) -> str:
     lines = [f"  {p.id} by {p.author_id}: {p.text!r}" for p in posts]
     return "\n".join(lines) or "  (none)"
@@ -106,6 +116,10 @@ def assert_posted(
 ) -> Post:
     """The newest post by ``by`` matching ``text``/``contains``; fail if there is none.
 
+    The sandbox stores text as X does (a reply's leading @mentions, ``&amp;``, t.co
+    links): ``text`` may be the text as stored or as typed (matched as
+    ``find_post`` matches), and ``contains`` is looked for in both.
+
     Raises:
         AssertionError: no such post (the message lists what ``by`` did post).
     """
@@ -113,9 +127,9 @@ def assert_posted(
     for post in mine:
         if since is not None and post.created_at is not None and post.created_at < since:
             continue
-        if text is not None and post.text != text:
+        if text is not None and post.text != text and not post_matches(post, text):
             continue
-        if contains is not None and contains not in post.text:
+        if contains is not None and not _contains(post, contains):
             continue
         return post
     wanted = f"text={text!r}" if text is not None else f"contains={contains!r}"
@@ -131,7 +145,7 @@ def assert_replied(sandbox: Sandbox, *, by: UserRef, to: str, contains: str | No
     """
     mine = sandbox.posts(author=by)
     for post in mine:
-        if post.replied_to_id == to and (contains is None or contains in post.text):
+        if post.replied_to_id == to and (contains is None or _contains(post, contains)):
             return post
     msg = f"{by!r} did not reply to {to} (contains={contains!r}); its posts:\n{_describe(mine)}"
     raise AssertionError(msg)
@@ -259,6 +273,36 @@ class OpenAPIContract:
             problems = [f"{where}: no schema in the OpenAPI document for {outcome.endpoint}"]
         else:
             errors = self._validator(ref).iter_errors(outcome.payload)
+            problems = [
+                f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+            ]
+        with self._lock:
+            self.checked += 1
+            self.violations.extend(problems)
+        return problems
+
+    def check_request(self, exchange: SandboxRequest, endpoint: str) -> list[str]:
+        """Validate a request's JSON body against its operation's ``requestBody`` schema.
+
+        ``endpoint`` is the route's name (``SandboxOutcome.endpoint``). Requests without
+        a body, or to operations without a JSON request body, have nothing to check.
+        Violations are returned and recorded in ``violations``.
+        """
+        method, _, path = endpoint.partition(" ")
+        template = "/".join(
+            "{" + part[1:] + "}" if part.startswith(":") else part for part in path.split("/")
+        )
+        operation = self._spec["paths"].get(template, {}).get(method.lower(), {})
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if content is None or not exchange.body:
+            return []
+        where = f"request {exchange.method} {exchange.url}"
+        try:
+            payload = json.loads(exchange.body)
+        except ValueError:
+            problems = [f"{where}: the body is not JSON"]
+        else:
+            errors = self._validator(str(content["schema"]["$ref"])).iter_errors(payload)
             problems = [
                 f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
             ]

@@ -97,9 +97,9 @@ def test_search_stream_delivers_new_posts_once(
     assert [p.text for p in seen] == ["my acme router is down again"]
     assert report.polled == ("brand",)
     assert report.delivered == 1
-    assert report.requests == 1
+    assert report.requests == 2  # the search, and one lookup of the new author
 
-    monitor.run_once()
+    assert monitor.run_once().requests == 1  # nothing new: no lookup
     assert len(seen) == 1  # nothing new, nothing twice
 
     clock.advance(60)
@@ -192,12 +192,13 @@ def test_packed_search_streams_share_requests(sandbox: Sandbox, clock: ManualClo
     monitor.add_search("complaints", Query().hashtag("acmefail"))
     got = {name: _collect(monitor, name) for name in ("outages", "praise", "complaints")}
     report = monitor.run_once()
-    assert report.requests == 1  # one packed query for three streams
+    assert report.requests == 2  # one packed query for three streams, one author lookup
     assert [p.text for p in got["outages"]] == ["acme outage in Berlin"]
     assert [p.text for p in got["praise"]] == ["loving my new acme phone"]
     assert [p.text for p in got["complaints"]] == ["#acmefail refund please"]
     searches = [c for c in sandbox.calls if c.endpoint == "GET /2/tweets/search/recent"]
     assert len(searches) == 1
+    assert [c.endpoint for c in sandbox.calls].count("GET /2/users") == 1
 
 
 def test_unpacked_streams_poll_separately(sandbox: Sandbox, clock: ManualClock) -> None:

@@ -114,6 +114,19 @@ def test_start_positions(sandbox: Sandbox, clock: ManualClock) -> None:
         Monitor(sandbox.platform("acme"), MemoryStore(clock=clock), start=dt.datetime(2026, 1, 1))  # noqa: DTZ001
 
 
+class _Unbilled:
+    """An XPlatform on the sandbox that cannot read the bill (as on X): ``usage()`` is None."""
+
+    def __init__(self, platform: XPlatform) -> None:
+        self._platform = platform
+
+    def usage(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._platform, name)
+
+
 def test_cycle_report_prices_reads_and_dedupes_users_per_day(
     sandbox: Sandbox, clock: ManualClock
 ) -> None:
@@ -121,10 +134,12 @@ def test_cycle_report_prices_reads_and_dedupes_users_per_day(
     sandbox.add_post("ann", "acme two")
     sandbox.add_post("bob", "acme three")
     clock.advance(5)
-    monitor = Monitor(sandbox.platform("acme"), MemoryStore(clock=clock), clock=clock)
+    platform = cast("Platform", _Unbilled(sandbox.platform("acme")))
+    monitor = Monitor(platform, MemoryStore(clock=clock), clock=clock, expansions=["author_id"])
     monitor.add_search("brand", "acme")
     post, user = PRICES["post_read"].usd, PRICES["user_read"].usd
     first = monitor.run_once()
+    assert (first.cost_basis, first.usage) == ("estimated", None)
     assert first.cost == 3 * post + 2 * user
     sandbox.add_post("ann", "acme four")
     clock.advance(120)

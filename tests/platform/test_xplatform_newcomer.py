@@ -131,3 +131,19 @@ def test_expansions_are_checked_against_the_endpoint_table(sandbox):
         x.search_recent("hello", expansions="author_id")
     with pytest.raises(ValueError, match="nope"):
         sandbox.platform(expansions=("nope",))
+
+
+def test_a_sandbox_platform_reads_the_bill_and_x_reports_none(sandbox):
+    from socialcare.platforms.x import PRICES, Usage, XPlatform  # noqa: PLC0415
+
+    acme = sandbox.add_user("acme")
+    ann = sandbox.add_user("ann")
+    sandbox.add_post(ann, "@acme hello")
+    x = sandbox.platform(acme)
+    before = x.usage()
+    assert before == sandbox.usage()
+    x.mentions(expansions=("author_id",))
+    post, user = PRICES["post_read"].usd, PRICES["user_read"].usd
+    assert x.usage() - before == Usage(counts={"post_read": 1, "user_read": 1}, total=post + user)
+    assert x.usage() == sandbox.usage()
+    assert XPlatform(bearer_token="not-a-real-token").usage() is None

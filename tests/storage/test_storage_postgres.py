@@ -150,6 +150,42 @@ def test_schema_5_maps_the_old_conversation_states(pg: tuple[str, str]) -> None:
         assert [c.id for c in store.open_queue()] == ["a"]
 
 
+@pytest.mark.postgres
+def test_schema_7_gives_existing_leases_their_renewal_time(pg: tuple[str, str]) -> None:
+    import psycopg  # noqa: PLC0415
+
+    from socialcare import ManualClock  # noqa: PLC0415
+    from socialcare.storage._schema import MIGRATIONS, VERSION_TABLE  # noqa: PLC0415
+    from socialcare.storage.postgres import _TYPES, PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    with psycopg.connect(dsn, options=f"-c search_path={schema}") as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(VERSION_TABLE.format_map(_TYPES))
+        for version, step in enumerate(MIGRATIONS[:6], start=1):
+            for statement in step:
+                rendered = statement.format_map(_TYPES)
+                if rendered.strip():
+                    conn.execute(rendered)
+            conn.execute(
+                "INSERT INTO sc_schema (version, applied_at) VALUES (%s, now())", (version,)
+            )
+        conn.execute(
+            "INSERT INTO sc_leases (key, owner, acquired_at, expires_at, token) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            ("stream:brand", "w1", T0, T0 + dt.timedelta(hours=1), 4),
+        )
+    clock = ManualClock(T0)
+    for _ in range(2):  # create_schema is idempotent: the second open applies nothing
+        with PostgresStore(dsn, schema=schema, create_schema=True, clock=clock) as store:
+            assert store.schema_version() == SCHEMA_VERSION
+            lease = store.get_lease("stream:brand")
+            assert lease is not None
+            assert (lease.owner, lease.token, lease.renewed_at) == ("w1", 4, T0)
+            versions = store._read(lambda tx: tx.all("SELECT version FROM sc_schema"))
+    assert sorted(v for (v,) in versions) == list(range(1, SCHEMA_VERSION + 1))
+
+
 def _backend_pids(dsn: str, application_name: str) -> list[int]:
     import psycopg  # noqa: PLC0415
 

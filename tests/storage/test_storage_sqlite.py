@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import socialcare
 from socialcare import ConfigurationError, Post, SchemaVersionError, StorageError
 from socialcare.models import Conversation
 from socialcare.storage import (
@@ -77,6 +78,35 @@ def test_an_older_schema_is_migrated_forward_keeping_data(tmp_path: Path) -> Non
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     conn.close()
     assert "sc_conversations_open_queue" in names
+
+
+def test_schema_7_gives_existing_leases_their_renewal_time(tmp_path: Path) -> None:
+    path = tmp_path / "v6.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(render(VERSION_TABLE, _TYPES))
+    for version, step in enumerate(MIGRATIONS[:6], start=1):
+        for statement in step:
+            rendered = render(statement, _TYPES)
+            if rendered.strip():
+                conn.execute(rendered)
+        conn.execute("INSERT INTO sc_schema (version, applied_at) VALUES (?, 0)", (version,))
+    micros = int(T0.timestamp() * 1_000_000)
+    conn.execute(
+        "INSERT INTO sc_leases (key, owner, acquired_at, expires_at, token) VALUES (?, ?, ?, ?, ?)",
+        ("stream:brand", "w1", micros, micros + 3_600_000_000, 4),
+    )
+    conn.close()
+    clock = socialcare.ManualClock(T0)
+    for _ in range(2):  # create_schema is idempotent: the second open applies nothing
+        with SQLiteStore(path, create_schema=True, clock=clock) as store:
+            assert store.schema_version() == SCHEMA_VERSION
+            lease = store.get_lease("stream:brand")
+            assert lease is not None
+            assert (lease.owner, lease.token, lease.renewed_at) == ("w1", 4, T0)
+    conn = sqlite3.connect(path)
+    versions = [row[0] for row in conn.execute("SELECT version FROM sc_schema ORDER BY version")]
+    conn.close()
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_newer_schema_asks_for_an_upgrade(tmp_path: Path) -> None:

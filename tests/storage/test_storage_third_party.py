@@ -61,12 +61,12 @@ class DictLeases:
             held = self._leases.get(key)
             if held is not None and held.owner == owner:
                 since = min(held.acquired_at, now)  # a clock gone back: held from now
-                self._leases[key] = Lease(key, owner, since, now + span, held.token)
+                self._leases[key] = Lease(key, owner, since, now + span, held.token, now)
                 return True
-            if held is not None and held.expires_at > now and held.acquired_at <= now + span:
-                return False  # live (taken later than now + ttl: from a future gone by)
+            if held is not None and held.expires_at > now and held.renewed_at <= now + span:
+                return False  # live (renewed later than now + ttl: from a future gone by)
             self._tokens[key] = token = self._tokens.get(key, 0) + 1
-            self._leases[key] = Lease(key, owner, now, now + span, token)
+            self._leases[key] = Lease(key, owner, now, now + span, token, now)
             return True
 
     def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
@@ -80,7 +80,7 @@ class DictLeases:
                 raise LeaseError(f"lease {_short(key)} is not held by {_short(owner)}")
             if held.expires_at <= now:
                 raise LeaseError(f"lease {_short(key)} expired; claim it again")
-            lease = Lease(key, owner, min(held.acquired_at, now), now + span, held.token)
+            lease = Lease(key, owner, min(held.acquired_at, now), now + span, held.token, now)
             self._leases[key] = lease
             return lease
 

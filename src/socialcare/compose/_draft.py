@@ -24,6 +24,7 @@ from socialcare.compose._rules import ReplyPermission, can_reply
 from socialcare.compose._template import Template
 from socialcare.errors import ReplyTooLongError
 from socialcare.models import Includes, Post, User
+from socialcare.privacy import DEFAULT_GUARD, PrivateDataGuard
 from socialcare.text import (
     V3,
     TextConfig,
@@ -544,6 +545,15 @@ def _part_problems(
     return problems
 
 
+def _private_problems(parts: Sequence[DraftPart], guard: PrivateDataGuard | None) -> list[str]:
+    """Why the public parts may not be sent because of private data (empty: no reason)."""
+    if guard is None:
+        return []
+    text = parts[0].text if len(parts) == 1 else "\n".join(part.text for part in parts)
+    problem = guard.problem(text)
+    return [] if problem is None else [problem]
+
+
 def _price_items(
     parts: Sequence[DraftPart], permission: ReplyPermission | None
 ) -> list[_PriceItem]:
@@ -660,6 +670,7 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
     dm_intro: str = "Here is the link:",
     limit: int = MAX_POST_LENGTH,
     config: TextConfig = V3,
+    guard: PrivateDataGuard | None = DEFAULT_GUARD,
 ) -> Draft:
     """A reply to ``to`` that X accepts: measured, fitted by ``policy``, priced and checked.
 
@@ -691,6 +702,10 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         dm_intro: the DM text before the moved links.
         limit: the weighted limit per post (280).
         config: the twitter-text configuration (v3).
+        guard: what finds private data (card numbers, e-mail addresses, passwords...):
+            a public reply holding any is not sendable, and its reason names the kinds
+            (never the values) and suggests a DM. ``None`` turns the check off. The
+            follow-up DM is not checked: private data belongs there.
 
     Raises:
         ReplyTooLongError: ``policy="strict"`` and the reply is over the limit.
@@ -788,6 +803,8 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         or (not enterprise and "$" in parts[0].text)
     ):
         reasons += tuple(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
+    if guard is not None:
+        reasons += tuple(_private_problems(parts, guard))
     if len(parts) == 1 and follow_up is None:  # one post: one price item
         item: _PriceItem = "post_with_url" if parts[0].links else reply.first_item
         items: Sequence[str] = (item,)  # a tuple already

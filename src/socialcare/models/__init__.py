@@ -5,12 +5,20 @@ and their parts) are built from X API v2 JSON with ``from_x`` and turned back
 with ``to_x``. Care records (:class:`Conversation`, :class:`Escalation`,
 :class:`OutboxRecord`, :class:`ShortLink`, :class:`Lease`, :class:`StreamCursor`,
 :class:`AuditEntry`, ...) describe the care work around them and are what stores
-keep. All are immutable ``attrs`` values.
+keep. X Activity API objects (:class:`WebhookConfig`, :class:`ActivitySubscription`,
+:class:`ActivityFilter`, :class:`ReplayJob`) describe real-time delivery. All are
+immutable ``attrs`` values.
 """
 
 from __future__ import annotations
 
 from socialcare._exports import publish
+from socialcare.models._activity import (
+    ActivityFilter,
+    ActivitySubscription,
+    ReplayJob,
+    WebhookConfig,
+)
 from socialcare.models._care import (
     AuditEntry,
     Channel,
@@ -44,6 +52,8 @@ from socialcare.models._x import (
 )
 
 __all__ = [
+    "ActivityFilter",
+    "ActivitySubscription",
     "AuditEntry",
     "Channel",
     "Conversation",
@@ -64,6 +74,7 @@ __all__ = [
     "RecordValue",
     "ReferenceType",
     "ReferencedPost",
+    "ReplayJob",
     "ReplySettings",
     "Reservation",
     "ShortLink",
@@ -71,6 +82,7 @@ __all__ = [
     "TagEntity",
     "UrlEntity",
     "User",
+    "WebhookConfig",
     "Withheld",
     "to_dataframe",
     "to_records",

@@ -344,6 +344,10 @@ class Lease:
             after the store's clock went back: see ``LeaseStore``).
         expires_at: when it lapses unless renewed; after that anyone may take it.
         token: a fencing token that grows every time the lease changes hands.
+        renewed_at: when the owner last claimed or renewed it (default:
+            ``acquired_at``); a lease renewed later than now by more than a
+            claimant's ``ttl`` is from a future the clock went back from, and is
+            taken over (see ``LeaseStore``).
     """
 
     key: str
@@ -351,3 +355,8 @@ class Lease:
     acquired_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
     expires_at: dt.datetime = attrs.field(converter=_utc_required, validator=_aware)
     token: int = 1
+    renewed_at: dt.datetime = attrs.field(
+        default=attrs.Factory(lambda lease: lease.acquired_at, takes_self=True),
+        converter=_utc_required,
+        validator=_aware,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from socialcare._exports import publish
 from socialcare.monitor._monitor import (
+    CostBasis,
     CycleReport,
     Monitor,
     MonitorHealth,
@@ -20,6 +21,7 @@ from socialcare.monitor._monitor import (
 from socialcare.monitor._store import MonitorStore
 
 __all__ = [
+    "CostBasis",
     "CycleReport",
     "Monitor",
     "MonitorHealth",

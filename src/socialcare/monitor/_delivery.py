@@ -112,6 +112,7 @@ class Delivery:
         include_retweets: bool,
         accept: Callable[[Stream, Item], bool],
         outcome: Outcome,
+        fresh_users: Mapping[str, User] | None = None,
     ) -> int:
         """Deliver the new inbound ``items`` (oldest first) and store every item.
 
@@ -119,7 +120,8 @@ class Delivery:
         kind matches it (every handler of a stream receives each of its posts;
         a post on two streams reaches both). Items this monitor quarantined on a
         stream are skipped there. Dedupe is per stream: ``accept`` and the fetched window hold
-        only what is newer than the stream's cursor (or inside its backlog).
+        only what is newer than the stream's cursor (or inside its backlog). The users
+        stored are ``fresh_users`` (read from the platform), by default all of ``users``.
 
         Raises:
             StorageError: the store is down (nothing was quarantined).
@@ -142,7 +144,7 @@ class Delivery:
                 delivered += 1
                 self._states[stream.name].delivered += 1
         self._alert(alerts, outcome)
-        self._save(kind, unit, ordered, users, outcome)
+        self._save(kind, unit, ordered, users if fresh_users is None else fresh_users, outcome)
         return delivered
 
     def _call_handlers(self, stream: Stream, item: Item, outcome: Outcome) -> None:

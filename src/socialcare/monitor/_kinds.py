@@ -13,6 +13,8 @@ class registered in :func:`kinds`, with its endpoint in ``_endpoints.ENDPOINTS``
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
@@ -36,10 +38,21 @@ Item = Post | DirectMessage
 
 @attrs.frozen
 class Unit:
-    """Streams served by one request (a packed search group, or one stream)."""
+    """Streams served by one request (a packed search group, or one stream).
+
+    ``expansions``: what the unit's reads ask X to expand (every stream of a unit
+    wants the same); ``None``: the monitor's author policy (nothing expanded, each
+    post's author from the store or one batched user lookup).
+    """
 
     streams: tuple[Stream, ...]
     query: str | None = None
+    expansions: tuple[str, ...] | None = None
+
+    @property
+    def looks_up_authors(self) -> bool:
+        """Whether authors missing from the store are looked up after the reads."""
+        return self.expansions is None
 
     @property
     def kind(self) -> str:
@@ -68,6 +81,25 @@ class Request:
     platform: Platform
     page_size: int
     brand_user_id: Callable[[], str]
+
+    def options(self, read: Callable[..., object], unit: Unit) -> dict[str, tuple[str, ...]]:
+        """``expansions=`` for a read of ``unit``, when the platform's ``read`` takes it.
+
+        ``Platform`` reads need not take ``expansions`` (``XPlatform``'s do); one that
+        does not is called as before, with what it expands by itself.
+        """
+        if not _takes_expansions(getattr(read, "__func__", read)):
+            return {}
+        return {"expansions": () if unit.expansions is None else unit.expansions}
+
+
+@functools.cache
+def _takes_expansions(read: Callable[..., object]) -> bool:
+    try:
+        parameters = inspect.signature(read).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+    return any(p.name == "expansions" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 class Kind(Protocol):
@@ -197,13 +229,15 @@ class _SearchKind(_PostKind):
     def fetch(
         self, request: Request, unit: Unit, window: Window, token: str | None
     ) -> Page[Post] | Page[DirectMessage]:
-        return request.platform.search_recent(
+        read: Callable[..., Page[Post]] = request.platform.search_recent
+        return read(
             unit.query or "",
             since_id=window.since_id,
             until_id=window.until_id,
             start_time=window.start_time,
             max_results=request.page_size,
             next_token=token,
+            **request.options(read, unit),
         )
 
     def accepts(self, stream: Stream, unit: Unit, item: Item, users: Mapping[str, User]) -> bool:
@@ -222,13 +256,15 @@ class _MentionsKind(_PostKind):
         self, request: Request, unit: Unit, window: Window, token: str | None
     ) -> Page[Post] | Page[DirectMessage]:
         stream = unit.streams[0]
-        return request.platform.mentions(
+        read: Callable[..., Page[Post]] = request.platform.mentions
+        return read(
             stream.user_id or request.brand_user_id(),
             since_id=window.since_id,
             until_id=window.until_id,
             start_time=window.start_time,
             max_results=request.page_size,
             next_token=token,
+            **request.options(read, unit),
         )
 
 

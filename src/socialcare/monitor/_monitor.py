@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
+import attrs
+
 from socialcare._clock import Clock
 from socialcare.alerts._sinks import AlertSink
 from socialcare.errors import (
@@ -36,6 +38,7 @@ from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
 from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
 from socialcare.monitor._report import (
+    CostBasis,
     CycleReport,
     MonitorHealth,
     Outcome,
@@ -47,9 +50,11 @@ from socialcare.monitor._scheduler import Scheduler
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
+from socialcare.platforms.x import SEARCH_RECENT, Usage
 from socialcare.query import Query
 
 __all__ = [
+    "CostBasis",
     "CycleReport",
     "Monitor",
     "MonitorHealth",
@@ -97,6 +102,17 @@ class Monitor:
             ``page_size`` posts, are delivered), ``"now"`` (nothing old is delivered;
             only what arrives after the first poll), an aware ``datetime`` (every post
             since then, walked like a backlog), or an ``int`` N (the N newest).
+        expansions: what the reads of post streams without their own ``expansions``
+            ask X to expand, and so pay for (every expanded user is a $0.010 user
+            read, every post $0.005). ``None`` (the default) is the author policy,
+            the cheapest way to know every post's author on X's price rules: posts
+            are read with no expansions, authors the store holds are taken from
+            it (not read again), and the others are read in one batched
+            ``GET /2/users?ids=`` per poll (X bills only the users returned). A
+            tuple is passed through to the platform's reads as is
+            (``("author_id",)``: authors expanded, each billed once per UTC day;
+            ``()``: no authors beyond those already in the store). Search streams
+            with different expansions are never packed into one request.
 
     Use it as a context manager (``with Monitor(...) as monitor:``) so that
     :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
@@ -120,6 +136,7 @@ class Monitor:
         brand_user_id: str | None = None,
         alert_attempts: int = 5,
         start: Start = None,
+        expansions: Iterable[str] | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -131,6 +148,9 @@ class Monitor:
             raise ConfigurationError(f"max_pages must be at least 1, got {max_pages}")
         if alert_attempts < 1:
             raise ConfigurationError(f"alert_attempts must be at least 1, got {alert_attempts}")
+        self.expansions = (
+            None if expansions is None else SEARCH_RECENT.checked_expansions(expansions)
+        )
         self.platform = platform
         self.store = store
         self.clock: Clock = clock if clock is not None else platform_clock(platform)
@@ -201,13 +221,21 @@ class Monitor:
         self._units_cache.clear()
         return stream
 
-    def add_search(self, name: str, query: Query | str) -> Stream:
+    def add_search(
+        self, name: str, query: Query | str, *, expansions: Iterable[str] | None = None
+    ) -> Stream:
         """Add a recent-search stream; see :meth:`Stream.search`."""
-        return self.add(Stream.search(name, query))
+        return self.add(Stream.search(name, query, expansions=expansions))
 
-    def add_mentions(self, name: str = "mentions", *, user_id: str | None = None) -> Stream:
+    def add_mentions(
+        self,
+        name: str = "mentions",
+        *,
+        user_id: str | None = None,
+        expansions: Iterable[str] | None = None,
+    ) -> Stream:
         """Add a mentions-timeline stream; see :meth:`Stream.mentions`."""
-        return self.add(Stream.mentions(name, user_id=user_id))
+        return self.add(Stream.mentions(name, user_id=user_id, expansions=expansions))
 
     def add_direct_messages(self, name: str = "dms") -> Stream:
         """Add a DM-events stream; see :meth:`Stream.direct_messages`."""
@@ -415,18 +443,33 @@ class Monitor:
     def _lease_key(self, name: str) -> str:
         return f"monitor:stream:{name}"
 
+    def _expansions_of(self, stream: Stream) -> tuple[str, ...] | None:
+        """What a stream's reads expand: its own choice, else the monitor's (DMs: none)."""
+        if not self._kinds[stream.kind].carries_posts:
+            return None
+        return stream.expansions if stream.expansions is not None else self.expansions
+
     def _units(self, streams: Sequence[Stream]) -> list[Unit]:
-        """Requests to make for ``streams``, kind by kind (search streams packed)."""
+        """Requests to make for ``streams``, kind by kind (search streams packed).
+
+        Only streams that want the same expansions share a request.
+        """
         key = tuple(s.name for s in streams)
         cached = self._units_cache.get(key)
         if cached is None:
             cached = []
             for name, kind in self._kinds.items():
-                mine = [s for s in streams if s.kind == name]
-                if mine:
-                    cached += kind.units(
-                        mine, pack=self.pack_queries, max_length=self.max_query_length
-                    )
+                groups: dict[tuple[str, ...] | None, list[Stream]] = {}
+                for stream in streams:
+                    if stream.kind == name:
+                        groups.setdefault(self._expansions_of(stream), []).append(stream)
+                for expansions, mine in groups.items():
+                    cached += [
+                        attrs.evolve(unit, expansions=expansions)
+                        for unit in kind.units(
+                            mine, pack=self.pack_queries, max_length=self.max_query_length
+                        )
+                    ]
             self._units_cache[key] = cached
         return cached
 
@@ -487,10 +530,23 @@ class Monitor:
             return
         self._scheduler.succeeded(unit.streams)
 
+    def _usage(self) -> Usage | None:
+        """The platform's bill so far (its optional ``usage()``), or ``None`` if it has none."""
+        read = getattr(self.platform, "usage", None)
+        if not callable(read):
+            return None
+        try:
+            usage = read()
+        except SocialCareError as exc:  # the bill is a report, never a reason to fail
+            log.warning("the platform's usage could not be read: %s", exc)
+            return None
+        return usage if isinstance(usage, Usage) else None
+
     def _cycle(self, streams: Sequence[Stream]) -> CycleReport:
         outcome = Outcome(at=self.clock.now())
         requests_before = self._poller.requests
         cost_before = self._poller.cost
+        usage_before = self._usage()
         for unit in self._units(self._claim(streams, outcome)):
             endpoint = unit.endpoint
             if not self._budget.available(endpoint, self.platform.rate_limits().get(endpoint)):
@@ -509,6 +565,8 @@ class Monitor:
                 entry.sink.flush()
             except SocialCareError as exc:
                 outcome.errors.append(("<sink>", str(exc)))
+        usage_after = None if usage_before is None else self._usage()
+        billed = None if usage_after is None else usage_after - cast("Usage", usage_before)
         return outcome.report(
-            self._poller.requests - requests_before, self._poller.cost - cost_before
+            self._poller.requests - requests_before, self._poller.cost - cost_before, billed
         )

@@ -23,7 +23,7 @@ import attrs
 from socialcare._clock import Clock, SystemClock
 from socialcare._snowflake import snowflake_floor, snowflake_time
 from socialcare.errors import ConfigurationError
-from socialcare.models import User
+from socialcare.models import Post, User
 from socialcare.models._care import StreamCursor
 from socialcare.monitor._budget import Budget
 from socialcare.monitor._delivery import Delivery
@@ -33,6 +33,7 @@ from socialcare.monitor._report import Outcome, StreamState
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
+from socialcare.platforms.x import GET_USERS
 
 __all__ = ["Poller", "Start", "check_start", "platform_clock"]
 
@@ -79,6 +80,8 @@ class _Walk:
 
     items: list[Item] = attrs.field(factory=list)
     users: dict[str, User] = attrs.field(factory=dict)
+    fresh: dict[str, User] = attrs.field(factory=dict)
+    """Users read from the platform (the rest of ``users`` came from the store)."""
     complete: bool = True
     pages: int = 0
     used: int = 0
@@ -155,7 +158,7 @@ class Poller:
         delivered = 0
         for stream in unit.streams:
             if stream.name in backlogs and pages_left > 0:
-                got, used = self._walk_backlog(kind, stream, backlogs, outcome)
+                got, used = self._walk_backlog(kind, unit, stream, backlogs, outcome)
                 delivered += got
                 pages_left -= used
         if pages_left > 0:
@@ -283,6 +286,7 @@ class Poller:
     def _walk_backlog(
         self,
         kind: Kind,
+        unit: Unit,
         stream: Stream,
         backlogs: dict[str, tuple[str | None, str]],
         outcome: Outcome,
@@ -309,9 +313,8 @@ class Poller:
                     f"{floor:%Y-%m-%d %H:%M} UTC cannot be fetched"
                 )
         window = Window(None if gap is not None else since, until)
-        walk = self._fetch(
-            kind, Unit((stream,), stream.query), window, self.max_pages, one_page=False
-        )
+        alone = Unit((stream,), stream.query, unit.expansions)
+        walk = self._fetch(kind, alone, window, self.max_pages, one_page=False)
         if walk.pages == 0:
             return 0, 0
         state.depth += len(walk.items)
@@ -320,7 +323,7 @@ class Poller:
                 f"backlog {since}..{until}: {state.depth} {kind.name} since it began, and X keeps "
                 f"only the {kind.cap} most recent, so older ones may be missing for good"
             )
-        delivered = self._deliver(kind, Unit((stream,), stream.query), walk, None, outcome)
+        delivered = self._deliver(kind, alone, walk, None, outcome)
         if gap is not None:
             self._report_gap(stream.name, gap, outcome)  # reported before it is cleared
         oldest = walk.oldest
@@ -348,16 +351,66 @@ class Poller:
         accept: Callable[[Stream, Item], bool] | None,
         outcome: Outcome,
     ) -> int:
+        if kind.carries_posts and walk.items:
+            self._users(kind, unit, walk)
         return self.delivery.deliver(
             kind,
             unit,
             walk.items,
             walk.users,
+            fresh_users=walk.fresh,
             brand=self.brand_user_id(),
             include_retweets=self.include_retweets,
             accept=accept if accept is not None else (lambda _s, _i: True),
             outcome=outcome,
         )
+
+    def _users(self, kind: Kind, unit: Unit, walk: _Walk) -> None:
+        """Complete ``walk.users`` with the users its posts need, paying for as few as X allows.
+
+        Runs just before delivery, on what is delivered (a first poll's ``start``
+        has trimmed the walk already; the brand's own posts and dropped reposts need
+        nobody). Needed: every inbound post's author (alerts carry it), and for a
+        packed unit, which sorts results back with ``Query.matches``, reply targets
+        too (``to:``). A user the page did not expand is taken from the store (free:
+        X bills reads, not what we keep). Under the author policy
+        (``unit.looks_up_authors``), and for every packed unit (whose sorting needs
+        them), the users still missing are read in one batched ``GET /2/users?ids=``:
+        X bills only the users it returns, where an ``author_id`` expansion bills
+        every author of the page not read that UTC day, known or not.
+
+        Raises:
+            PlatformError: the lookup failed (the poll fails; the cursor stays).
+            StorageError: the store failed.
+        """
+        brand = self.brand_user_id()
+        packed = len(unit.streams) > 1
+        wanted: set[str] = set()
+        for item in walk.items:
+            if not isinstance(item, Post):
+                continue
+            if not kind.inbound(item, brand, include_retweets=self.include_retweets):
+                continue
+            if item.author_id is not None:
+                wanted.add(item.author_id)
+            if packed and item.in_reply_to_user_id is not None:
+                wanted.add(item.in_reply_to_user_id)
+        missing = sorted(wanted - walk.users.keys())
+        if not missing:
+            return
+        for user in self.store.get_users(missing):
+            walk.users[user.id] = user
+        missing = [i for i in missing if i not in walk.users]
+        if not missing or not (unit.looks_up_authors or packed):
+            return
+        page = self.platform.get_users(missing)
+        for _ in range(0, len(missing), 100):  # X looks up 100 ids per request
+            self.requests += 1
+            self.budget.spend(GET_USERS.name)
+        fetched = {user.id: user for user in page.items}
+        walk.users.update(fetched)
+        walk.fresh.update(fetched)
+        self._price_users(list(fetched))
 
     def _fetch(
         self, kind: Kind, unit: Unit, window: Window, pages: int, *, one_page: bool
@@ -384,6 +437,7 @@ class Poller:
                 walk.used += 1
             walk.items.extend(items)
             walk.users.update((u.id, u) for u in page.includes.users)
+            walk.fresh.update((u.id, u) for u in page.includes.users)
             self._price(unit, len(page.items), [u.id for u in page.includes.users])
             token = page.next_token
             if token is None or one_page:
@@ -395,6 +449,10 @@ class Poller:
     def _price(self, unit: Unit, items: int, user_ids: Sequence[str]) -> None:
         """Add what X bills for a page: its items at the endpoint's read price, new users."""
         self.cost += READ_PRICES.get(unit.endpoint, Decimal(0)) * items
+        self._price_users(user_ids)
+
+    def _price_users(self, user_ids: Sequence[str]) -> None:
+        """Add the user reads X bills: users not read yet this UTC day (by this monitor)."""
         day = self.clock.now().astimezone(dt.timezone.utc).date()
         if self._users_read[0] != day:
             self._users_read = (day, set())

@@ -8,10 +8,23 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["CycleReport", "MonitorHealth", "Outcome", "StreamHealth", "StreamKind", "StreamState"]
+from socialcare.platforms.x import Usage
+
+__all__ = [
+    "CostBasis",
+    "CycleReport",
+    "MonitorHealth",
+    "Outcome",
+    "StreamHealth",
+    "StreamKind",
+    "StreamState",
+]
 
 StreamKind = Literal["search", "mentions", "dms"]
 """What a stream polls: recent search, a mentions timeline, or DM events."""
+
+CostBasis = Literal["billed", "estimated"]
+"""Where ``CycleReport.cost`` comes from: the platform's bill, or the monitor's estimate."""
 
 
 @attrs.frozen
@@ -114,13 +127,22 @@ class CycleReport:
         alerts_deferred: alerts a sink failed to take, kept in the outbox for later.
         alerts_redelivered: alerts from the outbox a sink took this cycle.
         alerts_failed: outbox keys of alerts given up this cycle (attempts used up).
-        cost: what X bills for the cycle's reads, in USD, estimated from the
-            endpoint table's pay-per-use prices (``socialcare.platforms.x.PRICES``):
-            every post or DM event returned at the endpoint's read price, every
-            user an expansion pulled in at the user-read price once per UTC day
-            (X deduplicates user reads per 24 h UTC window; this monitor counts
-            what it read itself). Discounts X may apply (own-timeline reads) are
-            not known locally, so the estimate errs high.
+        cost: what the cycle's requests cost on pay-per-use, in USD; see
+            ``cost_basis``. Billed: the platform's bill after the cycle minus before
+            (``platform.usage()``, which a platform on the sandbox reads from its
+            ledger), so every request counts (``me()``, author lookups) and reads
+            are deduplicated as X bills them (each post, user or DM event once per
+            app and 24 h UTC window; own-timeline reads at $0.001). Anything else
+            the same app did meanwhile (another worker) is in it too. Estimated
+            (the platform reports no bill, as X does not): from the endpoint
+            table's prices (``socialcare.platforms.x.PRICES``), every post or DM
+            event returned at the endpoint's read price, every user read at the
+            user-read price once per UTC day (deduplicated over what this monitor
+            read itself); own-timeline discounts are not applied, so it errs high.
+        cost_basis: ``"billed"`` when ``cost`` is the platform's bill,
+            ``"estimated"`` when the platform could not report one.
+        usage: the billed items of the cycle per kind (``usage.counts``:
+            ``{"post_read": 3, "user_read": 1}``), or ``None`` when estimated.
         at: when the cycle began (the monitor's clock).
     """
 
@@ -136,6 +158,8 @@ class CycleReport:
     alerts_failed: tuple[str, ...] = ()
     cost: Decimal = Decimal(0)
     at: dt.datetime | None = None
+    cost_basis: CostBasis = "estimated"
+    usage: Usage | None = None
 
     @property
     def ok(self) -> bool:
@@ -151,6 +175,7 @@ class CycleReport:
             "delivered": self.delivered,
             "requests": self.requests,
             "cost": float(self.cost),
+            "cost_basis": self.cost_basis,
             "errors": len(self.errors),
             "gaps": len(self.gaps),
             "quarantined": len(self.quarantined),
@@ -206,10 +231,14 @@ class Outcome:
     alerts_failed: list[str] = attrs.field(factory=list)
     at: dt.datetime | None = None
 
-    def report(self, requests: int, cost: Decimal = Decimal(0)) -> CycleReport:
-        """The finished report."""
+    def report(
+        self, requests: int, cost: Decimal = Decimal(0), usage: Usage | None = None
+    ) -> CycleReport:
+        """The finished report: ``usage`` (billed) gives the cost, else the estimate ``cost``."""
         return CycleReport(
-            cost=cost,
+            cost=cost if usage is None else usage.total,
+            cost_basis="estimated" if usage is None else "billed",
+            usage=usage,
             at=self.at,
             polled=tuple(self.polled),
             skipped=tuple(self.skipped),

@@ -3,7 +3,10 @@
 Seed it with users, posts and DMs (by hand, from twcs CSV, or from recorded
 X API v2 responses), break it on purpose (5xx, timeouts, 429, lost responses,
 slow answers), and point an ``XPlatform`` at it with :meth:`Sandbox.platform`,
-or serve it on 127.0.0.1 with :meth:`Sandbox.serve`.
+or serve it on 127.0.0.1 with :meth:`Sandbox.serve`. Register a webhook and X Activity
+API subscriptions through ``XPlatform`` and the sandbox delivers signed events for new
+mentions, replies, quotes and DMs (:meth:`Sandbox.deliver_pending`,
+:meth:`Sandbox.deliver_automatically`).
 
 Routes, rate limits (:data:`LIMITS`) and prices (:data:`PRICES`) come from
 the endpoint table, :data:`socialcare.platforms.x.ENDPOINTS`. Importing this
@@ -23,6 +26,7 @@ from socialcare.sandbox._faults import FaultKind
 from socialcare.sandbox._limits import LIMITS, EndpointLimit
 from socialcare.sandbox._sandbox import CallRecord, Sandbox, SandboxServer
 from socialcare.sandbox._seed import OutsideSearchWindowWarning, TwcsImport
+from socialcare.sandbox._webhooks import DeliveryAttempt, DeliveryReport, DeliveryThread
 
 if TYPE_CHECKING:
     from socialcare.sandbox._transport import SandboxTransport
@@ -31,6 +35,9 @@ __all__ = [
     "LIMITS",
     "PRICES",
     "CallRecord",
+    "DeliveryAttempt",
+    "DeliveryReport",
+    "DeliveryThread",
     "EndpointLimit",
     "FaultKind",
     "OutsideSearchWindowWarning",

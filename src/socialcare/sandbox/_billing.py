@@ -21,9 +21,7 @@ import threading
 from collections.abc import Mapping
 from decimal import Decimal
 
-import attrs
-
-from socialcare.platforms.x import ENDPOINTS
+from socialcare.platforms.x import ENDPOINTS, Usage
 from socialcare.platforms.x import PRICES as X_PRICES
 
 __all__ = ["PRICES", "Ledger", "Usage"]
@@ -32,37 +30,6 @@ PRICES: Mapping[str, Decimal] = {kind: price.usd for kind, price in X_PRICES.ite
 """X's pay-per-use price per billed item, in USD (from :data:`socialcare.platforms.x.PRICES`)."""
 
 OWNED_READS_SINCE = dt.datetime(2026, 4, 20, tzinfo=dt.timezone.utc)
-
-
-@attrs.frozen
-class Usage:
-    """What the sandbox would have billed.
-
-    Attributes:
-        counts: billed items per kind (``post_read``, ``post_create_with_url``...).
-        total: the bill in USD.
-    """
-
-    counts: Mapping[str, int]
-    total: Decimal
-
-    def cost(self, kind: str) -> Decimal:
-        """The USD billed for one kind of item."""
-        return PRICES[kind] * self.counts.get(kind, 0)
-
-    def __sub__(self, earlier: Usage) -> Usage:
-        """What was billed since ``earlier`` (the price of the calls in between).
-
-        Example::
-
-            before = sandbox.usage()
-            x.mentions(max_results=100)
-            print((sandbox.usage() - before).total)
-        """
-        kinds = set(self.counts) | set(earlier.counts)
-        counts = {k: self.counts.get(k, 0) - earlier.counts.get(k, 0) for k in sorted(kinds)}
-        counts = {k: n for k, n in counts.items() if n}
-        return Usage(counts=counts, total=self.total - earlier.total)
 
 
 _RESOURCE = {

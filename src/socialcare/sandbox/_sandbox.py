@@ -20,6 +20,7 @@ from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
 from socialcare.sandbox._limits import LIMITS, RateLimiter
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
+from socialcare.sandbox._webhooks import DeliveryAttempt, DeliveryReport, DeliveryThread
 from socialcare.sandbox._world import JSONObject, Principal, World
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ class CallRecord:
         url: the full URL requested.
         endpoint: the route, for example ``"POST /2/tweets"`` (empty when unknown).
         status: the HTTP status (0 when no answer reached the client).
-        dropped: ``"before"``/``"after"`` processing when the answer was lost.
+        dropped: ``"before"``/``"after"`` processing when the answer was lost,
+            ``"reset"`` when the connection was reset after processing.
         body: the response body as JSON, if any.
     """
 
@@ -254,6 +256,7 @@ class Sandbox:
         lang: str | None = None,
         post_id: str | None = None,
         entities: Entities | None = None,
+        verbatim: bool = False,
     ) -> Post:
         """Publish a post directly, bypassing rate limits and the reply rules.
 
@@ -261,18 +264,39 @@ class Sandbox:
         entities extracted from the text, and for a reply the parent's
         ``conversation_id`` and author as ``in_reply_to_user_id``. ``quote_of``
         and ``retweet_of`` add ``quoted``/``retweeted`` references.
+
+        ``text`` is what the author typed, stored as X stores it: a reply begins
+        with the @mentions X adds (the parent's author and the users it mentioned,
+        unless the text already begins with them), ``&<>`` are HTML-escaped and
+        links become t.co links (``entities.urls`` keeps the expanded URL), with
+        ``display_text_range`` marking the body. So a customer's reply to the
+        brand's post mentions the brand, and summons it. ``verbatim=True`` (implied
+        by ``entities`` or ``retweet_of``) stores ``text`` exactly as given: a
+        text already as X stores it, such as a recorded one.
         """
-        raw = self._world.build_post(
-            author_id=self.user(author).id,
-            text=text,
-            created_at=created_at,
-            post_id=post_id,
-            in_reply_to=_post_id(in_reply_to),
-            quote_of=_post_id(quote_of),
-            retweet_of=_post_id(retweet_of),
-            lang=lang,
-            entities=entities,
-        )
+        author_id = self.user(author).id
+        if verbatim or entities is not None or retweet_of is not None:
+            raw = self._world.build_post(
+                author_id=author_id,
+                text=text,
+                created_at=created_at,
+                post_id=post_id,
+                in_reply_to=_post_id(in_reply_to),
+                quote_of=_post_id(quote_of),
+                retweet_of=_post_id(retweet_of),
+                lang=lang,
+                entities=entities,
+            )
+        else:
+            raw = self._world.typed_post(
+                author_id=author_id,
+                text=text,
+                created_at=created_at,
+                post_id=post_id,
+                in_reply_to=_post_id(in_reply_to),
+                quote_of=_post_id(quote_of),
+                lang=lang,
+            )
         return self._world.put_post(raw)
 
     def add_dm(
@@ -449,6 +473,10 @@ class Sandbox:
             timeout: see ``XPlatform``.
             api_host: see ``XPlatform`` (the sandbox answers for either host).
             expansions: see ``XPlatform`` (what post reads expand, and so bill).
+
+        The platform reads this sandbox's bill: ``platform.usage()`` is
+        :meth:`usage` (every principal of the app), so a ``Monitor`` on it reports
+        what each cycle was billed (``CycleReport.cost``, ``cost_basis="billed"``).
         """
         from socialcare.platforms.x import XPlatform  # noqa: PLC0415 - x imports tweepy
 
@@ -468,7 +496,42 @@ class Sandbox:
             timeout=timeout,
             api_host=api_host,
             expansions=expansions,
+            usage_source=self.usage,
         )
+
+    # ---------------------------------------------------- real-time delivery
+
+    def deliver_pending(self) -> DeliveryReport:
+        """POST every X Activity API event now due to its webhook; schedule retries.
+
+        Events are queued when a post or DM is created and a subscription matches
+        (see ``docs/realtime.md``). A delivery that does not get 200 within 3 seconds
+        is due again 3, 27 and 242 seconds (sandbox time) after each failure, then
+        given up; advance the clock to make retries due.
+        """
+        return self._app.webhooks.deliver_pending()
+
+    def deliver_automatically(self, interval: float = 0.05) -> DeliveryThread:
+        """Deliver events from a background thread every ``interval`` seconds until stopped.
+
+        Example::
+
+            with sandbox.deliver_automatically():
+                ...  # events reach the webhook as posts and DMs are created
+        """
+        if interval <= 0:
+            msg = "interval must be positive"
+            raise ValueError(msg)
+        return DeliveryThread(self._app.webhooks.deliver_pending, interval)
+
+    @property
+    def pending_deliveries(self) -> int:
+        """X Activity API events queued for their webhook (due now or on a retry)."""
+        return self._app.webhooks.pending
+
+    def delivery_attempts(self) -> list[DeliveryAttempt]:
+        """Every webhook delivery attempt so far, in order."""
+        return list(self._app.webhooks.attempts)
 
     def serve(self, port: int = 0) -> SandboxServer:
         """Serve the API on ``127.0.0.1:port`` (0 picks a free port) in a thread."""

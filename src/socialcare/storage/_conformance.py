@@ -1182,6 +1182,48 @@ class LeaseStoreConformance(_Conformance):
         assert not store.claim_lease("k", "b", ttl=30)  # now held in the earlier time
         assert not store.claim_lease("j", "b", ttl=30)
 
+    def test_a_lease_renewed_in_a_future_the_clock_went_back_from_is_not_held(
+        self, store: LeaseStore, clock: ManualClock
+    ) -> None:
+        assert isinstance(clock, _RestartableClock)
+        assert store.claim_lease("stream:brand", "dead", ttl=180)
+        for _ in range(100):  # an hour of polling, renewing every 36 s
+            clock.advance(36)
+            assert store.claim_lease("stream:brand", "dead", ttl=180)
+        renewed = store.renew_lease("stream:brand", "dead", ttl=180)
+        assert (renewed.acquired_at, renewed.renewed_at) == (T0, clock.now())
+        clock.put_back(T0 + dt.timedelta(minutes=1))  # the sandbox restarted; "dead" died
+        assert store.claim_lease("stream:brand", "new", ttl=180)
+        lease = store.get_lease("stream:brand")
+        assert lease is not None
+        assert (lease.owner, lease.token) == ("new", 2)
+        assert lease.acquired_at == lease.renewed_at == clock.now()
+        assert lease.expires_at == clock.now() + dt.timedelta(seconds=180)
+        with pytest.raises(LeaseError, match="not held by 'dead'"):
+            store.renew_lease("stream:brand", "dead", ttl=180)
+
+    def test_renewals_are_recorded_and_a_small_step_back_keeps_the_lease(
+        self, store: LeaseStore, clock: ManualClock
+    ) -> None:
+        assert isinstance(clock, _RestartableClock)
+        assert store.claim_lease("k", "a", ttl=60)
+        first = store.get_lease("k")
+        assert first is not None
+        assert first.renewed_at == first.acquired_at == T0
+        clock.advance(hours=1)
+        renewed_at = clock.now()
+        assert store.claim_lease("k", "a", ttl=60)  # the owner's claim renews
+        lease = store.get_lease("k")
+        assert lease is not None
+        assert (lease.acquired_at, lease.renewed_at, lease.token) == (T0, renewed_at, 1)
+        clock.put_back(renewed_at - dt.timedelta(seconds=60))  # within the claimant's ttl
+        assert not store.claim_lease("k", "b", ttl=60)
+        clock.put_back(renewed_at - dt.timedelta(seconds=60, milliseconds=1))
+        assert not store.claim_lease("k", "b", ttl=61)  # a longer ttl tolerates more
+        renewed = store.renew_lease("k", "a", ttl=60)  # the owner, alive, renews in time
+        assert (renewed.acquired_at, renewed.renewed_at) == (T0, clock.now())
+        assert not store.claim_lease("k", "b", ttl=60)  # renewed now: held again
+
     def test_a_released_lease_stays_free_when_the_clock_goes_back(
         self, store: LeaseStore, clock: ManualClock
     ) -> None:

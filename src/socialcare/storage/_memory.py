@@ -613,19 +613,23 @@ class MemoryStore:
             expires = lease_expiry(now, ttl)
             if held is not None and held.owner == owner:
                 self._leases[key] = attrs.evolve(
-                    held, acquired_at=min(held.acquired_at, now), expires_at=expires
+                    held,
+                    acquired_at=min(held.acquired_at, now),
+                    expires_at=expires,
+                    renewed_at=now,
                 )
                 return True
-            if held is not None and held.expires_at > now and held.acquired_at <= expires:
-                return False  # live, and not from a future the clock went back from
+            if held is not None and held.expires_at > now and held.renewed_at <= expires:
+                return False  # live, and not renewed in a future the clock went back from
             token = self._tokens.get(key, 0) + 1
             self._tokens[key] = token
             self._leases[key] = Lease(
                 key=key,
                 owner=owner,
                 acquired_at=now,
-                expires_at=lease_expiry(now, ttl),
+                expires_at=expires,
                 token=token,
+                renewed_at=now,
             )
             return True
 
@@ -640,7 +644,10 @@ class MemoryStore:
             if held is None or held.owner != owner or held.expires_at <= now:
                 raise LeaseError(lease_refused(key, owner, held, now))
             lease = attrs.evolve(
-                held, acquired_at=min(held.acquired_at, now), expires_at=lease_expiry(now, ttl)
+                held,
+                acquired_at=min(held.acquired_at, now),
+                expires_at=lease_expiry(now, ttl),
+                renewed_at=now,
             )
             self._leases[key] = lease
             return lease

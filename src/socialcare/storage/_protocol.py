@@ -494,29 +494,32 @@ class LeaseStore(Protocol):
     lease changes hands.
 
     A clock that goes back (a sandbox restarted at its start time) leaves no lease
-    held for the future: for a claim with ``ttl``, another owner's lease whose
-    ``acquired_at`` is later than now by more than ``ttl`` counts as expired (it was
-    taken in a future the clock went back from; within ``ttl`` it is still held, so
-    skew between workers below the TTL never gives a lease to two owners). When the
-    owner claims or renews a lease whose ``acquired_at`` is later than now,
-    ``acquired_at`` becomes now. A released lease is free whatever the clock does.
-    A lease taken before the clock's new time and extended past it is held until
-    its ``expires_at`` (the store does not record extensions).
+    held for the future. Every lease records ``renewed_at``, when its owner last
+    claimed or renewed it. For a claim with ``ttl``, another owner's lease whose
+    ``renewed_at`` is later than now by more than ``ttl`` counts as expired, whatever
+    its ``expires_at`` (it was renewed in a future the clock went back from: a dead
+    worker that kept renewing up to a restart leaves nothing held). Within ``ttl`` it
+    is still held, so skew between workers below the TTL never gives a lease to two
+    owners. When the owner claims or renews a lease, ``renewed_at`` becomes now, and
+    so does ``acquired_at`` if it is later than now. A released lease is free
+    whatever the clock does.
     """
 
     def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:
         """Try to take the lease on ``key`` for ``ttl`` seconds; return whether ``owner`` holds it.
 
-        Succeeds when the lease is free, expired or taken by another owner later
-        than now + ``ttl`` (from a future the clock went back from; see the class)
+        Succeeds when the lease is free, expired or last renewed by another owner
+        later than now + ``ttl`` (in a future the clock went back from; see the class)
         (taken over; the fencing ``token`` grows), or already held by ``owner`` (then
-        it is extended).
-        Atomic: of concurrent claimants exactly one wins.
+        it is extended and ``renewed_at`` is now).
+        Atomic: of concurrent claimants exactly one wins; the clock is read under the
+        same lock as the lease, so a paused claimant never mistakes a lease renewed
+        meanwhile for one from the future.
         """
         ...
 
     def renew_lease(self, key: str, owner: str, *, ttl: float) -> Lease:
-        """Extend ``owner``'s live lease on ``key`` to now + ``ttl``. Atomic.
+        """Extend ``owner``'s live lease on ``key`` to now + ``ttl``, renewed now. Atomic.
 
         Raises:
             LeaseError: ``owner`` does not hold the lease, or it has expired
@@ -535,7 +538,7 @@ class LeaseStore(Protocol):
         """The unexpired, unreleased lease on ``key``, or ``None``.
 
         A lease from a future the clock went back from is reported (its
-        ``acquired_at`` is later than now) until a claimant takes it over.
+        ``renewed_at`` is later than now) until a claimant takes it over.
         """
         ...
 

@@ -144,6 +144,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sc_short_links_conversation ON sc_short_links (conversation_id, created_at)",
         "CREATE INDEX sc_short_links_campaign ON sc_short_links (campaign, created_at)",
     ),
+    # 7: a lease records its owner's last claim or renewal, so that a lease renewed in a
+    # future the clock went back from is taken over (see LeaseStore); existing leases
+    # count as renewed when they were taken.
+    (
+        "ALTER TABLE sc_leases ADD COLUMN renewed_at {ts}",
+        "UPDATE sc_leases SET renewed_at = acquired_at WHERE renewed_at IS NULL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

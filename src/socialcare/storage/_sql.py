@@ -91,7 +91,7 @@ _PERSON_CLICK = "UPDATE sc_short_links SET clicks = clicks + 1, last_clicked_at 
 _ESC_COLS = (
     "id, conversation_id, user_id, reason, state, post_id, outbox_key, created_at, updated_at"
 )
-_LEASE_COLS = "key, owner, acquired_at, expires_at, token"
+_LEASE_COLS = "key, owner, acquired_at, expires_at, token, renewed_at"
 
 # A longer decimal id is larger; equal lengths compare as text (the C collation).
 _NEWER_ID = (
@@ -876,12 +876,15 @@ class SQLStore(abc.ABC):
     # -- leases -----------------------------------------------------------------------------------
 
     def _lease(self, row: Row) -> Lease:
+        acquired = cast("dt.datetime", self._dt(row[2]))
+        renewed = self._dt(row[5])
         return Lease(
             key=row[0],
             owner=row[1],
-            acquired_at=cast("dt.datetime", self._dt(row[2])),
+            acquired_at=acquired,
             expires_at=cast("dt.datetime", self._dt(row[3])),
             token=int(row[4]),
+            renewed_at=acquired if renewed is None else renewed,
         )
 
     def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:
@@ -891,9 +894,10 @@ class SQLStore(abc.ABC):
         now = self._now()
         t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
         sql = (
-            f"INSERT INTO sc_leases ({_LEASE_COLS}) VALUES (?, ?, ?, ?, 1) "
+            f"INSERT INTO sc_leases ({_LEASE_COLS}) VALUES (?, ?, ?, ?, 1, ?) "
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, "
-            "expires_at = excluded.expires_at, acquired_at = CASE "
+            "expires_at = excluded.expires_at, renewed_at = excluded.renewed_at, "
+            "acquired_at = CASE "
             "WHEN sc_leases.owner = excluded.owner "
             "AND sc_leases.acquired_at <= excluded.acquired_at THEN sc_leases.acquired_at "
             "ELSE excluded.acquired_at END, token = CASE "
@@ -905,33 +909,36 @@ class SQLStore(abc.ABC):
         )
 
         def work(tx: Tx) -> bool:
-            if tx.one(sql, (key, owner, t_now, t_exp, t_now)) is not None:
+            if tx.one(sql, (key, owner, t_now, t_exp, t_now, t_now)) is not None:
                 return True
             return self._take_from_the_future(tx, key, owner, ttl)
 
         return self._write(work)
 
     def _take_from_the_future(self, tx: Tx, key: str, owner: str, ttl: float) -> bool:
-        """Take another owner's lease taken later than now + ``ttl`` (see ``LeaseStore``).
+        """Take another owner's lease renewed later than now + ``ttl`` (see ``LeaseStore``).
 
         The clock is read after the row is locked (SQLite's ``BEGIN IMMEDIATE``, ``FOR
         UPDATE`` on PostgreSQL), so a claimant paused between reading its clock and
         writing never mistakes a lease taken meanwhile for one from the future.
         """
         held = tx.one(
-            f"SELECT acquired_at, token FROM sc_leases WHERE key = ?{self._for_update}", (key,)
+            "SELECT COALESCE(renewed_at, acquired_at), token FROM sc_leases "
+            f"WHERE key = ?{self._for_update}",
+            (key,),
         )
         if held is None:
             return False
         now = self._now()
-        acquired = cast("dt.datetime", self._dt(held[0]))
+        renewed = cast("dt.datetime", self._dt(held[0]))
         expires = lease_expiry(now, ttl)
-        if acquired <= expires:
+        if renewed <= expires:
             return False
+        t_now = self._ts(now)
         taken = tx.one(
-            "UPDATE sc_leases SET owner = ?, acquired_at = ?, expires_at = ?, token = token + 1 "
-            "WHERE key = ? AND token = ? RETURNING owner",
-            (owner, self._ts(now), self._ts(expires), key, held[1]),
+            "UPDATE sc_leases SET owner = ?, acquired_at = ?, renewed_at = ?, expires_at = ?, "
+            "token = token + 1 WHERE key = ? AND token = ? RETURNING owner",
+            (owner, t_now, t_now, self._ts(expires), key, held[1]),
         )
         return taken is not None
 
@@ -942,13 +949,13 @@ class SQLStore(abc.ABC):
         now = self._now()
         t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
         sql = (
-            "UPDATE sc_leases SET expires_at = ?, acquired_at = CASE "
+            "UPDATE sc_leases SET expires_at = ?, renewed_at = ?, acquired_at = CASE "
             "WHEN acquired_at > ? THEN ? ELSE acquired_at END WHERE key = ? AND owner = ? "
             f"AND expires_at > ? RETURNING {_LEASE_COLS}"
         )
 
         def work(tx: Tx) -> Lease:
-            row = tx.one(sql, (t_exp, t_now, t_now, key, owner, t_now))
+            row = tx.one(sql, (t_exp, t_now, t_now, t_now, key, owner, t_now))
             if row is not None:
                 return self._lease(row)
             held = tx.one(f"SELECT {_LEASE_COLS} FROM sc_leases WHERE key = ?", (key,))

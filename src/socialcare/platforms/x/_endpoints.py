@@ -23,21 +23,31 @@ import attrs
 
 __all__ = [
     "CREATE_POST",
+    "CREATE_SUBSCRIPTION",
+    "CREATE_WEBHOOK",
     "DELETE_POST",
+    "DELETE_SUBSCRIPTION",
+    "DELETE_WEBHOOK",
     "DM_CONVERSATION_EVENTS",
     "DM_EVENTS",
     "ENDPOINTS",
     "GET_POST",
     "GET_POSTS",
     "GET_USERS",
+    "HIDE_REPLY",
+    "LIST_SUBSCRIPTIONS",
+    "LIST_WEBHOOKS",
     "ME",
     "MENTIONS",
     "PRICES",
+    "REPLAY_WEBHOOK",
     "SEARCH_ALL",
     "SEARCH_RECENT",
     "SEND_DM",
+    "UPDATE_SUBSCRIPTION",
     "USER_BY_USERNAME",
     "USER_POSTS",
+    "VALIDATE_WEBHOOK",
     "Endpoint",
     "Price",
 ]
@@ -67,6 +77,9 @@ _POST_CREATE = Price("post_create", Decimal("0.015"))
 _POST_CREATE_WITH_URL = Price("post_create_with_url", Decimal("0.200"))
 _SUMMONED_REPLY = Price("summoned_reply", Decimal("0.010"))
 _DM_CREATE = Price("dm_create", Decimal("0.015"))
+# X Activity API, per delivered event: post events $0.005, dm.received $0.010 (X3).
+_ACTIVITY_POST_EVENT = Price("activity_post_event", Decimal("0.005"))
+_ACTIVITY_DM_EVENT = Price("activity_dm_event", Decimal("0.010"))
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -100,6 +113,7 @@ _TWEET_FIELDS = (
     "author_id",
     "conversation_id",
     "created_at",
+    "display_text_range",
     "edit_history_tweet_ids",
     "entities",
     "in_reply_to_user_id",
@@ -128,6 +142,7 @@ _POST_EXPANSIONS = (
 _DM_EVENT_FIELDS = (
     "created_at",
     "dm_conversation_id",
+    "entities",
     "event_type",
     "id",
     "participant_ids",
@@ -165,9 +180,11 @@ class Endpoint:
         reads: the price of each primary resource a successful read returns.
         owned_reads: the lower price of reading one's own timeline, where X offers it.
         writes: the prices a successful write may bill (one of them per call).
+        deliveries: the prices of the events X delivers for what this route sets up
+            (X Activity API subscriptions: each delivered event is billed).
     """
 
-    method: Literal["GET", "POST", "DELETE"]
+    method: Literal["GET", "POST", "PUT", "DELETE"]
     path: str
     app_limit: int | None
     user_limit: int | None
@@ -184,6 +201,7 @@ class Endpoint:
     reads: Price | None = attrs.field(default=None, kw_only=True)
     owned_reads: Price | None = attrs.field(default=None, kw_only=True)
     writes: tuple[Price, ...] = attrs.field(default=(), kw_only=True)
+    deliveries: tuple[Price, ...] = attrs.field(default=(), kw_only=True)
 
     @property
     def name(self) -> str:
@@ -256,7 +274,7 @@ class Endpoint:
     @property
     def prices(self) -> tuple[Price, ...]:
         """Every price this route may bill."""
-        billed = (self.reads, self.owned_reads, *self.writes)
+        billed = (self.reads, self.owned_reads, *self.writes, *self.deliveries)
         return tuple(price for price in billed if price is not None)
 
 
@@ -319,7 +337,7 @@ def _dm_reads(path: str) -> Endpoint:
 
 
 def _write(
-    method: Literal["POST", "DELETE"],
+    method: Literal["POST", "PUT", "DELETE"],
     path: str,
     user_limit: int,
     *prices: Price,
@@ -374,6 +392,7 @@ GET_POSTS = _post_reads("/2/tweets", 3500, 5000, _FIELD_PARAMS | {"ids"})
 GET_POST = _post_reads("/2/tweets/:id", 450, 900, _FIELD_PARAMS)
 CREATE_POST = _write("POST", "/2/tweets", 100, _POST_CREATE, _POST_CREATE_WITH_URL, _SUMMONED_REPLY)
 DELETE_POST = _write("DELETE", "/2/tweets/:id", 50)
+HIDE_REPLY = _write("PUT", "/2/tweets/:tweet_id/hidden", 50)
 SEND_DM = _write(
     "POST",
     "/2/dm_conversations/with/:participant_id/messages",
@@ -383,6 +402,32 @@ SEND_DM = _write(
 )
 DM_EVENTS = _dm_reads("/2/dm_events")
 DM_CONVERSATION_EVENTS = _dm_reads("/2/dm_conversations/with/:participant_id/dm_events")
+
+# X Activity API and webhooks: app rate limits only (X11); app-only bearer token,
+# except that webhooks and subscriptions may also be created with user context.
+_WEBHOOK_FIELDS = frozenset({"webhook_config.fields"})
+CREATE_WEBHOOK = Endpoint("POST", "/2/webhooks", 450, None)
+LIST_WEBHOOKS = Endpoint("GET", "/2/webhooks", 450, None, query_params=_WEBHOOK_FIELDS)
+VALIDATE_WEBHOOK = Endpoint("PUT", "/2/webhooks/:webhook_id", 450, None)
+DELETE_WEBHOOK = Endpoint("DELETE", "/2/webhooks/:webhook_id", 450, None)
+REPLAY_WEBHOOK = Endpoint("POST", "/2/webhooks/replay", 100, None)
+CREATE_SUBSCRIPTION = Endpoint(
+    "POST",
+    "/2/activity/subscriptions",
+    500,
+    None,
+    deliveries=(_ACTIVITY_POST_EVENT, _ACTIVITY_DM_EVENT),
+)
+LIST_SUBSCRIPTIONS = Endpoint(
+    "GET",
+    "/2/activity/subscriptions",
+    500,
+    None,
+    query_params=frozenset({"max_results"}),
+    pagination=_PAGING,
+)
+UPDATE_SUBSCRIPTION = Endpoint("PUT", "/2/activity/subscriptions/:subscription_id", 500, None)
+DELETE_SUBSCRIPTION = Endpoint("DELETE", "/2/activity/subscriptions/:subscription_id", 500, None)
 
 ENDPOINTS: Mapping[str, Endpoint] = {
     endpoint.name: endpoint
@@ -398,9 +443,19 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         GET_POST,
         CREATE_POST,
         DELETE_POST,
+        HIDE_REPLY,
         SEND_DM,
         DM_EVENTS,
         DM_CONVERSATION_EVENTS,
+        CREATE_WEBHOOK,
+        LIST_WEBHOOKS,
+        VALIDATE_WEBHOOK,
+        DELETE_WEBHOOK,
+        REPLAY_WEBHOOK,
+        CREATE_SUBSCRIPTION,
+        LIST_SUBSCRIPTIONS,
+        UPDATE_SUBSCRIPTION,
+        DELETE_SUBSCRIPTION,
     )
 }
 """Every route socialcare knows, by name (``"GET /2/users/:id/mentions"``...)."""
