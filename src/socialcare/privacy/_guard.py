@@ -13,13 +13,16 @@ from socialcare.privacy._detect import (
     DEFAULT_ACCOUNT_PATTERNS,
     ROLE_MAILBOXES,
     Span,
+    account_possible,
     account_spans,
     card_spans,
+    email_possible,
     email_spans,
     has_free_digit,
     iban_spans,
     national_id_module,
     national_id_spans,
+    password_possible,
     password_spans,
     phone_spans,
 )
@@ -60,6 +63,13 @@ Insurance numbers."""
 _KNOWN_NATIONAL_IDS = frozenset(DEFAULT_NATIONAL_IDS)
 # Kinds that need a digit outside @mentions and #hashtags (account patterns are the user's).
 _NUMBERS: frozenset[PrivateKind] = frozenset({"card", "iban", "national_id", "phone"})
+# The fewest digits a finding of each number kind holds: a card 12 (its shortest network
+# length), an IBAN 8 (the detector's rule), a phone number 7 (the detector's first pass). A
+# national id depends on its modules: 9 for a US SSN, 6 for a UK NINO; 1 for any other module.
+_MIN_DIGITS: Mapping[PrivateKind, int] = {"card": 12, "iban": 8, "phone": 7}
+_MIN_ID_DIGITS: Mapping[str, int] = {"us.ssn": 9, "gb.nino": 6}
+_ASCII_DIGITS = "0123456789"
+_ANY_DIGIT = re.compile(r"\d")
 _MASK = "*"
 _KEEP_LAST = 4
 
@@ -230,6 +240,15 @@ class PrivateDataGuard:
     allow: frozenset[str] = attrs.field(default=frozenset(), converter=_allowed)
     business_phones: bool = False
     role_addresses: bool = False
+    # The fewest digits any enabled number kind needs: texts with fewer skip those detectors.
+    _min_digits: int = attrs.field(init=False, repr=False, eq=False)
+
+    @_min_digits.default
+    def _fewest_digits(self) -> int:
+        needs = [_MIN_DIGITS[k] for k in self.kinds if k in _MIN_DIGITS]
+        if "national_id" in self.kinds and self.national_ids:
+            needs.extend(_MIN_ID_DIGITS.get(name, 1) for name in self.national_ids)
+        return min(needs, default=1)
 
     def _found(self, kind: PrivateKind, text: str) -> Iterable[Span]:
         if kind == "password":
@@ -246,13 +265,33 @@ class PrivateDataGuard:
             return email_spans(text, roles=self.role_addresses)
         return phone_spans(text, self.phone_regions, business=self.business_phones)
 
-    def _spans(self, text: str) -> Iterator[tuple[PrivateKind, Span]]:
+    def _possible(self, text: str) -> list[PrivateKind]:
+        """The enabled kinds whose cheap first test ``text`` passes, in priority order.
+
+        Each test is necessary for its detector to find anything, so skipping the
+        others changes no result: it only spares most texts every regular expression.
+        """
         kinds = self.kinds
+        lowered = text.lower()
+        numbers = (
+            not kinds.isdisjoint(_NUMBERS)
+            and _digit_count(text) >= self._min_digits
+            and has_free_digit(text)
+        )
+        passed = {
+            "password": password_possible(lowered),
+            "email": email_possible(text),
+            "account": account_possible(lowered, self.account_patterns),
+        }
+        return [
+            kind
+            for kind in PRIVATE_KINDS
+            if kind in kinds and (numbers if kind in _NUMBERS else passed[kind])
+        ]
+
+    def _spans(self, text: str) -> Iterator[tuple[PrivateKind, Span]]:
         allow = self.allow
-        numbers = has_free_digit(text)
-        for kind in PRIVATE_KINDS:
-            if kind not in kinds or (kind in _NUMBERS and not numbers):
-                continue
+        for kind in self._possible(text):
             for span in self._found(kind, text):
                 if allow and _normal(text[span[0] : span[1]]) in allow:
                     continue
@@ -309,6 +348,13 @@ class PrivateDataGuard:
         kinds = self.kinds_in(text)
         if kinds:
             raise PrivateDataError(message_for(kinds), kinds=kinds)
+
+
+def _digit_count(text: str) -> int:
+    r"""How many digits (what the detectors' ``\d`` matches) ``text`` holds."""
+    if text.isascii():
+        return sum(map(text.count, _ASCII_DIGITS))
+    return len(_ANY_DIGIT.findall(text))
 
 
 DEFAULT_GUARD = PrivateDataGuard()
