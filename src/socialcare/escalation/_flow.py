@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 import attrs
 
@@ -10,12 +10,13 @@ from socialcare._clock import Clock, SystemClock
 from socialcare.compose import dm_deep_link
 from socialcare.escalation._policy import EscalationDecision, SuggestedAction
 from socialcare.models import Conversation, Escalation, Post, Reservation, User
-from socialcare.outbox import Outbox
-from socialcare.storage import ConversationStore, EscalationStore
 
+if TYPE_CHECKING:  # the flow is handed an outbox: importing escalation loads no storage
+    from socialcare.outbox import Outbox
+    from socialcare.storage import ConversationStore, EscalationStore
 
-class _CareStore(ConversationStore, EscalationStore, Protocol):
-    """Conversations and escalations (the flow's records)."""
+    class _CareStore(ConversationStore, EscalationStore, Protocol):
+        """Conversations and escalations (the flow's records)."""
 
 
 __all__ = ["EscalationFlow", "EscalationOutcome", "EscalationRoute"]
@@ -90,6 +91,8 @@ class EscalationFlow:
         when_reply_not_permitted: Literal["dm", "human"] = "dm",
         clock: Clock | None = None,
     ) -> None:
+        from socialcare.storage import ConversationStore, EscalationStore  # noqa: PLC0415
+
         store = outbox.store
         if not isinstance(store, ConversationStore) or not isinstance(store, EscalationStore):
             raise TypeError("the outbox's store must keep conversations and escalations too")
