@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from socialcare.compose import can_reply
-from socialcare.escalation import EscalationPolicy
-from socialcare.outbox import EscalationFlow, Outbox, Sender
+from socialcare.escalation import EscalationFlow, EscalationPolicy
+from socialcare.outbox import Outbox, Sender
 from socialcare.sandbox import Sandbox
 from socialcare.storage import SQLiteStore
 

@@ -86,6 +86,7 @@ if _typing.TYPE_CHECKING:
     )
     from socialcare.escalation import (
         EscalationDecision,
+        EscalationFlow,
         EscalationPolicy,
         SentimentScorer,
     )
@@ -128,7 +129,6 @@ if _typing.TYPE_CHECKING:
         StreamKind,
     )
     from socialcare.outbox import (
-        EscalationFlow,
         Outbox,
         Sender,
         SendReport,
@@ -337,6 +337,7 @@ _LAZY: dict[str, str] = {
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
     "EscalationDecision": "socialcare.escalation",
+    "EscalationFlow": "socialcare.escalation",
     "EscalationPolicy": "socialcare.escalation",
     "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
@@ -348,7 +349,6 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
-    "EscalationFlow": "socialcare.outbox",
     "Outbox": "socialcare.outbox",
     "SendReport": "socialcare.outbox",
     "Sender": "socialcare.outbox",

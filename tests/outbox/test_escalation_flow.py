@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import attrs
 import pytest
 from outbox_support import FakePlatform
 
 from socialcare import ManualClock
+from socialcare.compose import dm_deep_link
+from socialcare.escalation import EscalationDecision, EscalationFlow, Reason
 from socialcare.models import Conversation, Post, User
-from socialcare.outbox import EscalationAction, EscalationFlow, Outbox, Sender, dm_deep_link
+from socialcare.outbox import Outbox, Sender
 from socialcare.storage import Store
 
 BRAND = "1000"
@@ -175,22 +176,13 @@ def test_the_post_must_be_the_customers(store: Store, clock: ManualClock) -> Non
 def test_a_policy_decision_is_read(
     store: Store, platform: FakePlatform, clock: ManualClock
 ) -> None:
-    @attrs.frozen
-    class Why:
-        rule: str
-        detail: str
-        action: str = "dm"
-
-    @attrs.frozen
-    class Decision:  # the shape of socialcare.escalation.EscalationDecision
-        action: EscalationAction | None
-        reasons: tuple[Why, ...] = ()
-
-    decision = Decision("dm", (Why("private_data", "a payment card number"),))
+    decision = EscalationDecision.of([Reason("private_data", "a payment card number", "dm")])
     outcome = flow(store, clock).escalate(complaint(), customer(), dm_text="hi", decision=decision)
     assert outcome.route == "dm"
     assert outcome.reasons == ("private_data: a payment card number",)
     with pytest.raises(ValueError, match="does not escalate"):
-        flow(store, clock).escalate(complaint(), customer(), dm_text="hi", decision=Decision(None))
+        flow(store, clock).escalate(
+            complaint(), customer(), dm_text="hi", decision=EscalationDecision.of([])
+        )
     outbox = Outbox(store)
     assert outbox.dm(customer(), "direct").record.payload["participant_id"] == "42"

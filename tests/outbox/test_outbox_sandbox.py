@@ -14,7 +14,8 @@ import pytest
 from tests.storage.storage_support import drop_pg_schema, require_postgres
 
 from socialcare.compose import can_reply
-from socialcare.outbox import EscalationFlow, Outbox, Sender
+from socialcare.escalation import EscalationFlow
+from socialcare.outbox import Outbox, Sender
 from socialcare.sandbox import Sandbox
 from socialcare.storage import SQLiteStore, Store
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import socialcare
-from socialcare.escalation import EscalationPolicy
-from socialcare.outbox import EscalationFlow, EscalationOutcome, Outbox, OutboxPlatform, Sender
+from socialcare.escalation import EscalationFlow, EscalationOutcome, EscalationPolicy
+from socialcare.outbox import Outbox, OutboxPlatform, Sender
 from socialcare.sandbox import Sandbox
 from socialcare.storage import MemoryStore, SQLiteStore
 

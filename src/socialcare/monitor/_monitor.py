@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
@@ -52,6 +52,9 @@ from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
 from socialcare.platforms.x import SEARCH_RECENT, Usage
 from socialcare.query import Query
+
+if TYPE_CHECKING:
+    from socialcare.privacy import PrivateDataGuard
 
 __all__ = [
     "CostBasis",
@@ -113,6 +116,13 @@ class Monitor:
             (``("author_id",)``: authors expanded, each billed once per UTC day;
             ``()``: no authors beyond those already in the store). Search streams
             with different expansions are never packed into one request.
+        redact: a :class:`~socialcare.privacy.PrivateDataGuard` to keep private data
+            out of the store: the posts, DMs and users it writes (and the posts of
+            alerts kept for another attempt) are redacted first
+            (:meth:`~socialcare.privacy.PrivateDataGuard.redact_post`, length for
+            length, so entity offsets still hold). Handlers and alert sinks get the
+            items as read, private data included (an escalation policy needs it).
+            ``None`` (the default): stored as read.
 
     Use it as a context manager (``with Monitor(...) as monitor:``) so that
     :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
@@ -137,6 +147,7 @@ class Monitor:
         alert_attempts: int = 5,
         start: Start = None,
         expansions: Iterable[str] | None = None,
+        redact: PrivateDataGuard | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -176,6 +187,7 @@ class Monitor:
             states=self._state,
             attempts=alert_attempts,
             retry_interval=poll_interval,
+            redact=redact,
         )
         self._poller = Poller(
             platform=platform,

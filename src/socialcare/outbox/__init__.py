@@ -8,9 +8,8 @@ timeout after X processed it, a worker killed mid-send) is looked up on the
 platform (:class:`OutboxPlatform` ``find_post`` / ``find_dm``) before anything is
 sent again. ``pause_all()`` stops every sender sharing the store.
 
-:class:`EscalationFlow` moves a public conversation to direct messages through the
-outbox: public acknowledgement with a DM deep link, the DM, the conversation
-``escalated``; fallbacks when DMs are closed or a public reply is not permitted.
+:class:`socialcare.escalation.EscalationFlow` moves a public conversation to direct
+messages through the outbox.
 
 Example:
     >>> from socialcare.outbox import Outbox
@@ -25,15 +24,6 @@ See ``docs/outbox.md``.
 from __future__ import annotations
 
 from socialcare._exports import publish
-from socialcare.outbox._escalate import (
-    EscalationAction,
-    EscalationFlow,
-    EscalationOutcome,
-    EscalationReason,
-    EscalationRoute,
-    EscalationSuggestion,
-    dm_deep_link,
-)
 from socialcare.outbox._outbox import OUTBOX_KIND, ActionType, Outbox, OutboxStoreLike
 from socialcare.outbox._platform import OutboxPlatform, SupportsHideReply
 from socialcare.outbox._sender import Outcome, Sender, SendReport
@@ -41,12 +31,6 @@ from socialcare.outbox._sender import Outcome, Sender, SendReport
 __all__ = [
     "OUTBOX_KIND",
     "ActionType",
-    "EscalationAction",
-    "EscalationFlow",
-    "EscalationOutcome",
-    "EscalationReason",
-    "EscalationRoute",
-    "EscalationSuggestion",
     "Outbox",
     "OutboxPlatform",
     "OutboxStoreLike",
@@ -54,7 +38,6 @@ __all__ = [
     "SendReport",
     "Sender",
     "SupportsHideReply",
-    "dm_deep_link",
 ]
 
 publish(__name__, globals(), __all__)

@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 import attrs
 
 from socialcare._clock import Clock, SystemClock
+from socialcare.compose import dm_deep_link
+from socialcare.escalation._policy import EscalationDecision, SuggestedAction
 from socialcare.models import Conversation, Escalation, Post, Reservation, User
-from socialcare.outbox._outbox import Outbox
-from socialcare.storage import ConversationStore, EscalationStore
+
+if TYPE_CHECKING:  # the flow is handed an outbox: importing escalation loads no storage
+    from socialcare.outbox import Outbox
+    from socialcare.storage import ConversationStore, EscalationStore
+
+    class _CareStore(ConversationStore, EscalationStore, Protocol):
+        """Conversations and escalations (the flow's records)."""
 
 
-class _CareStore(ConversationStore, EscalationStore, Protocol):
-    """Conversations and escalations (the flow's records)."""
-
-
-__all__ = [
-    "EscalationAction",
-    "EscalationFlow",
-    "EscalationOutcome",
-    "EscalationReason",
-    "EscalationRoute",
-    "EscalationSuggestion",
-    "dm_deep_link",
-]
-
-EscalationAction = Literal["dm", "public_then_dm", "human"]
-"""What a policy suggests: a DM only; a public acknowledgement, then the DM; a person."""
+__all__ = ["EscalationFlow", "EscalationOutcome", "EscalationRoute"]
 
 EscalationRoute = Literal["public_then_dm", "dm", "invite", "alternative", "human"]
 """What the flow did: acknowledged in public and sent the DM; sent the DM only; replied in
@@ -36,55 +27,6 @@ public inviting the customer to DM (their DMs are closed to the brand); replied 
 with the alternative contact; handed the conversation to a person (nothing sent)."""
 
 _DM_ERROR = "DirectMessageNotPermittedError"
-
-
-class EscalationReason(Protocol):
-    """One reason of a policy's decision: the rule that fired and what it saw."""
-
-    @property
-    def rule(self) -> str:
-        """The rule's name."""
-        ...
-
-    @property
-    def detail(self) -> str:
-        """What the rule saw, in words."""
-        ...
-
-
-class EscalationSuggestion(Protocol):
-    """A policy's decision, as :meth:`EscalationFlow.escalate` reads it.
-
-    The escalation policies' decisions are: ``action`` is the suggested action
-    (``None``: do not escalate), ``reasons`` the rules that fired.
-    """
-
-    @property
-    def action(self) -> EscalationAction | None:
-        """The suggested action, or ``None`` when nothing fired."""
-        ...
-
-    @property
-    def reasons(self) -> Sequence[EscalationReason]:
-        """The rules that fired."""
-        ...
-
-
-def dm_deep_link(brand_id: str, *, text: str | None = None) -> str:
-    """X's deep link that opens a DM to ``brand_id`` (the "Send us a DM" button of a post).
-
-    Example:
-        >>> dm_deep_link("1234")
-        'https://twitter.com/messages/compose?recipient_id=1234'
-    """
-    if not brand_id.isdigit():
-        raise ValueError(f"brand_id must be a numeric user id, got {brand_id!r}")
-    link = f"https://twitter.com/messages/compose?recipient_id={brand_id}"
-    if text:
-        from urllib.parse import quote  # noqa: PLC0415 - only deep links with text need it
-
-        link += "&text=" + quote(text, safe="")
-    return link
 
 
 @attrs.frozen
@@ -108,7 +50,8 @@ class EscalationOutcome:
 class EscalationFlow:
     """Escalate a public conversation to DM: acknowledge in public, message in private.
 
-    The flow (every send is an :class:`Outbox` action, so it happens exactly once):
+    The flow (every send is an :class:`~socialcare.outbox.Outbox` action, so it happens
+    exactly once):
 
     * the customer accepts DMs (``receives_your_dm`` not ``False``): with
       ``"public_then_dm"`` and a public reply permitted, a short public
@@ -148,6 +91,8 @@ class EscalationFlow:
         when_reply_not_permitted: Literal["dm", "human"] = "dm",
         clock: Clock | None = None,
     ) -> None:
+        from socialcare.storage import ConversationStore, EscalationStore  # noqa: PLC0415
+
         store = outbox.store
         if not isinstance(store, ConversationStore) or not isinstance(store, EscalationStore):
             raise TypeError("the outbox's store must keep conversations and escalations too")
@@ -167,8 +112,8 @@ class EscalationFlow:
         customer: User,
         *,
         dm_text: str,
-        decision: EscalationSuggestion | None = None,
-        action: EscalationAction = "public_then_dm",
+        decision: EscalationDecision | None = None,
+        action: SuggestedAction = "public_then_dm",
         reason: str = "escalated",
         reply_permitted: bool = True,
     ) -> EscalationOutcome:
@@ -184,7 +129,7 @@ class EscalationFlow:
                 leaves it ``None``, taken as open; X's refusal then falls back
                 through :meth:`follow_up`).
             dm_text: the direct message, with the case context.
-            decision: an escalation policy's decision: its action and reasons
+            decision: :meth:`EscalationPolicy.decide`'s decision: its action and reasons
                 replace ``action`` and ``reason``.
             action: the suggested action, without a ``decision``.
             reason: why, without a ``decision`` (recorded on the escalation and
