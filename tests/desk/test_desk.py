@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.util
 import multiprocessing
 import threading
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -490,3 +491,55 @@ def test_condition_defaults() -> None:
         "every inbound post",
     )
     assert DeskRule("all").actions == ()
+
+
+def test_check_without_sinks_reports_each_breach_once(store: Store, clock: ManualClock) -> None:
+    clock.set(MONDAY)
+    sla = SlaPolicy(
+        teams=(Team("care", first_response=dt.timedelta(minutes=5)),), coverage_after=None
+    )
+    desk = make_desk(store, clock, sla=sla)
+    desk.ingest([post("100", "@acme hello", at=MONDAY)])
+    later = MONDAY + dt.timedelta(minutes=6)
+    assert [b.kind for b in desk.breaches(now=later)] == ["first_response"]
+    assert [b.key for b in desk.check(later)] == [f"first_response:100:{MONDAY.isoformat()}"]
+    assert desk.check(later) == []
+    assert [r.status for r in store.list_actions(kind="desk.alert")] == ["sent"]
+    audit = [e.action for e in store.audit_entries(subject="100")]
+    assert audit.count("desk.breach.first_response") == 1
+
+
+class NamedSink:
+    """An alert sink with a name (the outbox record of each alert names its sink)."""
+
+    def __init__(self, name: str, into: list[Alert]) -> None:
+        self.name = name
+        self.into = into
+
+    def deliver(self, alerts: Sequence[Alert]) -> None:
+        self.into.extend(alerts)
+
+    def flush(self) -> None:
+        """Nothing batched."""
+
+
+def test_each_process_delivers_to_its_own_sinks(store: Store, clock: ManualClock) -> None:
+    clock.set(MONDAY)
+    sla = SlaPolicy(
+        teams=(Team("care", first_response=dt.timedelta(minutes=5)),), coverage_after=None
+    )
+    pager: list[Alert] = []
+    mail: list[Alert] = []
+    pager_sink = NamedSink("pager", pager)
+    mail_sink = NamedSink("mail", mail)
+    first = make_desk(store, clock, sla=sla, sinks=[pager_sink])
+    second = make_desk(store, clock, sla=sla, sinks=[mail_sink, pager_sink])
+    first.ingest([post("100", "@acme hello", at=MONDAY)])
+    later = MONDAY + dt.timedelta(minutes=6)
+    assert len(first.check(later)) == 1
+    assert (len(pager), len(mail)) == (1, 0)
+    assert len(second.check(later)) == 1  # new for the mail sink
+    assert (len(pager), len(mail)) == (1, 1)
+    assert second.check(later) == []
+    assert first.check(later) == []
+    assert (len(pager), len(mail)) == (1, 1)

@@ -44,8 +44,9 @@ __all__ = [
 log = logging.getLogger("socialcare.desk")
 
 ALERT_KIND = "desk.alert"
-"""The outbox ``kind`` of the desk's SLA alerts: one record per sink and breach, so an
-alert fires once per breach (across processes and restarts) and a failed sink is retried."""
+"""The outbox ``kind`` of the desk's breach records, and the prefix of its alerts' kinds
+(``desk.alert:<sink name>``): one record per sink and breach, so an alert fires once per
+breach (across processes and restarts) and a failed sink is retried."""
 LEASE_PREFIX = "desk:conversation:"
 """Lease keys of conversations: ``desk:conversation:<conversation id>``."""
 _ACTOR = "socialcare.desk"
@@ -492,33 +493,22 @@ class Desk:
         """Find the breaches at ``now`` and alert the new ones through the sinks, once each.
 
         Each breach is reserved in the store's outbox once per sink (kind
-        :data:`ALERT_KIND`, key ``desk-alert:<sink>:<breach key>``), so it fires once
-        however many processes check and however often; a sink that fails
-        (:class:`~socialcare.errors.AlertError`) gets it again on a later check.
+        ``desk.alert:<sink name>``, key ``desk-alert:<sink name>:<breach key>``; a
+        sink's name is its ``name`` attribute, else ``<class name>#<index>``), so it
+        fires once however many processes check and however often. Each process
+        delivers only to the sinks it has; a sink that fails
+        (:class:`~socialcare.errors.AlertError`) gets the alert again on a later check.
+        Without sinks the breaches are still recorded (kind ``desk.alert``), once each.
+        New breaches are audited as ``desk.breach.<kind>``.
 
         Returns:
             the breaches first found by this call (already reported ones are left out).
         """
         found = self.breaches(now=now)
+        sinks = {_sink_name(s, n): s for n, s in enumerate(self.sinks)}
         new: list[Breach] = []
-        names = [_sink_name(s, n) for n, s in enumerate(self.sinks)]
         for breach in found:
-            alert = self._alert(breach)
-            created = False
-            for name in names or ["(none)"]:
-                reservation = self.store.reserve_action(
-                    f"desk-alert:{name}:{breach.key}",
-                    kind=ALERT_KIND,
-                    payload={
-                        "sink": name,
-                        "breach": breach.kind,
-                        "conversation_id": breach.conversation_id,
-                        "detail": breach.detail,
-                        "alert": alert.to_record(),
-                    },
-                )
-                created = created or reservation.created
-            if created:
+            if self._reserve_alerts(breach, list(sinks)):
                 new.append(breach)
                 self.store.append_audit(
                     f"desk.breach.{breach.kind}",
@@ -526,28 +516,54 @@ class Desk:
                     subject=breach.conversation_id,
                     detail={"due": breach.due.isoformat(), "detail": breach.detail},
                 )
-        self._deliver(owner, dict(zip(names, self.sinks, strict=True)))
+        for name, sink in sinks.items():
+            self._deliver(owner, name, sink)
         return new
 
-    def _deliver(self, owner: str, sinks: Mapping[str, AlertSink]) -> None:
-        claimed = self.store.claim_actions(owner, ttl=60.0, limit=_PAGE, kind=ALERT_KIND)
-        for record in claimed:
-            name = record.payload.get("sink")
-            sink = sinks.get(name) if isinstance(name, str) else None
-            raw = record.payload.get("alert")
-            if sink is None or not isinstance(raw, Mapping):
-                self.store.mark_failed(
-                    record.key, reason="no such sink here", retry=True, delay=60.0
-                )
-                continue
-            alert = Alert.from_record(raw)
-            try:
-                sink.deliver([alert])
-                sink.flush()
-            except AlertError as exc:
-                self.store.mark_failed(record.key, reason=str(exc)[:500], retry=True, delay=60.0)
-                continue
-            self.store.mark_sent(record.key, remote_id=alert.delivery_id)
+    def _reserve_alerts(self, breach: Breach, sinks: list[str]) -> bool:
+        """Reserve the breach's alert for every sink; whether this call was the first."""
+        payload: dict[str, object] = {
+            "breach": breach.kind,
+            "conversation_id": breach.conversation_id,
+            "detail": breach.detail,
+        }
+        if not sinks:
+            key = f"desk-alert:{breach.key}"
+            reservation = self.store.reserve_action(key, kind=ALERT_KIND, payload=payload)
+            if reservation.created:  # nothing to deliver: recorded as settled at once
+                self.store.mark_sent(key, remote_id=breach.key)
+            return reservation.created
+        alert = self._alert(breach).to_record()
+        created = False
+        for name in sinks:
+            reservation = self.store.reserve_action(
+                f"desk-alert:{name}:{breach.key}",
+                kind=f"{ALERT_KIND}:{name}",
+                payload={**payload, "sink": name, "alert": alert},
+            )
+            created = created or reservation.created
+        return created
+
+    def _deliver(self, owner: str, name: str, sink: AlertSink) -> None:
+        kind = f"{ALERT_KIND}:{name}"
+        while claimed := self.store.claim_actions(owner, ttl=60.0, limit=_PAGE, kind=kind):
+            for record in claimed:
+                raw = record.payload.get("alert")
+                if not isinstance(raw, Mapping):
+                    self.store.mark_failed(record.key, reason="no alert in the record")
+                    continue
+                alert = Alert.from_record(raw)
+                try:
+                    sink.deliver([alert])
+                    sink.flush()
+                except AlertError as exc:
+                    self.store.mark_failed(
+                        record.key, reason=str(exc)[:500], retry=True, delay=60.0
+                    )
+                    continue
+                self.store.mark_sent(record.key, remote_id=alert.delivery_id)
+            if len(claimed) < _PAGE:
+                return
 
     def _alert(self, breach: Breach) -> Alert:
         posts = self.store.posts_in_conversation(breach.conversation_id, limit=_PAGE)
