@@ -125,9 +125,12 @@ class Claim:
 
     Made by :meth:`Desk.assign` (which already holds the lease). As a context manager,
     a background thread renews the lease every ``ttl / 3`` seconds until the block
-    ends, then releases it. :meth:`reply`, :meth:`dm`, :meth:`hide` and
-    :meth:`resolve` check first that the lease is still this claim's (same owner and
-    fencing token), so a claim that lapsed and was taken over never answers.
+    ends, then releases it (without ``with`` nothing renews it: call :meth:`renew`).
+    :meth:`reply`, :meth:`dm`, :meth:`hide` and :meth:`resolve` check first that the
+    lease is still this claim's (same owner and fencing token), so a claim that lapsed
+    and was taken over does not answer. The check and the outbox reservation are two
+    store calls, not one transaction: keep the TTL generous against pauses (the
+    renewal thread keeps a live claim far from expiry).
 
     Attributes:
         desk: the desk.
