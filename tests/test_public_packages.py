@@ -21,6 +21,7 @@ PACKAGES = [
     "socialcare.alerts",
     "socialcare.conversations",
     "socialcare.compose",
+    "socialcare.desk",
     "socialcare.errors",
     "socialcare.escalation",
     "socialcare.links",
