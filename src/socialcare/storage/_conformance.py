@@ -57,6 +57,7 @@ from socialcare.storage import (
     LinkStore,
     OutboxStore,
     PostStore,
+    SeenStore,
     Store,
     StoreLifecycle,
     UserStore,
@@ -72,6 +73,7 @@ __all__ = [
     "LinkStoreConformance",
     "OutboxStoreConformance",
     "PostStoreConformance",
+    "SeenStoreConformance",
     "StoreConformance",
     "StoreLifecycleConformance",
     "UserStoreConformance",
@@ -1315,6 +1317,69 @@ class LeaseStoreConformance(_Conformance):
         assert len(str(caught_value.value)) < 400
 
 
+class SeenStoreConformance(_Conformance):
+    """The suite for a :class:`~socialcare.storage.SeenStore`."""
+
+    def test_an_id_is_claimed_once_per_stream(self, store: SeenStore) -> None:
+        assert store.claim_seen("brand", ["3", "1", "2", "1"]) == ["3", "1", "2"]
+        assert store.claim_seen("brand", ["2", "4", "3"]) == ["4"]
+        assert store.claim_seen("brand", []) == []
+        assert store.claim_seen("dms", ["2", "4"]) == ["2", "4"]  # streams are apart
+        assert store.claim_seen("brand", ["1", "2", "3", "4"]) == []
+
+    def test_large_claims_span_many_statements(self, store: SeenStore) -> None:
+        ids = [str(10**18 + i) for i in range(1_000)]
+        assert store.claim_seen("brand", ids[:700]) == ids[:700]
+        assert store.claim_seen("brand", reversed(ids)) == list(reversed(ids[700:]))
+
+    def test_forget_drops_records_older_than_a_time(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        store.claim_seen("brand", ["1", "2"])
+        store.claim_seen("other", ["1"])
+        clock.advance(60)
+        store.claim_seen("brand", ["3"])
+        assert store.forget_seen("brand", before=clock.now()) == 2
+        assert store.forget_seen("brand", before=clock.now()) == 0
+        assert store.claim_seen("brand", ["1", "2", "3"]) == ["1", "2"]
+        assert store.claim_seen("other", ["1"]) == []  # other streams keep theirs
+
+    def test_concurrent_claims_give_each_id_to_one_claimant(
+        self, store_factory: Callable[[], SeenStore]
+    ) -> None:
+        workers = 6
+        barrier = threading.Barrier(workers)
+        won: list[list[str]] = []
+        ids = [str(1000 + i) for i in range(200)]
+
+        def claim(i: int) -> None:
+            mine = store_factory()
+            order = ids if i % 2 else list(reversed(ids))  # opposite orders: no deadlock
+            barrier.wait()
+            won.append(mine.claim_seen("brand", order))
+
+        threads = [threading.Thread(target=claim, args=(i,)) for i in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        claimed = [i for batch in won for i in batch]
+        assert len(won) == workers
+        assert sorted(claimed, key=int) == ids  # every id once, none twice
+
+    @pytest.mark.parametrize("bad", ["", "k\ud800", "k\x00"])
+    def test_seen_arguments_are_checked(self, store: SeenStore, bad: str) -> None:
+        with pytest.raises(ValueError, match="stream"):
+            store.claim_seen(bad, ["1"])
+        with pytest.raises(ValueError, match="item_ids"):
+            store.claim_seen("brand", ["1", bad])
+        with pytest.raises(ValueError, match="stream"):
+            store.forget_seen(bad, before=T0)
+        with pytest.raises(ValueError, match="before"):
+            store.forget_seen("brand", before=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+        assert store.claim_seen("brand", ["1"]) == ["1"]  # nothing was recorded
+
+
 class StoreConformance(
     StoreLifecycleConformance,
     PostStoreConformance,
@@ -1327,6 +1392,7 @@ class StoreConformance(
     LinkStoreConformance,
     EscalationStoreConformance,
     LeaseStoreConformance,
+    SeenStoreConformance,
 ):
     """The whole :class:`~socialcare.storage.Store`: every suite, plus cross-concern checks."""
 

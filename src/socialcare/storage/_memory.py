@@ -28,6 +28,7 @@ from socialcare.models._care import (
 )
 from socialcare.storage._codec import load_json
 from socialcare.storage._common import (
+    check_aware,
     check_backlog,
     check_conversation,
     check_escalation,
@@ -46,6 +47,7 @@ from socialcare.storage._common import (
     lease_expiry,
     lease_refused,
     not_sendable,
+    seen_ids,
     storable_posts,
     user_document,
 )
@@ -95,6 +97,7 @@ class MemoryStore:
         self._escalations: dict[str, Escalation] = {}
         self._leases: dict[str, Lease] = {}
         self._tokens: dict[str, int] = {}
+        self._seen: dict[str, dict[str, dt.datetime]] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStore(posts={len(self._posts)})"
@@ -599,6 +602,31 @@ class MemoryStore:
             ]
         found.sort(key=lambda e: (e.created_at, e.id))
         return found[:limit]
+
+    # -- seen items ------------------------------------------------------------------------------
+
+    def claim_seen(self, stream: str, item_ids: Iterable[str]) -> list[str]:
+        """See :meth:`Store.claim_seen`."""
+        check_key("stream", stream)
+        ids = seen_ids(item_ids)
+        with self._lock:
+            now = self._now()
+            seen = self._seen.setdefault(stream, {})
+            fresh = [i for i in ids if i not in seen]
+            seen.update(dict.fromkeys(fresh, now))
+            return fresh
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """See :meth:`Store.forget_seen`."""
+        check_key("stream", stream)
+        check_aware("before", before)
+        with self._lock:
+            self._now()
+            seen = self._seen.get(stream, {})
+            old = [i for i, at in seen.items() if at < before]
+            for item_id in old:
+                del seen[item_id]
+            return len(old)
 
     # -- leases -----------------------------------------------------------------------------------
 

@@ -63,6 +63,7 @@ synchronised clocks; lease TTLs should be generous compared to the skew.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -95,6 +96,7 @@ __all__ = [
     "LinkStore",
     "OutboxStore",
     "PostStore",
+    "SeenStore",
     "Store",
     "StoreLifecycle",
     "UserStore",
@@ -547,6 +549,29 @@ class LeaseStore(Protocol):
         ...
 
 
+class SeenStore(Protocol):
+    """Which items each monitor stream has delivered, whatever source brought them.
+
+    A stream fed both in real time (webhooks, streams) and by polling delivers each
+    post or DM event once: the first source to claim its id delivers it, the other
+    finds it seen. Records are kept per ``(stream, item id)`` with the time they were
+    made, and dropped with :meth:`forget_seen` once no source can bring the item again.
+    """
+
+    def claim_seen(self, stream: str, item_ids: Iterable[str]) -> list[str]:
+        """Record ``item_ids`` as seen on ``stream``; return the ones not seen before.
+
+        The result keeps the order of ``item_ids`` (a repeated id counts once).
+        Atomic per id: of concurrent claimants of one ``(stream, id)``, on one
+        store or on many handles of one database, exactly one gets it back.
+        """
+        ...
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """Drop ``stream``'s records made before ``before``; return how many. Atomic."""
+        ...
+
+
 @runtime_checkable
 class Store(
     StoreLifecycle,
@@ -560,6 +585,7 @@ class Store(
     LinkStore,
     EscalationStore,
     LeaseStore,
+    SeenStore,
     Protocol,
 ):
     """Where socialcare keeps its state: the union of every storage protocol.

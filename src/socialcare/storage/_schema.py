@@ -151,6 +151,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sc_leases ADD COLUMN renewed_at {ts}",
         "UPDATE sc_leases SET renewed_at = acquired_at WHERE renewed_at IS NULL",
     ),
+    # 8: the outbox's send attempts (socialcare.outbox, branch ``outbox``; carried here
+    # word for word so that step 9 can follow it, and the two branches merge cleanly).
+    (
+        "ALTER TABLE sc_outbox ADD COLUMN first_attempt_at {ts}",
+        "ALTER TABLE sc_outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sc_outbox ADD COLUMN not_before {ts}",
+        "CREATE TABLE sc_pause (name TEXT PRIMARY KEY, since {ts} NOT NULL)",
+    ),
+    # 9: what each monitor stream delivered, whichever source (real time or polling)
+    # brought it, so that an item seen both ways is delivered once (SeenStore).
+    (
+        """CREATE TABLE sc_seen (
+            stream TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            seen_at {ts} NOT NULL,
+            PRIMARY KEY (stream, item_id))""",
+        "CREATE INDEX sc_seen_age ON sc_seen (stream, seen_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,6 +38,7 @@ from socialcare.models._care import (
 from socialcare.storage._codec import dump_json
 from socialcare.storage._common import (
     TextError,
+    check_aware,
     check_backlog,
     check_conversation,
     check_escalation,
@@ -52,10 +53,12 @@ from socialcare.storage._common import (
     check_ttl,
     clip,
     dm_document,
+    id_order,
     lease_expiry,
     lease_refused,
     not_sendable,
     schema_help,
+    seen_ids,
     storable_posts,
     user_document,
 )
@@ -71,6 +74,7 @@ Row = tuple[Any, ...]
 """A result row as the driver returns it."""
 
 _IN_CHUNK = 500
+_SEEN_CHUNK = 300  # rows per INSERT of seen ids (3 parameters each)
 
 _CONV_COLS = (
     "id, channel, state, customer_id, assignee, tags, priority, first_inbound_at, "
@@ -872,6 +876,43 @@ class SQLStore(abc.ABC):
         sql = f"SELECT {_ESC_COLS} FROM sc_escalations{where} ORDER BY created_at, id LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
         return [self._escalation(row) for row in rows]
+
+    # -- seen items ------------------------------------------------------------------------------
+
+    def claim_seen(self, stream: str, item_ids: Iterable[str]) -> list[str]:
+        """See :meth:`Store.claim_seen`: one ``INSERT .. ON CONFLICT DO NOTHING RETURNING``."""
+        check_key("stream", stream)
+        ids = seen_ids(item_ids)
+        if not ids:
+            return []
+        now = self._ts(self._now())
+
+        def work(tx: Tx) -> set[str]:
+            fresh: set[str] = set()
+            ordered = sorted(ids, key=id_order)  # one lock order: no deadlock between claimants
+            for start in range(0, len(ordered), _SEEN_CHUNK):
+                chunk = ordered[start : start + _SEEN_CHUNK]
+                values = ", ".join("(?, ?, ?)" for _ in chunk)
+                sql = (
+                    f"INSERT INTO sc_seen (stream, item_id, seen_at) VALUES {values} "
+                    "ON CONFLICT (stream, item_id) DO NOTHING RETURNING item_id"
+                )
+                params = [v for item_id in chunk for v in (stream, item_id, now)]
+                fresh.update(row[0] for row in tx.all(sql, params))
+            return fresh
+
+        fresh = self._write(work)
+        return [i for i in ids if i in fresh]
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """See :meth:`Store.forget_seen`."""
+        check_key("stream", stream)
+        cutoff = self._ts(check_aware("before", before))
+        return self._write(
+            lambda tx: tx.run(
+                "DELETE FROM sc_seen WHERE stream = ? AND seen_at < ?", (stream, cutoff)
+            )
+        )
 
     # -- leases -----------------------------------------------------------------------------------
 
