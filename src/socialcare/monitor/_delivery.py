@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
@@ -98,6 +99,8 @@ class Delivery:
         self._quarantined: set[tuple[str, str]] = set()  # (stream, id)
         self._retry_at: dt.datetime | None = clock.now()  # look at the outbox at once
         self._retry_failures = 0
+        self.lock = threading.RLock()
+        """Held while items are delivered: polls and pushes from receiver threads take turns."""
 
     # -- items ----------------------------------------------------------------------------
 
@@ -120,23 +123,63 @@ class Delivery:
         kind matches it (every handler of a stream receives each of its posts;
         a post on two streams reaches both). Items this monitor quarantined on a
         stream are skipped there. Dedupe is per stream: ``accept`` and the fetched window hold
-        only what is newer than the stream's cursor (or inside its backlog). The users
+        only what is newer than the stream's cursor (or inside its backlog); on a stream
+        with a real-time source, each item is also claimed in the store's seen record
+        (:class:`~socialcare.storage.SeenStore`) just before its handlers run, so
+        that real time and polling, in any worker, deliver it once. The users
         stored are ``fresh_users`` (read from the platform), by default all of ``users``.
 
         Raises:
             StorageError: the store is down (nothing was quarantined).
         """
+        with self.lock:
+            return self._deliver(
+                kind,
+                unit,
+                items,
+                users,
+                brand=brand,
+                include_retweets=include_retweets,
+                accept=accept,
+                outcome=outcome,
+                fresh_users=fresh_users,
+            )
+
+    def _deliver(
+        self,
+        kind: Kind,
+        unit: Unit,
+        items: Iterable[Item],
+        users: Mapping[str, User],
+        *,
+        brand: str,
+        include_retweets: bool,
+        accept: Callable[[Stream, Item], bool],
+        outcome: Outcome,
+        fresh_users: Mapping[str, User] | None,
+    ) -> int:
         ordered = sorted({i.id: i for i in items}.values(), key=lambda i: int(i.id))
         inbound = [i for i in ordered if kind.inbound(i, brand, include_retweets=include_retweets)]
+        wanted: dict[str, list[Item]] = {s.name: [] for s in unit.streams}
+        for item in inbound:
+            for stream in unit.streams:
+                if (stream.name, item.id) in self._quarantined:
+                    continue
+                if accept(stream, item) and kind.accepts(stream, unit, item, users):
+                    wanted[stream.name].append(item)
+        claimed = {
+            stream.name: self._claim(stream, wanted[stream.name])
+            if stream.realtime is not None
+            else {i.id for i in wanted[stream.name]}
+            for stream in unit.streams
+        }
         now = self.clock.now()
         alerts: list[Alert] = []
         delivered = 0
         for item in inbound:
             for stream in unit.streams:
-                if (stream.name, item.id) in self._quarantined:
-                    continue
-                if not accept(stream, item) or not kind.accepts(stream, unit, item, users):
-                    continue
+                if item.id not in claimed[stream.name]:
+                    continue  # not for this stream, or delivered by another source or worker
                 self._call_handlers(stream, item, outcome)
                 alert = kind.alert(stream, item, now, users)
                 if alert is not None:
@@ -146,6 +189,12 @@ class Delivery:
         self._alert(alerts, outcome)
         self._save(kind, unit, ordered, users if fresh_users is None else fresh_users, outcome)
         return delivered
+
+    def _claim(self, stream: Stream, items: Sequence[Item]) -> set[str]:
+        """The ids of ``items`` no source delivered on ``stream`` before (now claimed)."""
+        if not items:
+            return set()
+        return set(self.store.claim_seen(stream.name, [i.id for i in items]))
 
     def _call_handlers(self, stream: Stream, item: Item, outcome: Outcome) -> None:
         for handler in self.handlers.get(stream.name, ()):

@@ -7,15 +7,24 @@ hands every new post to the stream's handlers and alert sinks, stores the posts,
 and then moves the cursor in the store, so that a restarted monitor resumes
 exactly where it stopped: no gap, and no post handled twice by the same store.
 
+Real time is a second way in: a stream with a ``realtime`` source (webhook
+streams, or any stream a filtered or activity stream connection feeds) also takes
+items pushed with :meth:`Monitor.push` or :meth:`Monitor.receive_event`, through the
+same delivery path; the store's seen record delivers an item once whichever source
+brings it, and polling becomes the safety net (slow while the source is live, at the
+normal cadence while it is down).
+
 The work is split into private modules: stream kinds as strategy objects
 (``_kinds``), the rate budget (``_budget``), polling with backlog windows
-(``_poll``), delivery with quarantine and the alert outbox (``_delivery``) and
-the schedule and run loop (``_scheduler``). The facade wires them together.
+(``_poll``), delivery with quarantine and the alert outbox (``_delivery``),
+real-time sources (``_realtime``) and the schedule and run loop
+(``_scheduler``). The facade wires them together.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
@@ -32,16 +41,18 @@ from socialcare.errors import (
     SocialCareError,
     StorageError,
 )
-from socialcare.models import DirectMessage, Post
+from socialcare.models import DirectMessage, Post, User
 from socialcare.monitor._budget import RATE_WINDOW, Budget
 from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
 from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
+from socialcare.monitor._realtime import DMEventLike, PostEventLike, RealtimeEvent, Sources
 from socialcare.monitor._report import (
     CostBasis,
     CycleReport,
     MonitorHealth,
     Outcome,
+    SourceHealth,
     StreamHealth,
     StreamKind,
     StreamState,
@@ -58,6 +69,8 @@ __all__ = [
     "CycleReport",
     "Monitor",
     "MonitorHealth",
+    "RealtimeEvent",
+    "SourceHealth",
     "Stream",
     "StreamHealth",
     "StreamKind",
@@ -67,6 +80,11 @@ PostHandler = Callable[[Post], object]
 DMHandler = Callable[[DirectMessage], object]
 PH = TypeVar("PH", bound=PostHandler)
 DH = TypeVar("DH", bound=DMHandler)
+
+SEEN_KEPT = dt.timedelta(days=31)
+"""How long a stream's seen record keeps an id: longer than any source can bring it back
+(X's DM events reach 30 days, recent search 7, webhook retries and replays 24 hours)."""
+_PRUNE_EVERY = dt.timedelta(hours=1)
 
 
 class Monitor:
@@ -113,6 +131,11 @@ class Monitor:
             (``("author_id",)``: authors expanded, each billed once per UTC day;
             ``()``: no authors beyond those already in the store). Search streams
             with different expansions are never packed into one request.
+        realtime_timeout: a real-time source with no event or keep-alive for this
+            long, seconds, counts as down: its streams are polled at once and then
+            every ``poll_interval`` until it is back.
+        safety_interval: how often the streams of a live real-time source are
+            polled, seconds (the safety net that catches what real time missed).
 
     Use it as a context manager (``with Monitor(...) as monitor:``) so that
     :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
@@ -137,6 +160,8 @@ class Monitor:
         alert_attempts: int = 5,
         start: Start = None,
         expansions: Iterable[str] | None = None,
+        realtime_timeout: float = 90.0,
+        safety_interval: float = 900.0,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -148,6 +173,14 @@ class Monitor:
             raise ConfigurationError(f"max_pages must be at least 1, got {max_pages}")
         if alert_attempts < 1:
             raise ConfigurationError(f"alert_attempts must be at least 1, got {alert_attempts}")
+        if realtime_timeout <= 0 or safety_interval <= 0:
+            msg = (
+                "realtime_timeout and safety_interval must be positive, got "
+                f"{realtime_timeout} and {safety_interval}"
+            )
+            raise ConfigurationError(msg)
+        self.realtime_timeout = realtime_timeout
+        self.safety_interval = safety_interval
         self.expansions = (
             None if expansions is None else SEARCH_RECENT.checked_expansions(expansions)
         )
@@ -195,6 +228,8 @@ class Monitor:
         self._scheduler = Scheduler(
             self.clock, self._state, poll_interval=poll_interval, interval=self._interval
         )
+        self._sources = Sources(self.clock, realtime_timeout)
+        self._pruned_at: dt.datetime | None = None
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -219,6 +254,8 @@ class Monitor:
         self._streams[stream.name] = stream
         self._state[stream.name] = StreamState()
         self._units_cache.clear()
+        if stream.realtime is not None:
+            self._sources.add(stream.realtime)
         return stream
 
     def add_search(
@@ -240,6 +277,23 @@ class Monitor:
     def add_direct_messages(self, name: str = "dms") -> Stream:
         """Add a DM-events stream; see :meth:`Stream.direct_messages`."""
         return self.add(Stream.direct_messages(name))
+
+    def add_webhook(
+        self,
+        name: str = "webhook",
+        *,
+        user_id: str | None = None,
+        events: Iterable[str] | None = None,
+        expansions: Iterable[str] | None = None,
+    ) -> Stream:
+        """Add a stream of X Activity API post events; see :meth:`Stream.webhook`."""
+        if events is None:
+            return self.add(Stream.webhook(name, user_id=user_id, expansions=expansions))
+        return self.add(Stream.webhook(name, user_id=user_id, events=events, expansions=expansions))
+
+    def add_webhook_dms(self, name: str = "webhook_dms") -> Stream:
+        """Add a stream of X Activity API DM events; see :meth:`Stream.webhook_dms`."""
+        return self.add(Stream.webhook_dms(name))
 
     @property
     def streams(self) -> tuple[Stream, ...]:
@@ -318,6 +372,173 @@ class Monitor:
         entries = self._delivery.sinks
         entries.append(SinkEntry(sink_name(sink, len(entries)), sink, names, parsed))
 
+    # -- real time -------------------------------------------------------------------------
+
+    def push(
+        self,
+        stream: str,
+        items: Iterable[Post] | Iterable[DirectMessage],
+        users: Iterable[User] = (),
+    ) -> int:
+        """Deliver items a real-time source brought to ``stream``; return how many were new.
+
+        The items go the way polled ones go: the stream's handlers, its alert sinks
+        (query filters too), quarantine of poison, the store. Each is claimed in the
+        store's seen record first, so an item that polling (or another worker's
+        push) delivered already is skipped, and polling skips what was pushed.
+        Pushing never moves the stream's polling cursor: what real time missed is
+        still polled. A push is a sign of life of the stream's source.
+
+        ``users``: users that came with the items (authors); other authors are
+        taken from the store (a push never reads the platform, so never pays X).
+        Safe to call from the receiver's threads while another thread runs the
+        monitor: deliveries take turns.
+
+        Raises:
+            ValueError: no such stream, the stream has no real-time source, or an
+                item of the wrong type (a DM on a post stream, or the reverse).
+            StorageError: the store is down (nothing was claimed; polling will
+                bring the items later).
+        """
+        target = self._realtime_stream(stream)
+        batch: list[Post | DirectMessage] = list(items)
+        self._sources.beat(cast("str", target.realtime), events=len(batch))
+        return self._push(target, batch, tuple(users))
+
+    def receive_event(self, event: RealtimeEvent, *, source: str = "webhook") -> int:
+        """Route one X Activity API event to the streams of ``source`` that take its type.
+
+        Register it with a receiver (``receiver.on_any(monitor.receive_event)``): a
+        post event (``PostEvent``) goes to the webhook streams whose ``events``
+        hold its type and whose user it is about, a DM event (``DirectMessageEvent``)
+        to the webhook DM streams; any other event only says the source is alive.
+        Events are read by their shape (``kind``, ``post``/``includes`` or
+        ``messages``/``users``), so the monitor does not depend on the receiver.
+        Returns how many deliveries it made (0 for a duplicate).
+
+        Raises:
+            ValueError: no stream names ``source``.
+            StorageError: the store is down (the receiver answers 500 and X retries).
+        """
+        if source not in self._sources.names():
+            msg = f"no stream has the real-time source {source!r}"
+            raise ValueError(msg)
+        self._sources.beat(source, events=1)
+        targets = [s for s in self.streams if s.realtime == source and event.kind in s.events]
+        delivered = 0
+        post = getattr(event, "post", None)
+        if isinstance(post, Post):
+            posted = cast("PostEventLike", event)
+            about = posted.filter.user_id
+            for target in targets:
+                if self._kinds[target.kind].carries_posts and (
+                    about is None or about == (target.user_id or self.brand_user_id)
+                ):
+                    delivered += self._push(target, [post], posted.includes.users)
+            return delivered
+        messages = getattr(event, "messages", None)
+        if isinstance(messages, tuple) and all(isinstance(m, DirectMessage) for m in messages):
+            dm_event = cast("DMEventLike", event)
+            for target in targets:
+                if not self._kinds[target.kind].carries_posts:
+                    delivered += self._push(target, list(messages), tuple(dm_event.users))
+        return delivered
+
+    def heartbeat(self, source: str = "webhook") -> None:
+        """A keep-alive from ``source`` (a stream's keep-alive line, a CRC check answered).
+
+        Raises:
+            ValueError: no stream names ``source``.
+        """
+        self._known_source(source)
+        self._sources.beat(source)
+
+    def source_down(self, source: str = "webhook", reason: str = "signalled down") -> None:
+        """Say that ``source`` is down now (connection lost, CRC failing, webhook invalid).
+
+        Its streams are polled at the next :meth:`run_due` (at once in
+        :meth:`run_forever`) and every ``poll_interval`` after, until an event or
+        keep-alive comes from it again.
+
+        Raises:
+            ValueError: no stream names ``source``.
+        """
+        self._known_source(source)
+        self._sources.fail(source, reason)
+        self._scheduler.wake.set()
+
+    def _known_source(self, source: str) -> None:
+        if source not in self._sources.names():
+            msg = f"no stream has the real-time source {source!r}"
+            raise ValueError(msg)
+
+    def _realtime_stream(self, name: str) -> Stream:
+        target = self._known(name)
+        if target.realtime is None:
+            msg = (
+                f"stream {name!r} is only polled: give it a real-time source "
+                "(Stream.webhook(), or realtime= on Stream.search/mentions/direct_messages)"
+            )
+            raise ValueError(msg)
+        return target
+
+    def _push(
+        self, target: Stream, batch: Sequence[Post | DirectMessage], users: Sequence[User]
+    ) -> int:
+        kind = self._kinds[target.kind]
+        wanted = Post if kind.carries_posts else DirectMessage
+        wrong = [i for i in batch if not isinstance(i, wanted)]
+        if wrong:
+            msg = f"stream {target.name!r} takes {wanted.__name__}s, got {type(wrong[0]).__name__}"
+            raise ValueError(msg)
+        given = {u.id: u for u in users}
+        known = dict(given)
+        if kind.carries_posts:
+            missing = {
+                i.author_id
+                for i in batch
+                if isinstance(i, Post) and i.author_id and i.author_id not in known
+            }
+            if missing:
+                known.update((u.id, u) for u in self.store.get_users(sorted(missing)))
+        outcome = Outcome(at=self.clock.now())
+        delivered = self._delivery.deliver(
+            kind,
+            Unit((target,)),
+            batch,
+            known,
+            fresh_users=given,
+            brand=self.brand_user_id,
+            include_retweets=self.include_retweets,
+            accept=lambda _s, _i: True,
+            outcome=outcome,
+        )
+        self._state[target.name].pushed += len(batch)
+        return delivered
+
+    def _failover(self) -> None:
+        """Make the streams of a source that went down or came back due now."""
+        for source, live in self._sources.changes():
+            names = [s.name for s in self.streams if s.realtime == source]
+            if live:
+                log.info("real-time source %s is live: polling %s as a safety net", source, names)
+            else:
+                log.warning("real-time source %s is down: polling %s fills the gap", source, names)
+            now = self.clock.now()
+            for name in names:
+                self._state[name].next_due = now
+
+    def _prune_seen(self) -> None:
+        """Drop seen records no source can bring back (at most once an hour)."""
+        now = self.clock.now()
+        if self._pruned_at is not None and now - self._pruned_at < _PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        for stream in self.streams:
+            if stream.realtime is not None:
+                with contextlib.suppress(StorageError):
+                    self.store.forget_seen(stream.name, before=now - SEEN_KEPT)
+
     @property
     def brand_user_id(self) -> str:
         """The account whose own posts are never inbound (asked of the platform once)."""
@@ -332,7 +553,8 @@ class Monitor:
         return self._cycle(self.streams)
 
     def run_due(self) -> CycleReport:
-        """Poll the streams whose interval has passed."""
+        """Poll the streams whose interval has passed (or whose real-time source changed)."""
+        self._failover()
         return self._cycle(self._scheduler.due(self.streams))
 
     def run_forever(self, *, max_cycles: int | None = None, handle_signals: bool = True) -> None:
@@ -350,6 +572,7 @@ class Monitor:
             raise ConfigurationError("the monitor has no streams: add one before running")
         stop = self._scheduler.stop
         stop.clear()
+        self._scheduler.wake.clear()
         with self._scheduler.signals(enabled=handle_signals):
             cycles = 0
             try:
@@ -358,13 +581,17 @@ class Monitor:
                     cycles += 1
                     if max_cycles is not None and cycles >= max_cycles:
                         break
-                    self._scheduler.wait(self._scheduler.seconds_to_next_due())
+                    wait = self._scheduler.seconds_to_next_due()
+                    expiry = self._sources.seconds_to_expiry()
+                    if expiry is not None:
+                        wait = min(wait, expiry + 0.001)  # wake when a source times out
+                    self._scheduler.wait(wait)
             finally:
                 self.close()
 
     def stop(self) -> None:
         """Ask :meth:`run_forever` to stop after the current poll (thread-safe)."""
-        self._scheduler.stop.set()
+        self._scheduler.request_stop()
 
     def __enter__(self) -> Monitor:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
@@ -394,8 +621,14 @@ class Monitor:
     # -- health ----------------------------------------------------------------------------
 
     def health(self) -> MonitorHealth:
-        """Every stream's health: success, errors, lag, requests, gaps, backlog, quarantine."""
+        """Every stream's health and every real-time source's.
+
+        A stream's: success, errors, lag, requests, gaps, backlog, quarantine, and
+        which source is live for it.
+        """
         now = self.clock.now()
+        sources = self._sources.health()
+        live = {s.name for s in sources if s.live}
         out: list[StreamHealth] = []
         for stream in self.streams:
             state = self._state[stream.name]
@@ -428,6 +661,9 @@ class Monitor:
                     next_poll_at=state.next_due,
                     backlog=backlog,
                     quarantined=tuple(state.quarantined),
+                    realtime=stream.realtime,
+                    source=stream.realtime if stream.realtime in live else "polling",
+                    pushed=state.pushed,
                 )
             )
         return MonitorHealth(
@@ -436,6 +672,7 @@ class Monitor:
             requests_used=self._poller.requests,
             alerts_pending=self._delivery.pending_alerts(),
             alerts_failed=tuple(self._delivery.failed_alerts),
+            sources=sources,
         )
 
     # -- one cycle -------------------------------------------------------------------------
@@ -479,7 +716,10 @@ class Monitor:
         units = len(self._units(same_endpoint))
         observed = self.platform.rate_limits().get(stream.endpoint)
         capacity = self._budget.capacity(stream.endpoint, observed)
-        return max(self.poll_interval, RATE_WINDOW * units / capacity)
+        interval = max(self.poll_interval, RATE_WINDOW * units / capacity)
+        if stream.realtime is not None and self._sources.live(stream.realtime):
+            return max(interval, self.safety_interval)  # real time is live: the safety net
+        return interval
 
     def _claim(self, streams: Sequence[Stream], outcome: Outcome) -> list[Stream]:
         """The streams this worker holds the lease of (claimed or renewed now)."""
@@ -559,12 +799,14 @@ class Monitor:
                 continue
             self._poll_safely(unit, outcome)
             outcome.polled.extend(s.name for s in unit.streams)
-        self._delivery.retry_alerts(outcome)
-        for entry in self._delivery.sinks:
-            try:
-                entry.sink.flush()
-            except SocialCareError as exc:
-                outcome.errors.append(("<sink>", str(exc)))
+        with self._delivery.lock:
+            self._delivery.retry_alerts(outcome)
+            for entry in self._delivery.sinks:
+                try:
+                    entry.sink.flush()
+                except SocialCareError as exc:
+                    outcome.errors.append(("<sink>", str(exc)))
+        self._prune_seen()
         usage_after = None if usage_before is None else self._usage()
         billed = None if usage_after is None else usage_after - cast("Usage", usage_before)
         return outcome.report(
