@@ -19,6 +19,7 @@ from tests.webhooks.conftest import Served
 
 from socialcare import Alert, CallbackSink, ConfigurationError, ManualClock, Monitor, Post, Stream
 from socialcare.alerts import MemoryReplayGuard
+from socialcare.errors import InvalidRequestError
 from socialcare.models import ActivityFilter, DirectMessage
 from socialcare.sandbox import Sandbox
 from socialcare.storage import SQLiteStore, Store
@@ -409,3 +410,30 @@ def test_events_about_another_user_are_not_delivered(world: World) -> None:
     world.sandbox.add_post("ann", "@bob lunch?")
     assert world.deliver() == 1
     assert posts == []
+
+
+def test_a_webhook_that_fails_x_crc_switches_to_polling(world: World) -> None:
+    posts, _ = world.collect()
+    monitor, clock = world.monitor, world.clock
+    monitor.watch_webhook(world.hook.id, every=600)
+    world.sandbox.add_post("ann", "@acme hi")
+    world.deliver()
+    monitor.run_due()
+    assert monitor.health().source("webhook").live
+    world.switch.down = True  # the receiver breaks; X's next CRC fails
+    with pytest.raises(InvalidRequestError, match="CrcValidationFailed"):
+        world.sandbox.platform().validate_webhook(world.hook.id)
+    assert world.sandbox.platform().webhooks()[0].valid is False
+    clock.advance(30)
+    monitor.run_due()  # the last check was 30 s ago: not checked yet
+    assert monitor.health().source("webhook").live
+    clock.advance(570)
+    late = world.sandbox.add_post("bob", "@acme are you there?")
+    report = monitor.run_due()  # checked: invalid, so polled at once
+    source = monitor.health().source("webhook")
+    assert not source.live
+    assert source.reason == f"webhook {world.hook.id} failed X's CRC"
+    assert "care" in report.polled
+    assert posts[-1].id == late.id
+    with pytest.raises(ValueError, match="real-time source 'nope'"):
+        monitor.watch_webhook(world.hook.id, source="nope")

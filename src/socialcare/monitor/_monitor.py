@@ -230,6 +230,7 @@ class Monitor:
         )
         self._sources = Sources(self.clock, realtime_timeout)
         self._pruned_at: dt.datetime | None = None
+        self._watched: dict[str, tuple[str, dt.timedelta, dt.datetime | None]] = {}
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -467,6 +468,54 @@ class Monitor:
         self._sources.fail(source, reason)
         self._scheduler.wake.set()
 
+    def watch_webhook(
+        self, webhook_id: str, *, source: str = "webhook", every: float = 900.0
+    ) -> None:
+        """Check every ``every`` seconds (in :meth:`run_due`) that X still counts the webhook valid.
+
+        X runs a CRC against the webhook hourly (and on re-validation) and delivers
+        nothing to one that failed it. When the platform's ``webhooks()`` (``GET
+        /2/webhooks``, as ``XPlatform`` has it) lists ``webhook_id`` as not valid, or
+        not at all, ``source`` is signalled down (:meth:`source_down`, reason
+        ``"webhook ... failed X's CRC"``) and polling fills the gap until events
+        come again (after you fix the receiver and re-validate). A failed check is
+        logged and tried again at the next interval.
+
+        Raises:
+            ValueError: no stream names ``source``.
+            ConfigurationError: the platform cannot list webhooks, or ``every`` is not
+                positive.
+        """
+        self._known_source(source)
+        if not callable(getattr(self.platform, "webhooks", None)):
+            msg = "the platform cannot list webhooks (it has no webhooks() method)"
+            raise ConfigurationError(msg)
+        if every <= 0:
+            raise ConfigurationError(f"every must be positive, got {every}")
+        self._watched[webhook_id] = (source, dt.timedelta(seconds=every), None)
+
+    def _check_webhooks(self) -> None:
+        """Signal a watched webhook's source down when X no longer counts the webhook valid."""
+        now = self.clock.now()
+        due = [w for w, (_, every, at) in self._watched.items() if at is None or now - at >= every]
+        if not due:
+            return
+        try:
+            listed = getattr(self.platform, "webhooks")()  # noqa: B009 - checked in watch_webhook
+        except SocialCareError as exc:
+            log.warning("could not check the webhooks: %s", exc)
+            listed = None
+        valid = {
+            str(getattr(hook, "id", "")): getattr(hook, "valid", False) is True
+            for hook in (listed or ())
+        }
+        for webhook_id in due:
+            source, every, _ = self._watched[webhook_id]
+            self._watched[webhook_id] = (source, every, now)
+            if listed is not None and not valid.get(webhook_id, False):
+                why = "is not listed" if webhook_id not in valid else "failed X's CRC"
+                self._sources.fail(source, f"webhook {webhook_id} {why}")
+
     def _known_source(self, source: str) -> None:
         if source not in self._sources.names():
             msg = f"no stream has the real-time source {source!r}"
@@ -554,6 +603,7 @@ class Monitor:
 
     def run_due(self) -> CycleReport:
         """Poll the streams whose interval has passed (or whose real-time source changed)."""
+        self._check_webhooks()
         self._failover()
         return self._cycle(self._scheduler.due(self.streams))
 
