@@ -18,7 +18,7 @@ ROOT = Path(__file__).parent
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the tests with branch coverage; PostgreSQL tests need SOCIALCARE_TEST_POSTGRES_DSN."""
-    session.install("-e", ".[tests,postgres]")
+    session.install("-e", ".[tests,postgres,sentiment]")
     session.run("python", "-m", "pytest", "--cov=socialcare", "--cov-branch", *session.posargs)
 
 
@@ -60,6 +60,7 @@ def examples(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ (numbers go to docs/performance.md)."""
     session.install("-e", ".[dev]")
+    session.install("networkx")  # thread_bench.py's peer (benchmark-only)
     env = {"SOCIALCARE_TEST_POSTGRES_DSN": os.environ.get("SOCIALCARE_TEST_POSTGRES_DSN", "")}
     for bench_file in sorted((ROOT / "benchmarks").glob("*_bench.py")):
         session.run("python", str(bench_file), *session.posargs, env=env)

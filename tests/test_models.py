@@ -412,3 +412,16 @@ def test_a_dm_that_shares_a_post_refers_to_it_by_id_alone() -> None:
 def test_a_post_reference_still_needs_its_type() -> None:
     with pytest.raises(PayloadError, match=r"referenced_tweets\[0\]\.type"):
         Post.from_x({"id": "1", "text": "t", "referenced_tweets": [{"id": "2"}]})
+
+
+def test_display_text_range_marks_a_replys_body():
+    raw = {"id": "2", "text": "@ann Sorry &amp; thanks", "display_text_range": [5, 23]}
+    post = Post.from_x(raw)
+    assert post.display_text_range == (5, 23)
+    assert post.display_text == "Sorry &amp; thanks"
+    assert post.to_x()["display_text_range"] == [5, 23]
+    assert Post.from_x(post.to_x()) == post
+    assert Post(id="1", text="hi").display_text == "hi"
+    for bad in ([5], [3, 1], ["0", "2"], [-1, 2], [True, 2]):
+        with pytest.raises(PayloadError, match="display_text_range"):
+            Post.from_x({**raw, "display_text_range": bad})

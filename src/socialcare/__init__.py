@@ -39,6 +39,7 @@ from socialcare.errors import (
     PayloadError,
     PlatformError,
     PlatformUnavailableError,
+    PrivateDataError,
     QueryError,
     RateLimitError,
     ReplyNotPermittedError,
@@ -81,6 +82,11 @@ if _typing.TYPE_CHECKING:
     from socialcare.conversations import (
         StoreThreader,
         backfill,
+    )
+    from socialcare.escalation import (
+        EscalationDecision,
+        EscalationPolicy,
+        SentimentScorer,
     )
     from socialcare.links import (
         LinkTracker,
@@ -131,6 +137,10 @@ if _typing.TYPE_CHECKING:
     )
     from socialcare.platforms.x import (
         XPlatform,
+    )
+    from socialcare.privacy import (
+        Finding,
+        PrivateDataGuard,
     )
     from socialcare.query import (
         PostView,
@@ -197,6 +207,9 @@ __all__ = [
     "EmailDigestSink",
     "Entities",
     "Escalation",
+    "EscalationDecision",
+    "EscalationPolicy",
+    "Finding",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -221,6 +234,8 @@ __all__ = [
     "PostEvent",
     "PostView",
     "PriceTable",
+    "PrivateDataError",
+    "PrivateDataGuard",
     "Problem",
     "Query",
     "QueryError",
@@ -239,6 +254,7 @@ __all__ = [
     "SQLiteStore",
     "Sandbox",
     "SchemaVersionError",
+    "SentimentScorer",
     "ShortCodeTakenError",
     "ShortLink",
     "Shortener",
@@ -310,6 +326,9 @@ _LAZY: dict[str, str] = {
     "can_reply": "socialcare.compose",
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
+    "EscalationDecision": "socialcare.escalation",
+    "EscalationPolicy": "socialcare.escalation",
+    "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",
@@ -320,6 +339,8 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
+    "Finding": "socialcare.privacy",
+    "PrivateDataGuard": "socialcare.privacy",
     "PostView": "socialcare.query",
     "Query": "socialcare.query",
     "QuerySet": "socialcare.query",

@@ -11,7 +11,8 @@ everything the library raises deliberately, and nothing else::
     │   ├── AuthenticationError         401, or 403 for missing access or scope
     │   ├── NotFoundError               404, deleted or never existing resource
     │   ├── RateLimitError              429, with reset_at / limit / remaining
-    │   ├── PlatformUnavailableError    5xx, timeouts and network failures (transient)
+    │   ├── PlatformUnavailableError    5xx, timeouts and network failures (transient;
+    │   │                               .ambiguous: a write that may have taken effect)
     │   ├── ReplyNotPermittedError      403: the author did not summon the account
     │   ├── DirectMessageNotPermittedError  403: the user does not accept the DM
     │   ├── DuplicateContentError       403: same text posted recently
@@ -19,7 +20,8 @@ everything the library raises deliberately, and nothing else::
     ├── AlertError                      an alert sink could not deliver
     ├── ComposeError                    text that cannot be posted as it is
     │   ├── ReplyTooLongError           over the weighted-length limit (where it stops fitting)
-    │   └── TemplateError               a saved reply's syntax or a missing variable (ValueError)
+    │   ├── TemplateError               a saved reply's syntax or a missing variable (ValueError)
+    │   └── PrivateDataError            private data in public text (names the kinds, never values)
     ├── LinkError                       a short link could not be made or followed
     │   ├── ShortCodeTakenError         the custom code already leads somewhere else
     │   └── ShortenerError              a shortening service failed (timeout, 4xx, 429, 5xx)
@@ -53,6 +55,7 @@ __all__ = [
     "PayloadError",
     "PlatformError",
     "PlatformUnavailableError",
+    "PrivateDataError",
     "QueryError",
     "RateLimitError",
     "ReplyNotPermittedError",
@@ -153,7 +156,20 @@ class RateLimitError(PlatformError):
 
 
 class PlatformUnavailableError(PlatformError):
-    """A transient failure: 5xx, timeout or network error. Safe to retry reads."""
+    """A transient failure: 5xx, timeout or network error. Safe to retry reads.
+
+    Attributes:
+        ambiguous: ``True`` when the failed request was a write that may have taken
+            effect at X all the same (a 5xx, a timeout or a connection reset after
+            the request was sent, or a lost answer): retrying it blindly could
+            publish twice, so read what X holds first (``Platform.find_post``,
+            ``Platform.find_dm``). ``False`` for reads and for writes that provably
+            did not reach X (a connect timeout, a refused connection).
+    """
+
+    def __init__(self, message: str, *, ambiguous: bool = False, **platform: Any) -> None:
+        super().__init__(message, **platform)
+        self.ambiguous = ambiguous
 
 
 class ReplyNotPermittedError(PlatformError):
@@ -236,6 +252,21 @@ class TemplateError(ComposeError, ValueError):
         super().__init__(message)
         self.variable = variable
         self.position = position
+
+
+class PrivateDataError(ComposeError):
+    """Public text holds private data: a card number, an IBAN, an e-mail address, a password...
+
+    The message names the kinds found and suggests a direct message; it never repeats the
+    private values themselves (they would end up in logs).
+
+    Attributes:
+        kinds: the kinds found (``"card"``, ``"email"``...), in order of first appearance.
+    """
+
+    def __init__(self, message: str, *, kinds: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.kinds = kinds
 
 
 class LinkError(SocialCareError):

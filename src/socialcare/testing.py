@@ -35,6 +35,7 @@ from typing import Any
 from socialcare._clock import ManualClock
 from socialcare.errors import ConfigurationError
 from socialcare.models import DirectMessage, Post
+from socialcare.platforms._match import post_matches, stored_key, unescape
 from socialcare.sandbox import Sandbox, SandboxOutcome, SandboxRequest
 
 __all__ = [
@@ -92,6 +93,15 @@ def make_sandbox(
     return sandbox
 
 
+def _contains(post: Post, part: str) -> bool:
+    """``part`` in the text as stored, or as typed (unescaped, links expanded)."""
+    return (
+        part in post.text
+        or part in unescape(post.text)
+        or part in stored_key(post.text, post.entities)
+    )
+
+
 def _describe(posts: Iterable[Post]) -> str:
     lines = [f"  {p.id} by {p.author_id}: {p.text!r}" for p in posts]
     return "\n".join(lines) or "  (none)"
@@ -107,6 +117,10 @@ def assert_posted(
 ) -> Post:
     """The newest post by ``by`` matching ``text``/``contains``; fail if there is none.
 
+    The sandbox stores text as X does (a reply's leading @mentions, ``&amp;``, t.co
+    links): ``text`` may be the text as stored or as typed (matched as
+    ``find_post`` matches), and ``contains`` is looked for in both.
+
     Raises:
         AssertionError: no such post (the message lists what ``by`` did post).
     """
@@ -114,9 +128,9 @@ def assert_posted(
     for post in mine:
         if since is not None and post.created_at is not None and post.created_at < since:
             continue
-        if text is not None and post.text != text:
+        if text is not None and post.text != text and not post_matches(post, text):
             continue
-        if contains is not None and contains not in post.text:
+        if contains is not None and not _contains(post, contains):
             continue
         return post
     wanted = f"text={text!r}" if text is not None else f"contains={contains!r}"
@@ -132,7 +146,7 @@ def assert_replied(sandbox: Sandbox, *, by: UserRef, to: str, contains: str | No
     """
     mine = sandbox.posts(author=by)
     for post in mine:
-        if post.replied_to_id == to and (contains is None or contains in post.text):
+        if post.replied_to_id == to and (contains is None or _contains(post, contains)):
             return post
     msg = f"{by!r} did not reply to {to} (contains={contains!r}); its posts:\n{_describe(mine)}"
     raise AssertionError(msg)

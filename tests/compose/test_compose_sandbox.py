@@ -34,7 +34,11 @@ def test_every_composed_draft_is_accepted() -> None:
         policy = ("truncate", "thread", "strict")[i % 3] if len(body) > 200 else "strict"
         if policy == "strict" and len(body) > 140:
             policy = "truncate"
-        draft = compose_reply(asked, body, author=ann, brand=brand, signature="JD", policy=policy)
+        # what X accepts is under test here, so the private data guard is off (real texts
+        # hold order numbers); the guard is measured in tests/privacy
+        draft = compose_reply(
+            asked, body, author=ann, brand=brand, signature="JD", policy=policy, guard=None
+        )
         if not draft.sendable:
             assert any("empty" in r or "cashtag" in r for r in draft.reasons), draft.reasons
             continue

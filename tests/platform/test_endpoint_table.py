@@ -28,13 +28,13 @@ from socialcare.sandbox import PRICES as SANDBOX_PRICES
 from socialcare.sandbox._app import _HANDLERS, _ROUTES, KNOWN_FIELDS
 
 SRC = Path(socialcare.__file__).parent
-NAME = re.compile(r"(GET|POST|DELETE) /2/\S+")
+NAME = re.compile(r"(GET|POST|PUT|DELETE) /2/\S+")
 
 
 def test_names_are_method_and_path() -> None:
     assert MENTIONS.name == str(MENTIONS) == "GET /2/users/:id/mentions"
     assert set(ENDPOINTS) == {e.name for e in ENDPOINTS.values()}
-    assert len(ENDPOINTS) == 23
+    assert len(ENDPOINTS) == 24  # PUT /2/tweets/:tweet_id/hidden (hide_reply) joined the 23
 
 
 def test_budget_numbers_the_monitor_reads() -> None:

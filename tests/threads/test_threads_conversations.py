@@ -179,15 +179,20 @@ def test_the_store_backed_threader_keeps_one_care_state_and_survives_restarts(
         threader = StoreThreader(store, brands={"9"}, clock=clock)
         assert threader.ingest([_post("101", "9", 1, reply_to="100")]) == []  # brand: no record
         assert store.get_conversation("100") is None
+        # The customer's post (minute 0) arrives after the brand's reply to it (minute 1):
+        # the record follows the turns in time order, so the reply counts as the answer.
         (record,) = threader.ingest([_post("100", "1", 0)])
-        assert (record.state, record.customer_id) == ("new", "1")
-        assert record.waiting_since == T0
-        assert [c.id for c in store.open_queue()] == ["100"]
+        assert (record.state, record.customer_id) == ("awaiting_customer", "1")
+        assert (record.first_inbound_at, record.first_response_at, record.waiting_since) == (
+            T0, T0 + dt.timedelta(minutes=1), None
+        )  # fmt: skip
+        assert store.open_queue() == []
     with SQLiteStore(path) as store:  # a restart
         threader = StoreThreader(store, brands={"9"}, clock=clock)
         (record,) = threader.ingest([_post("102", "9", 5, reply_to="100")])
         assert record.state == "awaiting_customer"
-        assert record.first_response_at == T0 + dt.timedelta(minutes=5)
+        assert record.first_response_at == T0 + dt.timedelta(minutes=1)
+        assert record.last_activity_at == T0 + dt.timedelta(minutes=5)
         assert record.waiting_since is None
         assert store.open_queue() == []
         thread = threader.thread("100")

@@ -408,3 +408,23 @@ def test_a_platform_on_the_real_clock_reads_the_webhook_config(serve: Serve) -> 
     x: XPlatform = sandbox.platform()
     hook = x.create_webhook(served.url)
     assert hook.created_at == dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+
+
+def test_the_mentions_x_adds_to_a_reply_fire_no_mention_event(world: World) -> None:
+    # X: post.mention.create "does not fire for implicit mentions carried by replies".
+    world.subscribe_all()
+    s = world.sandbox
+    mine = s.add_post(world.acme, "We ship on Monday")
+    reply = s.add_post(world.ann, "too late", in_reply_to=mine.id)
+    assert reply.text == "@acme too late"
+    explicit = s.add_post(world.ann, "@acme and again", in_reply_to=mine.id)
+    assert explicit.text == "@acme and again"  # typed: the body's own mention
+    s.deliver_pending()
+    kinds = sorted((e.kind, e.post.id) for e in world.events if isinstance(e, PostEvent))
+    assert kinds == sorted(
+        [
+            ("post.reply.create", reply.id),
+            ("post.reply.create", explicit.id),
+            ("post.mention.create", explicit.id),
+        ]
+    )

@@ -24,6 +24,7 @@ from socialcare.compose._rules import ReplyPermission, can_reply
 from socialcare.compose._template import Template
 from socialcare.errors import ReplyTooLongError
 from socialcare.models import Includes, Post, User
+from socialcare.privacy import DEFAULT_GUARD, PrivateDataGuard
 from socialcare.text import (
     V3,
     TextConfig,
@@ -493,6 +494,15 @@ def _part_problems(
     return problems
 
 
+def _private_problems(parts: Sequence[DraftPart], guard: PrivateDataGuard | None) -> list[str]:
+    """Why the public parts may not be sent because of private data (empty: no reason)."""
+    if guard is None:
+        return []
+    text = parts[0].text if len(parts) == 1 else "\n".join(part.text for part in parts)
+    problem = guard.problem(text)
+    return [] if problem is None else [problem]
+
+
 _PriceItem = Literal["post", "post_with_url", "summoned_reply", "dm"]
 
 
@@ -599,6 +609,7 @@ def compose_reply(
     dm_intro: str = "Here is the link:",
     limit: int = MAX_POST_LENGTH,
     config: TextConfig = V3,
+    guard: PrivateDataGuard | None = DEFAULT_GUARD,
 ) -> Draft:
     """A reply to ``to`` that X accepts: measured, fitted by ``policy``, priced and checked.
 
@@ -630,6 +641,10 @@ def compose_reply(
         dm_intro: the DM text before the moved links.
         limit: the weighted limit per post (280).
         config: the twitter-text configuration (v3).
+        guard: what finds private data (card numbers, e-mail addresses, passwords...):
+            a public reply holding any is not sendable, and its reason names the kinds
+            (never the values) and suggests a DM. ``None`` turns the check off. The
+            follow-up DM is not checked: private data belongs there.
 
     Raises:
         ReplyTooLongError: ``policy="strict"`` and the reply is over the limit.
@@ -679,6 +694,7 @@ def compose_reply(
             else f"X would refuse the reply: {permission.reason}"
         )
     reasons.extend(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
+    reasons.extend(_private_problems(parts, guard))
     items, price = _priced(parts, permission, prices, follow_up)
     if budget is not None:
         refused, warned = _budget_verdict(budget, price, conversation)

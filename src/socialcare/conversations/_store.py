@@ -10,7 +10,7 @@ import attrs
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.models import Conversation, ConversationState, DirectMessage, Post
-from socialcare.storage import ConversationStore, DMStore, PostStore
+from socialcare.storage import AuditLog, ConversationStore, DMStore, PostStore
 from socialcare.threads import CareEvent, Thread, Threader, next_state
 
 __all__ = ["StoreThreader", "ThreadStore"]
@@ -18,12 +18,19 @@ __all__ = ["StoreThreader", "ThreadStore"]
 _WAITING = frozenset({"new", "awaiting_brand"})
 _LOAD_LIMIT = 100_000
 _MAX_CHAIN = 10_000
+_ACTOR = "socialcare.conversations"
+_ACTIONS: dict[str, CareEvent] = {
+    "conversation.escalated": "escalate",
+    "conversation.resolved": "resolve",
+}
+_AUDIT_PAGE = 1000
 
 
-class ThreadStore(PostStore, ConversationStore, DMStore, Protocol):
-    """What :class:`StoreThreader` needs from a store: posts, DMs and conversation records.
+class ThreadStore(PostStore, ConversationStore, DMStore, AuditLog, Protocol):
+    """What :class:`StoreThreader` needs from a store: posts, DMs, records and the audit log.
 
-    Every :class:`~socialcare.storage.Store` backend provides it.
+    Escalations and resolutions are recorded in the audit log with their times. Every
+    :class:`~socialcare.storage.Store` backend provides it.
     """
 
 
@@ -34,9 +41,14 @@ class StoreThreader:
     record (:class:`~socialcare.models.Conversation`): its care state, customer, first
     inbound, first response, last activity and ``waiting_since``. A conversation record
     is opened only by inbound (a non-brand post): the brand's own replies never open
-    one. A new ``StoreThreader`` on the same store carries on where the last one
+    one. The record is derived from the conversation's turns in time order, with the
+    escalations and resolutions at the times they were made, so it does not depend on
+    the order in which posts arrive: a late, older brand reply lands where it was
+    written. A new ``StoreThreader`` on the same store carries on where the last one
     stopped: a conversation's posts are loaded from the store the first time it is
-    touched (by ``conversation_id``; for posts without one, the reply chain upwards).
+    touched (by ``conversation_id``; for posts without one, the reply chain upwards),
+    and its escalations and resolutions are read back from the audit log
+    (``conversation.escalated`` and ``conversation.resolved`` entries).
 
     Not thread-safe; serialise writers of one conversation (a lease) across processes.
 
@@ -53,6 +65,8 @@ class StoreThreader:
         self._threader = Threader(brands=brands)
         self._clock = clock or SystemClock()
         self._loaded: set[str] = set()
+        self._events: dict[str, list[tuple[dt.datetime, CareEvent]]] = {}
+        self._first_seen: dict[str, dt.datetime] = {}
 
     @property
     def brands(self) -> frozenset[str]:
@@ -98,18 +112,56 @@ class StoreThreader:
         fresh = [p for p in batch if self._store.get_post(p.id) != p]
         self._store.upsert_posts(batch)
         self._threader.ingest(batch)
-        changed: dict[str, Conversation] = {}
-        for post in sorted(fresh, key=_time_key):
-            thread = self._threader.thread_of(post.id)
-            record = changed.get(thread.conversation_id) or self._store.get_conversation(
-                thread.conversation_id
+        now = self._clock.now()
+        touched = self._touched(fresh, now)
+        changed: list[Conversation] = []
+        for conversation_id, thread in touched.items():
+            record = self._store.get_conversation(conversation_id)
+            updated = _derive(
+                record, thread, self._events_of(conversation_id), self._first_seen, now
             )
-            updated = _apply_post(record, thread, post, self._clock.now())
             if updated is not None and updated != record:
-                changed[thread.conversation_id] = updated
-        for record in changed.values():
-            self._store.put_conversation(record)
-        return list(changed.values())
+                self._store.put_conversation(updated)
+                changed.append(updated)
+        return changed
+
+    def _touched(self, fresh: list[Post], now: dt.datetime) -> dict[str, Thread]:
+        """The threads the fresh posts are in, by conversation id (first touched first)."""
+        touched: dict[str, Thread] = {}
+        for post in sorted(fresh, key=_time_key):
+            if post.created_at is None:
+                self._first_seen.setdefault(post.id, now)  # counts as written when first seen
+            if post.conversation_id is not None and post.conversation_id in touched:
+                continue
+            thread = self._threader.thread_of(post.id)
+            touched.setdefault(thread.conversation_id, thread)
+        return touched
+
+    def _events_of(self, conversation_id: str) -> list[tuple[dt.datetime, CareEvent]]:
+        """The conversation's escalations and resolutions, read from the audit log once."""
+        events = self._events.get(conversation_id)
+        if events is None:
+            events = []
+            after = 0
+            while True:
+                page = self._store.audit_entries(
+                    subject=conversation_id, after_seq=after, limit=_AUDIT_PAGE
+                )
+                for entry in page:
+                    event = _ACTIONS.get(entry.action)
+                    at = entry.detail.get("at")
+                    if event is not None and isinstance(at, str):
+                        events.append((dt.datetime.fromisoformat(at), event))
+                if len(page) < _AUDIT_PAGE:
+                    break
+                after = page[-1].seq
+            for at, event in sorted(events):  # the threader's snapshots know them too
+                if event == "escalate":
+                    self._threader.escalate(conversation_id, at)
+                else:
+                    self._threader.resolve(conversation_id, at)
+            self._events[conversation_id] = events
+        return events
 
     def ingest_dms(self, messages: Iterable[DirectMessage]) -> list[Conversation]:
         """Store DMs; return the conversation records that changed.
@@ -151,6 +203,12 @@ class StoreThreader:
         if record is None:
             raise KeyError(conversation_id)
         now = self._clock.now()
+        events = self._events_of(conversation_id)
+        action = "conversation.escalated" if event == "escalate" else "conversation.resolved"
+        self._store.append_audit(
+            action, actor=_ACTOR, subject=conversation_id, detail={"at": now.isoformat()}
+        )
+        events.append((now, event))
         if event == "escalate":
             self._threader.escalate(conversation_id, now)
         else:
@@ -224,45 +282,88 @@ def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def _apply_post(
-    record: Conversation | None, thread: Thread, post: Post, now: dt.datetime
+def _derive(
+    record: Conversation | None,
+    thread: Thread,
+    events: list[tuple[dt.datetime, CareEvent]],
+    first_seen: dict[str, dt.datetime],
+    now: dt.datetime,
 ) -> Conversation | None:
-    """The record after ``post`` arrived in ``thread`` (``None``: still no conversation).
+    """The record after replaying the thread's posts and the care events in time order.
 
-    A post without ``created_at`` counts as written ``now``.
+    ``None`` (no record) while no customer has written. The replay depends only on the
+    posts held and the events, never on the order posts arrived in. A post without
+    ``created_at`` counts as written when it was first seen (``now`` if not seen by
+    this process). The first inbound and first response times are the earliest of the
+    replay and the stored record (a conversation without ``conversation_id`` may be
+    only partly loaded after a restart); the last activity is the latest of both (the
+    DM lane also moves it). While the conversation stays escalated, ``waiting_since``
+    is the one the DM lane keeps.
     """
-    role = thread.role(post.author_id)
-    at = post.created_at or now
-    if role == "bystander" or (role == "brand" and record is None):
-        if record is None:
-            return None  # neither bystanders nor the brand open a conversation
-        return attrs.evolve(record, last_activity_at=_latest(record.last_activity_at, at))
-    previous: ConversationState | None = record.state if record is not None else None
-    event: CareEvent = "inbound" if role == "customer" else "response"
-    state = next_state(previous, event)
+    timeline: list[tuple[dt.datetime, int, int, str, str]] = []
+    for post in thread.posts:
+        at = post.created_at or first_seen.get(post.id, now)
+        timeline.append((at, 0, len(post.id), post.id, thread.role(post.author_id)))
+    timeline.extend((at, 1 if event == "escalate" else 2, 0, "", event) for at, event in events)
+    timeline.sort()
+    state, first_inbound, first_response, last, waiting = _replay(timeline)
+    if state is None:
+        return record
     if record is None:
         return Conversation(
             id=thread.conversation_id,
             state=state,
             customer_id=thread.customer_id,
-            first_inbound_at=at,
-            last_activity_at=at,
-            waiting_since=at,
+            first_inbound_at=first_inbound,
+            first_response_at=first_response,
+            last_activity_at=last,
+            waiting_since=waiting,
         )
-    if role == "customer":
-        waiting = record.waiting_since if previous in _WAITING and record.waiting_since else at
-        return attrs.evolve(
-            record,
-            state=state,
-            customer_id=record.customer_id or thread.customer_id,
-            first_inbound_at=_earliest(record.first_inbound_at, at),
-            last_activity_at=_latest(record.last_activity_at, at),
-            waiting_since=waiting if state in _WAITING else record.waiting_since,
-        )
+    if state == "escalated" and record.state == "escalated":
+        waiting = record.waiting_since  # the DM lane's
     return attrs.evolve(
         record,
         state=state,
-        first_response_at=record.first_response_at or at,
-        last_activity_at=_latest(record.last_activity_at, at),
-        waiting_since=None if state not in _WAITING else record.waiting_since,
+        customer_id=thread.customer_id or record.customer_id,
+        first_inbound_at=_earliest(record.first_inbound_at, first_inbound),
+        first_response_at=_earliest(record.first_response_at, first_response),
+        last_activity_at=_latest(record.last_activity_at, last),
+        waiting_since=waiting,
     )
+
+
+_Replayed = tuple[
+    "ConversationState | None", "dt.datetime | None", "dt.datetime | None",
+    "dt.datetime | None", "dt.datetime | None",
+]  # fmt: skip
+
+
+def _replay(timeline: list[tuple[dt.datetime, int, int, str, str]]) -> _Replayed:
+    """The record's fields after the timeline's turns (by role) and events, in order.
+
+    State, first inbound, first response, last activity and ``waiting_since``.
+    """
+    state: ConversationState | None = None
+    first_inbound = first_response = last = waiting = None
+    for at, _, _, _, what in timeline:
+        if what == "bystander" or (what == "brand" and state is None):
+            if state is not None:
+                last = _latest(last, at)
+            continue  # neither bystanders nor the brand open a conversation
+        if what in {"escalate", "resolve"}:
+            state = next_state(state, "escalate" if what == "escalate" else "resolve")
+            waiting = None
+            continue
+        previous = state
+        if what == "customer":
+            state = next_state(previous, "inbound")
+            first_inbound = first_inbound or at
+            if state in _WAITING and not (previous in _WAITING and waiting is not None):
+                waiting = at
+        else:
+            state = next_state(previous, "response")
+            first_response = first_response or at
+            if state not in _WAITING:
+                waiting = None
+        last = _latest(last, at)
+    return state, first_inbound, first_response, last, waiting

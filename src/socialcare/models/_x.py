@@ -176,6 +176,23 @@ class UrlEntity:
         return _drop_none(attrs.asdict(self))
 
 
+def _text_range(f: Fields, key: str) -> tuple[int, int] | None:
+    """A ``[start, end]`` pair of code-point offsets (``display_text_range``), if present."""
+    value = f.raw(key)
+    if value is None:
+        return None
+    if (
+        isinstance(value, list)
+        and len(value) == 2  # noqa: PLR2004 - a pair
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+        and value[0] <= value[1]
+    ):
+        return (value[0], value[1])
+    raise PayloadError(
+        f"expected [start, end] with 0 <= start <= end, got {clip(value)}", field=f"{f.path}.{key}"
+    )
+
+
 def _int(f: Fields, key: str) -> int:
     value = f.integer(key, required=True)
     assert value is not None  # noqa: S101 - required=True guarantees it
@@ -302,6 +319,11 @@ class Post:
         edit_history_ids: ids of every version of the post, oldest first.
         possibly_sensitive: X's sensitivity flag.
         withheld: withholding, if any.
+        display_text_range: ``(start, end)`` code-point offsets of the part of
+            ``text`` that is displayed: a reply's text begins with the @mentions X
+            added (its parent's author and the users it mentioned), and the body
+            starts after them. ``None`` when X did not send it (it is sent only when
+            ``tweet.fields`` asks for ``display_text_range``).
     """
 
     id: str
@@ -319,6 +341,7 @@ class Post:
     edit_history_ids: tuple[str, ...] = ()
     possibly_sensitive: bool | None = None
     withheld: Withheld | None = None
+    display_text_range: tuple[int, int] | None = None
 
     @classmethod
     def from_x(cls, data: Mapping[str, object], *, path: str = "data") -> Post:
@@ -350,6 +373,7 @@ class Post:
             edit_history_ids=f.strings("edit_history_tweet_ids"),
             possibly_sensitive=f.boolean("possibly_sensitive"),
             withheld=Withheld.from_x(withheld) if withheld is not None else None,
+            display_text_range=_text_range(f, "display_text_range"),
         )
 
     def to_x(self) -> JSONObject:
@@ -375,8 +399,19 @@ class Post:
                 "edit_history_tweet_ids": list(self.edit_history_ids) or None,
                 "possibly_sensitive": self.possibly_sensitive,
                 "withheld": self.withheld.to_x() if self.withheld is not None else None,
+                "display_text_range": (
+                    list(self.display_text_range) if self.display_text_range is not None else None
+                ),
             }
         )
+
+    @property
+    def display_text(self) -> str:
+        """The displayed part of ``text`` (all of it when ``display_text_range`` is unknown)."""
+        if self.display_text_range is None:
+            return self.text
+        start, end = self.display_text_range
+        return self.text[start:end]
 
     def _reference(self, kind: ReferenceType) -> str | None:
         for ref in self.referenced:
@@ -502,6 +537,8 @@ class DirectMessage:
         participant_ids: the participants (join/leave events, group conversations).
         created_at: when it was sent (UTC).
         referenced: posts shared in the message.
+        entities: links (t.co, with their expanded URLs), mentions, hashtags and
+            cashtags in ``text``, when X sent them (``dm_event.fields=entities``).
     """
 
     id: str
@@ -512,6 +549,7 @@ class DirectMessage:
     participant_ids: tuple[str, ...] = ()
     created_at: dt.datetime | None = attrs.field(default=None, validator=_require_aware)
     referenced: tuple[ReferencedPost, ...] = ()
+    entities: Entities = Entities()
 
     @classmethod
     def from_x(cls, data: Mapping[str, object], *, path: str = "data") -> DirectMessage:
@@ -524,6 +562,7 @@ class DirectMessage:
         """
         f = Fields(data, path)
         event_type = f.string("event_type", required=False) or "MessageCreate"
+        entities = f.obj("entities")
         return cls(
             id=f.id("id"),
             text=f.string("text", required=event_type == "MessageCreate") or "",
@@ -535,6 +574,7 @@ class DirectMessage:
             referenced=tuple(
                 ReferencedPost.from_x(r, typed=False) for r in f.objs("referenced_tweets")
             ),
+            entities=Entities.from_x(entities) if entities is not None else Entities(),
         )
 
     def to_x(self) -> JSONObject:
@@ -550,6 +590,7 @@ class DirectMessage:
                 "participant_ids": list(self.participant_ids) or None,
                 "created_at": _time(self.created_at),
                 "referenced_tweets": [r.to_x() for r in self.referenced] or None,
+                "entities": self.entities.to_x() or None,
             }
         )
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 
 from socialcare.models import DirectMessage, Page, Post, User
 
-__all__ = ["Platform", "QueryLike", "RateLimit", "SupportsRender"]
+__all__ = ["Platform", "QueryLike", "RateLimit", "ReplySettings", "SupportsRender"]
 
 
 @runtime_checkable
@@ -30,6 +30,9 @@ class SupportsRender(Protocol):
 
 QueryLike = str | SupportsRender
 """A search query: raw X syntax, or an object with ``render()``."""
+
+ReplySettings = Literal["following", "mentionedUsers", "subscribers", "verified"]
+"""Who may reply to a new post, as ``POST /2/tweets`` takes it (omitted: everyone)."""
 
 
 def query_text(query: QueryLike, *, max_length: int | None = None) -> str:
@@ -97,7 +100,11 @@ class Platform(Protocol):
       ``ValueError``/``TypeError`` for arguments that are wrong before any
       request is made.
     * Reads may be retried by the implementation; writes are never silently
-      performed twice.
+      performed twice. A write that failed in a way that may have taken effect
+      raises ``PlatformUnavailableError`` with ``ambiguous=True`` (or, by default,
+      is reconciled first: ``create_post``/``send_dm`` with ``reconcile=True``
+      look for it with ``find_post``/``find_dm`` and send again only if it is
+      not there).
     * Pages are reverse-chronological (newest first), as X returns them.
     * Methods are safe to call from one thread at a time; implementations
       document if they are thread-safe.
@@ -200,20 +207,75 @@ class Platform(Protocol):
         text: str,
         *,
         in_reply_to: str | None = None,
+        quote_of: str | None = None,
+        reply_settings: ReplySettings | None = None,
+        exclude_reply_user_ids: Iterable[str] = (),
         direct_message_deep_link: str | None = None,
+        full: bool = False,
+        reconcile: bool = True,
     ) -> Post:
-        """Publish a post, optionally as a reply, optionally with a DM deep link.
+        """Publish a post, optionally as a reply or a quote, optionally with a DM deep link.
 
-        The returned post carries at least what the platform answered (id, text)
-        plus what the call established: the author, the ``replied_to`` reference and,
-        when known, ``conversation_id`` and ``in_reply_to_user_id``.
+        The returned post carries at least what the platform answered (id, text as
+        the platform stores it) plus what the call established: the author, the
+        ``replied_to``/``quoted`` references and, when known, ``conversation_id``
+        and ``in_reply_to_user_id``. ``full=True`` reads the post back as stored.
+
+        A reply's stored text begins with the @mentions the platform adds (on X:
+        the parent's author and the users the parent mentioned, minus
+        ``exclude_reply_user_ids``; the parent's author cannot be excluded).
+
+        Never published twice: a failure that may have taken effect (a 5xx, a
+        timeout, a connection reset, a lost answer) is *ambiguous*. With
+        ``reconcile=True`` the implementation then looks for the post
+        (:meth:`find_post`) and sends again only if it is not there; a retry refused
+        as duplicate content after an ambiguous failure is reconciled the same way.
+        With ``reconcile=False`` an ambiguous failure raises
+        ``PlatformUnavailableError`` with ``ambiguous=True`` at once, with no lookup
+        and no retry (for callers, such as an outbox, that reconcile themselves).
+
+        Args:
+            text: the text as typed (at most 280 weighted characters on X).
+            in_reply_to: the id of the post to reply to.
+            quote_of: the id of the post to quote.
+            reply_settings: who may reply: ``"following"``, ``"mentionedUsers"``,
+                ``"subscribers"`` or ``"verified"`` (``None``: everyone).
+            exclude_reply_user_ids: users not to mention in a reply's leading @mentions.
+            direct_message_deep_link: a DM deep link to attach.
+            full: read the created post back (one more request) and return it as stored.
+            reconcile: look for the post after an ambiguous failure (see above).
 
         Raises:
             InvalidRequestError: the text is longer than the platform accepts
                 (``XPlatform`` checks before sending and sets ``weighted_length``
-                and ``limit``).
-            ReplyNotPermittedError: the replied-to author did not summon the account.
+                and ``limit``), or an option X rejects.
+            ReplyNotPermittedError: the replied-to author did not summon the account,
+                or limited who may reply.
             DuplicateContentError: the account posted the same text recently.
+            PlatformUnavailableError: the platform failed; ``ambiguous`` says whether
+                the post may exist all the same.
+        """
+        ...
+
+    def find_post(
+        self,
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        quote_of: str | None = None,
+        since: dt.datetime,
+    ) -> Post | None:
+        """The account's own post carrying ``text`` created at or after ``since``, if any.
+
+        The reconciliation read: it matches what the platform stores, never raw
+        text. On X: the leading @mentions of a reply (``display_text_range``, or the
+        reply target) are set aside, HTML entities unescaped, t.co links mapped back
+        to their expanded URLs, the text NFC-normalised and whitespace squeezed. The
+        reply target and the quoted post must be the ones given (``None``: none).
+        ``since`` is widened by a small clock skew (two minutes on X).
+
+        Raises:
+            ValueError: ``since`` is naive.
         """
         ...
 
@@ -221,11 +283,39 @@ class Platform(Protocol):
         """Delete one of the account's posts."""
         ...
 
-    def send_dm(self, participant_id: str, text: str) -> DirectMessage:
+    def hide_reply(self, post_id: str, *, hidden: bool = True) -> None:
+        """Hide (or, with ``hidden=False``, unhide) a reply to one of the account's posts.
+
+        Idempotent: hiding a hidden reply again succeeds.
+        """
+        ...
+
+    def send_dm(self, participant_id: str, text: str, *, reconcile: bool = True) -> DirectMessage:
         """Send a one-to-one direct message (at most 10,000 characters).
+
+        Never sent twice: as for :meth:`create_post`, an ambiguous failure is
+        reconciled with :meth:`find_dm` before any retry (``reconcile=True``), or
+        raised at once as ``PlatformUnavailableError(ambiguous=True)``
+        (``reconcile=False``).
 
         Raises:
             DirectMessageNotPermittedError: the recipient does not accept the DM.
+            PlatformUnavailableError: the platform failed; ``ambiguous`` says whether
+                the message may have been sent all the same.
+        """
+        ...
+
+    def find_dm(
+        self, participant_id: str, text: str, *, since: dt.datetime
+    ) -> DirectMessage | None:
+        """The account's own DM to ``participant_id`` carrying ``text``, sent at or after ``since``.
+
+        Matched as :meth:`find_post` matches (normalised text, never raw equality),
+        in the one-to-one conversation's recent events; ``since`` is widened by the
+        same small skew.
+
+        Raises:
+            ValueError: ``since`` is naive.
         """
         ...
 

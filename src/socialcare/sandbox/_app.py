@@ -26,6 +26,7 @@ from socialcare.platforms.x import (
     GET_POST,
     GET_POSTS,
     GET_USERS,
+    HIDE_REPLY,
     ME,
     MENTIONS,
     SEARCH_ALL,
@@ -37,7 +38,7 @@ from socialcare.platforms.x import (
 )
 from socialcare.sandbox._auth import Authenticator
 from socialcare.sandbox._billing import Ledger
-from socialcare.sandbox._faults import Fault, FaultQueue
+from socialcare.sandbox._faults import PROCESSED_FAULTS, Fault, FaultQueue
 from socialcare.sandbox._limits import Quota, RateLimiter
 from socialcare.sandbox._problems import (
     ApiError,
@@ -182,8 +183,9 @@ class SandboxOutcome:
         status: the HTTP status.
         headers: the response headers, in order.
         body: the response body.
-        dropped: ``"before"``/``"after"`` when no answer reached the client
-            (a timeout before X processed the request, or a lost response after it).
+        dropped: ``"before"``/``"after"`` when no answer reached the client (a
+            timeout before X processed the request, or a lost response after it);
+            ``"reset"`` when the connection was reset after X processed it.
         delay: seconds the answer was held back (a ``"slow"`` fault).
         endpoint: the route's name, for example ``"POST /2/tweets"`` (empty when unknown).
         payload: the JSON body, if any.
@@ -192,7 +194,7 @@ class SandboxOutcome:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    dropped: Literal["before", "after"] | None = None
+    dropped: Literal["before", "after", "reset"] | None = None
     delay: float = 0.0
     endpoint: str = ""
     payload: JSONObject | None = None
@@ -236,6 +238,7 @@ _HANDLERS: Mapping[Endpoint, str] = {
     GET_POST: "_tweet",
     CREATE_POST: "_create",
     DELETE_POST: "_delete",
+    HIDE_REPLY: "_hide",
     SEND_DM: "_send_dm",
     DM_EVENTS: "_dm_events",
     DM_CONVERSATION_EVENTS: "_dm_events",
@@ -405,10 +408,10 @@ class SandboxApp(WebhookRoutes):
             return self._render(exc.status, exc.body(), headers, route.endpoint.name)
         self._bill_read(route, principal, args, payload, now)
         outcome = self._render(status, payload, headers, route.endpoint.name)
-        lost = fault is not None and fault.kind == "lost_response"
-        if lost or (timeout is not None and delay > timeout):
-            return attrs.evolve(outcome, dropped="after")
-        return outcome
+        late = self._late_fault(fault, route.endpoint.name)
+        if late is None and timeout is not None and delay > timeout:
+            late = attrs.evolve(outcome, dropped="after")
+        return outcome if late is None else late
 
     def _bill_read(
         self,
@@ -436,12 +439,22 @@ class SandboxApp(WebhookRoutes):
         if fault.kind == "timeout":
             return SandboxOutcome(0, (), b"", dropped="before", endpoint=endpoint)
         if fault.kind == "server_error":
-            titles = {500: "Internal Server Error", 502: "Bad Gateway", 504: "Gateway Timeout"}
-            name = titles.get(fault.status, "Service Unavailable")
-            return self._render(
-                fault.status, ApiError(fault.status, name, name).body(), (), endpoint
-            )
+            return self._server_error(fault.status, endpoint)
         return None
+
+    def _late_fault(self, fault: Fault | None, endpoint: str) -> SandboxOutcome | None:
+        """Faults that strike after the request was processed (the write happened)."""
+        if fault is None or fault.kind not in PROCESSED_FAULTS:
+            return None
+        if fault.kind == "processed_server_error":
+            return self._server_error(fault.status, endpoint)
+        dropped: Literal["after", "reset"] = "reset" if fault.kind == "processed_reset" else "after"
+        return SandboxOutcome(0, (), b"", dropped=dropped, endpoint=endpoint)
+
+    def _server_error(self, status: int, endpoint: str) -> SandboxOutcome:
+        titles = {500: "Internal Server Error", 502: "Bad Gateway", 504: "Gateway Timeout"}
+        name = titles.get(status, "Service Unavailable")
+        return self._render(status, ApiError(status, name, name).body(), (), endpoint)
 
     def _route(self, exchange: SandboxRequest) -> tuple[_Route | None, dict[str, str]]:
         path = exchange.path.rstrip("/") or "/"
@@ -611,19 +624,35 @@ class SandboxApp(WebhookRoutes):
 
     def _create(self, call: _Call) -> tuple[int, JSONObject]:
         body = call.json_body()
+        _check_fields(body, _CREATE_FIELDS, "$")
+        if any(key in body for key in _CREATE_UNMODELLED):
+            shown = ", ".join(sorted(k for k in body if k in _CREATE_UNMODELLED))
+            raise invalid_request(
+                f"The sandbox does not model {shown} (media, polls, cards, places, "
+                "communities, edits); X would need the referenced objects to exist",
+                **{key: str(body[key])[:40] for key in body if key in _CREATE_UNMODELLED},
+            )
+        for flag in ("for_super_followers_only", "nullcast", "share_with_followers"):
+            if flag in body and not isinstance(body[flag], bool):
+                raise invalid_request(f"$.{flag}: is not a boolean", **{flag: str(body[flag])})
         text = body.get("text")
         if not isinstance(text, str) or not text:
             raise invalid_request("The `text` field is required unless media is attached", text="")
-        reply = body.get("reply")
-        in_reply_to: str | None = None
-        if reply is not None:
-            target = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
-            if not isinstance(target, str) or not target.isdigit():
-                raise invalid_request(
-                    "The `reply.in_reply_to_tweet_id` field must be a post id",
-                    in_reply_to_tweet_id=str(target),
-                )
-            in_reply_to = target
+        in_reply_to, excluded = _reply_of(body.get("reply"))
+        quote_of = body.get("quote_tweet_id")
+        if quote_of is not None and not _is_id(quote_of):
+            raise invalid_request(
+                f"$.quote_tweet_id: does not match the regex pattern ^[0-9]{{1,19}}$ "
+                f"(got {str(quote_of)[:40]})",
+                quote_tweet_id=str(quote_of),
+            )
+        settings = body.get("reply_settings")
+        if settings is not None and settings not in _REPLY_SETTINGS:
+            raise invalid_request(
+                f"$.reply_settings: does not have a value in the enumeration "
+                f"[{', '.join(sorted(_REPLY_SETTINGS))}]",
+                reply_settings=str(settings),
+            )
         link = body.get("direct_message_deep_link")
         if link is not None and (not isinstance(link, str) or not link.startswith("https://")):
             raise invalid_request(
@@ -631,7 +660,13 @@ class SandboxApp(WebhookRoutes):
                 direct_message_deep_link=str(link),
             )
         raw = self.world.create_post(
-            call.principal, text=text, in_reply_to=in_reply_to, deep_link=link
+            call.principal,
+            text=text,
+            in_reply_to=in_reply_to,
+            deep_link=link,
+            quote_of=None if quote_of is None else str(quote_of),
+            reply_settings=None if settings is None else str(settings),
+            exclude_reply_user_ids=excluded,
         )
         entities = raw.get("entities")
         if isinstance(entities, dict) and entities.get("urls"):
@@ -643,6 +678,15 @@ class SandboxApp(WebhookRoutes):
         self.ledger.charge(call.principal.key, kind)
         data = {k: raw[k] for k in ("id", "text", "edit_history_tweet_ids")}
         return 201, {"data": data}
+
+    def _hide(self, call: _Call) -> tuple[int, JSONObject]:
+        body = call.json_body()
+        _check_fields(body, frozenset({"hidden"}), "$")
+        hidden = body.get("hidden")
+        if not isinstance(hidden, bool):
+            raise invalid_request("$.hidden: is missing but it is required", hidden=str(hidden))
+        self.world.hide_reply(call.principal, call.args["tweet_id"], hidden=hidden)
+        return 200, {"data": {"hidden": hidden}}
 
     def _delete(self, call: _Call) -> tuple[int, JSONObject]:
         self.world.delete_post(call.principal, call.args["id"])
@@ -681,6 +725,77 @@ class SandboxApp(WebhookRoutes):
         return 200, view.envelope(data or None, meta=meta)
 
 
+_CREATE_FIELDS = frozenset(
+    {
+        "card_uri",
+        "community_id",
+        "direct_message_deep_link",
+        "edit_options",
+        "for_super_followers_only",
+        "geo",
+        "media",
+        "nullcast",
+        "poll",
+        "quote_tweet_id",
+        "reply",
+        "reply_settings",
+        "share_with_followers",
+        "text",
+    }
+)
+"""The fields of X's ``TweetCreateRequest`` (X API v2.159); any other is a 400."""
+_CREATE_UNMODELLED = frozenset({"card_uri", "community_id", "edit_options", "geo", "media", "poll"})
+_REPLY_FIELDS = frozenset(
+    {"auto_populate_reply_metadata", "exclude_reply_user_ids", "in_reply_to_tweet_id"}
+)
+_REPLY_SETTINGS = frozenset({"following", "mentionedUsers", "subscribers", "verified"})
+_WIRE_REPLY_SETTING = re.compile(r"[A-Za-z]{1,12}")
+"""The pattern of ``Tweet.reply_settings`` in X's OpenAPI document."""
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19  # noqa: PLR2004
+
+
+def _check_fields(body: Mapping[str, object], known: frozenset[str], where: str) -> None:
+    """X's schema check: a field the request schema does not define is a 400."""
+    for key in body:
+        if key not in known:
+            raise invalid_request(
+                f"{where}.{key}: is not defined in the schema and the schema does not allow "
+                "additional properties",
+                **{key: str(body[key])[:40]},
+            )
+
+
+def _reply_of(reply: object) -> tuple[str | None, tuple[str, ...]]:
+    """The reply target and the excluded user ids of a ``reply`` object."""
+    if reply is None:
+        return None, ()
+    if not isinstance(reply, dict):
+        raise invalid_request("$.reply: is not an object", reply=str(reply)[:40])
+    _check_fields(reply, _REPLY_FIELDS, "$.reply")
+    target = reply.get("in_reply_to_tweet_id")
+    if not _is_id(target):
+        raise invalid_request(
+            "The `reply.in_reply_to_tweet_id` field must be a post id",
+            in_reply_to_tweet_id=str(target),
+        )
+    auto = reply.get("auto_populate_reply_metadata")
+    if auto is not None and not isinstance(auto, bool):
+        raise invalid_request(
+            "$.reply.auto_populate_reply_metadata: is not a boolean",
+            auto_populate_reply_metadata=str(auto),
+        )
+    excluded = reply.get("exclude_reply_user_ids", [])
+    if not isinstance(excluded, list) or not all(_is_id(v) for v in excluded):
+        raise invalid_request(
+            "$.reply.exclude_reply_user_ids: must be an array of user ids",
+            exclude_reply_user_ids=str(excluded)[:40],
+        )
+    return str(target), tuple(str(v) for v in excluded)
+
+
 def _limit_headers(quota: Quota) -> tuple[tuple[str, str], ...]:
     if quota.limit == 0:
         return ()
@@ -706,7 +821,13 @@ class _View:
         self._errors: list[JSONObject] = []
 
     def post(self, raw: Mapping[str, object]) -> JSONObject:
-        return {k: v for k, v in raw.items() if k in self.tweet_fields}
+        out = {k: v for k, v in raw.items() if k in self.tweet_fields}
+        setting = out.get("reply_settings")
+        if isinstance(setting, str) and not _WIRE_REPLY_SETTING.fullmatch(setting):
+            # X's OpenAPI document (v2.159) lists "mentionedUsers" among the values but
+            # allows 12 letters at most; answer within the document.
+            out["reply_settings"] = "other"
+        return out
 
     def user(self, raw: Mapping[str, object]) -> JSONObject:
         return {k: v for k, v in raw.items() if k in self.user_fields}

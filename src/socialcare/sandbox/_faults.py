@@ -7,18 +7,45 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["Fault", "FaultKind", "FaultQueue"]
+__all__ = ["PROCESSED_FAULTS", "Fault", "FaultKind", "FaultQueue"]
 
-FaultKind = Literal["server_error", "timeout", "rate_limit", "lost_response", "slow"]
+FaultKind = Literal[
+    "server_error",
+    "timeout",
+    "rate_limit",
+    "lost_response",
+    "slow",
+    "processed_server_error",
+    "processed_timeout",
+    "processed_reset",
+]
 """How a call fails.
 
+Before processing (nothing happened at X):
+
 * ``server_error``: an HTTP 5xx (``status``, default 503) before anything happens.
-* ``timeout``: no answer at all; the request was not processed.
+* ``timeout``: no answer at all (a connect timeout); the request was not processed.
 * ``rate_limit``: HTTP 429 with ``x-rate-limit-*`` headers, reset ``retry_after`` s later.
-* ``lost_response``: the request IS processed (a post is created), then the answer is lost.
+
+After processing (a post or DM IS created; the client cannot tell):
+
+* ``processed_server_error``: then an HTTP 5xx (``status``, default 503) instead of
+  the answer, as X's front end does when a backend times out after the write.
+* ``processed_timeout``: then no answer (a read timeout).
+* ``processed_reset``: then the connection is reset (``ConnectionResetError``
+  under requests' ``ConnectionError``).
+* ``lost_response``: the same as ``processed_timeout`` (its older name).
 * ``slow``: the answer takes ``delay`` seconds on the sandbox clock; if the client's
   timeout is shorter it sees a timeout, after the request was processed.
+
+Served over HTTP (``Sandbox.serve``), an answer that never came is a 504: a socket
+cannot un-answer, and a reset cannot be staged through WSGI.
 """
+
+PROCESSED_FAULTS = frozenset(
+    {"processed_server_error", "processed_timeout", "processed_reset", "lost_response"}
+)
+"""The fault kinds that strike after the request was processed."""
 
 
 @attrs.define

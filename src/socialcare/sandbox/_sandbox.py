@@ -44,7 +44,8 @@ class CallRecord:
         url: the full URL requested.
         endpoint: the route, for example ``"POST /2/tweets"`` (empty when unknown).
         status: the HTTP status (0 when no answer reached the client).
-        dropped: ``"before"``/``"after"`` processing when the answer was lost.
+        dropped: ``"before"``/``"after"`` processing when the answer was lost,
+            ``"reset"`` when the connection was reset after processing.
         body: the response body as JSON, if any.
     """
 
@@ -255,6 +256,7 @@ class Sandbox:
         lang: str | None = None,
         post_id: str | None = None,
         entities: Entities | None = None,
+        verbatim: bool = False,
     ) -> Post:
         """Publish a post directly, bypassing rate limits and the reply rules.
 
@@ -262,18 +264,39 @@ class Sandbox:
         entities extracted from the text, and for a reply the parent's
         ``conversation_id`` and author as ``in_reply_to_user_id``. ``quote_of``
         and ``retweet_of`` add ``quoted``/``retweeted`` references.
+
+        ``text`` is what the author typed, stored as X stores it: a reply begins
+        with the @mentions X adds (the parent's author and the users it mentioned,
+        unless the text already begins with them), ``&<>`` are HTML-escaped and
+        links become t.co links (``entities.urls`` keeps the expanded URL), with
+        ``display_text_range`` marking the body. So a customer's reply to the
+        brand's post mentions the brand, and summons it. ``verbatim=True`` (implied
+        by ``entities`` or ``retweet_of``) stores ``text`` exactly as given: a
+        text already as X stores it, such as a recorded one.
         """
-        raw = self._world.build_post(
-            author_id=self.user(author).id,
-            text=text,
-            created_at=created_at,
-            post_id=post_id,
-            in_reply_to=_post_id(in_reply_to),
-            quote_of=_post_id(quote_of),
-            retweet_of=_post_id(retweet_of),
-            lang=lang,
-            entities=entities,
-        )
+        author_id = self.user(author).id
+        if verbatim or entities is not None or retweet_of is not None:
+            raw = self._world.build_post(
+                author_id=author_id,
+                text=text,
+                created_at=created_at,
+                post_id=post_id,
+                in_reply_to=_post_id(in_reply_to),
+                quote_of=_post_id(quote_of),
+                retweet_of=_post_id(retweet_of),
+                lang=lang,
+                entities=entities,
+            )
+        else:
+            raw = self._world.typed_post(
+                author_id=author_id,
+                text=text,
+                created_at=created_at,
+                post_id=post_id,
+                in_reply_to=_post_id(in_reply_to),
+                quote_of=_post_id(quote_of),
+                lang=lang,
+            )
         return self._world.put_post(raw)
 
     def add_dm(

@@ -67,6 +67,10 @@ class SandboxTransport(requests.adapters.BaseAdapter):
         if outcome.dropped == "before":
             msg = "sandbox: the request timed out before reaching X"
             raise requests.exceptions.ConnectTimeout(msg, request=request)
+        if outcome.dropped == "reset":
+            msg = "sandbox: connection reset by peer (X processed the request)"
+            reset = ConnectionResetError(104, "Connection reset by peer")
+            raise requests.exceptions.ConnectionError(msg, reset, request=request)
         if outcome.dropped == "after":
             msg = "sandbox: read timed out (X processed the request; the response was lost)"
             raise requests.exceptions.ReadTimeout(msg, request=request)

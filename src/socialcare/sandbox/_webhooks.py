@@ -12,12 +12,13 @@ Activity API pages):
 * ``/2/activity/subscriptions`` subscribes one event type for one filter and webhook;
   private events (mentions, DMs) need the filtered user's own user context.
 * When a post or DM is created, the matching ``post.create``, ``post.mention.create``
-  (explicit @mentions only), ``post.reply.create`` (direct replies only),
-  ``post.quote.create``, ``dm.received`` and ``dm.sent`` events are queued for each
-  valid webhook, signed (``x-twitter-webhooks-signature``) and POSTed by
-  :meth:`WebhookHub.deliver_pending` (or a delivery thread). A delivery that does not
-  get 200 within 3 seconds is retried 3, 27 and 242 seconds after each failure (X's
-  documented timeline: four attempts over about five minutes), then given up.
+  (explicit @mentions only, not those X adds before a reply's body),
+  ``post.reply.create`` (direct replies only), ``post.quote.create``, ``dm.received``
+  and ``dm.sent`` events are queued for each valid webhook, signed
+  (``x-twitter-webhooks-signature``) and POSTed by :meth:`WebhookHub.deliver_pending`
+  (or a delivery thread). A delivery that does not get 200 within 3 seconds is
+  retried 3, 27 and 242 seconds after each failure (X's documented timeline: four
+  attempts over about five minutes), then given up.
 * ``POST /2/webhooks/replay`` queues again every event of a minute range of the last
   24 hours that was delivered or attempted, with the same ``event_uuid``.
 * Each event is billed once when first delivered: post events $0.005, DM events $0.010.
@@ -321,10 +322,13 @@ class WebhookHub:
     def _post_events(self, raw: JSONObject) -> None:
         post = Post.from_x(raw, path="post")
         author = post.author_id
-        mentioned = {m.id for m in post.entities.mentions if m.id}
+        # Explicit mentions only: not the @mentions X adds before a reply's body.
+        body = post.display_text_range[0] if post.display_text_range is not None else 0
+        explicit = [m for m in post.entities.mentions if m.start >= body]
+        mentioned = {m.id for m in explicit if m.id}
         mentioned |= {
             rec.model.id
-            for m in post.entities.mentions
+            for m in explicit
             if (rec := self.world.user_by_username(m.username)) is not None
         }
         replied = self._author_of(post.replied_to_id)

@@ -9,8 +9,10 @@ rendered by the HTTP layer.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -20,7 +22,7 @@ from socialcare._json import format_time, parse_time
 from socialcare.errors import QueryError
 from socialcare.models import DirectMessage, Entities, Post, User
 from socialcare.platforms.x import SEARCH_ALL, SEARCH_RECENT
-from socialcare.sandbox import _semantics
+from socialcare.sandbox import _semantics, _xtext
 from socialcare.sandbox._ids import IdMinter, snowflake_time
 from socialcare.sandbox._problems import (
     ApiError,
@@ -54,6 +56,10 @@ REPLY_NOT_PERMITTED = (
 )
 REPLY_SETTINGS = (
     "You are not allowed to reply to this post: its author limited who can reply (reply_settings)."
+)
+QUOTE_TARGET_GONE = "You attempted to quote a Tweet that is deleted or not visible to you."
+HIDE_NOT_ALLOWED = (
+    "You are not allowed to hide or unhide this reply: it is not in your conversation."
 )
 DUPLICATE_CONTENT = "You are not allowed to create a Tweet with duplicate content."
 REPLY_TARGET_GONE = "You attempted to reply to a Tweet that is deleted or not visible to you."
@@ -91,6 +97,9 @@ class _PostRec:
     created: dt.datetime
     deleted: bool = False
     view: _semantics.PostView | None = None
+    sent: str | None = None
+    """What the author sent (posts created through the API), for duplicate checks."""
+    hidden: bool = False
 
 
 @attrs.define
@@ -451,8 +460,17 @@ class World:
         text: str,
         in_reply_to: str | None,
         deep_link: str | None,
+        quote_of: str | None = None,
+        reply_settings: str | None = None,
+        exclude_reply_user_ids: Iterable[str] = (),
     ) -> JSONObject:
-        """Publish a post for ``viewer`` under X's rules; return its JSON."""
+        """Publish a post for ``viewer`` under X's rules; return its JSON.
+
+        The text is stored as X stores it (see :mod:`socialcare.sandbox._xtext`): a
+        reply begins with the @mentions X adds (:meth:`reply_mentions`), ``&<>`` are
+        escaped and links become t.co links. Length and cashtags are counted on the
+        text as sent (X does not count the added mentions).
+        """
         author = self._acting_user(viewer)
         if _semantics.weighted_length(text) > MAX_POST_LENGTH:
             raise forbidden(TOO_LONG)
@@ -460,23 +478,124 @@ class World:
             raise forbidden(TOO_MANY_CASHTAGS)
         now = self.clock.now()
         with self.lock:
+            mentions: list[str] = []
             if in_reply_to is not None:
-                parent = self._posts.get(in_reply_to)
-                if parent is None or parent.deleted:
-                    raise forbidden(REPLY_TARGET_GONE)
-                if not self.enterprise and not self._summoned(parent.model, author.model):
-                    raise forbidden(REPLY_NOT_PERMITTED)
-                if not self._reply_settings_allow(parent.model, author.model):
-                    raise forbidden(REPLY_SETTINGS)
-            if self._is_duplicate(author.model.id, text, now):
+                parent = self._reply_target(in_reply_to, author.model)
+                mentions = self.reply_mentions(
+                    parent, author.model, text, frozenset(exclude_reply_user_ids)
+                )
+            if quote_of is not None:
+                quoted = self._posts.get(quote_of)
+                if quoted is None or quoted.deleted:
+                    raise forbidden(QUOTE_TARGET_GONE)
+            sent = _sent_key(mentions, text)
+            if self._is_duplicate(author.model.id, sent, now):
                 raise forbidden(DUPLICATE_CONTENT)
-            raw = self.build_post(
-                author_id=author.model.id, text=text, created_at=now, in_reply_to=in_reply_to
+            raw = self.typed_post(
+                author_id=author.model.id,
+                text=text,
+                mentions=mentions,
+                created_at=now,
+                in_reply_to=in_reply_to,
+                quote_of=quote_of,
             )
+            if reply_settings is not None:
+                raw["reply_settings"] = reply_settings
             self.put_post(raw)
+            self._posts[str(raw["id"])].sent = sent
             if deep_link is not None:
                 self.deep_links[str(raw["id"])] = deep_link
             return raw
+
+    def typed_post(
+        self,
+        *,
+        author_id: str,
+        text: str,
+        mentions: Sequence[str] | None = None,
+        created_at: dt.datetime | None = None,
+        post_id: str | None = None,
+        in_reply_to: str | None = None,
+        quote_of: str | None = None,
+        lang: str | None = None,
+    ) -> JSONObject:
+        """The X JSON of a new post whose ``text`` is what its author typed.
+
+        The text is stored as X stores it (:mod:`socialcare.sandbox._xtext`), with
+        ``display_text_range``. ``mentions``: the handles X adds to a reply (``None``:
+        computed with :meth:`reply_mentions`, nobody excluded). No rule is checked.
+        """
+        when = created_at if created_at is not None else self.clock.now()
+        with self.lock:
+            if mentions is None:
+                mentions = []
+                parent = None if in_reply_to is None else self._posts.get(in_reply_to)
+                author = self._users.get(author_id)
+                if parent is not None and author is not None:
+                    mentions = self.reply_mentions(parent.model, author.model, text, frozenset())
+            new_id = post_id if post_id is not None else self.ids.mint(when)
+            stored = _xtext.stored_text(text, mentions=mentions, post_id=new_id)
+            entities = attrs.evolve(_semantics.entities_of(stored.text), urls=stored.urls)
+            raw = self.build_post(
+                author_id=author_id,
+                text=stored.text,
+                created_at=when,
+                post_id=new_id,
+                in_reply_to=in_reply_to,
+                quote_of=quote_of,
+                lang=lang,
+                entities=entities,
+            )
+        raw["display_text_range"] = list(stored.display_text_range)
+        return raw
+
+    def _reply_target(self, post_id: str, author: User) -> Post:
+        """The post ``author`` replies to, once X's reply rules allow it."""
+        parent = self._posts.get(post_id)
+        if parent is None or parent.deleted:
+            raise forbidden(REPLY_TARGET_GONE)
+        if not self.enterprise and not self._summoned(parent.model, author):
+            raise forbidden(REPLY_NOT_PERMITTED)
+        if not self._reply_settings_allow(parent.model, author):
+            raise forbidden(REPLY_SETTINGS)
+        return parent.model
+
+    def reply_mentions(
+        self, parent: Post, author: User, typed: str, excluded: frozenset[str]
+    ) -> list[str]:
+        """The handles X puts at the start of ``author``'s reply to ``parent``.
+
+        The parent's author first, then every user the parent mentions (its own
+        leading mentions included), in order, each once (case-insensitive), at
+        most 50; never the replying account itself, nor a user the typed text
+        already begins with. ``excluded`` (``reply.exclude_reply_user_ids``) drops
+        mentioned users, but not the parent's author: X keeps that leading mention,
+        which carries the reply.
+        """
+        typed_leading = {
+            m.username.lower()
+            for m in _semantics.entities_of(typed).mentions
+            if _only_mentions(typed[: m.start])
+        }
+        out: list[str] = []
+        seen = {author.username.lower(), *typed_leading}
+        candidates: list[tuple[str, str | None, bool]] = []
+        parent_author = self._users.get(parent.author_id or "")
+        if parent_author is not None:
+            candidates.append((parent_author.model.username, parent_author.model.id, True))
+        for mention in parent.entities.mentions:
+            rec = self.user_by_username(mention.username)
+            user_id = rec.model.id if rec is not None else mention.id
+            name = rec.model.username if rec is not None else mention.username
+            candidates.append((name, user_id, False))
+        for handle, user_id, is_parent_author in candidates:
+            if handle.lower() in seen:
+                continue
+            if not is_parent_author and user_id is not None and user_id in excluded:
+                continue
+            seen.add(handle.lower())
+            out.append(handle)
+        return out[: _xtext.MAX_REPLY_MENTIONS]
 
     def summoned_reply(self, parent_id: str, reply: JSONObject) -> bool:
         """Whether ``reply`` answers another author who summoned its author (billing)."""
@@ -516,13 +635,32 @@ class World:
         handle = account.username.lower()
         return any(m.username.lower() == handle for m in parent.entities.mentions)
 
-    def _is_duplicate(self, author_id: str, text: str, now: dt.datetime) -> bool:
+    def _is_duplicate(self, author_id: str, sent: str, now: dt.datetime) -> bool:
+        """Whether ``author_id`` posted the same text (mentions added included) in 24 hours.
+
+        Posts created through the API compare what was sent; seeded posts their text.
+        """
         since = now - DUPLICATE_WINDOW
         return any(
-            rec.model.author_id == author_id and rec.model.text == text and rec.created >= since
+            rec.model.author_id == author_id
+            and (rec.sent if rec.sent is not None else rec.model.text) == sent
+            and rec.created >= since
             for rec in self._posts.values()
             if not rec.deleted
         )
+
+    def hide_reply(self, viewer: Principal, post_id: str, *, hidden: bool) -> None:
+        """Hide or unhide a reply in a conversation ``viewer`` started."""
+        me = self._acting_user(viewer)
+        with self.lock:
+            rec = self._posts.get(post_id)
+            if rec is None or rec.deleted:
+                raise self.missing("tweet", "tweet_id", post_id)
+            root = self._posts.get(rec.model.conversation_id or "")
+            owner = root.model.author_id if root is not None else None
+            if not rec.model.is_reply or owner != me.model.id or rec.model.author_id == owner:
+                raise forbidden(HIDE_NOT_ALLOWED)
+            rec.hidden = hidden
 
     def delete_post(self, viewer: Principal, post_id: str) -> None:
         """Delete ``viewer``'s post."""
@@ -623,6 +761,19 @@ class World:
         if viewer.user_id is None or viewer.user_id not in self._users:
             raise ApiError(401, "Unauthorized", "Unauthorized")
         return self._users[viewer.user_id]
+
+
+_MENTIONS_ONLY = re.compile(r"^\s*(?:[@\uff20]\w{1,15}\s+)*$")
+
+
+def _sent_key(mentions: Sequence[str], text: str) -> str:
+    """What a duplicate check compares: the added mentions and the text as sent (NFC)."""
+    return "".join(f"@{m.lower()} " for m in mentions) + unicodedata.normalize("NFC", text)
+
+
+def _only_mentions(text: str) -> bool:
+    """Whether ``text`` holds nothing but @mentions (a reply's leading ones)."""
+    return _MENTIONS_ONLY.match(text) is not None
 
 
 def _mentions(post: Post, user_id: str, username: str) -> bool:

@@ -1,13 +1,19 @@
 """The incremental threader: posts in any order, any number of calls, O(1) amortised per post.
 
-Structure kept per node (a post, or an id some post references): its winning post, its
-parent link, and its group in a union-find forest whose groups are also circular linked
-lists (rings). A new post is linked straight to its conversation's root and spliced into
-the ring (O(1)); merging two groups (a placeholder filled, a chain joining a
-conversation) links the smaller-known root under the other, splices the two rings (O(1))
-and path compression keeps later look-ups short. A thread's members are walked without
-scanning anything else; children are ordered when a snapshot (:class:`Thread`) is built
-on demand from one group, so ingesting never sorts.
+Two kinds of members. A post that declares its conversation (X's ``conversation_id``,
+the common case) is *attached* to that conversation's key: held in one dict and
+appended to the key's member list, with no structure of its own; its reply link is
+read from the post when a snapshot is made. Every other id (conversation keys, roots,
+placeholders for missing parents, posts without a conversation id, edited posts) is a
+*node* in a union-find forest whose groups are also circular linked lists (rings). A
+node joins its anchor's group with a link to the group's root and a splice into the
+ring (O(1)); merging two groups (a placeholder filled, a chain joining a conversation)
+links the smaller-known root under the other, splices the two rings (O(1)), and path
+compression keeps later look-ups short. An attached post becomes a node when it has to
+(a version of it arrives, or it links two groups). A thread's members are its ring's
+nodes and the posts attached to them, walked without scanning anything else; children
+are ordered when a snapshot (:class:`Thread`) is built on demand from one group, so
+ingesting never sorts.
 """
 
 from __future__ import annotations
@@ -74,7 +80,7 @@ class Threader:
         self._up: dict[str, str] = {}
         self._size: dict[str, int] = {}
         self._next: dict[str, str] = {}
-        self._groups: set[str] = set()
+        self._bucket: dict[str, list[str]] = {}
         self._cid: dict[str, str] = {}
         self._alias: dict[str, str] = {}
         self._tombs: dict[str, PlaceholderReason] = {}
@@ -98,9 +104,37 @@ class Threader:
         return root
 
     def _node(self, node: str) -> None:
-        if node not in self._next:
-            self._next[node] = node
-            self._groups.add(node)
+        """Make ``node`` a union-find node (its own group unless it is an attached post).
+
+        A held post that is not a node is attached to its conversation's key: it
+        leaves that list, takes its reply link and joins the key's group.
+        """
+        if node in self._next:
+            return
+        self._next[node] = node
+        post = self._posts.get(node)
+        if post is None:
+            return
+        cid = post.conversation_id
+        if cid is None:  # pragma: no cover - attached posts always declare one
+            return
+        members = self._bucket.get(cid)
+        if members is not None and node in members:
+            members.remove(node)
+        replied = self._reply_of(post, node)
+        if replied is not None:
+            self._parent.setdefault(node, replied)
+        if cid != node:
+            self._node(cid)
+            self._union(node, cid)
+
+    def _reply_of(self, post: Post, key: str) -> str | None:
+        """The id ``post`` (held as ``key``) replies to, edits resolved; ``None`` for none."""
+        for ref in post.referenced:
+            if ref.type == "replied_to":
+                replied = self._alias.get(ref.id, ref.id)
+                return replied if replied != key else None
+        return None
 
     def _union(self, a: str, b: str) -> str:
         ra, rb = self._find(a), self._find(b)
@@ -115,7 +149,6 @@ class Threader:
         size.pop(rb, None)
         ring = self._next
         ring[ra], ring[rb] = ring[rb], ring[ra]  # splice the two member rings: O(1)
-        self._groups.discard(rb)
         declared = self._cid.pop(rb, None)
         if declared is not None:
             current = self._cid.get(ra)
@@ -132,82 +165,150 @@ class Threader:
             TypeError: an item is not a :class:`~socialcare.models.Post`.
         """
         changed = 0
-        # The hot path, inlined: a post joins its anchor's group (its conversation root,
-        # else its parent) in O(1): a union-find link to the group's root and a splice
-        # into the group's ring. Edits, quotes, retweets and duplicates take _add.
-        held, ring, up, groups = self._posts, self._next, self._up, self._groups
+        # The hot path, inlined. A post that declares its conversation (the common case
+        # with X data) is attached to that conversation's key: one dict insert and one
+        # list append, no union-find node of its own; its reply link is read from the
+        # post when a snapshot is made. Its parent is checked once the whole batch is
+        # in (most parents arrive in the same batch, whatever the order), and only a
+        # parent that is still missing, or held in another group, costs more. Posts
+        # without a conversation id (the twcs CSV) join their parent's group in O(1):
+        # a union-find link to the group's root and a splice into the group's ring.
+        # Edits, quotes, retweets and duplicates take _add.
+        held, ring, up = self._posts, self._next, self._up
         parent_of, declared, alias, tombs = self._parent, self._cid, self._alias, self._tombs
+        bucket, open_key = self._bucket, self._open_key
         find, union, general = self._find, self._union, self._add
-        post_type = Post
+        held_get, bucket_get = held.get, bucket.get
+        post_type, reply_type = Post, "replied_to"
+        plain = not alias and not tombs  # no edits folded, no tombstones: the fast path holds
+        later: list[tuple[str, str]] = []  # (parent, conversation) links to check at the end
+        add_later = later.append
         items: Iterable[object] = posts
-        for post in items:
-            if type(post) is not post_type and not isinstance(post, Post):
-                msg = f"ingest() takes Post values, got {type(post).__name__}"
-                raise TypeError(msg)
-            refs = post.referenced
-            pid = post.id
-            known = pid in ring  # held posts are in the ring too
-            if (
-                (refs and (len(refs) > 1 or refs[0].type != "replied_to"))
-                or len(post.edit_history_ids) > 1
-                or alias
-                or tombs
-                or (known and pid in held)
-            ):
-                changed += general(post)
-                continue
-            held[pid] = post
-            changed += 1
-            replied = refs[0].id if refs else None
-            cid = post.conversation_id
-            anchor = cid if cid is not None and cid != pid else replied
-            if known:  # a placeholder being filled: its group exists
-                root = up.get(pid, pid)
-                if root in up:
-                    root = find(root)
-                if anchor is not None and anchor != pid:
-                    if anchor not in ring:
-                        up[anchor] = root
-                        ring[anchor] = ring[root]
-                        ring[root] = anchor
+        try:
+            for post in items:
+                if type(post) is not post_type and not isinstance(post, Post):
+                    msg = f"ingest() takes Post values, got {type(post).__name__}"
+                    raise TypeError(msg)
+                pid = post.id
+                refs = post.referenced
+                if refs:
+                    ref = refs[0]
+                    replied = ref.id
+                    if ref.type != reply_type or len(refs) > 1:
+                        changed += general(post)
+                        plain = not alias and not tombs
+                        continue
+                else:
+                    replied = None
+                if not plain or len(post.edit_history_ids) > 1 or pid in held:
+                    changed += general(post)
+                    plain = not alias and not tombs
+                    continue
+                cid = post.conversation_id
+                known = pid in ring
+                if cid is not None and cid != pid and not known:
+                    held[pid] = post  # attached to its conversation's key
+                    changed += 1
+                    members = bucket_get(cid)
+                    if members is not None:
+                        members.append(pid)
+                    elif cid not in ring and cid not in held:  # a conversation not seen yet
+                        ring[cid] = cid
+                        declared[cid] = cid
+                        bucket[cid] = [pid]
                     else:
-                        other = up.get(anchor, anchor)
-                        if other in up:
-                            other = find(other)
-                        if other != root:
-                            root = union(other, root)
-            elif anchor is None or anchor == pid:  # a new conversation root
-                ring[pid] = pid
-                groups.add(pid)
-                if cid is not None:
-                    declared[pid] = cid
-                continue
-            else:
-                if anchor in ring:
-                    root = up.get(anchor, anchor)
+                        open_key(cid, pid)
+                    if replied is not None and replied != cid and replied != pid:  # noqa: PLR1714 - a tuple per post costs
+                        above = held_get(replied)
+                        if above is None or above.conversation_id != cid:
+                            add_later((replied, cid))
+                    continue
+                held[pid] = post
+                changed += 1
+                anchor = cid if cid is not None and cid != pid else replied
+                if known:  # a placeholder being filled: its group exists
+                    root = up.get(pid, pid)
                     if root in up:
                         root = find(root)
+                    if anchor is not None and anchor != pid:
+                        if anchor not in ring:
+                            if anchor in held:  # an attached post: give it a node first
+                                self._node(anchor)
+                                root = union(anchor, root)
+                            else:
+                                up[anchor] = root
+                                ring[anchor] = ring[root]
+                                ring[root] = anchor
+                        else:
+                            other = up.get(anchor, anchor)
+                            if other in up:
+                                other = find(other)
+                            if other != root:
+                                root = union(other, root)
+                elif anchor is None or anchor == pid:  # a new conversation root
+                    ring[pid] = pid
+                    if cid is not None:
+                        declared[pid] = cid
+                    continue
                 else:
-                    ring[anchor] = anchor
-                    groups.add(anchor)
-                    root = anchor
-                up[pid] = root
-                ring[pid] = ring[root]
-                ring[root] = pid
-            if replied is not None and replied != pid:
-                parent_of[pid] = replied
-                if replied != anchor:
-                    if replied not in ring:
-                        up[replied] = root
-                        ring[replied] = ring[root]
-                        ring[root] = replied
-                    elif find(replied) != root:
-                        root = union(replied, root)
-            if cid is not None:
-                current = declared.get(root)
-                if current != cid and (current is None or _id_key(cid) < _id_key(current)):
-                    declared[root] = cid
+                    if anchor in ring:
+                        root = up.get(anchor, anchor)
+                        if root in up:
+                            root = find(root)
+                    elif anchor in held:  # an attached post: give it a node first
+                        self._node(anchor)
+                        root = find(anchor)
+                    else:
+                        ring[anchor] = anchor
+                        root = anchor
+                    up[pid] = root
+                    ring[pid] = ring[root]
+                    ring[root] = pid
+                if replied is not None and replied != pid:
+                    parent_of[pid] = replied
+                    if replied != anchor:
+                        if replied not in ring:
+                            if replied in held:
+                                self._node(replied)
+                                root = union(replied, root)
+                            else:
+                                up[replied] = root
+                                ring[replied] = ring[root]
+                                ring[root] = replied
+                        elif find(replied) != root:
+                            root = union(replied, root)
+                if cid is not None:
+                    current = declared.get(root)
+                    if current != cid and (current is None or _id_key(cid) < _id_key(current)):
+                        declared[root] = cid
+        finally:
+            for replied, cid in later:
+                above = held.get(replied)
+                if above is None or above.conversation_id != cid:
+                    self._link(replied, cid)
         return changed
+
+    def _open_key(self, cid: str, pid: str) -> None:
+        """Start the list of posts attached to conversation ``cid`` with ``pid``."""
+        self._bucket[cid] = [pid]
+        if cid not in self._next:
+            self._node(cid)
+        root = self._find(cid)
+        current = self._cid.get(root)
+        if current != cid and (current is None or _id_key(cid) < _id_key(current)):
+            self._cid[root] = cid
+
+    def _link(self, replied: str, cid: str) -> None:
+        """Put the node ``replied`` (a parent, held or not) into conversation ``cid``'s group."""
+        ring, up = self._next, self._up
+        if replied in ring or replied in self._posts:
+            self._node(replied)
+            self._union(replied, cid)
+            return
+        root = self._find(cid)  # a missing parent: a placeholder in the group
+        up[replied] = root
+        ring[replied] = ring[root]
+        ring[root] = replied
 
     def _add(self, post: Post) -> bool:  # noqa: C901, PLR0912 - every unusual case, in order
         replied = quoted = None
@@ -237,15 +338,16 @@ class Threader:
             winner = _prefer(old, post)
             if winner is old:
                 return False
+            self._node(pid)  # an attached post becomes a node before its version changes
             posts[pid] = winner
             if quoted is not None and pid not in self._quote_posts:
                 self._add_quote(pid, quoted, winner)
             elif pid in self._quote_posts:
                 self._quote_posts[pid] = winner
             return True
+        self._node(pid)
         posts[pid] = post
         self._tombs.pop(pid, None)
-        self._node(pid)
         if replied is not None and replied != pid:
             self._node(replied)
             self._parent[pid] = replied  # a cycle (invalid data) is cut by the snapshot
@@ -275,12 +377,13 @@ class Threader:
             if version == canonical or self._alias.get(version) == canonical:
                 continue
             self._alias[version] = canonical
-            if version in self._next:
+            if version in self._next or version in self._posts:
                 self._fold(version, canonical)
         return canonical
 
     def _fold(self, version: str, canonical: str) -> None:
         """Fold the node ``version`` (seen before it was known as an edit) into ``canonical``."""
+        self._node(version)
         self._node(canonical)
         held = self._posts.pop(version, None)
         if held is not None:
@@ -375,11 +478,11 @@ class Threader:
 
     def conversation_ids(self) -> list[str]:
         """The id of every conversation, sorted."""
-        return sorted((self._conversation_id(g) for g in self._groups), key=_id_key)
+        return sorted((self._conversation_id(g) for g in self._groups()), key=_id_key)
 
     def threads(self) -> Iterator[Thread]:
         """Every conversation as a :class:`Thread`, ordered by conversation id."""
-        for group in sorted(self._groups, key=lambda g: _id_key(self._conversation_id(g))):
+        for group in sorted(self._groups(), key=lambda g: _id_key(self._conversation_id(g))):
             yield self._snapshot(group)
 
     def thread(self, conversation_id: str) -> Thread:
@@ -404,14 +507,25 @@ class Threader:
         """
         key = self._alias.get(post_id, post_id)
         if key not in self._next:
-            raise KeyError(post_id)
+            post = self._posts.get(key)
+            if post is None or post.conversation_id is None:
+                raise KeyError(post_id)
+            key = post.conversation_id  # an attached post: its conversation's key
         return self._snapshot(self._find(key))
 
+    def _groups(self) -> list[str]:
+        """The root node of every group (one per conversation)."""
+        up = self._up
+        return [node for node in self._next if node not in up]
+
     def _members(self, group: str) -> Iterator[str]:
-        ring = self._next
+        ring, bucket = self._next, self._bucket
         node = group
         while True:
             yield node
+            attached = bucket.get(node)
+            if attached:
+                yield from attached
             node = ring[node]
             if node == group:
                 return
@@ -448,6 +562,8 @@ class Threader:
                 post if post is not None else Placeholder(member, tombs.get(member, "missing"))
             )
             up = self._parent.get(member)
+            if up is None and post is not None and member not in self._next:
+                up = self._reply_of(post, member)  # an attached post: its link is its reply
             if up is not None:
                 parents[member] = up
             quotes.extend(self._quote_posts[q] for q in self._quotes.get(member, ()))
@@ -497,7 +613,7 @@ class Threader:
         placeholders = sum(1 for n in self._next if n not in self._posts and n not in self._alias)
         return {
             "posts": len(self._posts),
-            "conversations": len(self._groups),
+            "conversations": len(self._groups()),
             "placeholders": placeholders,
             "tombstones": len(self._tombs),
             "quotes": len(self._quote_posts),

@@ -20,9 +20,12 @@ Failures are mapped at one choke point, ``_errors.send_mapped``, to
 :mod:`socialcare.errors`. Transient failures (5xx, timeouts, network errors)
 are retried with jittered exponential backoff; a 429 waits for the reset only
 when it is within ``max_rate_limit_wait`` seconds. Writes are retried only when
-the request provably did not take effect; when the answer to a post or DM is
-lost the platform looks for it (the account's recent posts, the conversation's
-recent events) before trying again, so nothing is published twice.
+the request provably did not take effect (a 429, a request that never reached X).
+Any other failure of a post or DM (a 5xx, a timeout, a connection reset, a lost
+answer) is *ambiguous*: the platform looks for it (``find_post``/``find_dm``:
+the account's recent posts, the conversation's recent events, matched on what X
+stores) before trying again, so nothing is published twice; with
+``reconcile=False`` it raises ``PlatformUnavailableError(ambiguous=True)`` instead.
 """
 
 from __future__ import annotations
@@ -32,10 +35,9 @@ import functools
 import logging
 import os
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import attrs
 import tenacity
@@ -43,9 +45,11 @@ import tenacity
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import (
     ConfigurationError,
+    DuplicateContentError,
     InvalidRequestError,
     NotFoundError,
     PayloadError,
+    PlatformError,
     PlatformUnavailableError,
     RateLimitError,
 )
@@ -58,7 +62,8 @@ from socialcare.models import (
     ReferencedPost,
     User,
 )
-from socialcare.platforms._base import QueryLike, RateLimit, query_text
+from socialcare.platforms._base import QueryLike, RateLimit, ReplySettings, query_text
+from socialcare.platforms._match import dm_matches, post_matches
 from socialcare.platforms.x import _redact
 from socialcare.platforms.x._activity import ActivityAPI
 from socialcare.platforms.x._endpoints import (
@@ -69,6 +74,7 @@ from socialcare.platforms.x._endpoints import (
     GET_POST,
     GET_POSTS,
     GET_USERS,
+    HIDE_REPLY,
     ME,
     MENTIONS,
     SEARCH_ALL,
@@ -80,11 +86,9 @@ from socialcare.platforms.x._endpoints import (
 )
 from socialcare.platforms.x._errors import (
     Context,
-    ambiguous,
     checked_response,
     header_int,
     json_body,
-    never_sent,
     reset_at,
     send_mapped,
 )
@@ -120,6 +124,16 @@ MAX_DM_LENGTH = 10_000
 
 _KNOWN_POSTS = 10_000
 """How many posts read lately the client remembers (conversation and author) for replies."""
+
+_FIND_SKEW = dt.timedelta(minutes=2)
+"""How far before ``since`` :meth:`XPlatform.find_post`/``find_dm`` look (clock skew)."""
+
+_FIND_PAGES = 5
+"""Pages of 100 a reconciliation read walks at most."""
+
+_REPLY_SETTINGS = frozenset(get_args(ReplySettings))
+
+_Sent = TypeVar("_Sent", Post, DirectMessage)
 
 Expansions = Iterable[str]
 """Expansion names for a read (``"author_id"``, ``"entities.mentions.username"``...)."""
@@ -353,7 +367,7 @@ class XPlatform(ActivityAPI):
             if isinstance(exc, RateLimitError):
                 return self._rate_limit_wait(exc) is not None
             if isinstance(exc, PlatformUnavailableError):
-                return idempotent or never_sent(exc)
+                return idempotent or not exc.ambiguous
             return False
 
         retrying = tenacity.Retrying(
@@ -366,14 +380,23 @@ class XPlatform(ActivityAPI):
         )
         for attempt in retrying:
             with attempt:
-                response = self._send_once(endpoint, send, context)
+                response = self._send_once(endpoint, send, context, write=not idempotent)
         return json_body(response, endpoint.name)
 
     def _send_once(
-        self, endpoint: Endpoint, send: Callable[[], requests.Response], context: Context
+        self,
+        endpoint: Endpoint,
+        send: Callable[[], requests.Response],
+        context: Context,
+        *,
+        write: bool = False,
     ) -> requests.Response:
         return send_mapped(
-            endpoint.name, context, send, functools.partial(self._note_limits, endpoint.name)
+            endpoint.name,
+            context,
+            send,
+            functools.partial(self._note_limits, endpoint.name),
+            write=write,
         )
 
     def _rate_limit_wait(self, exc: RateLimitError) -> float | None:
@@ -683,8 +706,12 @@ class XPlatform(ActivityAPI):
         text: str,
         *,
         in_reply_to: str | None = None,
+        quote_of: str | None = None,
+        reply_settings: ReplySettings | None = None,
+        exclude_reply_user_ids: Iterable[str] = (),
         direct_message_deep_link: str | None = None,
         full: bool = False,
+        reconcile: bool = True,
     ) -> Post:
         """Publish a post (see ``Platform``); never publishes it twice.
 
@@ -692,31 +719,36 @@ class XPlatform(ActivityAPI):
         first: over 280 raises ``InvalidRequestError`` with ``weighted_length`` and
         ``limit`` set, and no request is made.
 
-        X answers a create with the id, the text and the edit history only. The
-        returned post adds what the call established: ``author_id`` (the acting
-        user, when known from the credentials or an earlier ``me()``), the
-        ``replied_to`` reference, and ``conversation_id``: the post's own id for a
-        new thread; for a reply, the parent's, with the parent's author as
-        ``in_reply_to_user_id``, when this platform object has read the parent
-        (it remembers the last 10,000 posts it read). ``full=True`` reads the new
-        post back with ``GET /2/tweets/:id`` (one more request, and one post read,
-        $0.005 on pay-per-use) and returns everything X stores: creation time,
-        entities, conversation, reply target.
+        X answers a create with the id and the text as it stores it (a reply's
+        leading @mentions, ``&amp;``, t.co links). The returned post adds what the
+        call established: ``author_id`` (the acting user, when known from the
+        credentials or an earlier ``me()``), the ``replied_to``/``quoted``
+        references, and ``conversation_id``: the post's own id for a new thread;
+        for a reply, the parent's, with the parent's author as
+        ``in_reply_to_user_id``, when this platform object has read the parent (it
+        remembers the last 10,000 posts it read). ``full=True`` reads the new post
+        back with ``GET /2/tweets/:id`` (one more request, and one post read, $0.005
+        on pay-per-use) and returns everything X stores: creation time, entities,
+        ``display_text_range``, conversation, reply target.
 
-        If X's answer is lost, the account's recent posts are checked for the
-        post before trying again.
+        After an ambiguous failure (5xx, timeout, connection reset, lost answer),
+        ``reconcile=True`` looks for the post with :meth:`find_post` (one read of the
+        account's recent posts) and sends again only if it is not there, up to
+        ``max_attempts`` sends in all, with a lookup before each retry and after the
+        last; a retry refused as duplicate content is reconciled the same way.
+        ``reconcile=False`` raises the ``PlatformUnavailableError(ambiguous=True)``
+        at once.
 
         Raises:
+            ValueError: empty text, a malformed id, an unknown ``reply_settings``, or
+                ``exclude_reply_user_ids`` without ``in_reply_to`` (no request made).
             InvalidRequestError: the text is longer than X accepts (no request made).
+            PlatformUnavailableError: X failed; ``ambiguous=True`` when the post may
+                exist (never sent twice: reconciliation could not settle it).
         """
-        if not text:
-            msg = "text must not be empty"
-            raise ValueError(msg)
-        weighted = parse_tweet(text).weighted_length
-        if weighted > MAX_POST_LENGTH:
-            raise _too_long("the post", weighted, MAX_POST_LENGTH, "weighted characters")
-        if in_reply_to is not None:
-            _check_id(in_reply_to, "in_reply_to")
+        excluded = _check_create(
+            text, in_reply_to, quote_of, reply_settings, exclude_reply_user_ids
+        )
         client, user_auth = self._writer("create_post")
         context: Context = "reply" if in_reply_to is not None else "post"
         started = self._clock.now()
@@ -726,29 +758,86 @@ class XPlatform(ActivityAPI):
                 client.create_tweet(
                     text=text,
                     in_reply_to_tweet_id=in_reply_to,
+                    exclude_reply_user_ids=excluded or None,
+                    quote_tweet_id=quote_of,
+                    reply_settings=reply_settings,
                     direct_message_deep_link=direct_message_deep_link,
                     user_auth=user_auth,
                 )
             )
 
-        try:
+        def publish() -> Post:
             body = self._call(CREATE_POST, send, context=context, idempotent=False)
+            created = self._created(body, in_reply_to, quote_of)
+            return self._read_back(created) if full else created
+
+        def find() -> Post | None:
+            return self.find_post(text, in_reply_to=in_reply_to, quote_of=quote_of, since=started)
+
+        try:
+            return publish()
         except PlatformUnavailableError as exc:
-            if not ambiguous(exc):
+            if not (exc.ambiguous and reconcile):
                 raise
-            found = self._find_created(text, in_reply_to, since=started)
+            return self._reconciled(publish, find, exc, CREATE_POST, "the post")
+
+    def _reconciled(
+        self,
+        send: Callable[[], _Sent],
+        find: Callable[[], _Sent | None],
+        failure: PlatformUnavailableError,
+        endpoint: Endpoint,
+        what: str,
+    ) -> _Sent:
+        """After an ambiguous failure: find what X holds; send again only if it is not there.
+
+        A retry refused as duplicate content is looked for once more (the first
+        attempt was processed after all); a failing lookup is itself ambiguous.
+        """
+        for _ in range(self._max_attempts - 1):
+            found = self._lookup(find, endpoint, what)
             if found is not None:
                 return found
-            body = self._call(CREATE_POST, send, context=context, idempotent=False)
-        created = self._created(body, in_reply_to)
-        return self._read_back(created) if full else created
+            try:
+                return send()
+            except PlatformUnavailableError as exc:
+                if not exc.ambiguous:
+                    raise
+                failure = exc
+            except DuplicateContentError:
+                found = self._lookup(find, endpoint, what)
+                if found is not None:
+                    return found
+                raise
+        found = self._lookup(find, endpoint, what)
+        if found is not None:
+            return found
+        raise failure
 
-    def _created(self, body: Mapping[str, Any], in_reply_to: str | None) -> Post:
+    @staticmethod
+    def _lookup(find: Callable[[], _Sent | None], endpoint: Endpoint, what: str) -> _Sent | None:
+        try:
+            return find()
+        except PlatformError as exc:
+            raise PlatformUnavailableError(
+                f"{endpoint.name}: {what} may have been sent, and looking for it failed: {exc}",
+                endpoint=endpoint.name,
+                status=exc.status,
+                ambiguous=True,
+            ) from exc
+
+    def _created(
+        self, body: Mapping[str, Any], in_reply_to: str | None, quote_of: str | None = None
+    ) -> Post:
         data = body.get("data")
         if not isinstance(data, dict):
             raise PayloadError("expected the created post", field="data")
         post = Post.from_x(data)
-        refs = (ReferencedPost(type="replied_to", id=in_reply_to),) if in_reply_to else ()
+        refs: tuple[ReferencedPost, ...] = ()
+        if in_reply_to is not None:
+            refs += (ReferencedPost(type="replied_to", id=in_reply_to),)
+        if quote_of is not None:
+            refs += (ReferencedPost(type="quoted", id=quote_of),)
         with self._lock:
             parent = None if in_reply_to is None else self._known_posts.get(in_reply_to)
         if in_reply_to is None:
@@ -783,39 +872,118 @@ class XPlatform(ActivityAPI):
         self._posts({"data": [data]})
         return stored
 
-    def _find_created(
-        self, text: str, in_reply_to: str | None, *, since: dt.datetime
+    def find_post(
+        self,
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        quote_of: str | None = None,
+        since: dt.datetime,
     ) -> Post | None:
-        """The account's post with this text and reply target created since ``since``."""
-        window_start = since - dt.timedelta(minutes=1)
-        wanted = unicodedata.normalize("NFC", text)
-        page = self.user_posts(self._my_user_id(), start_time=window_start, max_results=100)
-        for post in page.items:
-            same_text = unicodedata.normalize("NFC", post.text) == wanted
-            if same_text and post.replied_to_id == in_reply_to:
-                return post
+        """The account's own post carrying ``text``, created since ``since`` (see ``Platform``).
+
+        Reads the account's timeline (``GET /2/users/:id/tweets``, no expansions;
+        owned reads, $0.001 a post on pay-per-use) from ``since`` minus two minutes
+        of clock skew, newest first, at most 500 posts. A post matches when its
+        author is the account, its reply target and quoted post are the ones given
+        (``None``: none), and its text as X stores it matches ``text`` as typed:
+        the leading @mentions X added set aside (``display_text_range``), HTML
+        entities unescaped, t.co links mapped back to their expanded URLs,
+        NFC-normalised, whitespace squeezed.
+
+        Raises:
+            ValueError: ``since`` is naive, or an id is malformed.
+        """
+        start = _since(since)
+        for name, value in (("in_reply_to", in_reply_to), ("quote_of", quote_of)):
+            if value is not None:
+                _check_id(value, name)
+        me = self._my_user_id()
+        token: str | None = None
+        for _ in range(_FIND_PAGES):
+            page = self.user_posts(
+                me, start_time=start, max_results=100, next_token=token, expansions=()
+            )
+            for post in page.items:
+                mine = post.author_id in {None, me}
+                recent = post.created_at is None or post.created_at >= start
+                target = post.replied_to_id == in_reply_to and post.quoted_id == quote_of
+                if mine and recent and target and post_matches(post, text):
+                    return post
+            token = page.next_token
+            if token is None:
+                break
         return None
 
     def delete_post(self, post_id: str) -> None:
-        """Delete one of the account's posts (deleting twice raises ``NotFoundError``)."""
+        """Delete one of the account's posts.
+
+        Deleting a post that is not there raises ``NotFoundError``, except after a
+        failure that may have deleted it (a 5xx, a timeout, a lost answer): a retry
+        then finding it gone means the first attempt worked, and the call succeeds.
+        """
         _check_id(post_id, "post_id")
         client, user_auth = self._writer("delete_post")
-        body = self._call(
-            DELETE_POST,
-            lambda: client.delete_tweet(post_id, user_auth=user_auth),
-            context="delete",
-        )
-        data = body.get("data")
-        if not (isinstance(data, dict) and data.get("deleted") is True):
-            raise NotFoundError(f"X did not delete post {post_id}", endpoint=DELETE_POST.name)
 
-    def send_dm(self, participant_id: str, text: str) -> DirectMessage:
+        def delete() -> None:
+            body = self._call(
+                DELETE_POST,
+                lambda: client.delete_tweet(post_id, user_auth=user_auth),
+                context="delete",
+                idempotent=False,
+            )
+            data = body.get("data")
+            if not (isinstance(data, dict) and data.get("deleted") is True):
+                raise NotFoundError(f"X did not delete post {post_id}", endpoint=DELETE_POST.name)
+
+        try:
+            delete()
+        except PlatformUnavailableError as exc:
+            if not exc.ambiguous:
+                raise
+            self._delete_again(delete, exc)
+
+    def _delete_again(self, delete: Callable[[], None], failure: PlatformUnavailableError) -> None:
+        """Retry a delete that may have worked: finding the post gone means it did."""
+        for _ in range(self._max_attempts - 1):
+            try:
+                delete()
+            except NotFoundError:
+                return
+            except PlatformUnavailableError as exc:
+                if not exc.ambiguous:
+                    raise
+                failure = exc
+            else:
+                return
+        raise failure
+
+    def hide_reply(self, post_id: str, *, hidden: bool = True) -> None:
+        """Hide (``hidden=False``: unhide) a reply in one of the account's conversations.
+
+        ``PUT /2/tweets/:tweet_id/hidden``; idempotent, so retried like a read.
+        Needs the ``tweet.moderate.write`` scope with an OAuth 2.0 user token.
+
+        Raises:
+            NotFoundError: no such post.
+            AuthenticationError: the post is not a reply in the account's conversations.
+        """
+        _check_id(post_id, "post_id")
+        client, user_auth = self._writer("hide_reply")
+        method = client.hide_reply if hidden else client.unhide_reply
+        body = self._call(HIDE_REPLY, lambda: method(post_id, user_auth=user_auth), context="hide")
+        data = body.get("data")
+        if not (isinstance(data, dict) and data.get("hidden") is hidden):
+            raise PayloadError(f"expected hidden: {str(hidden).lower()}", field="data.hidden")
+
+    def send_dm(self, participant_id: str, text: str, *, reconcile: bool = True) -> DirectMessage:
         """Send a one-to-one DM (see ``Platform``); never sends it twice.
 
         A text over 10,000 characters raises ``InvalidRequestError`` (with
-        ``weighted_length`` and ``limit``) before any request. If X's answer is
-        lost, the conversation's recent events are checked for the message before
-        trying again.
+        ``weighted_length`` and ``limit``) before any request. After an ambiguous
+        failure, ``reconcile=True`` looks for the message with :meth:`find_dm` (one
+        read of the conversation's recent events) before sending again;
+        ``reconcile=False`` raises ``PlatformUnavailableError(ambiguous=True)`` at once.
         """
         _check_id(participant_id, "participant_id")
         if not text:
@@ -833,15 +1001,21 @@ class XPlatform(ActivityAPI):
                 )
             )
 
+        def deliver() -> DirectMessage:
+            body = self._call(SEND_DM, send, context="dm", idempotent=False)
+            return self._sent(body, text)
+
+        def find() -> DirectMessage | None:
+            return self.find_dm(participant_id, text, since=started)
+
         try:
-            body = self._call(SEND_DM, send, context="dm", idempotent=False)
+            return deliver()
         except PlatformUnavailableError as exc:
-            if not ambiguous(exc):
+            if not (exc.ambiguous and reconcile):
                 raise
-            found = self._find_sent(participant_id, text, since=started)
-            if found is not None:
-                return found
-            body = self._call(SEND_DM, send, context="dm", idempotent=False)
+            return self._reconciled(deliver, find, exc, SEND_DM, "the direct message")
+
+    def _sent(self, body: Mapping[str, Any], text: str) -> DirectMessage:
         data = body.get("data")
         if not isinstance(data, dict):
             raise PayloadError("expected the created DM event", field="data")
@@ -856,16 +1030,33 @@ class XPlatform(ActivityAPI):
             sender_id=self._my_id,
         )
 
-    def _find_sent(
+    def find_dm(
         self, participant_id: str, text: str, *, since: dt.datetime
     ) -> DirectMessage | None:
-        """This account's DM to ``participant_id`` with this text, sent since ``since``."""
+        """This account's DM to ``participant_id`` carrying ``text``, sent since ``since``.
+
+        Reads the one-to-one conversation's events (``GET
+        /2/dm_conversations/with/:participant_id/dm_events``, $0.010 an event on
+        pay-per-use), newest first, back to ``since`` minus two minutes of clock
+        skew (at most 500 events), and matches as :meth:`find_post` does.
+
+        Raises:
+            ValueError: ``since`` is naive, or ``participant_id`` is malformed.
+        """
+        start = _since(since)
+        _check_id(participant_id, "participant_id")
         me = self._my_user_id()
-        window_start = since - dt.timedelta(minutes=1)
-        for event in self.dm_events(participant_id=participant_id, max_results=100).items:
-            recent = event.created_at is None or event.created_at >= window_start
-            if event.sender_id == me and event.text == text and recent:
-                return event
+        token: str | None = None
+        for _ in range(_FIND_PAGES):
+            page = self.dm_events(participant_id=participant_id, max_results=100, next_token=token)
+            for event in page.items:
+                if event.created_at is not None and event.created_at < start:
+                    return None
+                if event.sender_id == me and dm_matches(event, text):
+                    return event
+            token = page.next_token
+            if token is None:
+                break
         return None
 
     def dm_events(
@@ -946,6 +1137,44 @@ def _query_limit(endpoint: Endpoint) -> int:
         msg = f"{endpoint} takes no query"
         raise TypeError(msg)
     return limit
+
+
+def _check_create(
+    text: str,
+    in_reply_to: str | None,
+    quote_of: str | None,
+    reply_settings: str | None,
+    exclude_reply_user_ids: Iterable[str],
+) -> list[str]:
+    """Check ``create_post``'s arguments before any request; the excluded ids, checked."""
+    if not text:
+        msg = "text must not be empty"
+        raise ValueError(msg)
+    weighted = parse_tweet(text).weighted_length
+    if weighted > MAX_POST_LENGTH:
+        raise _too_long("the post", weighted, MAX_POST_LENGTH, "weighted characters")
+    for name, value in (("in_reply_to", in_reply_to), ("quote_of", quote_of)):
+        if value is not None:
+            _check_id(value, name)
+    excluded = _ids(exclude_reply_user_ids, "exclude_reply_user_ids")
+    if excluded and in_reply_to is None:
+        msg = "exclude_reply_user_ids applies to replies only: pass in_reply_to"
+        raise ValueError(msg)
+    if reply_settings is not None and reply_settings not in _REPLY_SETTINGS:
+        msg = (
+            f"reply_settings must be one of {sorted(_REPLY_SETTINGS)} (None: everyone), "
+            f"got {reply_settings!r}"
+        )
+        raise ValueError(msg)
+    return excluded
+
+
+def _since(since: dt.datetime) -> dt.datetime:
+    """The start of a reconciliation window: ``since`` less the clock skew."""
+    if since.utcoffset() is None:
+        msg = "since must be timezone-aware"
+        raise ValueError(msg)
+    return since - _FIND_SKEW
 
 
 def _check_id(value: str, name: str) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "GET_POST",
     "GET_POSTS",
     "GET_USERS",
+    "HIDE_REPLY",
     "LIST_SUBSCRIPTIONS",
     "LIST_WEBHOOKS",
     "ME",
@@ -112,6 +113,7 @@ _TWEET_FIELDS = (
     "author_id",
     "conversation_id",
     "created_at",
+    "display_text_range",
     "edit_history_tweet_ids",
     "entities",
     "in_reply_to_user_id",
@@ -140,6 +142,7 @@ _POST_EXPANSIONS = (
 _DM_EVENT_FIELDS = (
     "created_at",
     "dm_conversation_id",
+    "entities",
     "event_type",
     "id",
     "participant_ids",
@@ -334,7 +337,7 @@ def _dm_reads(path: str) -> Endpoint:
 
 
 def _write(
-    method: Literal["POST", "DELETE"],
+    method: Literal["POST", "PUT", "DELETE"],
     path: str,
     user_limit: int,
     *prices: Price,
@@ -389,6 +392,7 @@ GET_POSTS = _post_reads("/2/tweets", 3500, 5000, _FIELD_PARAMS | {"ids"})
 GET_POST = _post_reads("/2/tweets/:id", 450, 900, _FIELD_PARAMS)
 CREATE_POST = _write("POST", "/2/tweets", 100, _POST_CREATE, _POST_CREATE_WITH_URL, _SUMMONED_REPLY)
 DELETE_POST = _write("DELETE", "/2/tweets/:id", 50)
+HIDE_REPLY = _write("PUT", "/2/tweets/:tweet_id/hidden", 50)
 SEND_DM = _write(
     "POST",
     "/2/dm_conversations/with/:participant_id/messages",
@@ -439,6 +443,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         GET_POST,
         CREATE_POST,
         DELETE_POST,
+        HIDE_REPLY,
         SEND_DM,
         DM_EVENTS,
         DM_CONVERSATION_EVENTS,

@@ -45,7 +45,7 @@ __all__ = [
     "send_mapped",
 ]
 
-Context = Literal["read", "post", "reply", "dm", "delete"]
+Context = Literal["read", "post", "reply", "dm", "delete", "hide"]
 """What a call does, which decides how X's prose-only 403s are read."""
 
 _AUTH_PROBLEM_HINTS = ("unsupported-authentication", "client-forbidden", "oauth1-permissions")
@@ -57,8 +57,17 @@ def send_mapped(
     context: Context,
     send: Callable[[], object],
     note: Callable[[requests.Response | None], None],
+    *,
+    write: bool = False,
 ) -> requests.Response:
-    """Send once; ``note`` sees every response (errors included); failures leave mapped."""
+    """Send once; ``note`` sees every response (errors included); failures leave mapped.
+
+    ``write``: the request is a non-idempotent write (a post, a DM); a
+    ``PlatformUnavailableError`` then says whether it may have taken effect
+    (``ambiguous``): every 5xx, read timeout, connection reset or lost answer may
+    have; only a request that provably never reached X (a connect timeout, a
+    refused connection) may not.
+    """
     import requests  # noqa: PLC0415 - loaded with the first XPlatform
     import tweepy  # noqa: PLC0415
 
@@ -67,11 +76,18 @@ def send_mapped(
     except tweepy.errors.HTTPException as exc:
         note(getattr(exc, "response", None))
         scrub(exc)
-        raise _from_http(exc, endpoint, context) from exc
+        mapped = _from_http(exc, endpoint, context)
+        if isinstance(mapped, PlatformUnavailableError):
+            mapped.ambiguous = write
+        raise mapped from exc
     except requests.exceptions.RequestException as exc:
         scrub(exc)
+        unsent = _never_reached(exc)
+        how = "the request never reached X" if unsent else "no answer from X"
         raise PlatformUnavailableError(
-            f"{endpoint}: no answer from X ({type(exc).__name__})", endpoint=endpoint
+            f"{endpoint}: {how} ({type(exc).__name__})",
+            endpoint=endpoint,
+            ambiguous=write and not unsent,
         ) from exc
     except tweepy.errors.TweepyException as exc:
         scrub(exc)
@@ -264,19 +280,43 @@ def _from_http(exc: tweepy.errors.HTTPException, endpoint: str, context: Context
     return PlatformError(f"{where}unexpected HTTP {status}: {text}", **info)
 
 
+def _never_reached(exc: BaseException) -> bool:
+    """Whether a requests failure happened before the request could reach X.
+
+    A connect timeout, or a connection that could not be opened (refused, name
+    not resolved). A read timeout or a connection reset may come after X
+    received, and processed, the request.
+    """
+    import requests  # noqa: PLC0415 - loaded with the first XPlatform
+    import urllib3.exceptions  # noqa: PLC0415
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    reason: object = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def never_sent(exc: BaseException) -> bool:
-    """Whether a failed request provably did not take effect at X."""
+    """Whether a failed request provably did not take effect at X.
+
+    A 429 (refused before processing) or a request that never reached X. Any other
+    failure, a 5xx included (X answers 502/503 after processing too), may have.
+    """
     if isinstance(exc, RateLimitError):
         return True
     if isinstance(exc, PlatformUnavailableError):
-        import requests  # noqa: PLC0415 - loaded with the first XPlatform
-
-        if isinstance(exc.__cause__, requests.exceptions.ConnectTimeout):
-            return True
-        return exc.status in {502, 503}
+        return not exc.ambiguous and exc.status is None and _never_reached_cause(exc)
     return False
 
 
+def _never_reached_cause(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return cause is not None and _never_reached(cause)
+
+
 def ambiguous(exc: BaseException) -> bool:
-    """Whether a failed write may have taken effect (the answer was lost)."""
-    return isinstance(exc, PlatformUnavailableError) and not never_sent(exc)
+    """Whether a failed write may have taken effect: ``PlatformUnavailableError.ambiguous``."""
+    return isinstance(exc, PlatformUnavailableError) and exc.ambiguous
