@@ -7,6 +7,7 @@ everything the library raises deliberately, and nothing else::
     ├── ConfigurationError              missing credential, driver or setting
     ├── PayloadError                    a platform payload is malformed (names the field)
     ├── QueryError                      a search query X would reject (also a ValueError)
+    │   └── StreamRuleError             filtered stream rules over X's limits (count, length)
     ├── PlatformError                   the platform refused or failed a call
     │   ├── AuthenticationError         401, or 403 for missing access or scope
     │   ├── NotFoundError               404, deleted or never existing resource
@@ -64,6 +65,7 @@ __all__ = [
     "ShortenerError",
     "SocialCareError",
     "StorageError",
+    "StreamRuleError",
     "TemplateError",
     "WebhookError",
     "WebhookSignatureError",
@@ -92,6 +94,21 @@ class PayloadError(SocialCareError, ValueError):
 
 class QueryError(SocialCareError, ValueError):
     """A search query that X would reject: empty, too long, unbalanced, or negation only."""
+
+
+class StreamRuleError(QueryError):
+    """Filtered stream rules X would refuse, found before any request.
+
+    More rules than X allows per app (1,000), a rule longer than X accepts (1,024
+    characters), an invalid query or tag, or two rules with the same value.
+
+    Attributes:
+        rule: the name (tag) of the offending rule, when one is to blame.
+    """
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class PlatformError(SocialCareError):

@@ -27,7 +27,7 @@ import datetime as dt
 import importlib
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -276,6 +276,28 @@ class OpenAPIContract:
             errors = self._validator(ref).iter_errors(outcome.payload)
             problems = [
                 f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+            ]
+        with self._lock:
+            self.checked += 1
+            self.violations.extend(problems)
+        return problems
+
+    def check_payload(
+        self, endpoint: str, payload: Mapping[str, object], *, status: int = 200
+    ) -> list[str]:
+        """Validate one JSON object against ``endpoint``'s response schema for ``status``.
+
+        For what observers never see whole: each line of a stream
+        (``GET /2/tweets/search/stream`` lines are ``FilteredStreamingTweetResponse``
+        objects). Violations are returned and recorded in ``violations``.
+        """
+        ref = self._schema_ref(endpoint, status, "application/json")
+        if ref is None:
+            problems = [f"{endpoint}: no schema in the OpenAPI document for status {status}"]
+        else:
+            problems = [
+                f"{endpoint} line: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in self._validator(ref).iter_errors(payload)
             ]
         with self._lock:
             self.checked += 1

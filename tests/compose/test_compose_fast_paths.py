@@ -20,8 +20,17 @@ from tests.conftest import shared_path
 
 from socialcare.compose import Draft, DraftPart, LinkUse, can_reply, compose_reply
 from socialcare.compose import _draft as draft_module
+from socialcare.compose._fit import Spans
 from socialcare.models import Post, User
-from socialcare.text import V1, V2, V3, TextConfig, extract_urls_with_indices, parse_tweet
+from socialcare.text import (
+    V1,
+    V2,
+    V3,
+    TextConfig,
+    extract_entities,
+    extract_urls_with_indices,
+    parse_tweet,
+)
 from socialcare.text._parse import parse_with_urls
 
 
@@ -89,6 +98,12 @@ def test_drafts_built_directly_equal_drafts_built_by_init() -> None:
         "hi", 2, 280, links=(LinkUse("a.co", 0, 4, 23),), in_reply_to="1", index=0
     )
     assert part == DraftPart("hi", 2, 280, (LinkUse("a.co", 0, 4, 23),), "1", 0)
+    link = draft_module._link_use("a.co", 0, 4, 23)
+    assert link == LinkUse("a.co", 0, 4, 23)
+    assert hash(link) == hash(LinkUse("a.co", 0, 4, 23))
+    assert repr(link) == repr(LinkUse("a.co", 0, 4, 23))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        link.start = 1  # type: ignore[misc]
     assert set(vars(part)) == {f.name for f in attrs.fields(DraftPart)}
     fields = {f.name: f.default for f in attrs.fields(Draft)}
     fields.update(kind="reply", parts=(part,))
@@ -155,3 +170,39 @@ def test_the_reply_context_cache_follows_the_post_and_brand() -> None:
     own = Post(id="5", text="our post", author_id="1", conversation_id="5")
     assert compose_reply([own, ASKED], "hi", brand=BRAND).permission == first.permission
     assert compose_reply([ASKED, own], "hi", brand=BRAND).permission.rule == "own_post"  # type: ignore[union-attr]
+
+
+def test_entity_spans_are_those_of_extract_entities() -> None:
+    texts = [
+        *_care_texts(400),
+        "@ann/list-one and @bob #tag $ACME example.com/#x rt:@carol",
+        "##tag #1 #a\u20e3 \uff03full @@x @x@y",
+    ]
+    for text in texts:
+        entities = extract_entities(text)
+        expected = sorted(
+            (e.start, e.end)
+            for group in (entities.urls, entities.mentions, entities.hashtags, entities.cashtags)
+            for e in group
+        )
+        spans = Spans(text)
+        assert list(zip(spans.starts, spans.ends, strict=True)) == expected
+
+
+def test_the_one_mention_shortcut_strips_as_the_plain_way() -> None:
+    texts = [
+        *_care_texts(400),
+        "@ann_k thanks",
+        "@Ann_K @ann_k @bob hi",
+        "  @bob @BOB hi",
+        "@bob",
+        "\uff20ann_k hi",
+        "@ann_k@x hi",
+        "hi @ann_k",
+    ]
+    for text in texts:
+        draft = compose_reply(ASKED, text, author=ANN, brand=BRAND, policy="thread")
+        body, dropped = draft_module._strip_reply_mentions(text.strip(), ("ann_k",))
+        assert bool(dropped) == any(n.startswith("dropped leading") for n in draft.notes)
+        if not draft.is_thread:
+            assert draft.text == body, text

@@ -51,7 +51,8 @@ def test_waitress_serves_redirects_and_counts_every_click_once(tmp_path: Path) -
         for t in threads:
             t.join(30)
     finally:
-        server.close()
+        # closed from the server's own loop (closing it from here races with its select)
+        server.trigger.pull_trigger(server.close)
         runner.join(5)
     assert sorted(statuses) == [302] * 41 + [404] * 2
     reset, faq = tracker.link("reset"), tracker.link("faq")

@@ -510,3 +510,28 @@ def test_clicks_survive_a_process_crash_with_synchronous_normal(tmp_path: Path) 
         link = store.get_short_link("go")
         assert link is not None
         assert link.clicks == 20
+
+
+@pytest.mark.parametrize("synchronous", ["FULL", "NORMAL"])
+def test_concurrent_clicks_are_each_counted_once(tmp_path: Path, synchronous: str) -> None:
+    with SQLiteStore(tmp_path / "links.db", create_schema=True, synchronous=synchronous) as store:  # type: ignore[arg-type]
+        for i in range(4):
+            store.put_short_link(f"c{i}", f"https://acme.example/{i}")
+        wrong: list[str | None] = []
+
+        def clicks(k: int) -> None:
+            for n in range(60):
+                code = f"c{(n + k) % 4}"
+                url = store.follow_short_link(code, bot=n % 5 == 0)
+                if url != f"https://acme.example/{code[1:]}":
+                    wrong.append(url)
+
+        threads = [threading.Thread(target=clicks, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert wrong == []
+        links = [store.get_short_link(f"c{i}") for i in range(4)]
+        assert sum(link.clicks for link in links if link) == 8 * 48
+        assert sum(link.bot_clicks for link in links if link) == 8 * 12

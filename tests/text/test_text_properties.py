@@ -222,3 +222,25 @@ def test_one_megabyte_adversarial_inputs_complete(name: str) -> None:
     assert not got.valid
     entities = extract_entities(text)
     assert len(entities.urls) <= len(text)
+
+
+SIGN_TEXTS = st.lists(
+    st.sampled_from(
+        [
+            *("#", "\uff03", "@", "\uff20", "a", "1", "_", " ", "&", "\ufe0f", "\u20e3"),
+            *("\n", "#a", "x#", "rt", "RT", ":", "rT:", "t", "/", "-", "+", "~", "."),
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@SETTINGS
+@given(st.one_of(TEXTS, SIGN_TEXTS))
+def test_the_sign_scan_finds_what_finditer_finds(text: str) -> None:
+    """Signs are located with ``str.find``; every other start is skipped (private)."""
+    from socialcare.text import _extract  # noqa: PLC0415 - the private scanner, here only
+
+    for pattern, signs in ((_extract._HASHTAG, "#\uff03"), (_extract._MENTION, "@\uff20")):
+        got = [(m.span(), m.groups()) for m in _extract._sign_matches(pattern, text, signs)]
+        assert got == [(m.span(), m.groups()) for m in pattern.finditer(text)]

@@ -61,6 +61,7 @@ LengthPolicy = Literal["strict", "truncate", "thread"]
 _REPLY_POLICIES = ("strict", "truncate", "thread")
 DraftKind = Literal["reply", "dm"]
 """A public reply (one post or a thread of them) or a direct message."""
+_PriceItem = Literal["post", "post_with_url", "summoned_reply", "dm"]
 
 # Mentions, hashtags and cashtags start with one of these.
 _SIGILS = re.compile("[@\uff20#\uff03$]")
@@ -69,6 +70,12 @@ _LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\
 _LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))+")
 _HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _CONTEXT_CACHE_SIZE = 256
+_SUFFIX_CACHE_SIZE = 64
+# Signature -> suffix, for signatures checked already.
+_SUFFIXES: dict[str, str] = {}
+_ZERO = Decimal(0)
+_new_object = object.__new__
+_set = object.__setattr__  # frozen attrs classes: how attrs' own __init__ sets fields
 _CLIP = 40
 _MAX_SIGNATURE = 16
 
@@ -239,7 +246,13 @@ def _signature_suffix(signature: str | None) -> str:
     if signature is None:
         return ""
     if type(signature) is str:
-        return _checked_suffix(signature)
+        suffix = _SUFFIXES.get(signature)
+        if suffix is None:
+            suffix = _checked_suffix(signature)
+            if len(_SUFFIXES) >= _SUFFIX_CACHE_SIZE:
+                _SUFFIXES.clear()
+            _SUFFIXES[signature] = suffix
+        return suffix
     return _checked_suffix.__wrapped__(signature)
 
 
@@ -257,12 +270,20 @@ def _links(text: str, config: TextConfig, found: list[RawUrl] | None = None) -> 
     urls = extract_urls_with_indices(text) if found is None else found
     if not urls:
         return ()
+    weight = config.transformed_url_length
     if any(_hidable(text, u.start) for u in urls):
-        return tuple(
-            LinkUse(u.url, u.start, u.end, config.transformed_url_length)
-            for u in extract_entities(text).urls
-        )
-    return tuple(LinkUse(u.url, u.start, u.end, config.transformed_url_length) for u in urls)
+        return tuple(_link_use(u.url, u.start, u.end, weight) for u in extract_entities(text).urls)
+    return tuple(_link_use(u.url, u.start, u.end, weight) for u in urls)
+
+
+def _link_use(url: str, start: int, end: int, weighted_length: int) -> LinkUse:
+    """``LinkUse(url, start, end, weighted_length)``, built directly (no validators)."""
+    link = _new_object(LinkUse)
+    _set(link, "url", url)
+    _set(link, "start", start)
+    _set(link, "end", end)
+    _set(link, "weighted_length", weighted_length)
+    return link
 
 
 def _hidable(text: str, start: int) -> bool:
@@ -414,18 +435,45 @@ def _auto_mentions(replied: Post, author: User | str | None, brand: User | None)
     return tuple(unique.values())
 
 
-@attrs.frozen
 class _ReplyContext:
-    """What a reply to one post needs from it, whatever the body: cached per post."""
+    """What a reply to one post needs from it, whatever the body: cached per post.
 
-    auto: tuple[str, ...]
-    auto_lower: frozenset[str]
-    permission: ReplyPermission | None
+    Besides the auto-populated mentions and the permission, it holds what follows from
+    them for every body (the permission's reason or warning, the price item of a plain
+    first part).
+    """
+
+    __slots__ = ("auto", "auto_lower", "first_item", "permission", "reasons", "warnings")
+
+    def __init__(self, auto: tuple[str, ...], permission: ReplyPermission | None) -> None:
+        self.auto = auto
+        self.auto_lower = frozenset(h.lower() for h in auto)
+        self.permission = permission
+        reasons: tuple[str, ...] = ()
+        warnings: tuple[str, ...] = ()
+        if permission is not None and not (permission.allowed and permission.certain):
+            if permission.allowed:
+                warnings = (permission.reason,)
+            else:
+                reasons = (f"X would refuse the reply: {permission.reason}",)
+        self.reasons = reasons
+        self.warnings = warnings
+        self.first_item: _PriceItem = (
+            "summoned_reply" if permission is None or permission.rule != "own_post" else "post"
+        )
 
 
 # Keyed by the identities of the (immutable) post, author and brand, which are kept in
 # the entry so that an id is never reused while cached.
 _CONTEXTS: dict[tuple[int, int, int, bool], tuple[Post, object, object, _ReplyContext]] = {}
+# The context used last (one tuple, replaced whole: safe to read from any thread).
+_LAST_CONTEXT: tuple[object, object, object, object, _ReplyContext] = (
+    None,
+    None,
+    None,
+    None,
+    _ReplyContext((), None),
+)
 
 
 def _reply_context(
@@ -441,10 +489,12 @@ def _reply_context(
     Cached when no other post is involved (``context`` empty): both depend only on the
     post, the author, the brand and ``enterprise``, all immutable.
     """
+    global _LAST_CONTEXT  # noqa: PLW0603
     key = (id(replied), id(author), id(brand), bool(enterprise))
     if not context:
         hit = _CONTEXTS.get(key)
         if hit is not None and hit[0] is replied and hit[1] is author and hit[2] is brand:
+            _LAST_CONTEXT = (replied, author, brand, enterprise, hit[3])
             return hit[3]
     auto = _auto_mentions(replied, author, brand)
     permission = (
@@ -452,11 +502,12 @@ def _reply_context(
         if brand is None
         else can_reply(replied, brand, includes=context, enterprise=enterprise)
     )
-    found = _ReplyContext(auto, frozenset(h.lower() for h in auto), permission)
+    found = _ReplyContext(auto, permission)
     if not context:
         if len(_CONTEXTS) >= _CONTEXT_CACHE_SIZE:
             _CONTEXTS.clear()
         _CONTEXTS[key] = (replied, author, brand, found)
+        _LAST_CONTEXT = (replied, author, brand, enterprise, found)
     return found
 
 
@@ -503,9 +554,6 @@ def _private_problems(parts: Sequence[DraftPart], guard: PrivateDataGuard | None
     return [] if problem is None else [problem]
 
 
-_PriceItem = Literal["post", "post_with_url", "summoned_reply", "dm"]
-
-
 def _price_items(
     parts: Sequence[DraftPart], permission: ReplyPermission | None
 ) -> list[_PriceItem]:
@@ -545,29 +593,21 @@ def _priced(
     return items, price
 
 
-def _reply_parts(
-    text: str, suffix: str, *, policy: LengthPolicy, limit: int, config: TextConfig, replied_id: str
+def _fitted_parts(
+    text: str,
+    suffix: str,
+    first: TweetParse,
+    *,
+    policy: LengthPolicy,
+    limit: int,
+    config: TextConfig,
+    replied_id: str,
 ) -> tuple[tuple[DraftPart, ...], list[TweetParse], bool]:
-    """The parts of a reply, their parses, and whether the text was cut."""
-    room = config_with_room(config, limit)
-    whole = text + suffix
-    first, first_urls = parse_with_urls(whole, room)
-    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
-        return (
-            (
-                _new_part(
-                    whole,
-                    first.weighted_length,
-                    limit,
-                    links=_links(whole, config, first_urls),
-                    in_reply_to=replied_id,
-                    index=0,
-                ),
-            ),
-            [first],
-            False,
-        )
-    memo = {whole: first}  # the parses in the limit, reused for the final texts
+    """The parts of a reply over the limit (``first``: the parse of ``text + suffix``).
+
+    Returns the parts, their parses, and whether the text was cut.
+    """
+    memo = {text + suffix: first}  # the parses in the limit, reused for the final texts
     texts, truncated = _fit(
         text,
         suffix,
@@ -576,6 +616,7 @@ def _reply_parts(
         measure=tweet_measure(config, memo, limit),
         what="the reply",
     )
+    room = config_with_room(config, limit)
     parses = [memo.get(t) or parse_tweet(t, config=room) for t in texts]
     parts = tuple(
         _new_part(
@@ -591,7 +632,27 @@ def _reply_parts(
     return parts, parses, truncated
 
 
-def compose_reply(
+def _links_moved(  # noqa: PLR0917
+    text: str,
+    dm_intro: str,
+    signature: str | None,
+    prices: PriceTable,
+    conversation: str,
+    notes: list[str],
+) -> tuple[str, Draft | None]:
+    """``text`` without its URLs, and the DM that carries them (noted in ``notes``)."""
+    text, moved = _move_links(text)
+    if not moved:
+        return text, None
+    dm_text = dm_intro.strip() + "\n" + "\n".join(moved)
+    follow_up = compose_dm(
+        dm_text, signature=signature, prices=prices, conversation_id=conversation
+    )
+    notes.append(f"moved {len(moved)} link(s) into the follow-up DM")
+    return text, follow_up
+
+
+def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on purpose
     to: Post | Sequence[Post],
     body: str | Template,
     *,
@@ -650,16 +711,44 @@ def compose_reply(
         ReplyTooLongError: ``policy="strict"`` and the reply is over the limit.
         TemplateError: a variable of the saved reply has no value.
     """
-    thread = _thread_of(to)
-    limit = _checked_reply_args(policy, limit)
-    replied = thread[-1]
+    if type(to) is Post:  # the usual case: one post, nothing else to look through
+        replied = to
+        thread: list[Post] | None = None
+    else:
+        thread = _thread_of(to)
+        replied = thread[-1]
+    if type(limit) is not int or limit != MAX_POST_LENGTH or policy not in _REPLY_POLICIES:
+        limit = _checked_reply_args(policy, limit)
     conversation = conversation_id or replied.conversation_id or replied.id
-    suffix = _signature_suffix(signature)
-    text = _text_of(body, variables)
-    context = _context(thread, includes) if brand is not None else []
-    reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
-    auto = reply.auto
-    text, dropped = _strip_reply_mentions(text, auto, reply.auto_lower)
+    suffix = "" if signature is None else _signature_suffix(signature)
+    if type(body) is str and variables is None:  # ASCII is NFC already
+        text = body.strip() if body.isascii() else unicodedata.normalize("NFC", body).strip()
+    else:
+        text = _text_of(body, variables)
+    context = (
+        _context(thread or [replied], includes)
+        if brand is not None and (thread is not None or includes is not None)
+        else []
+    )
+    last = _LAST_CONTEXT  # the same post answered again: no hashing at all
+    if (
+        last[0] is replied
+        and last[1] is author
+        and last[2] is brand
+        and last[3] is enterprise
+        and not context
+    ):
+        reply = last[4]
+    else:
+        reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
+    first_mention = _LEADING_MENTION.match(text)
+    if first_mention is None or (  # one leading mention X does not add: nothing to drop
+        _LEADING_MENTION.match(text, first_mention.end()) is None
+        and first_mention.group(1).lower() not in reply.auto_lower
+    ):
+        dropped: tuple[str, ...] = ()
+    else:
+        text, dropped = _strip_reply_mentions(text, reply.auto, reply.auto_lower)
     notes: list[str] = []
     if dropped:
         notes.append(
@@ -668,53 +757,85 @@ def compose_reply(
         )
     follow_up: Draft | None = None
     if links_to_dm:
-        text, moved = _move_links(text)
-        if moved:
-            dm_text = dm_intro.strip() + "\n" + "\n".join(moved)
-            follow_up = compose_dm(
-                dm_text, signature=signature, prices=prices, conversation_id=conversation
-            )
-            notes.append(f"moved {len(moved)} link(s) into the follow-up DM")
-    parts, parses, truncated = _reply_parts(
-        text, suffix, policy=policy, limit=limit, config=config, replied_id=replied.id
-    )
-    if truncated:
-        notes.append("the text was cut at a word boundary to fit")
-    for part in parts:
-        if part.links:
-            notes.extend(_link_notes(part.links))
-
-    reasons: list[str] = []
-    warnings: list[str] = []
-    permission = reply.permission
-    if permission is not None and not (permission.allowed and permission.certain):
-        (warnings if permission.allowed else reasons).append(
-            permission.reason
-            if permission.allowed
-            else f"X would refuse the reply: {permission.reason}"
+        text, follow_up = _links_moved(text, dm_intro, signature, prices, conversation, notes)
+    whole = text + suffix
+    room = config if limit == config.max_weighted_tweet_length else config_with_room(config, limit)
+    first, urls = parse_with_urls(whole, room)
+    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
+        links = () if urls is not None and not urls else _links(whole, config, urls)
+        part = object.__new__(DraftPart)
+        object.__setattr__(  # DraftPart(...), built directly (frozen, no validators)
+            part,
+            "__dict__",
+            {
+                "text": whole,
+                "length": first.weighted_length,
+                "limit": limit,
+                "links": links,
+                "in_reply_to": replied.id,
+                "index": 0,
+            },
         )
-    reasons.extend(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
-    reasons.extend(_private_problems(parts, guard))
-    items, price = _priced(parts, permission, prices, follow_up)
+        parts: tuple[DraftPart, ...] = (part,)
+        parses: tuple[TweetParse, ...] = (first,)
+        truncated = False
+        if links:
+            notes.extend(_link_notes(links))
+    else:
+        parts, fitted, truncated = _fitted_parts(
+            text, suffix, first, policy=policy, limit=limit, config=config, replied_id=replied.id
+        )
+        parses = tuple(fitted)
+        if truncated:
+            notes.append("the text was cut at a word boundary to fit")
+        for part in parts:
+            if part.links:
+                notes.extend(_link_notes(part.links))
+
+    permission = reply.permission
+    reasons = reply.reasons
+    warnings = reply.warnings
+    first = parses[0]
+    if (
+        len(parts) > 1
+        or first.weighted_length == 0
+        or not first.valid
+        or (not enterprise and "$" in parts[0].text)
+    ):
+        reasons += tuple(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
+    if guard is not None:
+        reasons += tuple(_private_problems(parts, guard))
+    if len(parts) == 1 and follow_up is None:  # one post: one price item
+        item: _PriceItem = "post_with_url" if parts[0].links else reply.first_item
+        items: Sequence[str] = (item,)  # a tuple already
+        price = _ZERO + getattr(prices, item)  # PriceTable.price_of(item)
+    else:
+        items, price = _priced(parts, permission, prices, follow_up)
     if budget is not None:
         refused, warned = _budget_verdict(budget, price, conversation)
-        reasons.extend(refused)
-        warnings.extend(warned)
-    return _new_draft(
-        kind="reply",
-        parts=parts,
-        in_reply_to=replied.id,
-        conversation_id=conversation,
-        reply_mentions=auto,
-        price=price,
-        price_items=tuple(items),
-        reasons=tuple(reasons),
-        warnings=tuple(warnings),
-        notes=tuple(notes),
-        follow_up_dm=follow_up,
-        truncated=truncated,
-        permission=permission,
+        reasons += refused
+        warnings += warned
+    draft = object.__new__(Draft)
+    object.__setattr__(  # Draft(...), built directly (frozen, no validators)
+        draft,
+        "__dict__",
+        {
+            "kind": "reply",
+            "parts": parts,
+            "in_reply_to": replied.id,
+            "conversation_id": conversation,
+            "reply_mentions": reply.auto,
+            "price": price,
+            "price_items": items if type(items) is tuple else tuple(items),
+            "reasons": reasons,
+            "warnings": warnings,
+            "notes": tuple(notes),
+            "follow_up_dm": follow_up,
+            "truncated": truncated,
+            "permission": permission,
+        },
     )
+    return draft
 
 
 def compose_dm(

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import attrs
 
-from socialcare.text import TextConfig, TweetParse, extract_entities, parse_tweet
+from socialcare.text import MentionOrListMatch, TextConfig, TweetParse, parse_tweet
+from socialcare.text._entities import extract_entity_matches
 
 __all__ = [
     "Measure",
@@ -87,11 +88,13 @@ class Spans:
     """The entities of a text, as sorted, non-overlapping code-point spans."""
 
     def __init__(self, text: str) -> None:
-        entities = extract_entities(text)
+        # extract_entities' spans, without building its models: a list reference's
+        # mention spans "@user" only
         spans = sorted(
-            (e.start, e.end)
-            for group in (entities.urls, entities.mentions, entities.hashtags, entities.cashtags)
-            for e in group
+            (e.start, e.start + 1 + len(e.username))
+            if type(e) is MentionOrListMatch
+            else (e.start, e.end)
+            for e in extract_entity_matches(text)
         )
         self.starts = [s for s, _ in spans]
         self.ends = [e for _, e in spans]

@@ -6,7 +6,10 @@ slow answers), and point an ``XPlatform`` at it with :meth:`Sandbox.platform`,
 or serve it on 127.0.0.1 with :meth:`Sandbox.serve`. Register a webhook and X Activity
 API subscriptions through ``XPlatform`` and the sandbox delivers signed events for new
 mentions, replies, quotes and DMs (:meth:`Sandbox.deliver_pending`,
-:meth:`Sandbox.deliver_automatically`).
+:meth:`Sandbox.deliver_automatically`). The filtered stream (with its rules) and the
+activity stream are served as long-lived chunked responses with keep-alives; posts and
+events are pushed as they are created, and :meth:`Sandbox.drop_streams` and
+:meth:`Sandbox.stall_streams` break them on purpose.
 
 Routes, rate limits (:data:`LIMITS`) and prices (:data:`PRICES`) come from
 the endpoint table, :data:`socialcare.platforms.x.ENDPOINTS`. Importing this
@@ -26,6 +29,7 @@ from socialcare.sandbox._faults import FaultKind
 from socialcare.sandbox._limits import LIMITS, EndpointLimit
 from socialcare.sandbox._sandbox import CallRecord, Sandbox, SandboxServer
 from socialcare.sandbox._seed import OutsideSearchWindowWarning, TwcsImport
+from socialcare.sandbox._streams import StreamBody, StreamKind
 from socialcare.sandbox._webhooks import DeliveryAttempt, DeliveryReport, DeliveryThread
 
 if TYPE_CHECKING:
@@ -47,6 +51,8 @@ __all__ = [
     "SandboxRequest",
     "SandboxServer",
     "SandboxTransport",
+    "StreamBody",
+    "StreamKind",
     "TwcsImport",
     "Usage",
 ]

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Literal
 
 import attrs
@@ -46,6 +46,8 @@ from socialcare.sandbox._problems import (
     not_found_problem,
     unsupported_authentication,
 )
+from socialcare.sandbox._streams import ROUTES as STREAM_ROUTES
+from socialcare.sandbox._streams import StreamBody, StreamOpened, StreamRoutes
 from socialcare.sandbox._webhooks import ROUTES as WEBHOOK_ROUTES
 from socialcare.sandbox._webhooks import WebhookRoutes
 from socialcare.sandbox._world import Bounds, JSONObject, Principal, Slice, World
@@ -189,6 +191,8 @@ class SandboxOutcome:
         delay: seconds the answer was held back (a ``"slow"`` fault).
         endpoint: the route's name, for example ``"POST /2/tweets"`` (empty when unknown).
         payload: the JSON body, if any.
+        stream: for a stream route answered 200, the long-lived body that follows
+            (``body`` is then empty; see ``sandbox/_streams.py``).
     """
 
     status: int
@@ -198,6 +202,7 @@ class SandboxOutcome:
     delay: float = 0.0
     endpoint: str = ""
     payload: JSONObject | None = None
+    stream: StreamBody | None = attrs.field(default=None, eq=False, repr=False)
 
 
 Handler = Callable[["_Call"], tuple[int, JSONObject]]
@@ -243,6 +248,7 @@ _HANDLERS: Mapping[Endpoint, str] = {
     DM_EVENTS: "_dm_events",
     DM_CONVERSATION_EVENTS: "_dm_events",
     **WEBHOOK_ROUTES,  # X Activity API webhooks and subscriptions (sandbox/_webhooks.py)
+    **STREAM_ROUTES,  # filtered stream, its rules, activity stream (sandbox/_streams.py)
 }
 """Which method answers each endpoint; every endpoint of the table has one."""
 
@@ -336,7 +342,7 @@ def _ids_param(call: _Call, name: str = "ids") -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-class SandboxApp(WebhookRoutes):
+class SandboxApp(WebhookRoutes, StreamRoutes):
     """X API v2, simulated: routing, validation, rendering, limits and faults."""
 
     def __init__(
@@ -368,7 +374,9 @@ class SandboxApp(WebhookRoutes):
             observer(exchange, outcome)
         return outcome
 
-    def _handle(self, exchange: SandboxRequest, timeout: float | None) -> SandboxOutcome:
+    def _handle(  # noqa: C901 - one branch more for stream routes (sandbox/_streams.py)
+        self, exchange: SandboxRequest, timeout: float | None
+    ) -> SandboxOutcome:
         route, args = self._route(exchange)
         if route is None:
             missing: JSONObject = {
@@ -406,6 +414,11 @@ class SandboxApp(WebhookRoutes):
             status, payload = handler(self._call(exchange, principal, args, route))
         except ApiError as exc:
             return self._render(exc.status, exc.body(), headers, route.endpoint.name)
+        except StreamOpened as opened:  # a stream route: 200, then the long-lived body
+            stream_headers = (("content-type", "application/json; charset=utf-8"), *headers)
+            return SandboxOutcome(
+                200, stream_headers, b"", endpoint=route.endpoint.name, stream=opened.body
+            )
         self._bill_read(route, principal, args, payload, now)
         outcome = self._render(status, payload, headers, route.endpoint.name)
         late = self._late_fault(fault, route.endpoint.name)
@@ -530,6 +543,8 @@ class SandboxApp(WebhookRoutes):
             outcome = self._render(504, problem, (), outcome.endpoint)
         reason = REASONS.get(outcome.status, "Unknown")
         start_response(f"{outcome.status} {reason}", list(outcome.headers))
+        if outcome.stream is not None:
+            return _WsgiStream(outcome.stream)
         return [outcome.body]
 
     # ------------------------------------------------------------- handlers
@@ -794,6 +809,19 @@ def _reply_of(reply: object) -> tuple[str | None, tuple[str, ...]]:
             exclude_reply_user_ids=str(excluded)[:40],
         )
     return str(target), tuple(str(v) for v in excluded)
+
+
+class _WsgiStream:
+    """A stream body as a WSGI iterable; the server's ``close()`` ends the connection."""
+
+    def __init__(self, body: StreamBody) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        self._body.close()
 
 
 def _limit_headers(quota: Quota) -> tuple[tuple[str, str], ...]:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 
 import attrs
 
@@ -18,8 +18,10 @@ from socialcare.sandbox._app import SandboxApp, SandboxOutcome, SandboxRequest
 from socialcare.sandbox._auth import Authenticator, SandboxCredentials
 from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
+from socialcare.sandbox._httpserver import make_streaming_server
 from socialcare.sandbox._limits import LIMITS, RateLimiter
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
+from socialcare.sandbox._streams import StreamKind
 from socialcare.sandbox._webhooks import DeliveryAttempt, DeliveryReport, DeliveryThread
 from socialcare.sandbox._world import JSONObject, Principal, World
 
@@ -60,8 +62,9 @@ class CallRecord:
 class SandboxServer:
     """The sandbox served over HTTP on 127.0.0.1 (``with`` stops it)."""
 
-    def __init__(self, server: WSGIServer) -> None:
+    def __init__(self, server: WSGIServer, on_stop: Callable[[], object] | None = None) -> None:
         self._server = server
+        self._on_stop = on_stop
         self._thread = threading.Thread(target=server.serve_forever, name="socialcare-sandbox")
         self._thread.daemon = True
         self._thread.start()
@@ -77,7 +80,9 @@ class SandboxServer:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, end open streams, and close the socket."""
+        if self._on_stop is not None:
+            self._on_stop()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
@@ -87,11 +92,6 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        """Do not write access logs to stderr."""
 
 
 class Sandbox:
@@ -524,6 +524,50 @@ class Sandbox:
             raise ValueError(msg)
         return DeliveryThread(self._app.webhooks.deliver_pending, interval)
 
+    # ----------------------------------------------------------------- streams
+
+    @property
+    def stream_keepalive(self) -> float:
+        """Seconds of wall time between stream keep-alives (X: about 20; tests use less)."""
+        return self._app.streams.keepalive
+
+    @stream_keepalive.setter
+    def stream_keepalive(self, seconds: float) -> None:
+        if seconds <= 0:
+            msg = "stream_keepalive must be positive"
+            raise ValueError(msg)
+        self._app.streams.keepalive = seconds
+
+    def open_streams(self, kind: StreamKind | None = None) -> int:
+        """Stream connections delivering now (``"filtered"``, ``"activity"``, or both).
+
+        A connection counts from the moment the sandbox answered 200 until either side
+        ends it; a stalled one (:meth:`stall_streams`) no longer counts.
+        """
+        return self._app.streams.live(kind)
+
+    def drop_streams(self, kind: StreamKind | None = None, *, message: bool = False) -> int:
+        """End every open stream connection (of ``kind``) as a network drop would.
+
+        With ``message``, X's ``operational-disconnect`` error line is sent first (X
+        asks clients to back off as after an HTTP error). Returns how many ended.
+        """
+        return self._app.streams.drop(kind, message=message)
+
+    def stall_streams(self, kind: StreamKind | None = None) -> int:
+        """Make every open stream connection (of ``kind``) go silent: no data, no keep-alive.
+
+        The client notices only by its read timeout (a *stall*); a stalled connection
+        no longer counts against the one-connection limit. Returns how many.
+        """
+        return self._app.streams.stall(kind)
+
+    def stream_rules(self) -> dict[str, tuple[str, str | None]]:
+        """The filtered stream rules: id to (value, tag)."""
+        hub = self._app.streams
+        with hub._lock:  # noqa: SLF001 - the sandbox's own state
+            return {rule_id: (value, tag) for rule_id, (value, tag, _) in hub.rules.items()}
+
     @property
     def pending_deliveries(self) -> int:
         """X Activity API events queued for their webhook (due now or on a retry)."""
@@ -534,9 +578,13 @@ class Sandbox:
         return list(self._app.webhooks.attempts)
 
     def serve(self, port: int = 0) -> SandboxServer:
-        """Serve the API on ``127.0.0.1:port`` (0 picks a free port) in a thread."""
-        server = make_server("127.0.0.1", port, self._app, handler_class=_QuietHandler)
-        return SandboxServer(server)
+        """Serve the API on ``127.0.0.1:port`` (0 picks a free port) in a thread.
+
+        A thread per connection; the streams are sent in HTTP/1.1 chunks as X sends
+        them. Stopping the server ends the streams it serves.
+        """
+        server = make_streaming_server(self._app, port)
+        return SandboxServer(server, on_stop=self.drop_streams)
 
     # ------------------------------------------------------------------ state
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import requests
 import requests.adapters
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from socialcare._exports import publish
@@ -20,6 +21,7 @@ from socialcare.sandbox._app import REASONS, SandboxRequest
 
 if TYPE_CHECKING:
     from socialcare.sandbox._sandbox import Sandbox
+    from socialcare.sandbox._streams import StreamBody
 
 __all__ = ["SandboxTransport"]
 
@@ -31,6 +33,42 @@ def _read_timeout(timeout: object) -> float | None:
         value = timeout[1] if len(timeout) > 1 else timeout[0]
         return float(value) if isinstance(value, int | float) else None
     return float(timeout) if isinstance(timeout, int | float) else None
+
+
+class _StreamReader(io.RawIOBase):
+    """A streaming response's raw body: each read returns what has arrived.
+
+    A read that waits longer than the request's read timeout fails as a socket's
+    would under requests (``ConnectionError`` wrapping urllib3's ``ReadTimeoutError``);
+    closing it (``response.close()``) ends the connection at the sandbox.
+    """
+
+    def __init__(self, body: StreamBody, timeout: float | None) -> None:
+        super().__init__()
+        self._body = body
+        self._timeout = timeout
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # RawIOBase's buffer
+        if not self._left:
+            try:
+                self._left = self._body.read(self._timeout)
+            except TimeoutError as exc:
+                self.close()
+                timed_out = urllib3.exceptions.ReadTimeoutError(None, "", "Read timed out.")  # type: ignore[arg-type]  # no pool in-process
+                raise requests.exceptions.ConnectionError(timed_out) from exc
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
 
 
 class SandboxTransport(requests.adapters.BaseAdapter):
@@ -77,8 +115,11 @@ class SandboxTransport(requests.adapters.BaseAdapter):
         response = requests.Response()
         response.status_code = outcome.status
         response.headers = CaseInsensitiveDict(dict(outcome.headers))
-        response._content = outcome.body  # noqa: SLF001 - how requests stores a read body
-        response.raw = io.BytesIO(outcome.body)
+        if outcome.stream is not None:  # a stream route: read as the lines arrive
+            response.raw = _StreamReader(outcome.stream, _read_timeout(timeout))
+        else:
+            response._content = outcome.body  # noqa: SLF001 - how requests stores a read body
+            response.raw = io.BytesIO(outcome.body)
         response.url = request.url or ""
         response.request = request
         response.reason = REASONS.get(outcome.status, "Unknown")

@@ -275,6 +275,9 @@ class WebhookHub:
         self._billed: set[str] = set()
         self.attempts: list[DeliveryAttempt] = []
         self._next_uuid = 0
+        # Called with each event's envelope as it is made, webhook or not (the
+        # activity stream of sandbox/_streams.py listens here).
+        self.stream_sinks: list[Callable[[JSONObject], None]] = []
         world.listeners.append(self._created)
 
     # -------------------------------------------------------------- webhooks
@@ -388,7 +391,7 @@ class WebhookHub:
 
     def _queue_event(self, sub: _Subscription, data: JSONObject) -> None:
         hook = None if sub.webhook_id is None else self.webhooks.get(sub.webhook_id)
-        if hook is None or not hook.valid:
+        if (hook is None or not hook.valid) and not self.stream_sinks:
             return
         uuid = self._uuid()
         envelope: JSONObject = {"event_uuid": uuid, "filter": dict(sub.filter)}
@@ -396,6 +399,10 @@ class WebhookHub:
         if sub.tag is not None:
             envelope["tag"] = sub.tag
         envelope.update(data)
+        for sink in self.stream_sinks:
+            sink(envelope)
+        if hook is None or not hook.valid:
+            return
         body = json.dumps({"data": envelope}, ensure_ascii=False, separators=(",", ":")).encode()
         now = self.world.clock.now()
         delivery = _Delivery(uuid, sub.event_type, hook.id, body, now, now)
@@ -455,12 +462,15 @@ class WebhookHub:
         return DeliveryReport(tuple(attempts), delivered, retrying, given_up)
 
     def _bill(self, delivery: _Delivery) -> None:
-        if delivery.event_uuid in self._billed:
-            return
-        self._billed.add(delivery.event_uuid)
-        kind = (
-            "activity_dm_event" if delivery.event_type.startswith("dm.") else "activity_post_event"
-        )
+        self.bill_event(delivery.event_uuid, delivery.event_type)
+
+    def bill_event(self, event_uuid: str, event_type: str) -> None:
+        """Bill a delivered event once, however many ways (webhook, stream, replay) it went."""
+        with self._lock:
+            if event_uuid in self._billed:
+                return
+            self._billed.add(event_uuid)
+        kind = "activity_dm_event" if event_type.startswith("dm.") else "activity_post_event"
         assert kind in PRICES  # noqa: S101 - the endpoint table prices both
         self.ledger.charge("app", kind)
 

@@ -11,7 +11,8 @@ handlers registered with :meth:`WebhookReceiver.on`. It needs no web framework:
 :meth:`WebhookReceiver.handle` fits any view function (see ``docs/realtime.md``).
 
 Webhooks and subscriptions are managed through ``XPlatform`` (``create_webhook``,
-``create_subscription``, ``replay_webhook``...).
+``create_subscription``, ``replay_webhook``...). The same events arrive over one
+long-lived connection with :func:`activity_stream` (``GET /2/activity/stream``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from socialcare.webhooks._receiver import (
     WebhookResponse,
 )
 from socialcare.webhooks._signing import crc_response_token, delivery_signature, signature_matches
+from socialcare.webhooks._stream import activity_stream
 
 __all__ = [
     "OAUTH2_SIGNATURE_HEADER",
@@ -48,6 +50,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookReceiver",
     "WebhookResponse",
+    "activity_stream",
     "crc_response_token",
     "delivery_signature",
     "parse_event",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from socialcare._exports import publish
 from socialcare.platforms.x._client import ENV_VARS, XPlatform
 from socialcare.platforms.x._endpoints import (
+    ACTIVITY_STREAM,
     CREATE_POST,
     CREATE_SUBSCRIPTION,
     CREATE_WEBHOOK,
@@ -23,6 +24,7 @@ from socialcare.platforms.x._endpoints import (
     DM_CONVERSATION_EVENTS,
     DM_EVENTS,
     ENDPOINTS,
+    FILTERED_STREAM,
     GET_POST,
     GET_POSTS,
     GET_USERS,
@@ -36,6 +38,8 @@ from socialcare.platforms.x._endpoints import (
     SEARCH_ALL,
     SEARCH_RECENT,
     SEND_DM,
+    STREAM_RULES,
+    UPDATE_STREAM_RULES,
     UPDATE_SUBSCRIPTION,
     USER_BY_USERNAME,
     USER_POSTS,
@@ -43,9 +47,25 @@ from socialcare.platforms.x._endpoints import (
     Endpoint,
     Price,
 )
+from socialcare.platforms.x._rules import (
+    MAX_RULE_LENGTH,
+    MAX_RULES,
+    RulePlan,
+    StreamRule,
+    desired_rules,
+    plan_rules,
+)
+from socialcare.platforms.x._stream import (
+    MatchingRule,
+    ReconnectPolicy,
+    StreamConnection,
+    StreamedPost,
+    StreamStats,
+)
 from socialcare.platforms.x._usage import Usage
 
 __all__ = [
+    "ACTIVITY_STREAM",
     "CREATE_POST",
     "CREATE_SUBSCRIPTION",
     "CREATE_WEBHOOK",
@@ -56,12 +76,15 @@ __all__ = [
     "DM_EVENTS",
     "ENDPOINTS",
     "ENV_VARS",
+    "FILTERED_STREAM",
     "GET_POST",
     "GET_POSTS",
     "GET_USERS",
     "HIDE_REPLY",
     "LIST_SUBSCRIPTIONS",
     "LIST_WEBHOOKS",
+    "MAX_RULES",
+    "MAX_RULE_LENGTH",
     "ME",
     "MENTIONS",
     "PRICES",
@@ -69,14 +92,25 @@ __all__ = [
     "SEARCH_ALL",
     "SEARCH_RECENT",
     "SEND_DM",
+    "STREAM_RULES",
+    "UPDATE_STREAM_RULES",
     "UPDATE_SUBSCRIPTION",
     "USER_BY_USERNAME",
     "USER_POSTS",
     "VALIDATE_WEBHOOK",
     "Endpoint",
+    "MatchingRule",
     "Price",
+    "ReconnectPolicy",
+    "RulePlan",
+    "StreamConnection",
+    "StreamRule",
+    "StreamStats",
+    "StreamedPost",
     "Usage",
     "XPlatform",
+    "desired_rules",
+    "plan_rules",
 ]
 
 publish(__name__, globals(), __all__)

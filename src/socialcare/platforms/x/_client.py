@@ -92,6 +92,7 @@ from socialcare.platforms.x._errors import (
     reset_at,
     send_mapped,
 )
+from socialcare.platforms.x._streams import StreamAPI  # filtered and activity streams
 from socialcare.platforms.x._usage import Usage
 from socialcare.text import parse_tweet
 
@@ -141,14 +142,17 @@ Expansions = Iterable[str]
 # ------------------------------------------------------------------- platform
 
 
-class XPlatform(ActivityAPI):
+class XPlatform(ActivityAPI, StreamAPI):
     """The :class:`~socialcare.platforms.Platform` protocol on X API v2 via tweepy.
 
     Real-time delivery is managed here too (see ``docs/realtime.md``): webhooks
     (:meth:`create_webhook`, :meth:`webhooks`, :meth:`validate_webhook`,
     :meth:`delete_webhook`, :meth:`replay_webhook`) and X Activity API
     subscriptions (:meth:`create_subscription`, :meth:`subscriptions`,
-    :meth:`update_subscription`, :meth:`delete_subscription`).
+    :meth:`update_subscription`, :meth:`delete_subscription`), and the streams
+    (``_streams.py``): filtered stream rules (:meth:`sync_stream_rules`,
+    :meth:`stream_rules`, :meth:`add_stream_rules`, :meth:`delete_stream_rules`)
+    and connections (:meth:`filtered_stream`, :meth:`activity_stream`).
 
     Args:
         bearer_token: OAuth 2.0 app-only bearer token (app reads).

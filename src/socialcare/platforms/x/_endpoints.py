@@ -22,6 +22,7 @@ from typing import Literal
 import attrs
 
 __all__ = [
+    "ACTIVITY_STREAM",
     "CREATE_POST",
     "CREATE_SUBSCRIPTION",
     "CREATE_WEBHOOK",
@@ -31,6 +32,7 @@ __all__ = [
     "DM_CONVERSATION_EVENTS",
     "DM_EVENTS",
     "ENDPOINTS",
+    "FILTERED_STREAM",
     "GET_POST",
     "GET_POSTS",
     "GET_USERS",
@@ -44,6 +46,8 @@ __all__ = [
     "SEARCH_ALL",
     "SEARCH_RECENT",
     "SEND_DM",
+    "STREAM_RULES",
+    "UPDATE_STREAM_RULES",
     "UPDATE_SUBSCRIPTION",
     "USER_BY_USERNAME",
     "USER_POSTS",
@@ -429,6 +433,48 @@ LIST_SUBSCRIPTIONS = Endpoint(
 UPDATE_SUBSCRIPTION = Endpoint("PUT", "/2/activity/subscriptions/:subscription_id", 500, None)
 DELETE_SUBSCRIPTION = Endpoint("DELETE", "/2/activity/subscriptions/:subscription_id", 500, None)
 
+# Streams (constraints.md: filtered stream 50 connects per 15 minutes, 1 connection,
+# 1,000 rules of 1,024 characters, POST rules 100 per 15 minutes); app-only bearer token.
+# Each streamed post is billed as a post read (its expansions too); each activity
+# event as a delivered event. The activity stream's connect limit is not published:
+# the filtered stream's is used (inference, see docs/realtime.md).
+_STREAM_PARAMS = _FIELD_PARAMS | {"backfill_minutes", "start_time", "end_time"}
+FILTERED_STREAM = Endpoint(
+    "GET",
+    "/2/tweets/search/stream",
+    50,
+    None,
+    query_params=_STREAM_PARAMS,
+    known_expansions=_POST_EXPANSIONS_KNOWN,
+    tweet_fields=_TWEET_FIELDS,
+    user_fields=_USER_FIELDS,
+    expansions=_POST_EXPANSIONS,
+    reads=_POST_READ,
+)
+STREAM_RULES = Endpoint(
+    "GET",
+    "/2/tweets/search/stream/rules",
+    450,
+    None,
+    query_params=frozenset({"ids", "max_results"}),
+    pagination=_PAGING,
+)
+UPDATE_STREAM_RULES = Endpoint(
+    "POST",
+    "/2/tweets/search/stream/rules",
+    100,
+    None,
+    query_params=frozenset({"dry_run", "delete_all"}),
+)
+ACTIVITY_STREAM = Endpoint(
+    "GET",
+    "/2/activity/stream",
+    50,
+    None,
+    query_params=frozenset({"backfill_minutes", "start_time", "end_time"}),
+    deliveries=(_ACTIVITY_POST_EVENT, _ACTIVITY_DM_EVENT),
+)
+
 ENDPOINTS: Mapping[str, Endpoint] = {
     endpoint.name: endpoint
     for endpoint in (
@@ -456,6 +502,10 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         LIST_SUBSCRIPTIONS,
         UPDATE_SUBSCRIPTION,
         DELETE_SUBSCRIPTION,
+        FILTERED_STREAM,
+        STREAM_RULES,
+        UPDATE_STREAM_RULES,
+        ACTIVITY_STREAM,
     )
 }
 """Every route socialcare knows, by name (``"GET /2/users/:id/mentions"``...)."""
