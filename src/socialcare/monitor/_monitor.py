@@ -26,8 +26,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar, cast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -45,6 +45,7 @@ from socialcare.models import DirectMessage, Post, User
 from socialcare.monitor._budget import RATE_WINDOW, Budget
 from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
+from socialcare.monitor._live import Connection, LiveStream
 from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
 from socialcare.monitor._realtime import DMEventLike, PostEventLike, RealtimeEvent, Sources
 from socialcare.monitor._report import (
@@ -61,7 +62,7 @@ from socialcare.monitor._scheduler import Scheduler
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
-from socialcare.platforms.x import SEARCH_RECENT, Usage
+from socialcare.platforms.x import SEARCH_RECENT, ReconnectPolicy, StreamedPost, Usage
 from socialcare.query import Query
 
 __all__ = [
@@ -85,6 +86,16 @@ SEEN_KEPT = dt.timedelta(days=31)
 """How long a stream's seen record keeps an id: longer than any source can bring it back
 (X's DM events reach 30 days, recent search 7, webhook retries and replays 24 hours)."""
 _PRUNE_EVERY = dt.timedelta(hours=1)
+
+
+@attrs.frozen
+class _FilteredOptions:
+    """How a filtered stream source connects."""
+
+    platform: object
+    backfill_minutes: int | None = None
+    stall_timeout: float | None = None
+    policy: ReconnectPolicy | None = None
 
 
 class Monitor:
@@ -231,6 +242,8 @@ class Monitor:
         self._sources = Sources(self.clock, realtime_timeout)
         self._pruned_at: dt.datetime | None = None
         self._watched: dict[str, tuple[str, dt.timedelta, dt.datetime | None]] = {}
+        self._live: dict[str, LiveStream] = {}
+        self._filtered: dict[str, _FilteredOptions] = {}
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -286,15 +299,135 @@ class Monitor:
         user_id: str | None = None,
         events: Iterable[str] | None = None,
         expansions: Iterable[str] | None = None,
+        source: str = "webhook",
     ) -> Stream:
         """Add a stream of X Activity API post events; see :meth:`Stream.webhook`."""
         if events is None:
-            return self.add(Stream.webhook(name, user_id=user_id, expansions=expansions))
-        return self.add(Stream.webhook(name, user_id=user_id, events=events, expansions=expansions))
+            stream = Stream.webhook(name, user_id=user_id, expansions=expansions, source=source)
+        else:
+            stream = Stream.webhook(
+                name, user_id=user_id, events=events, expansions=expansions, source=source
+            )
+        return self.add(stream)
 
-    def add_webhook_dms(self, name: str = "webhook_dms") -> Stream:
+    def add_webhook_dms(self, name: str = "webhook_dms", *, source: str = "webhook") -> Stream:
         """Add a stream of X Activity API DM events; see :meth:`Stream.webhook_dms`."""
-        return self.add(Stream.webhook_dms(name))
+        return self.add(Stream.webhook_dms(name, source=source))
+
+    def add_filtered_stream(
+        self,
+        name: str,
+        query: Query | str,
+        *,
+        platform: object | None = None,
+        source: str = "filtered",
+        expansions: Iterable[str] | None = None,
+        backfill_minutes: int | None = None,
+        stall_timeout: float | None = None,
+        policy: ReconnectPolicy | None = None,
+    ) -> Stream:
+        """Add a search stream fed by X's filtered stream in real time, polled as a safety net.
+
+        The monitor runs the connection itself while it runs (``with Monitor(...)``,
+        :meth:`run_forever`; :meth:`close` ends it), in a background thread. Before
+        each new connection it makes the app's stream rules exactly the queries of
+        its filtered streams (``sync_stream_rules``; each rule tagged with its
+        stream's name, other rules of the app deleted). Each ``StreamedPost`` goes
+        through the push path to the streams whose rules it matched; every line and
+        keep-alive is a heartbeat; a lost connection signals the source down, so
+        polling fills the gap until it is back. All the filtered streams of a
+        monitor share one connection (X allows one per app): the connection options
+        given last win.
+
+        Args:
+            name: the stream's name, also its rule's tag.
+            query: the search query, also the rule's value.
+            platform: the platform that opens the stream and syncs the rules (X
+                wants an app-only bearer token: ``XPlatform`` with a bearer token;
+                default: the monitor's platform).
+            source: the real-time source's name.
+            expansions: the search stream's expansions (see :meth:`Stream.search`);
+                the connection asks for its endpoint's default expansions.
+            backfill_minutes: ask X to resend what a reconnect missed (up to 5).
+            stall_timeout: seconds without data or keep-alive before reconnecting.
+            policy: the reconnect schedule (X's by default).
+
+        Raises:
+            ConfigurationError: the platform cannot open a filtered stream.
+        """
+        chosen = self.platform if platform is None else platform
+        for method in ("filtered_stream", "sync_stream_rules"):
+            if not callable(getattr(chosen, method, None)):
+                msg = f"the platform cannot open a filtered stream (it has no {method}())"
+                raise ConfigurationError(msg)
+        options = self._filtered.get(source, _FilteredOptions(chosen))
+        options = _FilteredOptions(
+            chosen,
+            backfill_minutes if backfill_minutes is not None else options.backfill_minutes,
+            stall_timeout if stall_timeout is not None else options.stall_timeout,
+            policy if policy is not None else options.policy,
+        )
+        stream = self.add(Stream.search(name, query, expansions=expansions, realtime=source))
+        self._filtered[source] = options
+        if source not in self._live:
+            self._live[source] = self._live_stream(
+                source,
+                lambda: self._open_filtered(source),
+                route=lambda item: self._route_filtered(source, item),
+                prepare=lambda: self._sync_rules(source),
+            )
+        return stream
+
+    def add_filtered_streams(
+        self,
+        queries: Mapping[str, Query | str],
+        *,
+        platform: object | None = None,
+        source: str = "filtered",
+        backfill_minutes: int | None = None,
+        stall_timeout: float | None = None,
+        policy: ReconnectPolicy | None = None,
+    ) -> list[Stream]:
+        """One :meth:`add_filtered_stream` per entry (a ``QuerySet`` works): name to query."""
+        return [
+            self.add_filtered_stream(
+                name,
+                query,
+                platform=platform,
+                source=source,
+                backfill_minutes=backfill_minutes,
+                stall_timeout=stall_timeout,
+                policy=policy,
+            )
+            for name, query in queries.items()
+        ]
+
+    def add_activity_stream(
+        self, connect: Callable[[], Connection[Any]], *, source: str = "webhook"
+    ) -> None:
+        """Run an X Activity API stream into the streams of ``source``, as the monitor runs.
+
+        ``connect`` makes a new connection of typed events, e.g.
+        ``lambda: socialcare.webhooks.activity_stream(app)`` (the monitor does not
+        import the webhooks package). Events go through :meth:`receive_event`, to the
+        streams added with :meth:`add_webhook`/:meth:`add_webhook_dms` for the same
+        ``source``; keep-alives are heartbeats, a lost connection signals the source
+        down (polling fills the gap), and the thread is started and stopped with the
+        monitor, as for :meth:`add_filtered_stream`.
+
+        Raises:
+            ValueError: no stream has the source, or it runs a connection already.
+        """
+        self._known_source(source)
+        if source in self._live:
+            msg = f"the real-time source {source!r} runs a connection already"
+            raise ValueError(msg)
+        self._live[source] = self._live_stream(
+            source,
+            connect,
+            route=lambda event: self.receive_event(cast("RealtimeEvent", event), source=source),
+            prepare=None,
+        )
 
     @property
     def streams(self) -> tuple[Stream, ...]:
@@ -516,6 +649,76 @@ class Monitor:
                 why = "is not listed" if webhook_id not in valid else "failed X's CRC"
                 self._sources.fail(source, f"webhook {webhook_id} {why}")
 
+    def _live_stream(
+        self,
+        source: str,
+        connect: Callable[[], Connection[Any]],
+        *,
+        route: Callable[[object], object],
+        prepare: Callable[[], object] | None,
+    ) -> LiveStream:
+        def lost(reason: str) -> None:
+            self._sources.fail(source, reason)
+            self._scheduler.wake.set()
+
+        return LiveStream(
+            source,
+            connect,
+            route=route,
+            alive=lambda: self._sources.beat(source),
+            lost=lost,
+            prepare=prepare,
+            retry=self.poll_interval,
+        )
+
+    def _filtered_queries(self, source: str) -> dict[str, str]:
+        return {
+            s.name: cast("str", s.query)
+            for s in self.streams
+            if s.realtime == source and s.kind == "search"
+        }
+
+    def _sync_rules(self, source: str) -> None:
+        """Make the app's stream rules the queries of ``source``'s streams, tagged by name."""
+        platform = self._filtered[source].platform
+        getattr(platform, "sync_stream_rules")(self._filtered_queries(source))  # noqa: B009
+
+    def _open_filtered(self, source: str) -> Connection[Any]:
+        options = self._filtered[source]
+        kwargs: dict[str, object] = {"backfill_minutes": options.backfill_minutes}
+        if options.stall_timeout is not None:
+            kwargs["stall_timeout"] = options.stall_timeout
+        if options.policy is not None:
+            kwargs["policy"] = options.policy
+        opened = getattr(options.platform, "filtered_stream")(**kwargs)  # noqa: B009
+        return cast("Connection[Any]", opened)
+
+    def _route_filtered(self, source: str, item: object) -> int:
+        """Push a streamed post to the streams of ``source`` whose rules (tags) it matched."""
+        if not isinstance(item, StreamedPost):
+            return 0
+        self._sources.beat(source, events=1)
+        delivered = 0
+        for tag in dict.fromkeys(item.tags):
+            target = self._streams.get(tag)
+            if target is not None and target.realtime == source:
+                delivered += self._push(target, [item.post], item.includes.users)
+        return delivered
+
+    def start_streams(self) -> None:
+        """Start the stream connections (:meth:`add_filtered_stream`, :meth:`add_activity_stream`).
+
+        ``with Monitor(...)`` and :meth:`run_forever` call it; idempotent.
+        """
+        for live in self._live.values():
+            live.start()
+
+    def stop_streams(self) -> None:
+        """Close the stream connections and wait for their threads (:meth:`close` calls it)."""
+        for live in self._live.values():
+            if not live.stop():
+                log.warning("the %s stream thread did not end in time", live.source)
+
     def _known_source(self, source: str) -> None:
         if source not in self._sources.names():
             msg = f"no stream has the real-time source {source!r}"
@@ -626,6 +829,7 @@ class Monitor:
         with self._scheduler.signals(enabled=handle_signals):
             cycles = 0
             try:
+                self.start_streams()
                 while not stop.is_set():
                     self.run_due()
                     cycles += 1
@@ -644,6 +848,7 @@ class Monitor:
         self._scheduler.request_stop()
 
     def __enter__(self) -> Monitor:  # noqa: PYI034 - typing.Self needs Python 3.11
+        self.start_streams()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -654,7 +859,9 @@ class Monitor:
 
         Another monitor on the same store (a re-run notebook cell, a restarted
         worker with a new ``worker_id``) can poll the streams at once afterwards.
+        Stream connections the monitor runs are closed first.
         """
+        self.stop_streams()
         for entry in self._delivery.sinks:
             try:
                 close = getattr(entry.sink, "close", None)
@@ -834,6 +1041,8 @@ class Monitor:
 
     def _cycle(self, streams: Sequence[Stream]) -> CycleReport:
         outcome = Outcome(at=self.clock.now())
+        for live in self._live.values():
+            outcome.errors.extend((f"<{live.source}>", e) for e in live.take_errors())
         requests_before = self._poller.requests
         cost_before = self._poller.cost
         usage_before = self._usage()

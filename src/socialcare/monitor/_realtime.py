@@ -67,6 +67,7 @@ class _Source:
     events: int = 0
     was_live: bool = False
     down_since: dt.datetime | None = None
+    failed_unseen: bool = False
 
 
 class Sources:
@@ -102,6 +103,7 @@ class Sources:
             source = self._sources[name]
             source.failed_at = self.clock.now()
             source.reason = reason
+            source.failed_unseen = True
 
     def _live(self, source: _Source, now: dt.datetime) -> bool:
         last = source.last_event_at
@@ -115,15 +117,22 @@ class Sources:
             return self._live(self._sources[name], self.clock.now())
 
     def changes(self) -> list[tuple[str, bool]]:
-        """The sources whose state changed since the last call, with their new state."""
+        """The sources whose state changed since the last call, with their new state.
+
+        A source that failed since the last call counts as gone down even if it
+        came up and failed again in between (what it missed must be polled).
+        """
         now = self.clock.now()
         out: list[tuple[str, bool]] = []
         with self._lock:
             for source in self._sources.values():
                 live = self._live(source, now)
-                if live != source.was_live:
+                failed = source.failed_unseen
+                source.failed_unseen = False
+                if live != source.was_live or (failed and not live):
+                    if live != source.was_live:
+                        source.down_since = None if live else now
                     source.was_live = live
-                    source.down_since = None if live else now
                     out.append((source.name, live))
         return out
 
@@ -147,12 +156,14 @@ class Sources:
                 live = self._live(source, now)
                 reason = down = None
                 last = source.last_event_at
+                failed = source.failed_at
                 if live:
                     pass
+                elif failed is not None and (last is None or last <= failed):
+                    reason = source.reason
+                    down = source.down_since if last is None else failed
                 elif last is None:
                     reason, down = "no event yet", source.down_since
-                elif source.failed_at is not None and last <= source.failed_at:
-                    reason, down = source.reason, source.failed_at
                 else:
                     seconds = self.timeout.total_seconds()
                     reason = f"no event or keep-alive for {seconds:g}s"
