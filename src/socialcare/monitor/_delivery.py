@@ -86,8 +86,10 @@ class Delivery:
         states: Mapping[str, StreamState],
         attempts: int,
         retry_interval: float,
+        claim_ttl: float = 300.0,
     ) -> None:
         self.store = store
+        self.claim_ttl = claim_ttl
         self.clock = clock
         self.actor = actor
         self.attempts = attempts
@@ -125,9 +127,13 @@ class Delivery:
         stream are skipped there. Dedupe is per stream: ``accept`` and the fetched window hold
         only what is newer than the stream's cursor (or inside its backlog); on a stream
         with a real-time source, each item is also claimed in the store's seen record
-        (:class:`~socialcare.storage.SeenStore`) just before its handlers run, so
-        that real time and polling, in any worker, deliver it once. The users
-        stored are ``fresh_users`` (read from the platform), by default all of ``users``.
+        (:class:`~socialcare.storage.SeenStore`, owner ``actor``, for ``claim_ttl``
+        seconds) after it is stored and before its handlers run, and the claims are
+        confirmed once the handlers and sinks had them, so that real time and polling,
+        in any worker, deliver it once; a claim a dead worker left unconfirmed expires
+        and is delivered again (at least once on a crash). Every item is stored first;
+        the users stored are ``fresh_users`` (read from the platform), by default all
+        of ``users``.
 
         Raises:
             StorageError: the store is down (nothing was quarantined).
@@ -167,6 +173,10 @@ class Delivery:
                     continue
                 if accept(stream, item) and kind.accepts(stream, unit, item, users):
                     wanted[stream.name].append(item)
+        # Stored before any claim: an item claimed is in the store, so that a claim left
+        # unconfirmed by a worker that died can be delivered from the store (recover()).
+        # One the store refuses is quarantined and still reaches the handlers this once.
+        self._save(kind, unit, ordered, users if fresh_users is None else fresh_users, outcome)
         claimed = {
             stream.name: self._claim(stream, wanted[stream.name])
             if stream.realtime is not None
@@ -187,14 +197,21 @@ class Delivery:
                 delivered += 1
                 self._states[stream.name].delivered += 1
         self._alert(alerts, outcome)
-        self._save(kind, unit, ordered, users if fresh_users is None else fresh_users, outcome)
+        self._confirm(unit, claimed)
         return delivered
+
+    def _confirm(self, unit: Unit, claimed: Mapping[str, set[str]]) -> None:
+        """Confirm the claims of the items delivered (handlers and sinks had them)."""
+        for stream in unit.streams:
+            if stream.realtime is not None and claimed[stream.name]:
+                self.store.confirm_seen(stream.name, claimed[stream.name], owner=self.actor)
 
     def _claim(self, stream: Stream, items: Sequence[Item]) -> set[str]:
         """The ids of ``items`` no source delivered on ``stream`` before (now claimed)."""
         if not items:
             return set()
-        return set(self.store.claim_seen(stream.name, [i.id for i in items]))
+        ids = [i.id for i in items]
+        return set(self.store.claim_seen(stream.name, ids, owner=self.actor, ttl=self.claim_ttl))
 
     def _call_handlers(self, stream: Stream, item: Item, outcome: Outcome) -> None:
         for handler in self.handlers.get(stream.name, ()):

@@ -11,14 +11,16 @@ Real time is a second way in: a stream with a ``realtime`` source (webhook
 streams, or any stream a filtered or activity stream connection feeds) also takes
 items pushed with :meth:`Monitor.push` or :meth:`Monitor.receive_event`, through the
 same delivery path; the store's seen record delivers an item once whichever source
-brings it, and polling becomes the safety net (slow while the source is live, at the
-normal cadence while it is down).
+brings it (again, after its claim expired, when a worker died mid-delivery), and
+polling becomes the safety net (slow while the source is live, at the normal cadence
+while it is down). The monitor can run the filtered and activity stream connections
+itself (:meth:`Monitor.add_filtered_stream`, :meth:`Monitor.add_activity_stream`).
 
 The work is split into private modules: stream kinds as strategy objects
 (``_kinds``), the rate budget (``_budget``), polling with backlog windows
 (``_poll``), delivery with quarantine and the alert outbox (``_delivery``),
-real-time sources (``_realtime``) and the schedule and run loop
-(``_scheduler``). The facade wires them together.
+real-time sources (``_realtime``), the stream connections' threads (``_live``) and
+the schedule and run loop (``_scheduler``). The facade wires them together.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ SEEN_KEPT = dt.timedelta(days=31)
 """How long a stream's seen record keeps an id: longer than any source can bring it back
 (X's DM events reach 30 days, recent search 7, webhook retries and replays 24 hours)."""
 _PRUNE_EVERY = dt.timedelta(hours=1)
+_RECOVER_BATCH = 100
 
 
 @attrs.frozen
@@ -147,6 +150,11 @@ class Monitor:
             every ``poll_interval`` until it is back.
         safety_interval: how often the streams of a live real-time source are
             polled, seconds (the safety net that catches what real time missed).
+        claim_ttl: how long this worker's claim of an item on a real-time stream
+            lasts before it is confirmed, seconds (default: ``lease_ttl``): a claim
+            left unconfirmed by a worker that died between the claim and the
+            handlers is delivered again, from the store, by the first cycle after
+            it expires. Make it longer than handlers take.
 
     Use it as a context manager (``with Monitor(...) as monitor:``) so that
     :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
@@ -173,6 +181,7 @@ class Monitor:
         expansions: Iterable[str] | None = None,
         realtime_timeout: float = 90.0,
         safety_interval: float = 900.0,
+        claim_ttl: float | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -207,6 +216,9 @@ class Monitor:
         self.page_size = page_size
         self.max_pages = max_pages
         self.lease_ttl = lease_ttl if lease_ttl is not None else max(3 * poll_interval, 120.0)
+        self.claim_ttl = claim_ttl if claim_ttl is not None else self.lease_ttl
+        if self.claim_ttl <= 0:
+            raise ConfigurationError(f"claim_ttl must be positive, got {claim_ttl}")
         self._brand_user_id = brand_user_id
         self._streams: dict[str, Stream] = {}
         self._state: dict[str, StreamState] = {}
@@ -220,6 +232,7 @@ class Monitor:
             states=self._state,
             attempts=alert_attempts,
             retry_interval=poll_interval,
+            claim_ttl=self.claim_ttl,
         )
         self._poller = Poller(
             platform=platform,
@@ -735,7 +748,12 @@ class Monitor:
         return target
 
     def _push(
-        self, target: Stream, batch: Sequence[Post | DirectMessage], users: Sequence[User]
+        self,
+        target: Stream,
+        batch: Sequence[Post | DirectMessage],
+        users: Sequence[User],
+        *,
+        outcome: Outcome | None = None,
     ) -> int:
         kind = self._kinds[target.kind]
         wanted = Post if kind.carries_posts else DirectMessage
@@ -753,7 +771,8 @@ class Monitor:
             }
             if missing:
                 known.update((u.id, u) for u in self.store.get_users(sorted(missing)))
-        outcome = Outcome(at=self.clock.now())
+        pushed = outcome is None
+        outcome = Outcome(at=self.clock.now()) if outcome is None else outcome
         delivered = self._delivery.deliver(
             kind,
             Unit((target,)),
@@ -765,8 +784,58 @@ class Monitor:
             accept=lambda _s, _i: True,
             outcome=outcome,
         )
-        self._state[target.name].pushed += len(batch)
+        if pushed:
+            self._state[target.name].pushed += len(batch)
         return delivered
+
+    def _recover_seen(self, outcome: Outcome) -> None:
+        """Deliver, from the store, the items a worker claimed and died before confirming.
+
+        Their claims expired unconfirmed (``SeenStore.expired_seen``); polling may have
+        moved the cursor past them while they were held, so they are read back from
+        the store (every item is stored before it is claimed) and delivered again.
+        """
+        for stream in self.streams:
+            if stream.realtime is None:
+                continue
+            try:
+                ids = self.store.expired_seen(stream.name, limit=_RECOVER_BATCH)
+                if not ids:
+                    continue
+                items = self._stored_items(stream, ids)
+                missing = sorted(set(ids) - {i.id for i in items}, key=lambda i: (len(i), i))
+                if items:
+                    users = self.store.get_users(
+                        sorted({i.author_id for i in items if isinstance(i, Post) and i.author_id})
+                    )
+                    log.warning(
+                        "stream %s: delivering %d items a worker claimed and never confirmed",
+                        stream.name,
+                        len(items),
+                    )
+                    outcome.delivered += self._push(stream, items, users, outcome=outcome)
+                if missing:
+                    self._give_up_missing(stream, missing, outcome)
+            except StorageError as exc:
+                outcome.errors.append((stream.name, f"unconfirmed claims not recovered: {exc}"))
+
+    def _stored_items(self, stream: Stream, ids: Sequence[str]) -> list[Post | DirectMessage]:
+        if self._kinds[stream.kind].carries_posts:
+            return list(self.store.get_posts(ids))
+        found = (self.store.get_dm(i) for i in ids)
+        return [dm for dm in found if dm is not None]
+
+    def _give_up_missing(self, stream: Stream, ids: Sequence[str], outcome: Outcome) -> None:
+        """Claim and confirm expired claims of items the store does not hold (it refused them)."""
+        won = self.store.claim_seen(stream.name, ids, owner=self.worker_id, ttl=self.claim_ttl)
+        if won:
+            self.store.confirm_seen(stream.name, won, owner=self.worker_id)
+            message = (
+                f"{len(won)} items claimed by a worker that died are not in the store "
+                f"(quarantined): {', '.join(won[:5])}"
+            )
+            log.warning("stream %s: %s", stream.name, message)
+            outcome.errors.append((stream.name, message))
 
     def _failover(self) -> None:
         """Make the streams of a source that went down or came back due now."""
@@ -1058,6 +1127,7 @@ class Monitor:
                 continue
             self._poll_safely(unit, outcome)
             outcome.polled.extend(s.name for s in unit.streams)
+        self._recover_seen(outcome)
         with self._delivery.lock:
             self._delivery.retry_alerts(outcome)
             for entry in self._delivery.sinks:

@@ -879,30 +879,79 @@ class SQLStore(abc.ABC):
 
     # -- seen items ------------------------------------------------------------------------------
 
-    def claim_seen(self, stream: str, item_ids: Iterable[str]) -> list[str]:
-        """See :meth:`Store.claim_seen`: one ``INSERT .. ON CONFLICT DO NOTHING RETURNING``."""
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """See :meth:`Store.claim_seen`: one ``INSERT .. ON CONFLICT DO UPDATE .. WHERE`` per chunk.
+
+        A conflicting row is taken over only when it is unconfirmed and expired; the
+        row lock that ``ON CONFLICT`` takes makes the takeover exclusive.
+        """
         check_key("stream", stream)
+        check_key("owner", owner)
+        check_ttl(ttl)
         ids = seen_ids(item_ids)
         if not ids:
             return []
-        now = self._ts(self._now())
+        now = self._now()
+        t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
 
         def work(tx: Tx) -> set[str]:
             fresh: set[str] = set()
             ordered = sorted(ids, key=id_order)  # one lock order: no deadlock between claimants
             for start in range(0, len(ordered), _SEEN_CHUNK):
                 chunk = ordered[start : start + _SEEN_CHUNK]
-                values = ", ".join("(?, ?, ?)" for _ in chunk)
+                values = ", ".join("(?, ?, ?, ?, ?)" for _ in chunk)
                 sql = (
-                    f"INSERT INTO sc_seen (stream, item_id, seen_at) VALUES {values} "
-                    "ON CONFLICT (stream, item_id) DO NOTHING RETURNING item_id"
+                    "INSERT INTO sc_seen (stream, item_id, seen_at, claimed_by, claim_expires_at) "
+                    f"VALUES {values} ON CONFLICT (stream, item_id) DO UPDATE SET "
+                    "claimed_by = excluded.claimed_by, "
+                    "claim_expires_at = excluded.claim_expires_at "
+                    "WHERE sc_seen.delivered_at IS NULL AND sc_seen.claim_expires_at <= ? "
+                    "RETURNING item_id"
                 )
-                params = [v for item_id in chunk for v in (stream, item_id, now)]
-                fresh.update(row[0] for row in tx.all(sql, params))
+                params = [v for i in chunk for v in (stream, i, t_now, owner, t_exp)]
+                fresh.update(row[0] for row in tx.all(sql, [*params, t_now]))
             return fresh
 
         fresh = self._write(work)
         return [i for i in ids if i in fresh]
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """See :meth:`Store.confirm_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        ids = seen_ids(item_ids)
+        if not ids:
+            return []
+        t_now = self._ts(self._now())
+
+        def work(tx: Tx) -> set[str]:
+            done: set[str] = set()
+            ordered = sorted(ids, key=id_order)
+            for start in range(0, len(ordered), _SEEN_CHUNK):
+                chunk = ordered[start : start + _SEEN_CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                sql = (
+                    "UPDATE sc_seen SET delivered_at = ? WHERE stream = ? AND claimed_by = ? "
+                    f"AND delivered_at IS NULL AND item_id IN ({marks}) RETURNING item_id"
+                )
+                done.update(row[0] for row in tx.all(sql, [t_now, stream, owner, *chunk]))
+            return done
+
+        done = self._write(work)
+        return [i for i in ids if i in done]
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """See :meth:`Store.expired_seen`."""
+        check_key("stream", stream)
+        t_now = self._ts(self._now())
+        sql = (
+            "SELECT item_id FROM sc_seen WHERE stream = ? AND delivered_at IS NULL "
+            "AND claim_expires_at <= ? ORDER BY claim_expires_at, item_id LIMIT ?"
+        )
+        rows = self._read(lambda tx: tx.all(sql, (stream, t_now, check_limit(limit))))
+        return [row[0] for row in rows]
 
     def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
         """See :meth:`Store.forget_seen`."""
