@@ -350,7 +350,8 @@ class Monitor:
         keep-alive is a heartbeat; a lost connection signals the source down, so
         polling fills the gap until it is back. All the filtered streams of a
         monitor share one connection (X allows one per app): the connection options
-        given last win.
+        given last win. Add them before the monitor starts: a stream added while the
+        connection runs joins the rules when the next new connection is made.
 
         Args:
             name: the stream's name, also its rule's tag.
