@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-__all__ = ["Connection", "LiveStream"]
+__all__ = ["LiveStream", "RealtimeConnection"]
 
 log = logging.getLogger("socialcare.monitor")
 
@@ -28,8 +28,13 @@ _KEPT_ERRORS = 100
 _JOIN_TIMEOUT = 10.0
 
 
-class Connection(Protocol[T_co]):
-    """What the monitor needs of a stream connection (``StreamConnection`` is one)."""
+class RealtimeConnection(Protocol[T_co]):
+    """A long-lived stream connection the monitor can run (``StreamConnection`` is one).
+
+    ``observe`` is called once, before ``run``, from the monitor's thread for the
+    source; ``run`` delivers items to the handler until ``stop`` (from any thread) or a
+    failure it raises; ``stop`` is idempotent and makes ``run`` return soon.
+    """
 
     def observe(self, *, alive: Callable[[], object], lost: Callable[[str], object]) -> None: ...
     def run(self, handler: Callable[[T_co], object]) -> None: ...
@@ -52,7 +57,7 @@ class LiveStream:
     def __init__(
         self,
         source: str,
-        open_connection: Callable[[], Connection[object]],
+        open_connection: Callable[[], RealtimeConnection[object]],
         *,
         route: Callable[[object], object],
         alive: Callable[[], object],
@@ -70,7 +75,7 @@ class LiveStream:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._connection: Connection[object] | None = None
+        self._connection: RealtimeConnection[object] | None = None
         self._errors: list[str] = []
 
     @property

@@ -29,7 +29,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import attrs
 
@@ -47,7 +47,7 @@ from socialcare.models import DirectMessage, Post, User
 from socialcare.monitor._budget import RATE_WINDOW, Budget
 from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
-from socialcare.monitor._live import Connection, LiveStream
+from socialcare.monitor._live import LiveStream, RealtimeConnection
 from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
 from socialcare.monitor._realtime import DMEventLike, PostEventLike, RealtimeEvent, Sources
 from socialcare.monitor._report import (
@@ -72,6 +72,7 @@ __all__ = [
     "CycleReport",
     "Monitor",
     "MonitorHealth",
+    "RealtimeConnection",
     "RealtimeEvent",
     "SourceHealth",
     "Stream",
@@ -417,7 +418,7 @@ class Monitor:
         ]
 
     def add_activity_stream(
-        self, connect: Callable[[], Connection[Any]], *, source: str = "webhook"
+        self, connect: Callable[[], RealtimeConnection[object]], *, source: str = "webhook"
     ) -> None:
         """Run an X Activity API stream into the streams of ``source``, as the monitor runs.
 
@@ -666,7 +667,7 @@ class Monitor:
     def _live_stream(
         self,
         source: str,
-        connect: Callable[[], Connection[Any]],
+        connect: Callable[[], RealtimeConnection[object]],
         *,
         route: Callable[[object], object],
         prepare: Callable[[], object] | None,
@@ -697,7 +698,7 @@ class Monitor:
         platform = self._filtered[source].platform
         getattr(platform, "sync_stream_rules")(self._filtered_queries(source))  # noqa: B009
 
-    def _open_filtered(self, source: str) -> Connection[Any]:
+    def _open_filtered(self, source: str) -> RealtimeConnection[object]:
         options = self._filtered[source]
         kwargs: dict[str, object] = {"backfill_minutes": options.backfill_minutes}
         if options.stall_timeout is not None:
@@ -705,7 +706,7 @@ class Monitor:
         if options.policy is not None:
             kwargs["policy"] = options.policy
         opened = getattr(options.platform, "filtered_stream")(**kwargs)  # noqa: B009
-        return cast("Connection[Any]", opened)
+        return cast("RealtimeConnection[object]", opened)
 
     def _route_filtered(self, source: str, item: object) -> int:
         """Push a streamed post to the streams of ``source`` whose rules (tags) it matched."""
