@@ -26,6 +26,7 @@ PACKAGES = [
     "socialcare.links",
     "socialcare.models",
     "socialcare.monitor",
+    "socialcare.outbox",
     "socialcare.platforms",
     "socialcare.platforms.x",
     "socialcare.privacy",

@@ -86,6 +86,7 @@ if _typing.TYPE_CHECKING:
     )
     from socialcare.escalation import (
         EscalationDecision,
+        EscalationFlow,
         EscalationPolicy,
         SentimentScorer,
     )
@@ -127,6 +128,11 @@ if _typing.TYPE_CHECKING:
         Stream,
         StreamHealth,
         StreamKind,
+    )
+    from socialcare.outbox import (
+        Outbox,
+        Sender,
+        SendReport,
     )
     from socialcare.platforms import (
         Platform,
@@ -209,6 +215,7 @@ __all__ = [
     "Entities",
     "Escalation",
     "EscalationDecision",
+    "EscalationFlow",
     "EscalationPolicy",
     "Finding",
     "Includes",
@@ -224,6 +231,7 @@ __all__ = [
     "Monitor",
     "MonitorHealth",
     "NotFoundError",
+    "Outbox",
     "OutboxRecord",
     "Page",
     "PayloadError",
@@ -255,6 +263,8 @@ __all__ = [
     "SQLiteStore",
     "Sandbox",
     "SchemaVersionError",
+    "SendReport",
+    "Sender",
     "SentimentScorer",
     "ShortCodeTakenError",
     "ShortLink",
@@ -329,6 +339,7 @@ _LAZY: dict[str, str] = {
     "compose_dm": "socialcare.compose",
     "compose_reply": "socialcare.compose",
     "EscalationDecision": "socialcare.escalation",
+    "EscalationFlow": "socialcare.escalation",
     "EscalationPolicy": "socialcare.escalation",
     "SentimentScorer": "socialcare.escalation",
     "LinkTracker": "socialcare.links",
@@ -341,6 +352,9 @@ _LAZY: dict[str, str] = {
     "Stream": "socialcare.monitor",
     "StreamHealth": "socialcare.monitor",
     "StreamKind": "socialcare.monitor",
+    "Outbox": "socialcare.outbox",
+    "SendReport": "socialcare.outbox",
+    "Sender": "socialcare.outbox",
     "Finding": "socialcare.privacy",
     "PrivateDataGuard": "socialcare.privacy",
     "PostView": "socialcare.query",

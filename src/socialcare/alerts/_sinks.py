@@ -299,7 +299,8 @@ def verify_webhook_signature(
     for a missing header), a timestamp that is not plain Unix seconds (ASCII
     digits only, at most 12, no sign, ``_`` or leading zero: ``"+1767225600"``,
     ``"01767225600"`` and ``"1767_225600"`` are refused), or a signature that is
-    not ``sha256=`` and 64 lowercase hex digits. Only a ``secret`` of the wrong type
+    not ``sha256=`` and 64 lowercase hex digits, or a ``str`` secret that is not valid
+    Unicode (a lone surrogate: no sender can sign with it). Only a ``secret`` of the wrong type
     (neither ``str`` nor ``bytes``) raises ``TypeError``: that is a bug in the
     receiver, not a bad request.
 
@@ -329,8 +330,8 @@ def verify_webhook_signature(
     # Receivers pass raw header values: check the types at run time, whatever the hints say.
     given: tuple[object, object, object, object] = (secret, body, timestamp, signature)
     raw_secret, raw_body, raw_timestamp, raw_signature = given
-    if not isinstance(raw_secret, str | bytes):
-        raise TypeError(f"secret must be str or bytes, got {type(raw_secret).__name__}")
+    if not _usable_secret(raw_secret):
+        return False  # no sender can sign with it: WebhookSink refuses such a secret
     if not isinstance(raw_body, bytes | bytearray | memoryview):
         return False
     if not isinstance(raw_timestamp, str) or _TIMESTAMP.fullmatch(raw_timestamp) is None:
@@ -352,6 +353,26 @@ def verify_webhook_signature(
     if moment.tzinfo is None:
         moment = moment.astimezone(dt.timezone.utc)
     return replay_guard.claim(signature, expires_at=expires_at, now=moment)
+
+
+def _usable_secret(secret: object) -> bool:
+    """Whether ``secret`` can sign: bytes, or a ``str`` that is valid Unicode.
+
+    Raises:
+        TypeError: ``secret`` is neither ``str`` nor ``bytes``.
+    """
+    if not isinstance(secret, str | bytes):
+        raise TypeError(f"secret must be str or bytes, got {type(secret).__name__}")
+    return isinstance(secret, bytes) or _encodable(secret)
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogates), so has UTF-8 bytes."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def redact_url(url: str) -> str:
@@ -442,11 +463,8 @@ class WebhookSink:
         secret: object = self.secret
         if not isinstance(secret, str | bytes) or not secret:
             raise ConfigurationError("webhook secret must be a non-empty str or bytes")
-        if isinstance(self.secret, str):
-            try:
-                self.secret.encode()
-            except UnicodeEncodeError:
-                raise ConfigurationError("webhook secret must be valid Unicode") from None
+        if isinstance(self.secret, str) and not _encodable(self.secret):
+            raise ConfigurationError("webhook secret must be valid Unicode")
         if self.max_attempts < 1:
             raise ConfigurationError("max_attempts must be at least 1")
 

@@ -16,20 +16,23 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
 from socialcare._clock import Clock
 from socialcare.alerts._sinks import Alert, AlertSink
 from socialcare.errors import StorageError
-from socialcare.models import User
+from socialcare.models import Post, User
 from socialcare.models._care import OutboxRecord
 from socialcare.monitor._kinds import Item, Kind, Unit
 from socialcare.monitor._report import Outcome, StreamState
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.query import Query
+
+if TYPE_CHECKING:
+    from socialcare.privacy import PrivateDataGuard
 
 __all__ = ["Delivery", "SinkEntry", "sink_name"]
 
@@ -87,9 +90,11 @@ class Delivery:
         attempts: int,
         retry_interval: float,
         claim_ttl: float = 300.0,
+        redact: PrivateDataGuard | None = None,
     ) -> None:
         self.store = store
         self.claim_ttl = claim_ttl
+        self.redact = redact
         self.clock = clock
         self.actor = actor
         self.attempts = attempts
@@ -234,12 +239,25 @@ class Delivery:
     ) -> None:
         """Store items (and their authors); isolate and quarantine the ones the store refuses."""
         stream = unit.streams[0].name
-        for item, exc in self._isolate(items, lambda batch: kind.save(self.store, batch)):
+        stored_items = [self._redacted(i) for i in items]
+        stored_users = [self._redacted_user(u) for u in users.values()]
+        for item, exc in self._isolate(stored_items, lambda batch: kind.save(self.store, batch)):
             self.quarantine(stream, item.id, f"the store refused it: {_describe(exc)}", outcome)
-        for user, exc in self._isolate(list(users.values()), self.store.upsert_users):
+        for user, exc in self._isolate(stored_users, self.store.upsert_users):
             message = _short(f"user {user.id} not stored: {_describe(exc)}")
             log.warning("stream %s: %s", stream, message)
             outcome.errors.append((stream, message))
+
+    def _redacted(self, item: Item) -> Item:
+        """``item`` as the store may keep it (see ``Monitor(redact=...)``)."""
+        if self.redact is None:
+            return item
+        if isinstance(item, Post):
+            return self.redact.redact_post(item)
+        return self.redact.redact_dm(item)
+
+    def _redacted_user(self, user: User) -> User:
+        return user if self.redact is None else self.redact.redact_user(user)
 
     @staticmethod
     def _isolate(
@@ -310,7 +328,11 @@ class Delivery:
 
     def _defer(self, entry: SinkEntry, alert: Alert, message: str, outcome: Outcome) -> None:
         key = f"alert:{entry.name}:{alert.stream}:{alert.post.id}"
-        payload = {"sink": entry.name, "alert": alert.to_record(), "error": message}
+        kept = alert
+        if self.redact is not None:
+            author = None if alert.author is None else self._redacted_user(alert.author)
+            kept = attrs.evolve(alert, post=self.redact.redact_post(alert.post), author=author)
+        payload = {"sink": entry.name, "alert": kept.to_record(), "error": message}
         try:
             self.store.reserve_action(key, kind="alert", payload=payload)
         except StorageError:

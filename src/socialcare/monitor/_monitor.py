@@ -29,7 +29,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
@@ -66,6 +66,9 @@ from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
 from socialcare.platforms.x import SEARCH_RECENT, ReconnectPolicy, StreamedPost, Usage
 from socialcare.query import Query
+
+if TYPE_CHECKING:
+    from socialcare.privacy import PrivateDataGuard
 
 __all__ = [
     "CostBasis",
@@ -155,7 +158,15 @@ class Monitor:
             lasts before it is confirmed, seconds (default: ``lease_ttl``): a claim
             left unconfirmed by a worker that died between the claim and the
             handlers is delivered again, from the store, by the first cycle after
-            it expires. Make it longer than handlers take.
+            it expires (as stored: redacted when ``redact`` is set). Make it longer
+            than handlers take.
+        redact: a :class:`~socialcare.privacy.PrivateDataGuard` to keep private data
+            out of the store: the posts, DMs and users it writes (and the posts of
+            alerts kept for another attempt) are redacted first
+            (:meth:`~socialcare.privacy.PrivateDataGuard.redact_post`, length for
+            length, so entity offsets still hold). Handlers and alert sinks get the
+            items as read, private data included (an escalation policy needs it).
+            ``None`` (the default): stored as read.
 
     Use it as a context manager (``with Monitor(...) as monitor:``) so that
     :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
@@ -183,6 +194,7 @@ class Monitor:
         realtime_timeout: float = 90.0,
         safety_interval: float = 900.0,
         claim_ttl: float | None = None,
+        redact: PrivateDataGuard | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -234,6 +246,7 @@ class Monitor:
             attempts=alert_attempts,
             retry_interval=poll_interval,
             claim_ttl=self.claim_ttl,
+            redact=redact,
         )
         self._poller = Poller(
             platform=platform,

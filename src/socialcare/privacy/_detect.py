@@ -23,13 +23,16 @@ __all__ = [
     "DEFAULT_ACCOUNT_PATTERNS",
     "ROLE_MAILBOXES",
     "Span",
+    "account_possible",
     "account_spans",
     "card_spans",
+    "email_possible",
     "email_spans",
     "has_free_digit",
     "iban_spans",
     "national_id_module",
     "national_id_spans",
+    "password_possible",
     "password_spans",
     "phone_spans",
 ]
@@ -225,13 +228,21 @@ ROLE_MAILBOXES = frozenset(
 not a person's."""
 
 
+def email_possible(text: str) -> bool:
+    """Whether ``text`` holds an ``@`` right after a local part's character.
+
+    Mentions (``@ann``) are not preceded by one.
+    """
+    return _EMAIL_AT.search(text) is not None
+
+
 def email_spans(text: str, *, roles: bool = False) -> Iterator[Span]:
     """E-mail addresses: a local part, ``@``, a domain with a letter-only top level.
 
     Unless ``roles``, role addresses (``support@``, ``abuse@``...: :data:`ROLE_MAILBOXES`)
     are a company's published mailboxes and are not returned.
     """
-    if _EMAIL_AT.search(text) is None:  # mentions ("@ann") are not preceded by a local part
+    if not email_possible(text):
         return
     for m in _EMAIL.finditer(text):
         local, _, domain = m.group(0).rpartition("@")
@@ -385,6 +396,18 @@ _DEFAULT_HINTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def account_possible(lowered: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> bool:
+    """Whether one of ``patterns`` could match the lowercased text.
+
+    A default pattern needs one of its words; any other pattern always could.
+    """
+    for _, pattern in patterns:
+        hints = _DEFAULT_HINTS.get(pattern.pattern)
+        if hints is None or any(hint in lowered for hint in hints):
+            return True
+    return False
+
+
 def account_spans(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> Iterator[Span]:
     """Matches of the named patterns; a pattern's ``value`` group, if any, is the span."""
     lowered: str | None = None
@@ -509,9 +532,14 @@ def _free_digits(text: str) -> Iterator[tuple[int, int]]:
         pos = end
 
 
+# A digit in a token (letters, digits, '.', '/', '-') that starts after neither another
+# token character nor '@', '#' or '_': what ``_free_digits`` finds first, in one search.
+_FREE_DIGIT = re.compile(r"(?<![@#_A-Za-z0-9./-])[A-Za-z0-9./-]*?\d")
+
+
 def has_free_digit(text: str) -> bool:
     """Whether ``text`` holds a digit outside @mentions and #hashtags."""
-    return next(_free_digits(text), None) is not None
+    return _FREE_DIGIT.search(text) is not None
 
 
 _ID_REACH = 5 * 8  # a window of five short tokens before the digit
@@ -668,6 +696,11 @@ def _looks_secret(secret: str) -> bool:
     return has_digit or has_symbol or inner_caps
 
 
+def password_possible(lowered: str) -> bool:
+    """Whether the lowercased text holds a word a password keyword starts with."""
+    return "pass" in lowered or "pw" in lowered or "pin" in lowered
+
+
 def password_spans(text: str) -> Iterator[Span]:
     """Secrets after a password keyword: ``password: x``, ``my pw is x``, ``PIN = 1234``.
 
@@ -675,8 +708,7 @@ def password_spans(text: str) -> Iterator[Span]:
     after ``is``/``was`` the value must not read as prose: it holds a digit, a symbol or
     an inner capital, or is quoted.
     """
-    lowered = text.lower()
-    if "pass" not in lowered and "pw" not in lowered and "pin" not in lowered:
+    if not password_possible(text.lower()):
         return
     for m in _PASSWORD.finditer(text):
         secret = m.group("secret")

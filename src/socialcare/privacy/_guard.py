@@ -9,17 +9,21 @@ from typing import Literal, get_args
 import attrs
 
 from socialcare.errors import ConfigurationError, PrivateDataError
+from socialcare.models import DirectMessage, Entities, Post, User
 from socialcare.privacy._detect import (
     DEFAULT_ACCOUNT_PATTERNS,
     ROLE_MAILBOXES,
     Span,
+    account_possible,
     account_spans,
     card_spans,
+    email_possible,
     email_spans,
     has_free_digit,
     iban_spans,
     national_id_module,
     national_id_spans,
+    password_possible,
     password_spans,
     phone_spans,
 )
@@ -60,6 +64,13 @@ Insurance numbers."""
 _KNOWN_NATIONAL_IDS = frozenset(DEFAULT_NATIONAL_IDS)
 # Kinds that need a digit outside @mentions and #hashtags (account patterns are the user's).
 _NUMBERS: frozenset[PrivateKind] = frozenset({"card", "iban", "national_id", "phone"})
+# The fewest digits a finding of each number kind holds: a card 12 (its shortest network
+# length), an IBAN 8 (the detector's rule), a phone number 7 (the detector's first pass). A
+# national id depends on its modules: 9 for a US SSN, 6 for a UK NINO; 1 for any other module.
+_MIN_DIGITS: Mapping[PrivateKind, int] = {"card": 12, "iban": 8, "phone": 7}
+_MIN_ID_DIGITS: Mapping[str, int] = {"us.ssn": 9, "gb.nino": 6}
+_ASCII_DIGITS = "0123456789"
+_ANY_DIGIT = re.compile(r"\d")
 _MASK = "*"
 _KEEP_LAST = 4
 
@@ -122,6 +133,16 @@ def _redacted(kind: PrivateKind, value: str) -> str:
     if kind == "iban":
         return value[:2] + _mask(value[2:], _KEEP_LAST)
     return _mask(value, _KEEP_LAST)
+
+
+def _same_length(kind: PrivateKind, value: str) -> str:
+    """Like :func:`_redacted`, one character for one, so offsets into the text still hold."""
+    if kind in ("password", "national_id"):
+        return _MASK * len(value)
+    if kind == "email":
+        local, _, domain = value.rpartition("@")
+        return local[:1] + _MASK * (len(local) - 1) + "@" + domain
+    return _redacted(kind, value)
 
 
 def _kinds(value: Iterable[str]) -> frozenset[PrivateKind]:
@@ -230,6 +251,15 @@ class PrivateDataGuard:
     allow: frozenset[str] = attrs.field(default=frozenset(), converter=_allowed)
     business_phones: bool = False
     role_addresses: bool = False
+    # The fewest digits any enabled number kind needs: texts with fewer skip those detectors.
+    _min_digits: int = attrs.field(init=False, repr=False, eq=False)
+
+    @_min_digits.default
+    def _fewest_digits(self) -> int:
+        needs = [_MIN_DIGITS[k] for k in self.kinds if k in _MIN_DIGITS]
+        if "national_id" in self.kinds and self.national_ids:
+            needs.extend(_MIN_ID_DIGITS.get(name, 1) for name in self.national_ids)
+        return min(needs, default=1)
 
     def _found(self, kind: PrivateKind, text: str) -> Iterable[Span]:
         if kind == "password":
@@ -246,13 +276,33 @@ class PrivateDataGuard:
             return email_spans(text, roles=self.role_addresses)
         return phone_spans(text, self.phone_regions, business=self.business_phones)
 
-    def _spans(self, text: str) -> Iterator[tuple[PrivateKind, Span]]:
+    def _possible(self, text: str) -> list[PrivateKind]:
+        """The enabled kinds whose cheap first test ``text`` passes, in priority order.
+
+        Each test is necessary for its detector to find anything, so skipping the
+        others changes no result: it only spares most texts every regular expression.
+        """
         kinds = self.kinds
+        lowered = text.lower()
+        numbers = (
+            not kinds.isdisjoint(_NUMBERS)
+            and _digit_count(text) >= self._min_digits
+            and has_free_digit(text)
+        )
+        passed = {
+            "password": password_possible(lowered),
+            "email": email_possible(text),
+            "account": account_possible(lowered, self.account_patterns),
+        }
+        return [
+            kind
+            for kind in PRIVATE_KINDS
+            if kind in kinds and (numbers if kind in _NUMBERS else passed[kind])
+        ]
+
+    def _spans(self, text: str) -> Iterator[tuple[PrivateKind, Span]]:
         allow = self.allow
-        numbers = has_free_digit(text)
-        for kind in PRIVATE_KINDS:
-            if kind not in kinds or (kind in _NUMBERS and not numbers):
-                continue
+        for kind in self._possible(text):
             for span in self._found(kind, text):
                 if allow and _normal(text[span[0] : span[1]]) in allow:
                     continue
@@ -279,16 +329,88 @@ class PrivateDataGuard:
         """The kinds found in ``text``, each once, in order of first appearance."""
         return tuple(dict.fromkeys(f.kind for f in self.scan(text)))
 
-    def redact(self, text: str) -> str:
-        """``text`` with every finding replaced by its redacted form (for storage and logs)."""
+    def redact(self, text: str, *, keep_length: bool = False) -> str:
+        """``text`` with every finding replaced by its redacted form (for storage and logs).
+
+        With ``keep_length``, each finding is replaced by as many characters (code points)
+        as it had, so offsets into the text (X's entities, ``display_text_range``) still
+        hold: an e-mail address keeps its first character and domain, the rest of its
+        local part masked; a password is masked character for character (its length
+        shows).
+        """
         out: list[str] = []
         last = 0
         for finding in self.scan(text):
             out.append(text[last : finding.start])
-            out.append(finding.redacted)
+            if keep_length:
+                out.append(_same_length(finding.kind, finding.matched))
+            else:
+                out.append(finding.redacted)
             last = finding.end
         out.append(text[last:])
         return "".join(out)
+
+    def _optional(self, text: str | None) -> str | None:
+        return None if text is None else self.redact(text)
+
+    def _entities(self, entities: Entities) -> Entities:
+        """URL entities' own texts redacted; every offset left as it is."""
+        urls = tuple(
+            attrs.evolve(
+                url,
+                url=self.redact(url.url),
+                expanded_url=self._optional(url.expanded_url),
+                display_url=self._optional(url.display_url),
+                unwound_url=self._optional(url.unwound_url),
+                title=self._optional(url.title),
+                description=self._optional(url.description),
+            )
+            for url in entities.urls
+        )
+        if urls == entities.urls:
+            return entities
+        return attrs.evolve(entities, urls=urls)
+
+    def redact_post(self, post: Post) -> Post:
+        """``post`` as it may be stored: its text and note text redacted length for length.
+
+        Offsets stay true: ``entities``, ``note_entities`` and ``display_text_range`` index
+        the redacted text exactly as they indexed the original (mentions, hashtags and
+        cashtags keep their text; a URL entity's ``url``, expanded and display URLs, title
+        and description are redacted too). The post itself when nothing was found.
+        """
+        note_entities = post.note_entities
+        redacted = attrs.evolve(
+            post,
+            text=self.redact(post.text, keep_length=True),
+            entities=self._entities(post.entities),
+            note_text=None
+            if post.note_text is None
+            else self.redact(post.note_text, keep_length=True),
+            note_entities=None if note_entities is None else self._entities(note_entities),
+        )
+        return post if redacted == post else redacted
+
+    def redact_dm(self, message: DirectMessage) -> DirectMessage:
+        """``message`` as it may be stored: its text redacted length for length.
+
+        As :meth:`redact_post`: offsets stay true; the message itself when nothing was found.
+        """
+        redacted = attrs.evolve(
+            message,
+            text=self.redact(message.text, keep_length=True),
+            entities=self._entities(message.entities),
+        )
+        return message if redacted == message else redacted
+
+    def redact_user(self, user: User) -> User:
+        """``user`` as it may be stored: the profile's ``description`` (bio) redacted."""
+        if user.description is None:
+            return user
+        description = self.redact(user.description)
+        return (
+            user if description == user.description else attrs.evolve(user, description=description)
+        )
 
     def problem(self, text: str) -> str | None:
         """Why ``text`` must not be public, in words that never repeat the private values.
@@ -309,6 +431,13 @@ class PrivateDataGuard:
         kinds = self.kinds_in(text)
         if kinds:
             raise PrivateDataError(message_for(kinds), kinds=kinds)
+
+
+def _digit_count(text: str) -> int:
+    r"""How many digits (what the detectors' ``\d`` matches) ``text`` holds."""
+    if text.isascii():
+        return sum(map(text.count, _ASCII_DIGITS))
+    return len(_ANY_DIGIT.findall(text))
 
 
 DEFAULT_GUARD = PrivateDataGuard()

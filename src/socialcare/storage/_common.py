@@ -25,6 +25,7 @@ __all__ = [
     "TextError",
     "check_backlog",
     "check_conversation",
+    "check_delay",
     "check_escalation",
     "check_json",
     "check_key",
@@ -208,6 +209,20 @@ def check_ttl(ttl: float) -> float:
         msg = f"ttl must be a positive number of seconds up to {MAX_TTL:.0f}, got {clip(ttl)}"
         raise ValueError(msg)
     return float(ttl)
+
+
+def check_delay(delay: float) -> float:
+    """``delay`` if it is a finite number of seconds in ``[0, MAX_TTL]``."""
+    given: object = delay
+    if (
+        isinstance(given, bool)
+        or not isinstance(given, int | float)
+        or not math.isfinite(given)
+        or not 0 <= given <= MAX_TTL
+    ):
+        msg = f"delay must be a number of seconds from 0 to {MAX_TTL:.0f}, got {clip(delay)}"
+        raise ValueError(msg)
+    return float(delay)
 
 
 def check_conversation(conversation: Conversation) -> Conversation:

@@ -56,6 +56,7 @@ from socialcare.storage import (
     LeaseStore,
     LinkStore,
     OutboxStore,
+    PauseSwitch,
     PostStore,
     SeenStore,
     Store,
@@ -72,6 +73,7 @@ __all__ = [
     "LeaseStoreConformance",
     "LinkStoreConformance",
     "OutboxStoreConformance",
+    "PauseSwitchConformance",
     "PostStoreConformance",
     "SeenStoreConformance",
     "StoreConformance",
@@ -861,6 +863,110 @@ class OutboxStoreConformance(_Conformance):
             store.mark_sent("k" * 2_000_000, remote_id="1")
         assert len(str(caught.value)) < 400
 
+    def test_attempts_are_recorded_before_sending(
+        self, store: OutboxStore, clock: ManualClock
+    ) -> None:
+        store.reserve_action("a", kind="dm", payload={})
+        fresh = store.get_action("a")
+        assert fresh is not None
+        assert (fresh.first_attempt_at, fresh.in_doubt, fresh.not_before) == (None, False, None)
+        assert store.start_attempt("a", owner="w1") is None  # not claimed
+        store.claim_actions("w1", ttl=30)
+        assert store.start_attempt("a", owner="w2") is None  # claimed by another
+        clock.advance(1)
+        first = store.start_attempt("a", owner="w1")
+        assert first is not None
+        assert (first.first_attempt_at, first.in_doubt) == (clock.now(), True)
+        clock.advance(1)
+        again = store.start_attempt("a", owner="w1")
+        assert again is not None
+        assert again.first_attempt_at == first.first_attempt_at  # the window's start stays
+        clock.advance(30)
+        assert store.start_attempt("a", owner="w1") is None  # the claim expired
+        [taken] = store.claim_actions("w2", ttl=30)
+        assert (taken.in_doubt, taken.first_attempt_at) == (True, first.first_attempt_at)
+        sent = store.mark_sent("a", remote_id="77")
+        assert (sent.in_doubt, sent.first_attempt_at) == (False, first.first_attempt_at)
+        assert store.start_attempt("a", owner="w2") is None  # settled
+
+    def test_a_doubt_is_kept_until_cleared(self, store: OutboxStore) -> None:
+        store.reserve_action("a", kind="dm", payload={})
+        store.claim_actions("w1", ttl=30)
+        assert store.start_attempt("a", owner="w1") is not None
+        kept = store.mark_failed("a", reason="503 after sending", retry=True)
+        assert (kept.status, kept.in_doubt) == ("reserved", True)
+        store.claim_actions("w1", ttl=30)
+        cleared = store.mark_failed("a", reason="503 before sending", retry=True, not_sent=True)
+        assert (cleared.status, cleared.in_doubt) == ("reserved", False)
+        assert store.get_action("a") == cleared
+
+    def test_deferred_actions_wait(self, store: OutboxStore, clock: ManualClock) -> None:
+        store.reserve_action("a", kind="dm", payload={})
+        clock.advance(1)
+        store.reserve_action("b", kind="dm", payload={})
+        store.claim_actions("w1", ttl=30)
+        deferred = store.mark_failed("a", reason="429", retry=True, delay=10)
+        assert deferred.not_before == clock.now() + dt.timedelta(seconds=10)
+        store.mark_failed("b", reason="503", retry=True)
+        assert [r.key for r in store.claim_actions("w2", ttl=30)] == ["b"]
+        clock.advance(9.999)
+        assert store.claim_actions("w2", ttl=30) == []
+        clock.advance(0.001)
+        [again] = store.claim_actions("w2", ttl=30)
+        assert (again.key, again.attempts) == ("a", 2)
+        assert store.mark_failed("a", reason="503", retry=True).not_before is None
+        with pytest.raises(ValueError, match="delay"):
+            store.mark_failed("a", reason="x", retry=True, delay=-1)
+        with pytest.raises(ValueError, match="delay"):
+            store.mark_failed("a", reason="x", retry=True, delay=float("nan"))
+        assert store.get_action("a") is not None
+
+
+class PauseSwitchConformance(_Conformance):
+    """The suite for a :class:`~socialcare.storage.PauseSwitch` on an :class:`OutboxStore`."""
+
+    def test_is_a_pause_switch(self, store: PauseSwitch) -> None:
+        assert isinstance(store, PauseSwitch)
+
+    def test_pause_stops_every_attempt(
+        self, store: Store, store_factory: Callable[[], Store]
+    ) -> None:
+        other = store_factory()
+        assert not store.paused()
+        store.reserve_action("a", kind="dm", payload={})
+        store.claim_actions("w1", ttl=30)
+        assert store.pause_all()
+        assert not other.pause_all()  # already paused, from any handle
+        assert other.paused()
+        assert other.start_attempt("a", owner="w1") is None
+        assert store.start_attempt("a", owner="w1") is None
+        record = store.get_action("a")
+        assert record is not None
+        assert (record.in_doubt, record.first_attempt_at) == (False, None)
+        assert [r.key for r in store.list_actions(status="reserved")] == ["a"]
+        assert other.resume_all()
+        assert not store.resume_all()
+        assert not store.paused()
+        started = store.start_attempt("a", owner="w1")
+        assert started is not None
+        assert started.in_doubt
+
+    def test_pause_is_idempotent_under_concurrency(self, store: Store) -> None:
+        barrier = threading.Barrier(6)
+        won: list[bool] = []
+
+        def pause() -> None:
+            barrier.wait()
+            won.append(store.pause_all())
+
+        threads = [threading.Thread(target=pause) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(won) == [False] * 5 + [True]
+        assert store.paused()
+
 
 class AuditLogConformance(_Conformance):
     """The suite for an :class:`~socialcare.storage.AuditLog`."""
@@ -1440,6 +1546,7 @@ class StoreConformance(
     ConversationStoreConformance,
     CursorStoreConformance,
     OutboxStoreConformance,
+    PauseSwitchConformance,
     AuditLogConformance,
     LinkStoreConformance,
     EscalationStoreConformance,

@@ -31,6 +31,7 @@ from socialcare.storage._common import (
     check_aware,
     check_backlog,
     check_conversation,
+    check_delay,
     check_escalation,
     check_json,
     check_key,
@@ -108,6 +109,7 @@ class MemoryStore:
         self._leases: dict[str, Lease] = {}
         self._tokens: dict[str, int] = {}
         self._seen: dict[str, dict[str, _Seen]] = {}
+        self._paused_since: dt.datetime | None = None
 
     def __repr__(self) -> str:
         return f"MemoryStore(posts={len(self._posts)})"
@@ -377,6 +379,7 @@ class MemoryStore:
                 if r.status == "reserved"
                 and (kind is None or r.kind == kind)
                 and (r.claim_expires_at is None or r.claim_expires_at <= now)
+                and (r.not_before is None or r.not_before <= now)
             ]
             free.sort(key=lambda r: (r.created_at, r.key))
             claimed = []
@@ -411,15 +414,51 @@ class MemoryStore:
                 remote_id=remote_id,
                 claimed_by=None,
                 claim_expires_at=None,
+                in_doubt=False,
+                not_before=None,
                 updated_at=now,
             )
             self._outbox[key] = updated
             return updated
 
-    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+    def start_attempt(self, key: str, *, owner: str) -> OutboxRecord | None:
+        """See :meth:`Store.start_attempt`."""
+        check_text("key", key)
+        check_key("owner", owner)
+        with self._lock:
+            now = self._now()
+            record = self._outbox.get(key)
+            if (
+                record is None
+                or self._paused_since is not None
+                or record.status != "reserved"
+                or record.claimed_by != owner
+                or record.claim_expires_at is None
+                or record.claim_expires_at <= now
+            ):
+                return None
+            updated = attrs.evolve(
+                record,
+                first_attempt_at=record.first_attempt_at or now,
+                in_doubt=True,
+                updated_at=now,
+            )
+            self._outbox[key] = updated
+            return updated
+
+    def mark_failed(
+        self,
+        key: str,
+        *,
+        reason: str,
+        retry: bool = False,
+        delay: float = 0.0,
+        not_sent: bool = False,
+    ) -> OutboxRecord:
         """See :meth:`Store.mark_failed`."""
         check_text("key", key)
         check_text("reason", reason)
+        check_delay(delay)
         with self._lock:
             now = self._now()
             record = self._outbox.get(key)
@@ -433,6 +472,8 @@ class MemoryStore:
                 error=reason,
                 claimed_by=None,
                 claim_expires_at=None,
+                in_doubt=record.in_doubt and not not_sent,
+                not_before=lease_expiry(now, delay) if retry and delay > 0 else None,
                 updated_at=now,
             )
             self._outbox[key] = updated
@@ -453,6 +494,32 @@ class MemoryStore:
             ]
         found.sort(key=lambda r: (r.created_at, r.key))
         return found[:limit]
+
+    # -- pause switch -----------------------------------------------------------------------------
+
+    def pause_all(self) -> bool:
+        """See :meth:`Store.pause_all`."""
+        with self._lock:
+            now = self._now()
+            if self._paused_since is not None:
+                return False
+            self._paused_since = now
+            return True
+
+    def resume_all(self) -> bool:
+        """See :meth:`Store.resume_all`."""
+        with self._lock:
+            self._now()
+            if self._paused_since is None:
+                return False
+            self._paused_since = None
+            return True
+
+    def paused(self) -> bool:
+        """See :meth:`Store.paused`."""
+        with self._lock:
+            self._now()
+            return self._paused_since is not None
 
     # -- audit log --------------------------------------------------------------------------------
 

@@ -151,8 +151,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sc_leases ADD COLUMN renewed_at {ts}",
         "UPDATE sc_leases SET renewed_at = acquired_at WHERE renewed_at IS NULL",
     ),
-    # 8: the outbox's send attempts (socialcare.outbox, branch ``outbox``; carried here
-    # word for word so that step 9 can follow it, and the two branches merge cleanly).
+    # 8: the outbox's send attempts (socialcare.outbox): when the first attempt
+    # started (the reconciliation window), whether an attempt may have reached the
+    # platform unanswered (in doubt: look before sending again), when a deferred
+    # action may be claimed again (429 resets, back-off); the store-wide pause switch.
     (
         "ALTER TABLE sc_outbox ADD COLUMN first_attempt_at {ts}",
         "ALTER TABLE sc_outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0",

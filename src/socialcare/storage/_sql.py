@@ -41,6 +41,7 @@ from socialcare.storage._common import (
     check_aware,
     check_backlog,
     check_conversation,
+    check_delay,
     check_escalation,
     check_json,
     check_key,
@@ -86,7 +87,7 @@ _CURSOR_COLS = (
 )
 _OUTBOX_COLS = (
     "key, kind, payload, status, remote_id, error, attempts, claimed_by, claim_expires_at, "
-    "created_at, updated_at"
+    "created_at, updated_at, first_attempt_at, in_doubt, not_before"
 )
 _AUDIT_COLS = "seq, at, actor, action, subject, detail"
 _LINK_COLS = "code, url, clicks, conversation_id, created_at, last_clicked_at, campaign, bot_clicks"
@@ -565,6 +566,9 @@ class SQLStore(abc.ABC):
             claim_expires_at=self._dt(row[8]),
             created_at=cast("dt.datetime", self._dt(row[9])),
             updated_at=cast("dt.datetime", self._dt(row[10])),
+            first_attempt_at=self._dt(row[11]),
+            in_doubt=bool(row[12]),
+            not_before=self._dt(row[13]),
         )
 
     def _get_action(self, tx: Tx, key: str) -> OutboxRecord | None:
@@ -579,7 +583,7 @@ class SQLStore(abc.ABC):
         now = self._ts(self._now())
         sql = (
             f"INSERT INTO sc_outbox ({_OUTBOX_COLS}) "
-            "VALUES (?, ?, ?, 'reserved', NULL, NULL, 0, NULL, NULL, ?, ?) "
+            "VALUES (?, ?, ?, 'reserved', NULL, NULL, 0, NULL, NULL, ?, ?, NULL, 0, NULL) "
             f"ON CONFLICT (key) DO NOTHING RETURNING {_OUTBOX_COLS}"
         )
 
@@ -613,11 +617,12 @@ class SQLStore(abc.ABC):
             "attempts = attempts + 1, updated_at = ? WHERE key IN ("
             "SELECT key FROM sc_outbox WHERE status = 'reserved' "
             "AND (claim_expires_at IS NULL OR claim_expires_at <= ?) "
+            "AND (not_before IS NULL OR not_before <= ?) "
             f"{'' if kind is None else 'AND kind = ? '}"
             f"ORDER BY created_at, key LIMIT ?{self._skip_locked}) RETURNING {_OUTBOX_COLS}"
         )
         t_now = self._ts(now)
-        params: tuple[object, ...] = (owner, self._ts(expires), t_now, t_now)
+        params: tuple[object, ...] = (owner, self._ts(expires), t_now, t_now, t_now)
         params += (limit,) if kind is None else (kind, limit)
         rows = self._write(lambda tx: tx.all(sql, params))
         claimed = [self._action(row) for row in rows]
@@ -631,7 +636,8 @@ class SQLStore(abc.ABC):
         now = self._ts(self._now())
         sql = (
             "UPDATE sc_outbox SET status = 'sent', remote_id = ?, claimed_by = NULL, "
-            "claim_expires_at = NULL, updated_at = ? WHERE key = ? AND status = 'reserved' "
+            "claim_expires_at = NULL, in_doubt = 0, not_before = NULL, updated_at = ? "
+            "WHERE key = ? AND status = 'reserved' "
             f"RETURNING {_OUTBOX_COLS}"
         )
 
@@ -648,19 +654,47 @@ class SQLStore(abc.ABC):
 
         return self._write(work)
 
-    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+    def start_attempt(self, key: str, *, owner: str) -> OutboxRecord | None:
+        """See :meth:`Store.start_attempt`."""
+        check_text("key", key)
+        check_key("owner", owner)
+        now = self._ts(self._now())
+        sql = (
+            "UPDATE sc_outbox SET in_doubt = 1, "
+            "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
+            "WHERE key = ? AND status = 'reserved' AND claimed_by = ? "
+            "AND claim_expires_at > ? AND NOT EXISTS (SELECT 1 FROM sc_pause) "
+            f"RETURNING {_OUTBOX_COLS}"
+        )
+        row = self._write_one(sql, (now, now, key, owner, now))
+        return None if row is None else self._action(row)
+
+    def mark_failed(
+        self,
+        key: str,
+        *,
+        reason: str,
+        retry: bool = False,
+        delay: float = 0.0,
+        not_sent: bool = False,
+    ) -> OutboxRecord:
         """See :meth:`Store.mark_failed`."""
         check_text("key", key)
         check_text("reason", reason)
-        now = self._ts(self._now())
+        check_delay(delay)
+        at = self._now()
+        now = self._ts(at)
+        not_before = self._ts(lease_expiry(at, delay)) if retry and delay > 0 else None
         sql = (
             "UPDATE sc_outbox SET status = ?, error = ?, claimed_by = NULL, "
-            "claim_expires_at = NULL, updated_at = ? WHERE key = ? AND status <> 'sent' "
+            "claim_expires_at = NULL, not_before = ?, "
+            f"in_doubt = {'0' if not_sent else 'in_doubt'}, "
+            "updated_at = ? WHERE key = ? AND status <> 'sent' "
             f"RETURNING {_OUTBOX_COLS}"
         )
 
         def work(tx: Tx) -> OutboxRecord:
-            row = tx.one(sql, ("reserved" if retry else "failed", reason, now, key))
+            row = tx.one(sql, ("reserved" if retry else "failed", reason, not_before, now, key))
             if row is not None:
                 return self._action(row)
             record = self._get_action(tx, key)
@@ -679,6 +713,26 @@ class SQLStore(abc.ABC):
         sql = f"SELECT {_OUTBOX_COLS} FROM sc_outbox{where} ORDER BY created_at, key LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
         return [self._action(row) for row in rows]
+
+    # -- pause switch -----------------------------------------------------------------------------
+
+    def pause_all(self) -> bool:
+        """See :meth:`Store.pause_all`."""
+        sql = (
+            "INSERT INTO sc_pause (name, since) VALUES ('all', ?) "
+            "ON CONFLICT (name) DO NOTHING RETURNING name"
+        )
+        return self._write_one(sql, (self._ts(self._now()),)) is not None
+
+    def resume_all(self) -> bool:
+        """See :meth:`Store.resume_all`."""
+        sql = "DELETE FROM sc_pause WHERE name = 'all' RETURNING name"
+        return self._write_one(sql, ()) is not None
+
+    def paused(self) -> bool:
+        """See :meth:`Store.paused`."""
+        row = self._read(lambda tx: tx.one("SELECT count(*) FROM sc_pause"))
+        return row is not None and int(row[0]) > 0
 
     # -- audit log --------------------------------------------------------------------------------
 
