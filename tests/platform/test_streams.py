@@ -158,6 +158,26 @@ def test_a_dropped_connection_reconnects_with_linear_backoff(
     assert "closed by X" in (stream.stats.last_error or "")
 
 
+def test_observers_hear_every_sign_of_life_and_every_loss(
+    world: Sandbox, x: XPlatform, collect, delays: list[float]
+) -> None:
+    alive: list[int] = []
+    lost: list[str] = []
+    stream = x.filtered_stream(stall_timeout=STALL, policy=NO_JITTER, sleep=delays.append)
+    stream.observe(alive=lambda: alive.append(stream.stats.connects), lost=lost.append)
+    got = collect(stream)
+    wait_until(lambda: stream.stats.keep_alives >= 2, "keep-alives")
+    assert len(alive) >= 3  # the connection opened, then every keep-alive
+    world.add_post("ann", "@acme one")
+    got.wait_items(1)
+    assert lost == []
+    world.drop_streams()
+    wait_until(lambda: bool(lost), "the loss heard")
+    assert "closed by X" in lost[0]
+    wait_until(lambda: 2 in alive, "the new connection heard")
+    assert len(lost) == 1
+
+
 def test_keep_alive_loss_is_a_stall_and_reconnects(
     world: Sandbox, x: XPlatform, collect, delays: list[float]
 ) -> None:

@@ -434,3 +434,20 @@ def lease_refused(key: str, owner: str, held: Lease | None, now: dt.datetime) ->
         f"lease {clip(key)} of {clip(owner)} expired at {held.expires_at.isoformat()}; "
         "claim it again"
     )
+
+
+def seen_ids(item_ids: Iterable[str]) -> list[str]:
+    """``item_ids`` without repeats (first occurrence kept), each a non-empty storable string."""
+    ids = list(dict.fromkeys(item_ids))
+    for i, item_id in enumerate(ids):
+        check_key(f"item_ids[{i}]", item_id)
+    return ids
+
+
+def check_aware(name: str, value: dt.datetime) -> dt.datetime:
+    """``value`` if it is a timezone-aware datetime, else a ``ValueError``."""
+    given: object = value
+    if not isinstance(given, dt.datetime) or given.utcoffset() is None:
+        msg = f"{name} must be a timezone-aware datetime, got {clip(value)}"
+        raise ValueError(msg)
+    return value

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pytest
 
@@ -58,6 +58,7 @@ from socialcare.storage import (
     OutboxStore,
     PauseSwitch,
     PostStore,
+    SeenStore,
     Store,
     StoreLifecycle,
     UserStore,
@@ -74,6 +75,7 @@ __all__ = [
     "OutboxStoreConformance",
     "PauseSwitchConformance",
     "PostStoreConformance",
+    "SeenStoreConformance",
     "StoreConformance",
     "StoreLifecycleConformance",
     "UserStoreConformance",
@@ -1421,6 +1423,121 @@ class LeaseStoreConformance(_Conformance):
         assert len(str(caught_value.value)) < 400
 
 
+def _claim(store: SeenStore, ids: Iterable[str], owner: str = "w1", ttl: float = 60) -> list[str]:
+    return store.claim_seen("brand", ids, owner=owner, ttl=ttl)
+
+
+class SeenStoreConformance(_Conformance):
+    """The suite for a :class:`~socialcare.storage.SeenStore`."""
+
+    def test_an_id_is_claimed_once_per_stream(self, store: SeenStore) -> None:
+        assert _claim(store, ["3", "1", "2", "1"]) == ["3", "1", "2"]
+        assert _claim(store, ["2", "4", "3"]) == ["4"]
+        assert _claim(store, []) == []
+        assert store.claim_seen("dms", ["2", "4"], owner="w1", ttl=60) == ["2", "4"]  # apart
+        assert _claim(store, ["1", "2", "3", "4"]) == []
+        assert _claim(store, ["1", "2", "3", "4"], owner="w2") == []  # live claims hold
+
+    def test_large_claims_span_many_statements(self, store: SeenStore) -> None:
+        ids = [str(10**18 + i) for i in range(1_000)]
+        assert _claim(store, ids[:700]) == ids[:700]
+        assert _claim(store, reversed(ids)) == list(reversed(ids[700:]))
+        assert store.confirm_seen("brand", reversed(ids), owner="w1") == list(reversed(ids))
+
+    def test_an_unconfirmed_claim_is_taken_again_when_it_expires(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        assert _claim(store, ["1", "2", "3"], ttl=30) == ["1", "2", "3"]
+        assert store.confirm_seen("brand", ["1"], owner="w1") == ["1"]
+        assert store.expired_seen("brand") == []
+        clock.advance(29)
+        assert _claim(store, ["1", "2", "3"], owner="w2") == []  # still held
+        clock.advance(1)
+        assert store.expired_seen("brand") == ["2", "3"]  # w1 died before confirming them
+        assert store.expired_seen("brand", limit=1) == ["2"]
+        assert _claim(store, ["1", "2", "3"], owner="w2", ttl=30) == ["2", "3"]
+        assert store.expired_seen("brand") == []
+        assert _claim(store, ["2"], owner="w3") == []  # w2's claim is live
+        assert store.confirm_seen("brand", ["2", "3"], owner="w1") == []  # not w1's any more
+        assert store.confirm_seen("brand", ["2", "3", "9"], owner="w2") == ["2", "3"]
+        assert store.confirm_seen("brand", ["2"], owner="w2") == []  # confirmed once
+        clock.advance(3600)
+        assert _claim(store, ["1", "2", "3"], owner="w3") == []  # delivered: never again
+        assert store.expired_seen("brand") == []
+
+    def test_an_expired_claim_nobody_took_can_still_be_confirmed(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        assert _claim(store, ["5"], ttl=1) == ["5"]
+        clock.advance(10)  # slow handlers
+        assert store.confirm_seen("brand", ["5"], owner="w1") == ["5"]
+        assert _claim(store, ["5"], owner="w2") == []
+
+    def test_forget_drops_records_older_than_a_time(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        _claim(store, ["1", "2"])
+        store.claim_seen("other", ["1"], owner="w1", ttl=600)
+        clock.advance(60)
+        _claim(store, ["3"])
+        assert store.forget_seen("brand", before=clock.now()) == 2
+        assert store.forget_seen("brand", before=clock.now()) == 0
+        assert _claim(store, ["1", "2", "3"]) == ["1", "2"]
+        assert store.claim_seen("other", ["1"], owner="w2", ttl=60) == []  # others keep theirs
+
+    def test_concurrent_claims_give_each_id_to_one_claimant(
+        self, store_factory: Callable[[], SeenStore], clock: ManualClock
+    ) -> None:
+        workers = 6
+        ids = [str(1000 + i) for i in range(200)]
+
+        def race(ttl: float) -> list[list[str]]:
+            barrier = threading.Barrier(workers)
+            won: list[list[str]] = []
+
+            def claim(i: int) -> None:
+                mine = store_factory()
+                order = ids if i % 2 else list(reversed(ids))  # opposite orders: no deadlock
+                barrier.wait()
+                won.append(mine.claim_seen("brand", order, owner=f"w{i}", ttl=ttl))
+
+            threads = [threading.Thread(target=claim, args=(i,)) for i in range(workers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(won) == workers
+            return won
+
+        first = race(10)
+        assert sorted((i for batch in first for i in batch), key=int) == ids  # once, never twice
+        clock.advance(10)  # every claim expired unconfirmed: taken over, again by one each
+        again = race(10)
+        assert sorted((i for batch in again for i in batch), key=int) == ids
+
+    @pytest.mark.parametrize("bad", ["", "k\ud800", "k\x00"])
+    def test_seen_arguments_are_checked(self, store: SeenStore, bad: str) -> None:
+        with pytest.raises(ValueError, match="stream"):
+            store.claim_seen(bad, ["1"], owner="w1", ttl=60)
+        with pytest.raises(ValueError, match="item_ids"):
+            _claim(store, ["1", bad])
+        with pytest.raises(ValueError, match="owner"):
+            _claim(store, ["1"], owner=bad)
+        with pytest.raises(ValueError, match="ttl"):
+            _claim(store, ["1"], ttl=0)
+        with pytest.raises(ValueError, match="owner"):
+            store.confirm_seen("brand", ["1"], owner=bad)
+        with pytest.raises(ValueError, match="stream"):
+            store.expired_seen(bad)
+        with pytest.raises(ValueError, match="limit"):
+            store.expired_seen("brand", limit=0)
+        with pytest.raises(ValueError, match="stream"):
+            store.forget_seen(bad, before=T0)
+        with pytest.raises(ValueError, match="before"):
+            store.forget_seen("brand", before=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+        assert _claim(store, ["1"]) == ["1"]  # nothing was recorded
+
+
 class StoreConformance(
     StoreLifecycleConformance,
     PostStoreConformance,
@@ -1434,6 +1551,7 @@ class StoreConformance(
     LinkStoreConformance,
     EscalationStoreConformance,
     LeaseStoreConformance,
+    SeenStoreConformance,
 ):
     """The whole :class:`~socialcare.storage.Store`: every suite, plus cross-concern checks."""
 

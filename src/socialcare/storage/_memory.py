@@ -28,6 +28,7 @@ from socialcare.models._care import (
 )
 from socialcare.storage._codec import load_json
 from socialcare.storage._common import (
+    check_aware,
     check_backlog,
     check_conversation,
     check_delay,
@@ -47,6 +48,7 @@ from socialcare.storage._common import (
     lease_expiry,
     lease_refused,
     not_sendable,
+    seen_ids,
     storable_posts,
     user_document,
 )
@@ -67,6 +69,16 @@ def _frozen_json(name: str, value: Mapping[str, object] | None) -> dict[str, obj
     loaded = load_json(check_json(name, value))
     assert isinstance(loaded, dict)  # noqa: S101 - a dict dumps to an object
     return loaded
+
+
+@attrs.frozen
+class _Seen:
+    """One seen record: first made at ``seen_at``, held by ``owner`` until ``expires_at``."""
+
+    seen_at: dt.datetime
+    owner: str
+    expires_at: dt.datetime
+    delivered_at: dt.datetime | None = None
 
 
 class MemoryStore:
@@ -96,6 +108,7 @@ class MemoryStore:
         self._escalations: dict[str, Escalation] = {}
         self._leases: dict[str, Lease] = {}
         self._tokens: dict[str, int] = {}
+        self._seen: dict[str, dict[str, _Seen]] = {}
         self._paused_since: dt.datetime | None = None
 
     def __repr__(self) -> str:
@@ -666,6 +679,73 @@ class MemoryStore:
             ]
         found.sort(key=lambda e: (e.created_at, e.id))
         return found[:limit]
+
+    # -- seen items ------------------------------------------------------------------------------
+
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """See :meth:`Store.claim_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        check_ttl(ttl)
+        ids = seen_ids(item_ids)
+        with self._lock:
+            now = self._now()
+            expires = lease_expiry(now, ttl)
+            seen = self._seen.setdefault(stream, {})
+            won: list[str] = []
+            for item_id in ids:
+                held = seen.get(item_id)
+                if held is None:
+                    seen[item_id] = _Seen(now, owner, expires)
+                elif held.delivered_at is None and held.expires_at <= now:
+                    seen[item_id] = attrs.evolve(held, owner=owner, expires_at=expires)
+                else:
+                    continue
+                won.append(item_id)
+            return won
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """See :meth:`Store.confirm_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        ids = seen_ids(item_ids)
+        with self._lock:
+            now = self._now()
+            seen = self._seen.get(stream, {})
+            done: list[str] = []
+            for item_id in ids:
+                held = seen.get(item_id)
+                if held is not None and held.owner == owner and held.delivered_at is None:
+                    seen[item_id] = attrs.evolve(held, delivered_at=now)
+                    done.append(item_id)
+            return done
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """See :meth:`Store.expired_seen`."""
+        check_key("stream", stream)
+        limit = check_limit(limit)
+        with self._lock:
+            now = self._now()
+            open_ = [
+                (held.expires_at, id_order(item_id), item_id)
+                for item_id, held in self._seen.get(stream, {}).items()
+                if held.delivered_at is None and held.expires_at <= now
+            ]
+        return [item_id for *_, item_id in sorted(open_)[:limit]]
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """See :meth:`Store.forget_seen`."""
+        check_key("stream", stream)
+        check_aware("before", before)
+        with self._lock:
+            self._now()
+            seen = self._seen.get(stream, {})
+            old = [i for i, held in seen.items() if held.seen_at < before]
+            for item_id in old:
+                del seen[item_id]
+            return len(old)
 
     # -- leases -----------------------------------------------------------------------------------
 

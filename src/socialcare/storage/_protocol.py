@@ -64,6 +64,7 @@ synchronised clocks; lease TTLs should be generous compared to the skew.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -97,6 +98,7 @@ __all__ = [
     "OutboxStore",
     "PauseSwitch",
     "PostStore",
+    "SeenStore",
     "Store",
     "StoreLifecycle",
     "UserStore",
@@ -610,6 +612,56 @@ class LeaseStore(Protocol):
         ...
 
 
+class SeenStore(Protocol):
+    """Which items each monitor stream has delivered, whatever source brought them.
+
+    A stream fed both in real time (webhooks, streams) and by polling delivers each
+    post or DM event once: the first source to claim its id delivers it, the other
+    finds it seen. A claim has an owner and an expiry, like the outbox's claims: the
+    owner confirms it (:meth:`confirm_seen`) once the item's handlers ran, and a claim
+    still unconfirmed when it expires (its worker died between the claim and the
+    handlers) can be claimed again, by polling or by another worker. Delivery is
+    exactly once when workers finish, at least once when one crashes mid-delivery.
+    Records are kept per ``(stream, item id)`` with the time they were first made,
+    and dropped with :meth:`forget_seen` once no source can bring the item again.
+    """
+
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """Claim ``item_ids`` on ``stream`` for ``owner`` until now + ``ttl``; return those won.
+
+        An id is won when it was never claimed, or its claim is unconfirmed and has
+        expired (whoever held it); it is then held by ``owner`` until now + ``ttl``.
+        Ids delivered (confirmed) or held by a live claim are not returned. The
+        result keeps the order of ``item_ids`` (a repeated id counts once). Atomic
+        per id: of concurrent claimants of one ``(stream, id)``, on one store or on
+        many handles of one database, exactly one gets it back.
+        """
+        ...
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """Mark the ids ``owner`` holds on ``stream`` delivered; return those confirmed.
+
+        A claim that expired is still confirmed while nobody claimed it again; an id
+        held by another owner, confirmed already, or never claimed is left alone.
+        Confirmed ids are never claimed again. Atomic.
+        """
+        ...
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """Ids of ``stream`` claimed but never confirmed whose claim has expired.
+
+        The items whose worker died mid-delivery, oldest expiry first, for a worker to
+        claim again (:meth:`claim_seen`) and deliver.
+        """
+        ...
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """Drop ``stream``'s records first made before ``before``; return how many. Atomic."""
+        ...
+
+
 @runtime_checkable
 class Store(
     StoreLifecycle,
@@ -624,6 +676,7 @@ class Store(
     LinkStore,
     EscalationStore,
     LeaseStore,
+    SeenStore,
     Protocol,
 ):
     """Where socialcare keeps its state: the union of every storage protocol.

@@ -161,6 +161,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sc_outbox ADD COLUMN not_before {ts}",
         "CREATE TABLE sc_pause (name TEXT PRIMARY KEY, since {ts} NOT NULL)",
     ),
+    # 9: what each monitor stream delivered, whichever source (real time or polling)
+    # brought it, so that an item seen both ways is delivered once (SeenStore); a claim
+    # has an owner and an expiry and is confirmed once delivered, so that an item whose
+    # worker died mid-delivery is claimed again.
+    (
+        """CREATE TABLE sc_seen (
+            stream TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            seen_at {ts} NOT NULL,
+            claimed_by TEXT NOT NULL,
+            claim_expires_at {ts} NOT NULL,
+            delivered_at {ts},
+            PRIMARY KEY (stream, item_id))""",
+        "CREATE INDEX sc_seen_age ON sc_seen (stream, seen_at)",
+        """CREATE INDEX sc_seen_open ON sc_seen (stream, claim_expires_at)
+            WHERE delivered_at IS NULL""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

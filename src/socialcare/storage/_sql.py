@@ -38,6 +38,7 @@ from socialcare.models._care import (
 from socialcare.storage._codec import dump_json
 from socialcare.storage._common import (
     TextError,
+    check_aware,
     check_backlog,
     check_conversation,
     check_delay,
@@ -53,10 +54,12 @@ from socialcare.storage._common import (
     check_ttl,
     clip,
     dm_document,
+    id_order,
     lease_expiry,
     lease_refused,
     not_sendable,
     schema_help,
+    seen_ids,
     storable_posts,
     user_document,
 )
@@ -72,6 +75,7 @@ Row = tuple[Any, ...]
 """A result row as the driver returns it."""
 
 _IN_CHUNK = 500
+_SEEN_CHUNK = 300  # rows per INSERT of seen ids (3 parameters each)
 
 _CONV_COLS = (
     "id, channel, state, customer_id, assignee, tags, priority, first_inbound_at, "
@@ -926,6 +930,92 @@ class SQLStore(abc.ABC):
         sql = f"SELECT {_ESC_COLS} FROM sc_escalations{where} ORDER BY created_at, id LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
         return [self._escalation(row) for row in rows]
+
+    # -- seen items ------------------------------------------------------------------------------
+
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """See :meth:`Store.claim_seen`: one ``INSERT .. ON CONFLICT DO UPDATE .. WHERE`` per chunk.
+
+        A conflicting row is taken over only when it is unconfirmed and expired; the
+        row lock that ``ON CONFLICT`` takes makes the takeover exclusive.
+        """
+        check_key("stream", stream)
+        check_key("owner", owner)
+        check_ttl(ttl)
+        ids = seen_ids(item_ids)
+        if not ids:
+            return []
+        now = self._now()
+        t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
+
+        def work(tx: Tx) -> set[str]:
+            fresh: set[str] = set()
+            ordered = sorted(ids, key=id_order)  # one lock order: no deadlock between claimants
+            for start in range(0, len(ordered), _SEEN_CHUNK):
+                chunk = ordered[start : start + _SEEN_CHUNK]
+                values = ", ".join("(?, ?, ?, ?, ?)" for _ in chunk)
+                sql = (
+                    "INSERT INTO sc_seen (stream, item_id, seen_at, claimed_by, claim_expires_at) "
+                    f"VALUES {values} ON CONFLICT (stream, item_id) DO UPDATE SET "
+                    "claimed_by = excluded.claimed_by, "
+                    "claim_expires_at = excluded.claim_expires_at "
+                    "WHERE sc_seen.delivered_at IS NULL AND sc_seen.claim_expires_at <= ? "
+                    "RETURNING item_id"
+                )
+                params = [v for i in chunk for v in (stream, i, t_now, owner, t_exp)]
+                fresh.update(row[0] for row in tx.all(sql, [*params, t_now]))
+            return fresh
+
+        fresh = self._write(work)
+        return [i for i in ids if i in fresh]
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """See :meth:`Store.confirm_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        ids = seen_ids(item_ids)
+        if not ids:
+            return []
+        t_now = self._ts(self._now())
+
+        def work(tx: Tx) -> set[str]:
+            done: set[str] = set()
+            ordered = sorted(ids, key=id_order)
+            for start in range(0, len(ordered), _SEEN_CHUNK):
+                chunk = ordered[start : start + _SEEN_CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                sql = (
+                    "UPDATE sc_seen SET delivered_at = ? WHERE stream = ? AND claimed_by = ? "
+                    f"AND delivered_at IS NULL AND item_id IN ({marks}) RETURNING item_id"
+                )
+                done.update(row[0] for row in tx.all(sql, [t_now, stream, owner, *chunk]))
+            return done
+
+        done = self._write(work)
+        return [i for i in ids if i in done]
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """See :meth:`Store.expired_seen`."""
+        check_key("stream", stream)
+        t_now = self._ts(self._now())
+        sql = (
+            "SELECT item_id FROM sc_seen WHERE stream = ? AND delivered_at IS NULL "
+            "AND claim_expires_at <= ? ORDER BY claim_expires_at, item_id LIMIT ?"
+        )
+        rows = self._read(lambda tx: tx.all(sql, (stream, t_now, check_limit(limit))))
+        return [row[0] for row in rows]
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """See :meth:`Store.forget_seen`."""
+        check_key("stream", stream)
+        cutoff = self._ts(check_aware("before", before))
+        return self._write(
+            lambda tx: tx.run(
+                "DELETE FROM sc_seen WHERE stream = ? AND seen_at < ?", (stream, cutoff)
+            )
+        )
 
     # -- leases -----------------------------------------------------------------------------------
 
