@@ -23,6 +23,7 @@ PACKAGES = [
     "socialcare.compose",
     "socialcare.errors",
     "socialcare.escalation",
+    "socialcare.guard",
     "socialcare.links",
     "socialcare.models",
     "socialcare.monitor",

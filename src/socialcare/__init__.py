@@ -89,6 +89,11 @@ if _typing.TYPE_CHECKING:
         EscalationPolicy,
         SentimentScorer,
     )
+    from socialcare.guard import (
+        AccountGuard,
+        GuardReport,
+        PhishingDetector,
+    )
     from socialcare.links import (
         LinkTracker,
         Shortener,
@@ -187,6 +192,7 @@ if _typing.TYPE_CHECKING:
     )
 
 __all__ = [
+    "AccountGuard",
     "Alert",
     "AlertError",
     "AlertSink",
@@ -217,6 +223,7 @@ __all__ = [
     "EscalationFlow",
     "EscalationPolicy",
     "Finding",
+    "GuardReport",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -234,6 +241,7 @@ __all__ = [
     "OutboxRecord",
     "Page",
     "PayloadError",
+    "PhishingDetector",
     "Placeholder",
     "Platform",
     "PlatformError",
@@ -339,6 +347,9 @@ _LAZY: dict[str, str] = {
     "EscalationDecision": "socialcare.escalation",
     "EscalationPolicy": "socialcare.escalation",
     "SentimentScorer": "socialcare.escalation",
+    "AccountGuard": "socialcare.guard",
+    "GuardReport": "socialcare.guard",
+    "PhishingDetector": "socialcare.guard",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",

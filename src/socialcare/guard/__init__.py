@@ -12,8 +12,9 @@ pure :class:`PhishingDetector` whose patterns are data.
 Example:
     >>> from socialcare.guard import PhishingDetector
     >>> detector = PhishingDetector(brand_names=("acme",), brand_domains=("acme.example",))
-    >>> [m.pattern for m in detector.scan("Please verify your account at acme-help.net/login")]
-    ['verify_account', 'lookalike_domain', 'login_link']
+    >>> matches = detector.scan("Please verify your account at acme-help.net/login")
+    >>> print(*(m.pattern for m in matches))
+    verify_account lookalike_domain login_link
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from socialcare.guard._detect import (
 )
 from socialcare.guard._guard import (
     AccountGuard,
+    FindingChannel,
     FindingKind,
     GuardFinding,
     GuardPlatform,
@@ -41,6 +43,7 @@ from socialcare.guard._guard import (
 __all__ = [
     "DEFAULT_PHISHING_PATTERNS",
     "AccountGuard",
+    "FindingChannel",
     "FindingKind",
     "GuardFinding",
     "GuardPlatform",

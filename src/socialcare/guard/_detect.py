@@ -33,8 +33,14 @@ _TWO_LEVEL_SUFFIXES = frozenset(
     {"co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "co.nz", "co.jp", "co.in", "com.br"}
 )
 # Characters phishers swap in for look-alikes, mapped to what they imitate.
-_CONFUSABLE = str.maketrans({"0": "o", "1": "l", "3": "e", "5": "s", "@": "a", "$": "s"})
-_NEGATION = re.compile(r"\b(?:never|not|don'?t|do not|won'?t|will not|no one|nobody)\b[^.?!\n]*$")
+_CONFUSABLE = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "5": "s", "@": "a", "$": "s"}
+    # Cyrillic and Greek letters drawn like Latin ones (IDN homograph attacks)
+    | dict(zip("асеіјорхуѕԁһκνοτ", "aceijopxysdhkvot", strict=True))
+)
+_NEGATION = re.compile(
+    r"\b(?:never|not|don'?t|do not|won'?t|will not|no one|nobody)\b[^.?!\n]*\Z", re.IGNORECASE
+)
 
 
 def domain_of(url: str) -> str | None:
@@ -96,6 +102,9 @@ def _registrable_label(host: str) -> str:
 
 def _skeleton(label: str) -> str:
     """A label with look-alike characters folded: ``acrne`` and ``4cme``-style swaps."""
+    if label.startswith("xn--"):
+        with contextlib.suppress(UnicodeError):
+            label = label.encode("ascii").decode("idna")
     folded = unicodedata.normalize("NFKD", label)
     folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
     return folded.translate(_CONFUSABLE).replace("rn", "m").replace("vv", "w").replace("-", "")
@@ -170,7 +179,7 @@ DEFAULT_PHISHING_PATTERNS: tuple[PhishingPattern, ...] = (
         "suspension_threat",
         r"\b(?:your|ur)\s+account\b[^.?!\n]{0,40}?\b(?:will be|has been|is being|is)\s+"
         r"(?:suspended|locked|disabled|deactivated|terminated|restricted)\b"
-        r"[^.?!\n]{0,60}?\b(?:unless|within|click|verify|log ?in|tap)\b",
+        r"[^\n]{0,60}?\b(?:unless|within|click|verify|log ?in|tap)\b",
         "threatens suspension to rush a login",
     ),
 )

@@ -23,6 +23,7 @@ from socialcare.storage import AuditLog, CursorStore, OutboxStore, PauseSwitch
 
 __all__ = [
     "AccountGuard",
+    "FindingChannel",
     "FindingKind",
     "GuardFinding",
     "GuardPlatform",
@@ -34,7 +35,7 @@ __all__ = [
 log = logging.getLogger("socialcare.guard")
 
 FindingKind = Literal["unrecognised_post", "unrecognised_dm", "unknown_link", "phishing"]
-Channel = Literal["own_post", "own_dm", "inbound_dm", "mention"]
+FindingChannel = Literal["own_post", "own_dm", "inbound_dm", "mention"]
 OnUnrecognised = Literal["alert", "pause"]
 
 _DM_CHANNELS = ("own_dm", "inbound_dm")
@@ -113,7 +114,7 @@ class GuardFinding:
     """
 
     kind: FindingKind
-    channel: Channel
+    channel: FindingChannel
     item_id: str
     text: str
     created_at: dt.datetime | None
@@ -393,7 +394,7 @@ class AccountGuard:
         is_dm = isinstance(item, DirectMessage)
         author = item.sender_id if isinstance(item, DirectMessage) else item.author_id
         own = author is not None and author == self.brand_user_id
-        channel: Channel = (
+        channel: FindingChannel = (
             ("own_dm" if own else "inbound_dm") if is_dm else ("own_post" if own else "mention")
         )
         return (
@@ -509,7 +510,9 @@ class AccountGuard:
                 held.add(item.id)
         return held
 
-    def _link_findings(self, item: Post | DirectMessage, channel: Channel) -> list[GuardFinding]:
+    def _link_findings(
+        self, item: Post | DirectMessage, channel: FindingChannel
+    ) -> list[GuardFinding]:
         text, entities = _text_and_entities(item)
         off: list[str] = []
         for url in links_in(text, entities):
