@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from tests.storage.storage_support import drop_pg_schema, require_postgres
 
 from socialcare.alerts import Alert, CallbackSink
 from socialcare.errors import AlertError
 from socialcare.guard import AccountGuard, GuardReport
-from socialcare.models import User
+from socialcare.models import DirectMessage, Page, Post, User
 from socialcare.outbox import OUTBOX_KIND, Outbox, Sender
 from socialcare.platforms.x import XPlatform
 from socialcare.sandbox import Sandbox
@@ -354,3 +355,69 @@ def test_brand_id_from_the_platform(world: World) -> None:
     other = AccountGuard(world.x, world.store, brand_user_id="123")
     assert other.brand_user_id == "123"
     assert isinstance(world.sandbox.user(world.acme), User)
+
+
+class LaggingTimeline:
+    """The brand's platform, with X's timeline showing some posts late."""
+
+    def __init__(self, x: XPlatform) -> None:
+        self.x = x
+        self.hidden: set[str] = set()
+
+    def me(self) -> User:
+        return self.x.me()
+
+    def user_posts(
+        self,
+        user_id: str | None = None,
+        *,
+        since_id: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        page = self.x.user_posts(
+            user_id, since_id=since_id, max_results=max_results, next_token=next_token
+        )
+        return attrs.evolve(page, items=tuple(p for p in page.items if p.id not in self.hidden))
+
+    def dm_events(
+        self,
+        *,
+        since_id: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[DirectMessage]:
+        return self.x.dm_events(since_id=since_id, max_results=max_results, next_token=next_token)
+
+    def mentions(
+        self,
+        user_id: str | None = None,
+        *,
+        since_id: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> Page[Post]:
+        return self.x.mentions(
+            user_id, since_id=since_id, max_results=max_results, next_token=next_token
+        )
+
+
+@pytest.mark.parametrize(("overlap", "flagged"), [(900.0, False), (0.0, True)])
+def test_a_post_the_timeline_shows_late_is_still_recognised(
+    world: World, overlap: float, flagged: bool
+) -> None:
+    lagging = LaggingTimeline(world.x)
+    guard = AccountGuard(lagging, world.store, audit_overlap=overlap, clock=world.sandbox.clock)
+    guard.check()
+    world.outbox.post("Back online, thanks for your patience")
+    assert world.sender.run_once().sent == 1
+    [sent] = world.outbox.sent()
+    assert sent.remote_id is not None
+    lagging.hidden.add(sent.remote_id)  # published, but not on the timeline yet
+    world.sandbox.advance(60)
+    assert guard.check().posts_read == 0
+    lagging.hidden.clear()
+    world.sandbox.advance(60)
+    report = guard.check()
+    assert report.posts_read == 1
+    assert bool(report.unrecognised) is flagged  # 0 s overlap: the entry was already passed

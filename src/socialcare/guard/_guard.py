@@ -236,6 +236,8 @@ class AccountGuard:
         page_size: posts or DM events per request (5-100).
         max_pages: pages per stream per check at most (older ones are left, and logged).
         in_flight_grace: how long a read may be held while an outbox send is in flight.
+        audit_overlap: audit entries younger than this are read again by the next check
+            (X's timelines may show a post some time after it was made).
         clock: time (default: the platform's ``clock`` attribute, else the system clock).
         actor: the name in audit entries.
     """
@@ -257,6 +259,7 @@ class AccountGuard:
         page_size: int = 100,
         max_pages: int = 10,
         in_flight_grace: float = 300.0,
+        audit_overlap: float = 900.0,
         clock: Clock | None = None,
         actor: str = "guard",
     ) -> None:
@@ -266,8 +269,11 @@ class AccountGuard:
             )
         if not 5 <= page_size <= 100:  # noqa: PLR2004 - X's page sizes
             raise ConfigurationError(f"page_size must be 5 to 100, not {page_size}")
-        if max_pages < 1 or interval <= 0 or in_flight_grace < 0:
-            raise ConfigurationError("max_pages, interval and in_flight_grace must be positive")
+        if max_pages < 1 or interval <= 0 or in_flight_grace < 0 or audit_overlap < 0:
+            raise ConfigurationError(
+                "max_pages and interval must be positive, in_flight_grace and audit_overlap"
+                " not negative"
+            )
         self.platform = platform
         self.store = store
         self.brand_domains: tuple[str, ...] = tuple(brand_domains)
@@ -282,6 +288,7 @@ class AccountGuard:
         self.page_size = page_size
         self.max_pages = max_pages
         self.in_flight_grace = in_flight_grace
+        self.audit_overlap = audit_overlap
         platform_clock = getattr(platform, "clock", None)
         self.clock: Clock = clock or (
             platform_clock if isinstance(platform_clock, Clock) else SystemClock()
@@ -320,7 +327,7 @@ class AccountGuard:
         """Read what is new, judge it, alert, and move the high-water marks; see the class."""
         now = self.clock.now()
         audit_since = int(self._since("audit") or 0)
-        known, audit_top = self._sent_ids(audit_since)
+        known, audit_top = self._sent_ids(audit_since, now)
         baseline = self.store.get_cursor(self._cursor("posts")) is None
         read = self._read(baseline=baseline)
         if baseline:
@@ -366,7 +373,7 @@ class AccountGuard:
         outbound: list[Post | DirectMessage] = [*read.posts, *own_dms]
         unknown = [i for i in outbound if i.id not in known]
         if unknown:  # sends that finished while the timeline was read
-            more, _ = self._sent_ids(audit_top)
+            more, _ = self._sent_ids(audit_top, now)
             unknown = [i for i in unknown if i.id not in more]
         held = self._held(unknown, now)
         findings = [_unrecognised(i) for i in unknown if i.id not in held]
@@ -428,19 +435,30 @@ class AccountGuard:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _sent_ids(self, after_seq: int) -> tuple[set[str], int]:
-        """Remote ids recorded in the audit log after ``after_seq``, and the last seq read."""
+    def _sent_ids(self, after_seq: int, now: dt.datetime) -> tuple[set[str], int]:
+        """Remote ids recorded in the audit log after ``after_seq``, and the next mark.
+
+        The mark is the last entry older than ``audit_overlap`` (in an unbroken run
+        from ``after_seq``): newer entries are read again by the next check, so a post
+        that X's timeline shows late is still matched with its entry.
+        """
         ids: set[str] = set()
-        top = after_seq
+        cutoff = now - dt.timedelta(seconds=self.audit_overlap)
+        mark = after_seq
+        settled = True
+        last = after_seq
         while True:
-            entries = self.store.audit_entries(after_seq=top, limit=_AUDIT_PAGE)
+            entries = self.store.audit_entries(after_seq=last, limit=_AUDIT_PAGE)
             for entry in entries:
                 remote = entry.detail.get("remote_id")
                 if isinstance(remote, str):
                     ids.add(remote)
-                top = max(top, entry.seq)
+                settled = settled and entry.at <= cutoff
+                if settled:
+                    mark = entry.seq
+                last = entry.seq
             if len(entries) < _AUDIT_PAGE:
-                return ids, top
+                return ids, mark
 
     def _pages(self, fetch: Callable[[str | None], Page[Post]], limit: int) -> list[Post]:
         out: list[Post] = []
