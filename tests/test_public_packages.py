@@ -24,6 +24,7 @@ PACKAGES = [
     "socialcare.desk",
     "socialcare.errors",
     "socialcare.escalation",
+    "socialcare.guard",
     "socialcare.links",
     "socialcare.models",
     "socialcare.monitor",

@@ -98,6 +98,11 @@ if _typing.TYPE_CHECKING:
         EscalationPolicy,
         SentimentScorer,
     )
+    from socialcare.guard import (
+        AccountGuard,
+        GuardReport,
+        PhishingDetector,
+    )
     from socialcare.links import (
         LinkTracker,
         Shortener,
@@ -196,6 +201,7 @@ if _typing.TYPE_CHECKING:
     )
 
 __all__ = [
+    "AccountGuard",
     "Alert",
     "AlertError",
     "AlertSink",
@@ -230,6 +236,7 @@ __all__ = [
     "EscalationFlow",
     "EscalationPolicy",
     "Finding",
+    "GuardReport",
     "Includes",
     "InvalidRequestError",
     "Lease",
@@ -247,6 +254,7 @@ __all__ = [
     "OutboxRecord",
     "Page",
     "PayloadError",
+    "PhishingDetector",
     "Placeholder",
     "Platform",
     "PlatformError",
@@ -361,6 +369,9 @@ _LAZY: dict[str, str] = {
     "EscalationFlow": "socialcare.escalation",
     "EscalationPolicy": "socialcare.escalation",
     "SentimentScorer": "socialcare.escalation",
+    "AccountGuard": "socialcare.guard",
+    "GuardReport": "socialcare.guard",
+    "PhishingDetector": "socialcare.guard",
     "LinkTracker": "socialcare.links",
     "Shortener": "socialcare.links",
     "redirect_app": "socialcare.links",
