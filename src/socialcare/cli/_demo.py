@@ -149,6 +149,7 @@ class _Bot:
         )
         self.monitor.add_mentions("mentions")
         self.monitor.on("mentions")(self.inbound.append)
+        self.monitor.run_due()  # the first poll: from now on, every new mention is delivered
 
     # -- one simulated minute ----------------------------------------------------------------
 

@@ -1,0 +1,7 @@
+"""``python -m socialcare``: the ``socialcare`` command (see :mod:`socialcare.cli`)."""
+
+from __future__ import annotations
+
+from socialcare.cli import console_script
+
+console_script()
