@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from socialcare.cli import console_script
 
-console_script()
+if __name__ == "__main__":
+    console_script()

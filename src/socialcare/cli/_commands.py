@@ -78,7 +78,9 @@ def _show_post(out: Console, stream: str, post: Post, store: Store) -> None:
 
 
 def _show_dm(out: Console, stream: str, message: DirectMessage) -> None:
-    out.print(f"[magenta]{escape(stream)}[/magenta] DM from {message.sender_id}: {escape(message.text)}")
+    out.print(
+        f"[magenta]{escape(stream)}[/magenta] DM from {message.sender_id}: {escape(message.text)}"
+    )
 
 
 def _configure(monitor: Monitor, config: CareConfig, out: Console, store: Store) -> None:
@@ -103,8 +105,7 @@ def _summary(monitor: Monitor, out: Console) -> None:
     health = monitor.health()
     for stream in health.streams:
         out.print(
-            f"{stream.name}: {stream.posts_delivered} delivered, "
-            f"{stream.requests_used} request(s)",
+            f"{stream.name}: {stream.posts_delivered} delivered, {stream.requests_used} request(s)",
             markup=False,
         )
 
@@ -132,7 +133,9 @@ def monitor_sandbox(config: CareConfig, store: Store, out: Console, *, cycles: i
             for index, scenario in enumerate(scenarios):
                 if index % cycles == cycle:
                     customer = sandbox.add_user(scenario.customer)
-                    sandbox.add_post(customer, scenario.opener.replace("@acmehelp", f"@{config.brand}"))
+                    sandbox.add_post(
+                        customer, scenario.opener.replace("@acmehelp", f"@{config.brand}")
+                    )
             clock.advance(config.poll_interval)
             report = monitor.run_due()
             for stream, message in report.errors:
@@ -202,9 +205,7 @@ def _keep(store: Store | None, out: Console, event: WebhookEvent) -> None:
         out.print(f"{event.kind}: kept as an unknown event", markup=False)
 
 
-def serve_webhooks(
-    secret: str, store: Store | None, args: argparse.Namespace, out: Console
-) -> int:
+def serve_webhooks(secret: str, store: Store | None, args: argparse.Namespace, out: Console) -> int:
     """Serve the webhook receiver's WSGI app (waitress when installed, else wsgiref)."""
     receiver = WebhookReceiver(secret, replay_guard=MemoryReplayGuard())
     receiver.on_any(lambda event: _keep(store, out, event))

@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import attrs
 
@@ -20,7 +21,7 @@ from socialcare.query import Query
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["CareConfig", "SearchConfig", "load_config", "parse_config"]
 
@@ -139,7 +140,7 @@ class _Checker:
         self.lines = text.splitlines()
         self.source = source
 
-    def fail(self, path: _Path, message: str) -> None:
+    def fail(self, path: _Path, message: str) -> NoReturn:
         line = _line_of(self.lines, path)
         where = f"{self.source}:{line}" if line is not None else self.source
         raise ConfigurationError(f"{where}: {message}")
@@ -163,13 +164,15 @@ class _Checker:
             self.fail(("monitor", "search"), "monitor.search must be tables ([[monitor.search]])")
         found: list[SearchConfig] = []
         names: set[str] = set()
-        for index, item in enumerate(value):  # type: ignore[arg-type]  # checked above
+        for index, item in enumerate(value):
             where: _Path = ("monitor", "search", index)
             if not isinstance(item, Mapping):
                 self.fail(where, "monitor.search must be tables ([[monitor.search]])")
             for key in item:
                 if key not in _SEARCH_KEYS:
-                    self.fail((*where, key), f"unknown key monitor.search.{key}; known: name, query")
+                    self.fail(
+                        (*where, key), f"unknown key monitor.search.{key}; known: name, query"
+                    )
             name = self.string(item, (*where, "name"))
             query = self.string(item, (*where, "query"))
             if name is None or query is None:

@@ -120,7 +120,7 @@ class Scenario:
         customer: the customer's handle.
         opener: the customer's first post (it mentions the brand).
         at_minute: when it is posted, minutes after the demo starts.
-        topic: the help topic (:data:`HELP_PAGES`) for questions and delivery issues.
+        topic: the help topic (router, password, billing, app, delivery) for questions and delivery issues.
         follow_up: the customer's answer to the brand's reply, or ``None``.
         follow_up_after: minutes between the brand's reply and the follow-up.
         agent_reply: a human agent's reply posted from the brand account before the
@@ -141,7 +141,9 @@ class Scenario:
     at_second: int = 0
 
 
-def synthetic_conversations(count: int, *, seed: int = 0, span_minutes: int = 120) -> tuple[Scenario, ...]:
+def synthetic_conversations(
+    count: int, *, seed: int = 0, span_minutes: int = 120
+) -> tuple[Scenario, ...]:
     """``count`` synthetic conversations spread over ``span_minutes``, in time order.
 
     Raises:
@@ -159,7 +161,7 @@ def synthetic_conversations(count: int, *, seed: int = 0, span_minutes: int = 12
         kind = _MIX[index][0] if index < len(_MIX) else rng.choice(kinds)
         handle = _handle(rng, used)
         minute = rng.randrange(span_minutes)
-        followers = rng.choice((12, 85, 240, 1_300, 52_000)) if rng.random() < 0.9 else 0
+        followers = rng.choice((12, 85, 240, 1_300, 52_000)) if rng.random() < 0.9 else 0  # noqa: PLR2004
         scenario = _scenario(kind, handle, minute, followers, rng)
         scenarios.append(attrs.evolve(scenario, at_second=rng.randrange(60)))
     scenarios.sort(key=lambda s: (s.at_minute, s.at_second, s.customer))

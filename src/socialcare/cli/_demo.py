@@ -57,7 +57,7 @@ class DemoReport:
         store_url: where the run's records are (a temporary SQLite file by default).
         conversations: conversation records in the store.
         states: how many conversations are in each care state.
-        inbound: customer posts the bot listened to.
+        inbound: posts the monitor delivered to the bot (mentions of the brand).
         replies: public replies the bot sent with a tracked link or a thank-you.
         agent_replies: replies a (simulated) human agent sent through the same outbox.
         escalations: escalations to DM recorded in the store.
@@ -128,9 +128,7 @@ class _Bot:
         self.agent_outbox = Outbox(store, actor=_AGENT)
         self.flow = EscalationFlow(self.outbox, brand_id=brand.id, clock=clock)
         self.sender = Sender(store, self.x, owner="demo-sender")
-        self.tracker = LinkTracker(
-            store, "https://acme.co", utm={"source": "x", "medium": "care"}
-        )
+        self.tracker = LinkTracker(store, "https://acme.co", utm={"source": "x", "medium": "care"})
         self.clicks = redirect_app(store)
         self.policy = EscalationPolicy(
             keywords=(
@@ -138,13 +136,18 @@ class _Bot:
             )
         )
         self.inbound: list[Post] = []
+        self.listened = 0
         self.scenarios: dict[str, Scenario] = {}  # opener post id -> scenario
         self.scenario_of: dict[str, Scenario] = {}  # conversation id -> scenario
         self.follow_ups: list[tuple[int, Scenario, str]] = []  # (minute, scenario, parent)
         self.read_back: set[str] = set()
         self.links = 0
         self.monitor = Monitor(
-            self.x, store, clock=clock, poll_interval=60, brand_user_id=brand.id,
+            self.x,
+            store,
+            clock=clock,
+            poll_interval=60,
+            brand_user_id=brand.id,
             start=start if start is not None else "now",
         )
         self.monitor.add_mentions("mentions")
@@ -157,26 +160,29 @@ class _Bot:
         self.monitor.run_due()
         if self.inbound:
             batch, self.inbound[:] = list(self.inbound), []
+            self.listened += len(batch)
             self.handle(batch)
         report = self.sender.run_once()
         if report.claimed:
             self.read_back_sent(minute)
 
     def handle(self, batch: list[Post]) -> None:
-        self.fill_parents(batch)
-        for conversation in self.threader.ingest(batch):
-            if conversation.state in ("new", "awaiting_brand"):
+        touched = [*self.fill_parents(batch), *self.threader.ingest(batch)]
+        for conversation_id in dict.fromkeys(c.id for c in touched):
+            conversation = self.store.get_conversation(conversation_id)
+            if conversation is not None and conversation.state in ("new", "awaiting_brand"):
                 self.triage(conversation)
 
-    def fill_parents(self, batch: Iterable[Post]) -> None:
+    def fill_parents(self, batch: Iterable[Post]) -> list[Conversation]:
         """Fetch the parents the store lacks (a reply to a post the bot never saw)."""
         missing = {
             p.replied_to_id
             for p in batch
             if p.replied_to_id is not None and self.store.get_post(p.replied_to_id) is None
         }
-        if missing:
-            self.threader.ingest(self.x.get_posts(sorted(missing)).items)
+        if not missing:
+            return []
+        return self.threader.ingest(self.x.get_posts(sorted(missing)).items)
 
     def triage(self, conversation: Conversation) -> None:
         thread = self.threader.thread(conversation.id)
@@ -328,7 +334,11 @@ def run_demo(
             brand, schedule = _seed_twcs(sandbox, Path(twcs), conversations)
         else:
             brand = sandbox.add_user(BRAND, name="Acme Support", verified=True)
-            schedule = list(synthetic_conversations(conversations, seed=seed))
+            schedule = list(
+                synthetic_conversations(
+                    conversations, seed=seed, span_minutes=min(120, max(20, 3 * conversations))
+                )
+            )
         start = clock.now() - dt.timedelta(days=6, hours=23) if twcs is not None else None
         bot = _Bot(sandbox, store, brand, clock, seed, start=start)
         last = max((s.at_minute for s in schedule), default=0)
@@ -371,7 +381,7 @@ def _seed_twcs(sandbox: Sandbox, path: Path, limit: int) -> tuple[User, list[Sce
     if not rows.brand_ids:
         raise ConfigurationError(f"{path}: no brand rows (inbound=False) to act as")
     answers = Counter(p.author_id for p in rows.posts if p.author_id in rows.brand_ids)
-    handle = sorted(answers, key=lambda a: (-answers[a], a or ""))[0] or ""
+    handle = min(answers, key=lambda a: (-answers[a], a or "")) or ""
     imported = sandbox.seed_twcs(path, limit=limit * 4, rebase=True)
     brand = sandbox.user(imported.user(handle))
     # The customers' posts mentioning the brand are already in the sandbox (rebased into
@@ -379,9 +389,7 @@ def _seed_twcs(sandbox: Sandbox, path: Path, limit: int) -> tuple[User, list[Sce
     return brand, []
 
 
-def _report(
-    store_url: str, store: Store, sandbox: Sandbox, bot: _Bot, minutes: int
-) -> DemoReport:
+def _report(store_url: str, store: Store, sandbox: Sandbox, bot: _Bot, minutes: int) -> DemoReport:
     records = store.find_conversations(limit=1_000_000)
     states = Counter(c.state for c in records)
     times = tuple(
@@ -393,7 +401,8 @@ def _report(
     replies = sum(
         1
         for r in sent
-        if r.payload.get("action") == "reply" and r.key.startswith("reply:")
+        if r.payload.get("action") == "reply"
+        and r.key.startswith("reply:")
         and not r.key.endswith(":agent")
     )
     agent = sum(1 for r in sent if r.key.endswith(":agent"))
@@ -404,7 +413,7 @@ def _report(
         store_url=store_url,
         conversations=len(records),
         states=dict(sorted(states.items())),
-        inbound=sum(1 for p in _all_posts(sandbox) if p.author_id != bot.brand.id),
+        inbound=bot.listened,
         replies=replies,
         agent_replies=agent,
         escalations=len(store.find_escalations(limit=1_000_000)),
@@ -417,7 +426,3 @@ def _report(
         billed=dict(sorted(usage.counts.items())),
         minutes=minutes,
     )
-
-
-def _all_posts(sandbox: Sandbox) -> list[Post]:
-    return sandbox.posts()

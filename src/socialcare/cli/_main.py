@@ -18,12 +18,12 @@ from socialcare.cli._config import CareConfig, load_config
 from socialcare.cli._demo import run_demo
 from socialcare.cli._errors import (
     EXIT_CODES,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_STORE,
     EXIT_USAGE,
     CommandError,
-    EXIT_FAILED,
 )
 from socialcare.errors import (
     ConfigurationError,
@@ -34,6 +34,7 @@ from socialcare.errors import (
 from socialcare.storage import Store, open_store
 
 __all__ = ["console_script", "main"]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -218,7 +219,7 @@ def _monitor(args: argparse.Namespace, out: Console, err: Console) -> int:
         return _commands.monitor_x(config, platform, store, out, err, cycles=args.cycles)
 
 
-def _links_list(args: argparse.Namespace, out: Console, err: Console) -> int:
+def _links_list(args: argparse.Namespace, out: Console, _err: Console) -> int:
     config = _config(args.config)
     with _store(args.store or config.store_url, create=False) as store:
         links = store.find_short_links(
@@ -228,7 +229,7 @@ def _links_list(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
-def _links_create(args: argparse.Namespace, out: Console, err: Console) -> int:
+def _links_create(args: argparse.Namespace, out: Console, _err: Console) -> int:
     config = _config(args.config)
     base = args.base_url or config.link_base_url
     if base is None:
@@ -246,7 +247,7 @@ def _links_create(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
-def _webhook_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
+def _webhook_serve(args: argparse.Namespace, out: Console, _err: Console) -> int:
     config = _config(args.config)
     secret = _commands.consumer_secret()
     url = args.store or config.store_url
