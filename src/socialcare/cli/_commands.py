@@ -73,7 +73,7 @@ def consumer_secret() -> str:
 
 def _show_post(out: Console, stream: str, post: Post, store: Store) -> None:
     author = store.get_user(post.author_id) if post.author_id else None
-    who = f"@{author.username}" if author else (post.author_id or "?")
+    who = f"@{author.username}" if author else f"user {post.author_id or '?'}"
     out.print(f"[cyan]{escape(stream)}[/cyan] {escape(who)}: {escape(post.full_text)}")
 
 
@@ -101,16 +101,23 @@ def _configure(monitor: Monitor, config: CareConfig, out: Console, store: Store)
             monitor.on(stream.name)(lambda p, s=stream.name: _show_post(out, s, p, store))
 
 
-def _summary(monitor: Monitor, out: Console) -> None:
-    health = monitor.health()
-    for stream in health.streams:
+def _summary(monitor: Monitor, out: Console, err: Console) -> int:
+    """Print each stream's counts; ``EXIT_FAILED`` when a stream's last poll failed."""
+    failed = False
+    for stream in monitor.health().streams:
         out.print(
             f"{stream.name}: {stream.posts_delivered} delivered, {stream.requests_used} request(s)",
             markup=False,
         )
+        if stream.last_error is not None:
+            failed = True
+            err.print(f"socialcare: error: {stream.name}: {stream.last_error}", markup=False)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
-def monitor_sandbox(config: CareConfig, store: Store, out: Console, *, cycles: int) -> int:
+def monitor_sandbox(
+    config: CareConfig, store: Store, out: Console, err: Console, *, cycles: int
+) -> int:
     """Monitor the offline sandbox: synthetic customers post between polls."""
     clock = ManualClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc))
     sandbox = Sandbox(clock=clock)
@@ -140,10 +147,9 @@ def monitor_sandbox(config: CareConfig, store: Store, out: Console, *, cycles: i
             report = monitor.run_due()
             for stream, message in report.errors:
                 out.print(f"[red]{escape(stream)}: {escape(message)}[/red]")
-        _summary(monitor, out)
+        return _summary(monitor, out, err)
     finally:
         monitor.close()
-    return EXIT_OK
 
 
 def _monitor_store(store: Store) -> MonitorStore:
@@ -165,8 +171,7 @@ def monitor_x(
     names = ", ".join(s.name for s in monitor.streams)
     err.print(f"monitoring X: {names} (Ctrl-C stops)", markup=False)
     monitor.run_forever(max_cycles=cycles)
-    _summary(monitor, out)
-    return EXIT_OK
+    return _summary(monitor, out, err)
 
 
 def create_link(

@@ -120,7 +120,8 @@ class Scenario:
         customer: the customer's handle.
         opener: the customer's first post (it mentions the brand).
         at_minute: when it is posted, minutes after the demo starts.
-        topic: the help topic (router, password, billing, app, delivery) for questions and delivery issues.
+        topic: the help topic (router, password, billing, app, delivery) of a
+            question or a delivery issue.
         follow_up: the customer's answer to the brand's reply, or ``None``.
         follow_up_after: minutes between the brand's reply and the follow-up.
         agent_reply: a human agent's reply posted from the brand account before the

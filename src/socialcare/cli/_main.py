@@ -125,6 +125,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     """
     out = Console(file=stdout or sys.stdout, highlight=False, soft_wrap=True)
     err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    if not out.is_terminal:
+        out.width = 200  # a file or a pipe: whole URLs and texts, not cut to 80 columns
     try:
         args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         run: Callable[[argparse.Namespace, Console, Console], int] = args.run
@@ -208,7 +210,7 @@ def _monitor(args: argparse.Namespace, out: Console, err: Console) -> int:
     url = args.store or config.store_url
     if args.sandbox:
         with _store(url or "memory:", create=True) as store:
-            return _commands.monitor_sandbox(config, store, out, cycles=args.cycles or 3)
+            return _commands.monitor_sandbox(config, store, out, err, cycles=args.cycles or 3)
     platform = _commands.x_from_env(api_host=args.api_host)
     if url is None:
         raise CommandError(
