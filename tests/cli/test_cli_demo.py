@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from socialcare.cli import main, run_demo, synthetic_conversations
+from socialcare.privacy import PrivateDataGuard
 from socialcare.storage import open_store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,13 +92,11 @@ def test_synthetic_set_is_varied_and_private_data_is_present() -> None:
 
 
 def test_demo_escalates_private_data_and_never_posts_it(tmp_path: Path) -> None:
-    from socialcare.privacy import PrivateDataGuard
-
     url = f"sqlite:///{tmp_path / 'p.db'}"
     report = run_demo(conversations=12, seed=0, store_url=url)
     store = open_store(url)
     try:
-        public = [r for r in store.list_actions(status="sent", limit=1000)]
+        public = store.list_actions(status="sent", limit=1000)
         texts = [str(r.payload.get("text", "")) for r in public if r.payload["action"] == "reply"]
     finally:
         store.close()
