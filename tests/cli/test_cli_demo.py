@@ -6,6 +6,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from socialcare.cli import main, run_demo, synthetic_conversations
@@ -159,3 +160,10 @@ def test_demo_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert "must be at least 1" in capsys.readouterr().err
     assert main(["demo", "--store", "ftp://x"]) == 2
     assert "ftp" in capsys.readouterr().err
+
+
+def test_demo_reports_the_same_on_every_store_backend(tmp_path: Path) -> None:
+    on_sqlite = run_demo(conversations=5, seed=2, store_url=f"sqlite:///{tmp_path / 's.db'}")
+    in_memory = run_demo(conversations=5, seed=2, store_url="memory:")
+    assert in_memory.conversations == on_sqlite.conversations == 5
+    assert attrs.evolve(in_memory, store_url="") == attrs.evolve(on_sqlite, store_url="")
