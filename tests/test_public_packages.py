@@ -19,6 +19,7 @@ import socialcare
 PACKAGES = [
     "socialcare",
     "socialcare.alerts",
+    "socialcare.cli",
     "socialcare.conversations",
     "socialcare.compose",
     "socialcare.desk",
