@@ -5,7 +5,7 @@ listen (:class:`~socialcare.monitor.Monitor`) -> thread
 (:class:`~socialcare.escalation.EscalationPolicy`) -> reply with a tracked link
 (:func:`~socialcare.compose.compose_reply` + :class:`~socialcare.links.LinkTracker`, sent
 through the :class:`~socialcare.outbox.Outbox` and :class:`~socialcare.outbox.Sender`) or
-escalate to DM (:class:`~socialcare.outbox.EscalationFlow`).
+escalate to DM (:class:`~socialcare.escalation.EscalationFlow`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,16 @@ from socialcare.cli._data import BRAND, HELP_PAGES, Scenario, synthetic_conversa
 from socialcare.compose import can_reply, compose_reply
 from socialcare.conversations import StoreThreader
 from socialcare.errors import ComposeError, ConfigurationError
-from socialcare.escalation import EscalationPolicy, KeywordRule
+from socialcare.escalation import (
+    EscalationDecision,
+    EscalationFlow,
+    EscalationPolicy,
+    KeywordRule,
+)
 from socialcare.links import LinkTracker, redirect_app
 from socialcare.models import Conversation, Post, User
 from socialcare.monitor import Monitor
-from socialcare.outbox import EscalationFlow, Outbox, Sender
+from socialcare.outbox import Outbox, Sender
 from socialcare.platforms.x import XPlatform
 from socialcare.sandbox import Sandbox
 from socialcare.storage import MemoryStore, Store, open_store
@@ -211,16 +216,18 @@ class _Bot:
         self.reply(conversation, post, author)
 
     def escalate(
-        self, conversation: Conversation, post: Post, author: User, decision: object
+        self,
+        conversation: Conversation,
+        post: Post,
+        author: User,
+        decision: EscalationDecision,
     ) -> None:
         name = author.name or author.username
         text = (
             f"Hi {name}, Acme care here. We've opened case {post.id[-6:]} for you and "
             "will sort this out privately. Please reply here with the details."
         )
-        from socialcare.escalation import EscalationDecision  # noqa: PLC0415
-
-        if isinstance(decision, EscalationDecision) and decision:
+        if decision:
             self.flow.escalate(
                 post,
                 author,
