@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -13,7 +14,7 @@ from typing import NoReturn, TextIO
 from rich.console import Console
 
 from socialcare._version import __version__
-from socialcare.cli import _commands, _render
+from socialcare.cli import _commands, _desk, _render
 from socialcare.cli._config import CareConfig, load_config
 from socialcare.cli._demo import run_demo
 from socialcare.cli._errors import (
@@ -25,6 +26,7 @@ from socialcare.cli._errors import (
     EXIT_USAGE,
     CommandError,
 )
+from socialcare.desk import Desk
 from socialcare.errors import (
     ConfigurationError,
     SchemaVersionError,
@@ -103,9 +105,28 @@ def _parser() -> argparse.ArgumentParser:
         "--max-requests", type=_positive, metavar="N", help="stop after N requests (wsgiref)"
     )
     serve.set_defaults(run=_webhook_serve)
-    # Extension points: `queue`, `report` and `guard` join here with socialcare.desk and
-    # socialcare.guard (each a sub-parser and a function taking (args, out, err)).
+
+    _desk_commands(commands)
+    # `guard` joins here with socialcare.guard (a sub-parser and a function (args, out, err)).
     return parser
+
+
+def _desk_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    queue = commands.add_parser("queue", help="the desk's open conversations, most urgent first")
+    queue.add_argument("--store", metavar="URL", help="overrides [store] url")
+    queue.add_argument("--config", metavar="TOML")
+    queue.add_argument("--limit", type=_positive, default=50, help="rows at most (default 50)")
+    queue.set_defaults(run=_queue)
+
+    report = commands.add_parser("report", help="the desk's report: volumes, response times, price")
+    report.add_argument("--store", metavar="URL", help="overrides [store] url")
+    report.add_argument("--config", metavar="TOML")
+    period = report.add_mutually_exclusive_group()
+    period.add_argument("--since", type=_since, metavar="ISO", help="conversations opened since")
+    period.add_argument("--hours", type=_positive, metavar="N", help="... in the last N hours")
+    report.add_argument("--by", choices=("agent", "brand", "channel", "team"), default="agent")
+    report.add_argument("--plot", metavar="PNG", help="write a chart (needs socialcare[charts])")
+    report.set_defaults(run=_report)
 
 
 def _positive(text: str) -> int:
@@ -116,6 +137,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _since(text: str) -> dt.datetime:
+    try:
+        return _desk.parse_since(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
@@ -257,6 +285,26 @@ def _webhook_serve(args: argparse.Namespace, out: Console, _err: Console) -> int
         return _commands.serve_webhooks(secret, None, args, out)
     with _store(url, create=True) as store:
         return _commands.serve_webhooks(secret, store, args, out)
+
+
+def _queue(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    config = _config(args.config)
+    with _store(args.store or config.store_url, create=False) as store:
+        return _desk.print_queue(out, Desk(store), limit=args.limit)
+
+
+def _report(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    if args.plot is not None:
+        _render.require_matplotlib()
+    config = _config(args.config)
+    with _store(args.store or config.store_url, create=False) as store:
+        desk = Desk(store)
+        since = args.since
+        if args.hours is not None:
+            since = desk.clock.now() - dt.timedelta(hours=args.hours)
+        report = desk.report(since=since)
+        plot = None if args.plot is None else Path(args.plot)
+        return _desk.print_report(out, report, by=args.by, plot=plot)
 
 
 def console_script() -> None:
