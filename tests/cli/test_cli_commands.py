@@ -41,7 +41,7 @@ def write(path: Path, text: str) -> Path:
 def test_help_lists_the_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("demo", "monitor", "links", "webhook", "queue", "report"):
+    for command in ("demo", "monitor", "links", "webhook", "queue", "report", "guard"):
         assert command in out
     for code in EXIT_CODES:
         assert f"{code:3}  {EXIT_CODES[code]}" in out
