@@ -139,6 +139,24 @@ def test_rules_from_dict_errors_name_the_field(data: dict[str, object], field: s
         RuleSet.from_dict(data, scorer=Scorer())
 
 
+def test_posts_a_monitor_saved_first_are_triaged_once(store: Store, clock: ManualClock) -> None:
+    # A Monitor sharing the store saves each post before its handler hands it on.
+    legal = post("100", "@acme my lawyer will hear about this", at=MONDAY)
+    store.upsert_posts([legal])
+    desk = make_desk(store, clock)
+    [triaged] = desk.ingest([legal])
+    assert [m.rule for m in triaged.matches] == ["legal"]
+    record = store.get_conversation("100")
+    assert record is not None
+    assert (record.state, record.tags, record.assignee) == ("new", {"legal"}, "legal-team")
+    audited = [e for e in store.audit_entries(subject="100") if e.action == "desk.rule"]
+    assert desk.ingest([legal]) == []
+    restarted = make_desk(store, clock)  # a new process on the same store
+    assert restarted.ingest([legal]) == []
+    assert store.get_conversation("100") == record
+    assert [e for e in store.audit_entries(subject="100") if e.action == "desk.rule"] == audited
+
+
 def test_ingest_applies_rules_and_explains(store: Store, clock: ManualClock) -> None:
     desk = make_desk(store, clock)
     author = User(id="42", username="bigcorp", name="Big", followers_count=10)

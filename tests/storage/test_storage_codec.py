@@ -67,6 +67,7 @@ posts = st.builds(
     edit_history_ids=st.lists(ids, max_size=2).map(tuple),
     possibly_sensitive=st.none() | st.booleans(),
     withheld=st.none() | st.builds(Withheld, st.lists(texts, max_size=2).map(tuple)),
+    display_text_range=st.none() | st.tuples(small, small).map(lambda r: (min(r), max(r))),
 )
 
 

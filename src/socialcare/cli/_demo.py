@@ -40,7 +40,7 @@ from socialcare.monitor import Monitor
 from socialcare.outbox import Outbox, Sender
 from socialcare.platforms.x import XPlatform
 from socialcare.sandbox import Sandbox
-from socialcare.storage import MemoryStore, Store, open_store
+from socialcare.storage import Store, open_store
 
 __all__ = ["DemoReport", "run_demo"]
 
@@ -158,11 +158,11 @@ class _Bot:
         self.follow_ups: list[tuple[int, Scenario, str]] = []  # (minute, scenario, parent)
         self.read_back: set[str] = set()
         self.links = 0
-        # The monitor keeps its cursors and the posts it saw in a store of its own: a
-        # StoreThreader takes a post already in its store for one it has threaded.
+        # The monitor shares the bot's store: it saves the posts it delivers, and the
+        # threader still counts each one once (its own mark, not the post table).
         self.monitor = Monitor(
             self.x,
-            MemoryStore(clock=clock),
+            store,
             clock=clock,
             poll_interval=60,
             brand_user_id=brand.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
@@ -10,13 +11,17 @@ import attrs
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.models import Conversation, ConversationState, DirectMessage, Post
-from socialcare.storage import AuditLog, ConversationStore, DMStore, PostStore
+from socialcare.storage import AuditLog, ConversationStore, DMStore, PostStore, SeenStore
 from socialcare.threads import CareEvent, Thread, Threader, next_state
 
 if TYPE_CHECKING:
     from socialcare.privacy import PrivateDataGuard
 
 __all__ = ["StoreThreader", "ThreadStore"]
+
+# The SeenStore stream marking the posts a threader counted in a record.
+_THREADED = "socialcare.conversations:threaded"
+_CLAIM_TTL = 600.0
 
 _WAITING = frozenset({"new", "awaiting_brand"})
 _LOAD_LIMIT = 100_000
@@ -29,10 +34,12 @@ _ACTIONS: dict[str, CareEvent] = {
 _AUDIT_PAGE = 1000
 
 
-class ThreadStore(PostStore, ConversationStore, DMStore, AuditLog, Protocol):
-    """What :class:`StoreThreader` needs from a store: posts, DMs, records and the audit log.
+class ThreadStore(PostStore, ConversationStore, DMStore, AuditLog, SeenStore, Protocol):
+    """What :class:`StoreThreader` needs from a store: posts, DMs, records, audit, seen marks.
 
-    Escalations and resolutions are recorded in the audit log with their times. Every
+    Escalations and resolutions are recorded in the audit log with their times; the
+    posts already counted in a conversation record are marked on the ``SeenStore``
+    stream ``socialcare.conversations:threaded``. Every
     :class:`~socialcare.storage.Store` backend provides it.
     """
 
@@ -47,11 +54,17 @@ class StoreThreader:
     one. The record is derived from the conversation's turns in time order, with the
     escalations and resolutions at the times they were made, so it does not depend on
     the order in which posts arrive: a late, older brand reply lands where it was
-    written. A new ``StoreThreader`` on the same store carries on where the last one
-    stopped: a conversation's posts are loaded from the store the first time it is
-    touched (by ``conversation_id``; for posts without one, the reply chain upwards),
-    and its escalations and resolutions are read back from the audit log
-    (``conversation.escalated`` and ``conversation.resolved`` entries).
+    written. Whether a post was already counted is the threader's own mark (the
+    ``SeenStore`` stream ``socialcare.conversations:threaded``, claimed before the
+    record is updated and confirmed after), never whether the post is stored: a
+    :class:`~socialcare.monitor.Monitor` sharing the store may have stored it first.
+    Ingesting a post again, in this process or after a restart, changes nothing; a
+    threader that died between the claim and the confirmation leaves the post to be
+    counted again once the claim expires. A new ``StoreThreader`` on the same store
+    carries on where the last one stopped: a conversation's posts are loaded from the
+    store the first time it is touched (by ``conversation_id``; for posts without one,
+    the reply chain upwards), and its escalations and resolutions are read back from
+    the audit log (``conversation.escalated`` and ``conversation.resolved`` entries).
 
     Not thread-safe; serialise writers of one conversation (a lease) across processes.
 
@@ -81,6 +94,7 @@ class StoreThreader:
         self._loaded: set[str] = set()
         self._events: dict[str, list[tuple[dt.datetime, CareEvent]]] = {}
         self._first_seen: dict[str, dt.datetime] = {}
+        self._owner = f"{_ACTOR}/{uuid.uuid4().hex}"
 
     @property
     def brands(self) -> frozenset[str]:
@@ -123,7 +137,13 @@ class StoreThreader:
             return []
         for post in batch:
             self._load(post)
-        fresh = [p for p in batch if self._store.get_post(p.id) != p]
+        # Not yet counted in a record: this threader's mark, not the post table (a
+        # monitor sharing the store saves posts before they reach the threader).
+        won = self._store.claim_seen(
+            _THREADED, [p.id for p in batch], owner=self._owner, ttl=_CLAIM_TTL
+        )
+        claimed = set(won)
+        fresh = [p for p in batch if p.id in claimed]
         self._store.upsert_posts(batch)
         self._threader.ingest(batch)
         now = self._clock.now()
@@ -137,6 +157,8 @@ class StoreThreader:
             if updated is not None and updated != record:
                 self._store.put_conversation(updated)
                 changed.append(updated)
+        if won:
+            self._store.confirm_seen(_THREADED, won, owner=self._owner)
         return changed
 
     def _touched(self, fresh: list[Post], now: dt.datetime) -> dict[str, Thread]:

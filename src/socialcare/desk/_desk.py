@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
@@ -50,6 +51,10 @@ breach (across processes and restarts) and a failed sink is retried."""
 LEASE_PREFIX = "desk:conversation:"
 """Lease keys of conversations: ``desk:conversation:<conversation id>``."""
 _ACTOR = "socialcare.desk"
+# The SeenStore stream marking the posts the desk triaged (its own mark: a monitor
+# sharing the store saves posts before they reach the desk).
+_TRIAGED = "socialcare.desk:triaged"
+_CLAIM_TTL = 600.0
 _OPEN_STATES = ("new", "awaiting_brand", "escalated")
 _PAGE = 1000
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
@@ -290,6 +295,7 @@ class Desk:
         self.clock = clock or SystemClock()
         self.threader = threader or StoreThreader(store, brands=brands, clock=self.clock)
         self.brands = frozenset(brands) | self.threader.brands
+        self._owner = f"{_ACTOR}/{uuid.uuid4().hex}"
         self.rules = rules or RuleSet()
         self.sla = sla or SlaPolicy()
         self.sinks = tuple(sinks)
@@ -312,8 +318,10 @@ class Desk:
         Each decision is written to the audit log (action ``"desk.rule"``, subject the
         conversation, detail: the post, the rules, why and what they did) and applied:
         tags added, priority raised, the conversation assigned when unassigned, the
-        reply hidden (through the outbox), the conversation resolved. A post already
-        stored unchanged is not triaged again.
+        reply hidden (through the outbox), the conversation resolved. A post is
+        triaged once: the desk marks the posts it triaged (``SeenStore`` stream
+        ``socialcare.desk:triaged``), so a post a monitor sharing the store saved first
+        is still triaged, and one ingested again (after a restart too) is not.
 
         Args:
             posts: posts as the monitor or a webhook delivered them.
@@ -326,10 +334,10 @@ class Desk:
         known = {u.id: u for u in users}
         if known:
             self.store.upsert_users(known.values())
-        fresh = [
-            p for p in batch if p.author_id not in self.brands and self.store.get_post(p.id) != p
-        ]
+        inbound = {p.id: p for p in batch if p.author_id not in self.brands}
         self.threader.ingest(batch)
+        won = self.store.claim_seen(_TRIAGED, inbound, owner=self._owner, ttl=_CLAIM_TTL)
+        fresh = [inbound[i] for i in won]
         decided: list[Triage] = []
         for post in fresh:
             author = known.get(post.author_id or "") or (
@@ -342,6 +350,8 @@ class Desk:
             triage = attrs.evolve(triage, conversation_id=cid)
             self._apply(triage)
             decided.append(triage)
+        if won:
+            self.store.confirm_seen(_TRIAGED, won, owner=self._owner)
         return decided
 
     def _apply(self, triage: Triage) -> None:

@@ -125,6 +125,9 @@ def _rare_parts(post: Post) -> str:
         parts.append(',"possibly_sensitive":' + ("true" if post.possibly_sensitive else "false"))
     if post.withheld is not None:
         parts.append(',"withheld":' + _dump(post.withheld.to_x()))
+    if post.display_text_range is not None:
+        start, end = post.display_text_range
+        parts.append(f',"display_text_range":[{start:d},{end:d}]')
     return "".join(parts)
 
 
@@ -160,6 +163,7 @@ def post_json(post: Post) -> str:
         or post.note_text is not None
         or post.possibly_sensitive is not None
         or post.withheld is not None
+        or post.display_text_range is not None
     )
     return "".join(
         [

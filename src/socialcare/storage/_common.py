@@ -259,8 +259,25 @@ def _entity_ids(entities: Entities | None, name: str, owner: str) -> None:
             _digits(f"{name}.mentions[{i}].id", mention.id, owner)
 
 
+def _text_range_ok(span: tuple[int, int]) -> bool:
+    """Whether ``Post.from_x`` reads ``span`` back: two ints (not bools), 0 <= start <= end."""
+    pair: tuple[object, ...] = span
+    return (
+        len(pair) == 2  # noqa: PLR2004 - a pair
+        and all(type(v) is int for v in pair)
+        and 0 <= span[0] <= span[1]
+    )
+
+
 def check_post(post: Post) -> Post:
     """``post`` if its ids are decimal strings (as X sends them), so it reads back equal."""
+    span = post.display_text_range
+    if span is not None and not _text_range_ok(span):
+        msg = (
+            f"post {clip(post.id)}.display_text_range must be (start, end) with"
+            f" 0 <= start <= end, got {clip(span)}"
+        )
+        raise ValueError(msg)
     author, conversation = post.author_id, post.conversation_id
     if (
         post.in_reply_to_user_id is None

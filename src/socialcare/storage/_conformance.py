@@ -31,6 +31,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
 
+import attrs
 import pytest
 
 from socialcare._clock import ManualClock
@@ -201,6 +202,42 @@ class PostStoreConformance(_Conformance):
         assert store.upsert_posts([rich]) == 1
         assert store.get_post(rich.id) == rich
         assert store.get_post("404") is None
+
+    def test_display_text_range_round_trips(self, store: PostStore) -> None:
+        # A reply as X returns it with tweet.fields=display_text_range: the body
+        # starts after the handles X put in front.
+        reply = Post.from_x(
+            {
+                "id": "1875000000000000002",
+                "text": "@ann @bob Sorry! Fixed now",
+                "author_id": "7",
+                "conversation_id": "1875000000000000100",
+                "in_reply_to_user_id": "42",
+                "referenced_tweets": [{"type": "replied_to", "id": "1875000000000000100"}],
+                "entities": {
+                    "mentions": [
+                        {"start": 0, "end": 4, "username": "ann", "id": "42"},
+                        {"start": 5, "end": 9, "username": "bob"},
+                    ]
+                },
+                "display_text_range": [10, 26],
+                "edit_history_tweet_ids": ["1875000000000000002"],
+            }
+        )
+        whole = Post(id="3", text="hi", display_text_range=(0, 2))
+        rich = attrs.evolve(Post.from_x(RICH), display_text_range=(6, 60))
+        assert store.upsert_posts([reply, whole, rich]) == 3
+        assert store.get_posts([reply.id, "3", rich.id]) == [reply, whole, rich]
+        stored = store.get_post(reply.id)
+        assert stored is not None
+        assert stored.display_text == "Sorry! Fixed now"
+        assert store.posts_in_conversation("1875000000000000100") == [reply]
+
+    def test_bad_display_text_ranges_are_refused(self, store: PostStore) -> None:
+        for span in [(5, 2), (-1, 3)]:
+            with pytest.raises(ValueError, match="display_text_range"):
+                store.upsert_posts([Post(id="4", text="hello", display_text_range=span)])
+        assert store.count_posts() == 0
 
     def test_upsert_is_idempotent_and_replaces_by_id(self, store: PostStore) -> None:
         batch = [post(str(i)) for i in range(1, 6)]
@@ -509,6 +546,37 @@ class DMStoreConformance(_Conformance):
         )
         store.upsert_dms([shared])
         assert store.get_dm("21") == shared
+
+    def test_dm_entities_round_trip(self, store: DMStore) -> None:
+        # X's t.co link in a DM, with the link entity that maps it back.
+        message = DirectMessage.from_x(
+            {
+                "id": "22",
+                "event_type": "MessageCreate",
+                "text": "@acme see #A123 $ACME https://t.co/abc",
+                "dm_conversation_id": "1-2",
+                "sender_id": "1",
+                "created_at": "2026-01-05T10:00:00.000Z",
+                "entities": {
+                    "mentions": [{"start": 0, "end": 5, "username": "acme", "id": "2"}],
+                    "hashtags": [{"start": 10, "end": 15, "tag": "A123"}],
+                    "cashtags": [{"start": 16, "end": 21, "tag": "ACME"}],
+                    "urls": [
+                        {
+                            "start": 22,
+                            "end": 38,
+                            "url": "https://t.co/abc",
+                            "expanded_url": "https://acme.example/orders/A123",
+                            "display_url": "acme.example/orders/A123",
+                        }
+                    ],
+                },
+            }
+        )
+        assert message.entities.urls
+        store.upsert_dms([message])
+        assert store.get_dm("22") == message
+        assert store.dms_in_conversation("1-2") == [message]
 
     def test_dm_ids_that_would_not_read_back_are_refused(self, store: DMStore) -> None:
         with pytest.raises(ValueError, match=r"DM event 'e1'.*\bid\b"):
