@@ -47,6 +47,14 @@ from socialcare.platforms.x._endpoints import (
     Endpoint,
     Price,
 )
+from socialcare.platforms.x._oauth2 import (
+    AUTHORIZE_URL,
+    CARE_SCOPES,
+    AuthorizationRequest,
+    OAuth2Client,
+    OAuth2Token,
+    authorize_in_notebook,
+)
 from socialcare.platforms.x._rules import (
     MAX_RULE_LENGTH,
     MAX_RULES,
@@ -66,6 +74,8 @@ from socialcare.platforms.x._usage import Usage
 
 __all__ = [
     "ACTIVITY_STREAM",
+    "AUTHORIZE_URL",
+    "CARE_SCOPES",
     "CREATE_POST",
     "CREATE_SUBSCRIPTION",
     "CREATE_WEBHOOK",
@@ -98,8 +108,11 @@ __all__ = [
     "USER_BY_USERNAME",
     "USER_POSTS",
     "VALIDATE_WEBHOOK",
+    "AuthorizationRequest",
     "Endpoint",
     "MatchingRule",
+    "OAuth2Client",
+    "OAuth2Token",
     "Price",
     "ReconnectPolicy",
     "RulePlan",
@@ -109,6 +122,7 @@ __all__ = [
     "StreamedPost",
     "Usage",
     "XPlatform",
+    "authorize_in_notebook",
     "desired_rules",
     "plan_rules",
 ]
