@@ -51,6 +51,7 @@ __all__ = [
     "PostStoreConformance",
     "StoreConformance",
     "StoreLifecycleConformance",
+    "TokenStoreConformance",
     "UserStoreConformance",
     "assert_cost_at_most",
     "assert_dm_sent",
@@ -380,6 +381,7 @@ if _typing.TYPE_CHECKING:
         PostStoreConformance,
         StoreConformance,
         StoreLifecycleConformance,
+        TokenStoreConformance,
         UserStoreConformance,
     )
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from socialcare._exports import publish
 from socialcare.storage._common import MAX_TTL
+from socialcare.storage._crypto import EncryptedTokens
 from socialcare.storage._memory import MemoryStore
 from socialcare.storage._open import open_store
 from socialcare.storage._protocol import (
@@ -40,6 +41,7 @@ from socialcare.storage._protocol import (
     PostStore,
     Store,
     StoreLifecycle,
+    TokenStore,
     UserStore,
 )
 from socialcare.storage._schema import SCHEMA_VERSION
@@ -52,6 +54,7 @@ __all__ = [
     "ConversationStore",
     "CursorStore",
     "DMStore",
+    "EncryptedTokens",
     "EscalationStore",
     "LeaseStore",
     "LinkStore",
@@ -61,6 +64,7 @@ __all__ = [
     "SQLiteStore",
     "Store",
     "StoreLifecycle",
+    "TokenStore",
     "UserStore",
     "open_store",
 ]

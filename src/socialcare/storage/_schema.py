@@ -151,6 +151,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sc_leases ADD COLUMN renewed_at {ts}",
         "UPDATE sc_leases SET renewed_at = acquired_at WHERE renewed_at IS NULL",
     ),
+    # 8: OAuth 2.0 grants (TokenStore); the access and refresh tokens of a refresh are
+    # written in one row, replaced by compare-and-swap on ``version``.
+    (
+        """CREATE TABLE sc_tokens (
+            key TEXT PRIMARY KEY,
+            access_token TEXT NOT NULL,
+            expires_at {ts} NOT NULL,
+            refresh_token TEXT,
+            scopes {json} NOT NULL,
+            account_id TEXT,
+            version {bigint} NOT NULL,
+            updated_at {ts} NOT NULL,
+            problem TEXT)""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
