@@ -32,13 +32,18 @@ from collections.abc import Mapping
 import attrs
 
 from socialcare._clock import Clock
+from socialcare.platforms.x import (
+    OAUTH2_AUTHORIZE,
+    OAUTH2_ENDPOINTS,
+    OAUTH2_REVOKE,
+    OAUTH2_TOKEN,
+)
 from socialcare.sandbox._app import SandboxOutcome, SandboxRequest
 from socialcare.sandbox._problems import unauthorized
 from socialcare.sandbox._world import JSONObject
 
-__all__ = ["OAUTH2_PREFIX", "OAuth2App", "OAuth2Server", "RefreshRecord"]
+__all__ = ["OAuth2App", "OAuth2Server", "RefreshRecord"]
 
-OAUTH2_PREFIX = "/2/oauth2/"
 ACCESS_TOKEN_LIFETIME = dt.timedelta(hours=2)
 CODE_LIFETIME = dt.timedelta(seconds=30)
 SCOPES = frozenset(
@@ -201,14 +206,15 @@ class OAuth2Server:
     def handle(self, exchange: SandboxRequest) -> SandboxOutcome:
         """Answer a request under ``/2/oauth2/``."""
         path = exchange.path.rstrip("/")
+        route = OAUTH2_ENDPOINTS.get(f"{exchange.method} {path}")
         try:
-            if path == "/2/oauth2/authorize" and exchange.method == "GET":
+            if route is OAUTH2_AUTHORIZE:
                 return self._authorize(dict(exchange.query))
             form = _form(exchange)
-            if path == "/2/oauth2/token" and exchange.method == "POST":
-                return _json(200, self._token(exchange, form), "POST /2/oauth2/token")
-            if path == "/2/oauth2/revoke" and exchange.method == "POST":
-                return _json(200, self._revoke(exchange, form), "POST /2/oauth2/revoke")
+            if route is OAUTH2_TOKEN:
+                return _json(200, self._token(exchange, form), route.name)
+            if route is OAUTH2_REVOKE:
+                return _json(200, self._revoke(exchange, form), route.name)
         except _OAuthError as exc:
             body: JSONObject = {"error": exc.error, "error_description": exc.description}
             return _json(exc.status, body, f"{exchange.method} {path}")
@@ -224,7 +230,7 @@ class OAuth2Server:
                 "error": "invalid_request",
                 "error_description": "Invalid client or redirect",
             }
-            return _json(400, body, "GET /2/oauth2/authorize")
+            return _json(400, body, OAUTH2_AUTHORIZE.name)
         state = params.get("state", "")
         scopes = tuple(params.get("scope", "").split())
         error = None
@@ -257,9 +263,7 @@ class OAuth2Server:
             query["code"] = code
         sep = "&" if "?" in app.redirect_uri else "?"
         location = app.redirect_uri + sep + urllib.parse.urlencode(query)
-        return SandboxOutcome(
-            302, (("location", location),), b"", endpoint="GET /2/oauth2/authorize"
-        )
+        return SandboxOutcome(302, (("location", location),), b"", endpoint=OAUTH2_AUTHORIZE.name)
 
     def _client(self, exchange: SandboxRequest, form: Mapping[str, str]) -> OAuth2App:
         header = exchange.header("Authorization")

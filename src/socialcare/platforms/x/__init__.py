@@ -33,6 +33,10 @@ from socialcare.platforms.x._endpoints import (
     LIST_WEBHOOKS,
     ME,
     MENTIONS,
+    OAUTH2_AUTHORIZE,
+    OAUTH2_ENDPOINTS,
+    OAUTH2_REVOKE,
+    OAUTH2_TOKEN,
     PRICES,
     REPLAY_WEBHOOK,
     SEARCH_ALL,
@@ -70,6 +74,7 @@ from socialcare.platforms.x._stream import (
     StreamedPost,
     StreamStats,
 )
+from socialcare.platforms.x._tokens import RefreshLeases, StoredTokens, TokenProvider, TokenRecords
 from socialcare.platforms.x._usage import Usage
 
 __all__ = [
@@ -97,6 +102,10 @@ __all__ = [
     "MAX_RULE_LENGTH",
     "ME",
     "MENTIONS",
+    "OAUTH2_AUTHORIZE",
+    "OAUTH2_ENDPOINTS",
+    "OAUTH2_REVOKE",
+    "OAUTH2_TOKEN",
     "PRICES",
     "REPLAY_WEBHOOK",
     "SEARCH_ALL",
@@ -115,11 +124,15 @@ __all__ = [
     "OAuth2Token",
     "Price",
     "ReconnectPolicy",
+    "RefreshLeases",
     "RulePlan",
+    "StoredTokens",
     "StreamConnection",
     "StreamRule",
     "StreamStats",
     "StreamedPost",
+    "TokenProvider",
+    "TokenRecords",
     "Usage",
     "XPlatform",
     "authorize_in_notebook",

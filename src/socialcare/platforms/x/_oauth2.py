@@ -33,6 +33,7 @@ import attrs
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import AuthenticationError, PlatformError, PlatformUnavailableError
 from socialcare.platforms.x import _redact
+from socialcare.platforms.x._endpoints import OAUTH2_REVOKE, OAUTH2_TOKEN, Endpoint
 
 if TYPE_CHECKING:
     import requests
@@ -276,18 +277,18 @@ class OAuth2Client:
         form = {"token": token}
         if hint is not None:
             form["token_type_hint"] = hint
-        self._post("/2/oauth2/revoke", form, what="revoke")
+        self._post(OAUTH2_REVOKE, form, what="revoke")
 
     # ------------------------------------------------------------ plumbing
 
     def _token_request(self, form: dict[str, str], *, what: str) -> OAuth2Token:
-        body = self._post("/2/oauth2/token", form, what=what)
+        body = self._post(OAUTH2_TOKEN, form, what=what)
         try:
             access = str(body["access_token"])
             expires_in = float(body.get("expires_in", 7200))
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"oauth2 {what}: X's answer has no usable access token"
-            raise PlatformError(msg, endpoint="POST /2/oauth2/token") from exc
+            raise PlatformError(msg, endpoint=OAUTH2_TOKEN.name) from exc
         refresh = body.get("refresh_token")
         _redact.REDACTOR.register(access, refresh if isinstance(refresh, str) else None)
         scope = body.get("scope")
@@ -311,11 +312,11 @@ class OAuth2Client:
                 self._session = session
             return self._session
 
-    def _post(self, path: str, form: dict[str, str], *, what: str) -> dict[str, Any]:
+    def _post(self, route: Endpoint, form: dict[str, str], *, what: str) -> dict[str, Any]:
         """The one choke point: send a token request, map every failure."""
         import requests  # noqa: PLC0415 - loaded on first use
 
-        endpoint = f"POST {path}"
+        endpoint, path = route.name, route.path
         auth: tuple[str, str] | None = None
         if self._secret is not None:
             auth = (
