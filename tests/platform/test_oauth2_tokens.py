@@ -12,7 +12,13 @@ from socialcare import ManualClock
 from socialcare.errors import AuthenticationError, ConfigurationError, PlatformUnavailableError
 from socialcare.models import TokenRecord
 from socialcare.monitor import Monitor
-from socialcare.platforms.x import OAuth2Client, StoredTokens, TokenProvider, XPlatform
+from socialcare.platforms.x import (
+    OAuth2Client,
+    OAuth2Token,
+    StoredTokens,
+    TokenProvider,
+    XPlatform,
+)
 from socialcare.sandbox import Sandbox
 from socialcare.storage import MemoryStore
 
@@ -272,3 +278,43 @@ def test_tokens_never_reach_logs_or_reprs(bot: Bot, caplog: pytest.LogCaptureFix
 def test_user_token_and_provider_together_are_refused(bot: Bot) -> None:
     with pytest.raises(ConfigurationError, match="not both"):
         XPlatform(user_token="t" * 20, token_provider=bot.tokens())
+
+
+def test_revoke_from_the_api_disconnects_every_worker(bot: Bot) -> None:
+    provider = bot.tokens()
+    x, other = bot.platform(provider), bot.platform()
+    assert x.me().username == "acme"
+    provider.revoke()
+    for platform in (x, other):
+        with pytest.raises(AuthenticationError, match="was revoked"):
+            platform.me()
+    assert bot.sandbox.oauth2.live_grants() == 0
+    assert bot.record().problem is not None
+    provider.revoke()  # revoking again asks X again and changes nothing
+    bot.store.delete_token(KEY)
+    provider.revoke()  # nothing stored: nothing to do
+
+
+def test_a_refusal_after_another_workers_refresh_uses_its_token(bot: Bot) -> None:
+    """A worker whose lease ran out mid-refresh won at X first; this one is refused."""
+    bot.clock.advance(7200)
+    competitor = bot.tokens(owner="other")
+
+    class Late(OAuth2Client):
+        def refresh(self, refresh_token: str, *, timeout: float | None = None) -> OAuth2Token:
+            bot.store.release_lease("oauth2:refresh:" + KEY, "late")
+            competitor.access_token()  # the other worker refreshes and stores first
+            return super().refresh(refresh_token, timeout=timeout)
+
+    late_client = Late(
+        bot.client.client_id,
+        client_secret=bot.client._secret,
+        redirect_uri=bot.client.redirect_uri,
+        transport=bot.sandbox.transport(),
+        clock=bot.clock,
+    )
+    late = StoredTokens(late_client, bot.store, KEY, owner="late")
+    assert late.access_token() == bot.record().access_token
+    assert bot.record().problem is None
+    assert bot.sandbox.oauth2.reused_refresh_tokens == 1  # X refused the late worker
+    assert len(bot.sandbox.oauth2.refreshes) == 1

@@ -250,10 +250,12 @@ class OAuth2Client:
             what="code exchange",
         )
 
-    def refresh(self, refresh_token: str) -> OAuth2Token:
+    def refresh(self, refresh_token: str, *, timeout: float | None = None) -> OAuth2Token:
         """A new access token (and, as X rotates them, a new refresh token).
 
         The refresh token given is spent whether or not the answer arrives.
+        ``timeout`` (seconds) overrides the client's for this request (``StoredTokens``
+        keeps a refresh shorter than its lease).
 
         Raises:
             AuthenticationError: X refused the refresh token (spent, revoked or
@@ -262,7 +264,9 @@ class OAuth2Client:
         """
         _redact.REDACTOR.register(refresh_token)
         return self._token_request(
-            {"grant_type": "refresh_token", "refresh_token": refresh_token}, what="refresh"
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            what="refresh",
+            timeout=timeout,
         )
 
     def revoke(self, token: str, *, hint: str | None = None) -> None:
@@ -281,8 +285,10 @@ class OAuth2Client:
 
     # ------------------------------------------------------------ plumbing
 
-    def _token_request(self, form: dict[str, str], *, what: str) -> OAuth2Token:
-        body = self._post(OAUTH2_TOKEN, form, what=what)
+    def _token_request(
+        self, form: dict[str, str], *, what: str, timeout: float | None = None
+    ) -> OAuth2Token:
+        body = self._post(OAUTH2_TOKEN, form, what=what, timeout=timeout)
         try:
             access = str(body["access_token"])
             expires_in = float(body.get("expires_in", 7200))
@@ -312,7 +318,9 @@ class OAuth2Client:
                 self._session = session
             return self._session
 
-    def _post(self, route: Endpoint, form: dict[str, str], *, what: str) -> dict[str, Any]:
+    def _post(
+        self, route: Endpoint, form: dict[str, str], *, what: str, timeout: float | None = None
+    ) -> dict[str, Any]:
         """The one choke point: send a token request, map every failure."""
         import requests  # noqa: PLC0415 - loaded on first use
 
@@ -327,7 +335,10 @@ class OAuth2Client:
             form = {**form, "client_id": self.client_id}
         try:
             response = self._http().post(
-                self.api_host + path, data=form, auth=auth, timeout=self._timeout
+                self.api_host + path,
+                data=form,
+                auth=auth,
+                timeout=self._timeout if timeout is None else timeout,
             )
         except requests.exceptions.RequestException as exc:
             _forget_request(exc)

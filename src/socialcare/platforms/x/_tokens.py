@@ -13,6 +13,10 @@ on one store:
   are written by one compare-and-swap on the record's ``version``
   (:meth:`~socialcare.storage.TokenStore.replace_token`) before the access token is
   returned to anyone, so a version that lost the lease cannot overwrite a newer grant.
+* **no refresh token sent twice.** The refresh request is given at most 80% of the
+  lease's ``lease_ttl``, so it has ended before another worker can take the lease
+  over; a worker that X refuses reads the store again before it declares the grant
+  dead (another worker's refresh may have won).
 * **killed workers.** A worker killed before X answered leaves the old refresh token
   valid: the lease expires (``lease_ttl``) and another worker refreshes. A worker
   killed *after* X rotated the refresh token but *before* the store write leaves a
@@ -134,7 +138,8 @@ class StoredTokens:
         leases: the lease store coordinating workers; by default ``store`` when it is
             one (every socialcare ``Store`` is), else a lock of this process only.
         margin: refresh this many seconds before the access token expires.
-        lease_ttl: seconds a refresher holds the lease (longer than a token request).
+        lease_ttl: seconds a refresher holds the lease; a refresh request is given
+            at most 80% of it, so it always ends while the lease is held.
         wait: seconds a worker that needs a new token waits for another's refresh.
         poll: seconds between store reads while waiting.
         clock: what "now" is for expiry; the client's clock by default.
@@ -211,6 +216,23 @@ class StoredTokens:
             return current.access_token
         return self._renew(current, rejected=rejected)
 
+    def revoke(self) -> None:
+        """Disconnect the account: revoke the grant at X and mark the record as revoked.
+
+        Revokes the refresh token (``POST /2/oauth2/revoke``), which ends the grant and
+        its access tokens (the access token when there is no refresh token); every
+        worker then gets ``AuthenticationError`` until the account authorises the
+        app again. There is no CLI for this yet; call it from code.
+        """
+        current = self.store.get_token(self.key)
+        if current is None:
+            return
+        if current.refresh_token is not None:
+            self.client.revoke(current.refresh_token, hint="refresh_token")
+        else:
+            self.client.revoke(current.access_token, hint="access_token")
+        self._record_problem(current, f"the grant {self.key!r} was revoked; {REAUTHORIZE}")
+
     # ------------------------------------------------------------ internals
 
     def _load(self) -> TokenRecord:
@@ -271,8 +293,13 @@ class StoredTokens:
             self._record_problem(current, problem)
             raise AuthenticationError(problem)
         try:
-            token = self.client.refresh(current.refresh_token)
+            # The request ends before the lease does, so no other worker can claim the
+            # lease and send the same refresh token while this one is still in flight.
+            token = self.client.refresh(current.refresh_token, timeout=self.lease_ttl * 0.8)
         except AuthenticationError as exc:
+            latest = self.store.get_token(self.key)
+            if latest is not None and latest.version != current.version:
+                return self._load().access_token  # another worker's refresh won: use it
             problem = (
                 f"X refused the refresh token of {self.key!r} (revoked or spent); {REAUTHORIZE}"
             )
