@@ -77,6 +77,7 @@ class SoakResult:
     hours: float
     speed: float
     margin: float
+    peer: bool = False
     requests_ok: int = 0
     auth_failures: int = 0
     other_failures: int = 0
@@ -118,6 +119,16 @@ class SoakResult:
             and self.live_grant
             and self.one_refresh_per_window
         )
+
+
+class EveryoneLeases:
+    """The peer: no coordination (every worker that finds the token due refreshes it)."""
+
+    def claim_lease(self, key: str, owner: str, *, ttl: float) -> bool:  # noqa: ARG002
+        return True
+
+    def release_lease(self, key: str, owner: str) -> bool:  # noqa: ARG002
+        return True
 
 
 def open_store(spec: dict[str, Any]) -> Store:
@@ -183,6 +194,7 @@ def worker(spec: dict[str, Any]) -> None:
             client,
             store,
             KEY,
+            leases=EveryoneLeases() if spec.get("peer") else None,
             margin=spec["margin"],
             lease_ttl=spec["lease_ttl"],
             wait=spec["wait"],
@@ -253,6 +265,7 @@ def run_soak(
     kill_every: float = 2.0,
     pause: float = 0.1,
     seed: int = 18,
+    peer: bool = False,
 ) -> SoakResult:
     """Run the soak; return what the sandbox and the workers counted."""
     rng = random.Random(seed)
@@ -300,6 +313,7 @@ def run_soak(
                 "lease_ttl": margin / speed / 2,
                 "wait": 30.0,
                 "pause": pause,
+                "peer": peer,
             }
             procs = {f"w{i}-0": _spawn(spec, f"w{i}-0", tmp) for i in range(workers)}
             kills = 0
@@ -317,7 +331,7 @@ def run_soak(
                 procs[fresh] = _spawn(spec, fresh, tmp)
             for proc in procs.values():
                 proc.wait(timeout=120)
-            result = SoakResult(backend, workers, hours, speed, margin)
+            result = SoakResult(backend, workers, hours, speed, margin, peer=peer)
             _tally(result, margin, sandbox, tmp, store)
             result.kills = kills
     result.seconds = time.monotonic() - started
@@ -358,7 +372,8 @@ def _tally(
 
 def report(result: SoakResult) -> str:
     return (
-        f"| {result.backend} | {result.workers} | {result.hours:g} h | {result.kills} | "
+        f"| {result.backend} | {'none (peer)' if result.peer else 'store lease'} | "
+        f"{result.workers} | {result.hours:g} h | {result.kills} | "
         f"{result.requests_ok:,} | {result.auth_failures} | {result.other_failures} | "
         f"{result.retried_401} | {result.refreshes} ({result.fewest_refreshes}-"
         f"{result.expected_refreshes}) | "
@@ -375,6 +390,12 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=48.0)
     parser.add_argument("--speed", type=float, default=900.0)
     parser.add_argument("--backends", default="postgres:8,sqlite:4")
+    parser.add_argument(
+        "--peer-hours",
+        type=float,
+        default=12.0,
+        help="also run the uncoordinated peer this long on each backend (0: not at all)",
+    )
     args = parser.parse_args()
     if args.worker:
         worker(json.loads(args.worker))
@@ -383,15 +404,20 @@ def main() -> None:
         once(json.loads(args.once))
         return
     print(
-        "| backend | workers | simulated | SIGKILLs | requests ok | auth failures | "
+        "| backend | coordination | workers | simulated | SIGKILLs | requests ok | auth failures | "
         "other failures | 401 retried | refreshes (bounds) | refresh gaps | "
         "max uses of a refresh token | reuses refused | clean | wall |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for item in args.backends.split(","):
         backend, count = item.split(":")
         result = run_soak(backend, workers=int(count), hours=args.hours, speed=args.speed)
         print(report(result), flush=True)
+        if args.peer_hours:
+            peer = run_soak(
+                backend, workers=int(count), hours=args.peer_hours, speed=args.speed, peer=True
+            )
+            print(report(peer), flush=True)
 
 
 if __name__ == "__main__":
