@@ -12,7 +12,8 @@ out (missing), some duplicates, and the whole shuffled. Then, in one run:
   conversation's root (marked ``kind="conversation"`` so the parent links stay
   readable), then ``weakly_connected_components`` (best of ``--runs``);
 * the two alternate, round by round, and each is timed in CPU time of the process, so
-  other jobs on a shared machine weigh on both alike;
+  other jobs on a shared machine weigh on both alike; best and median of the rounds,
+  and the load average before and after (``os.getloadavg``);
 * peak memory per post of the threader's own structures (tracemalloc, separate run;
   the ``Post`` values themselves are made beforehand and not counted);
 * backfill against the sandbox: lookup requests per depth level next to the minimum
@@ -34,7 +35,9 @@ import datetime as dt
 import gc
 import json
 import math
+import os
 import random
+import statistics
 import time
 import tracemalloc
 
@@ -197,6 +200,7 @@ def main() -> None:
     parser.add_argument("--backfill-chains", type=int, default=1000)
     args = parser.parse_args()
     posts, made = forest(args.posts, conversation_ids=not args.no_conversation_id)
+    load_before = os.getloadavg()
     try:
         import networkx as nx  # noqa: F401, PLC0415 - only to know whether it is installed
     except ImportError:
@@ -219,14 +223,24 @@ def main() -> None:
         "threader": stats,
         "conversation_ids": not args.no_conversation_id,
         "threader_best_s": round(min(ours), 3),
+        "threader_median_s": round(statistics.median(ours), 3),
         "threader_runs_s": [round(s, 3) for s in ours],
         "posts_per_s": round(len(posts) / min(ours)),
+        "posts_per_s_median": round(len(posts) / statistics.median(ours)),
     }
     if theirs:
         assert groups == stats["conversations"], (groups, stats)
         result["networkx_best_s"] = round(min(theirs), 3)
+        result["networkx_median_s"] = round(statistics.median(theirs), 3)
         result["networkx_runs_s"] = [round(s, 3) for s in theirs]
         result["speedup_vs_networkx"] = round(min(theirs) / min(ours), 2)
+        result["speedup_vs_networkx_median"] = round(
+            statistics.median(theirs) / statistics.median(ours), 2
+        )
+    result["load_average"] = {
+        "before": [round(x, 2) for x in load_before],
+        "after": [round(x, 2) for x in os.getloadavg()],
+    }
     result["peak_bytes_per_post"] = round(memory_per_post(posts))
     result["backfill"] = backfill_economy(args.backfill_chains, 6)
     print(json.dumps(result, indent=2))

@@ -30,12 +30,32 @@ def blocks(section: str, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
 
 
+def commands() -> list[list[str]]:
+    """Every console command of the section, the ``pip install`` first."""
+    (console,) = blocks(try_it(), "console")
+    found = [shlex.split(line) for line in console.splitlines() if line.strip()]
+    assert found[0][:4] == ["python", "-m", "pip", "install"]
+    return found
+
+
 def python_commands() -> list[list[str]]:
     """The console commands that run python code (not the ``pip install``)."""
-    (console,) = blocks(try_it(), "console")
-    commands = [shlex.split(line) for line in console.splitlines() if line.strip()]
-    assert commands[0][:4] == ["python", "-m", "pip", "install"]
-    return [c for c in commands if c[0] == "python" and c[1:3] != ["-m", "pip"]]
+    return [c for c in commands() if c[0] == "python" and c[1:3] != ["-m", "pip"]]
+
+
+def test_the_first_commands_install_and_run_the_demo() -> None:
+    assert commands()[1:] == [["socialcare", "demo"], ["python", "examples/quickstart.py"]]
+
+
+def test_the_demo_command_runs_from_a_checkout() -> None:
+    # ``socialcare`` is the console script; ``python -m socialcare`` is the same entry point.
+    (demo,) = [c for c in commands() if c[0] == "socialcare"]
+    result = run_offline("-m", "socialcare", *demo[1:])
+    assert result.returncode == 0, result.stderr
+    assert "Care report" in result.stdout
+    assert re.search(r"│ conversations\s+│\s+40 │", result.stdout), result.stdout
+    assert re.search(r"│ escalations to DM\s+│\s+[1-9]\d* │", result.stdout), result.stdout
+    assert re.search(r"│ X API price \(pay-per-use\)\s+│\s+\$\d+\.\d{3} │", result.stdout)
 
 
 def test_the_commands_name_the_quickstart_example() -> None:

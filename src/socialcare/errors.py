@@ -19,6 +19,7 @@ everything the library raises deliberately, and nothing else::
     │   ├── DuplicateContentError       403: same text posted recently
     │   └── InvalidRequestError         400: X rejected the request's parameters
     ├── AlertError                      an alert sink could not deliver
+    ├── CollisionError                  another agent or bot holds the conversation (holder, expiry)
     ├── ComposeError                    text that cannot be posted as it is
     │   ├── ReplyTooLongError           over the weighted-length limit (where it stops fitting)
     │   ├── TemplateError               a saved reply's syntax or a missing variable (ValueError)
@@ -45,6 +46,7 @@ from typing import Any
 __all__ = [
     "AlertError",
     "AuthenticationError",
+    "CollisionError",
     "ComposeError",
     "ConfigurationError",
     "DirectMessageNotPermittedError",
@@ -352,6 +354,32 @@ class SchemaVersionError(StorageError):
 
 class LeaseError(StorageError):
     """A lease operation was refused: the lease is held by another owner or has expired."""
+
+
+class CollisionError(SocialCareError):
+    """Another agent or bot holds the conversation: answering now would answer it twice.
+
+    Its own branch, not a :class:`StorageError`: the store works, a colleague is on it.
+    Code that retries storage failures must not retry this; pick another conversation.
+
+    Attributes:
+        conversation_id: the conversation.
+        holder: who holds it.
+        expires_at: when the holder's lease lapses unless renewed (``None``: unknown).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        conversation_id: str,
+        holder: str,
+        expires_at: dt.datetime | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.conversation_id = conversation_id
+        self.holder = holder
+        self.expires_at = expires_at
 
 
 class WebhookError(SocialCareError):

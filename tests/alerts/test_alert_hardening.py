@@ -74,6 +74,27 @@ def test_alert_records_round_trip_through_json() -> None:
         assert Alert.from_record(record).delivery_id == alert.delivery_id
 
 
+def test_alerts_with_a_reason_and_a_link() -> None:
+    post = Post(id="9", text="Send 1 BTC, get 2 back", created_at=NOW)
+    alert = Alert(
+        "guard.unrecognised_dm",
+        post,
+        received_at=NOW,
+        reason="a DM nobody sent",
+        link="https://x.com/messages/1-2",
+    )
+    assert alert.url == "https://x.com/messages/1-2"
+    assert alert.title == "a DM nobody sent: someone: Send 1 BTC, get 2 back"
+    assert alert.to_json()["reason"] == "a DM nobody sent"
+    assert alert.to_json()["url"] == "https://x.com/messages/1-2"
+    assert Alert.from_record(json.loads(json.dumps(alert.to_record()))) == alert
+    plain = Alert("s", post, received_at=NOW)
+    assert "reason" not in plain.to_json()
+    assert "reason" not in plain.to_record()
+    assert "link" not in plain.to_record()
+    assert plain.url == "https://x.com/i/web/status/9"
+
+
 def test_alert_records_are_valid_unicode_and_checked() -> None:
     record = _nasty_alert().to_record()
     json.dumps(record, ensure_ascii=False).encode("utf-8")  # no surrogate left

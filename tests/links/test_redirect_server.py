@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import waitress.server
+from waitress import wasyncore
 
 from socialcare.links import LinkTracker, redirect_app
 from socialcare.storage import SQLiteStore
@@ -19,7 +20,15 @@ def test_waitress_serves_redirects_and_counts_every_click_once(tmp_path: Path) -
         tracker.create(f"https://acme.com/{code}", code=code)
     server = waitress.server.create_server(redirect_app(store), host="127.0.0.1", port=0, threads=4)
     port = server.socket.getsockname()[1]
-    runner = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # The loop runs in short turns and stops between them: closing the server (and its
+        # trigger) from another thread while the loop selects on it fails with EBADF.
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    runner = threading.Thread(target=serve, daemon=True)
     runner.start()
     statuses: list[int] = []
     lock = threading.Lock()
@@ -51,9 +60,10 @@ def test_waitress_serves_redirects_and_counts_every_click_once(tmp_path: Path) -
         for t in threads:
             t.join(30)
     finally:
-        # closed from the server's own loop (closing it from here races with its select)
-        server.trigger.pull_trigger(server.close)
+        stop.set()
         runner.join(5)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
     assert sorted(statuses) == [302] * 41 + [404] * 2
     reset, faq = tracker.link("reset"), tracker.link("faq")
     assert reset is not None

@@ -158,6 +158,26 @@ def test_a_dropped_connection_reconnects_with_linear_backoff(
     assert "closed by X" in (stream.stats.last_error or "")
 
 
+def test_observers_hear_every_sign_of_life_and_every_loss(
+    world: Sandbox, x: XPlatform, collect, delays: list[float]
+) -> None:
+    alive: list[int] = []
+    lost: list[str] = []
+    stream = x.filtered_stream(stall_timeout=STALL, policy=NO_JITTER, sleep=delays.append)
+    stream.observe(alive=lambda: alive.append(stream.stats.connects), lost=lost.append)
+    got = collect(stream)
+    wait_until(lambda: stream.stats.keep_alives >= 2, "keep-alives")
+    assert len(alive) >= 3  # the connection opened, then every keep-alive
+    world.add_post("ann", "@acme one")
+    got.wait_items(1)
+    assert lost == []
+    world.drop_streams()
+    wait_until(lambda: bool(lost), "the loss heard")
+    assert "closed by X" in lost[0]
+    wait_until(lambda: 2 in alive, "the new connection heard")
+    assert len(lost) == 1
+
+
 def test_keep_alive_loss_is_a_stall_and_reconnects(
     world: Sandbox, x: XPlatform, collect, delays: list[float]
 ) -> None:
@@ -320,6 +340,40 @@ def test_activity_stream_yields_typed_events_billed_once(
         # this stream; the envelope around a post event's payload is checked.
         envelope = {k: v for k, v in data.items() if k not in {"payload", "includes"}}
         assert x_contract.check_payload(ACTIVITY_STREAM.name, {"data": envelope}) == []
+
+
+def test_activity_stream_backfill_resends_recent_events_billed_once(
+    world: Sandbox, collect
+) -> None:
+    acme = world.platform("acme")
+    acme.create_subscription("post.mention.create", user_id=world.user("acme").id)
+    x = world.platform()
+    first = collect(activity_stream(x, stall_timeout=STALL))
+    wait_until(lambda: world.open_streams("activity") == 1, "connected")
+    seen = world.add_post("ann", "@acme seen live")
+    first.wait_items(1)
+    first.close()
+    wait_until(lambda: world.open_streams("activity") == 0, "disconnected")
+    missed = world.add_post("ann", "@acme made while away")
+    world.advance(minutes=3)
+    old = world.add_post("ann", "@acme three minutes later")
+    before = world.usage()
+    # Reconnect with a two-minute window: only the last event is resent; the one made
+    # while away but three minutes ago is out of reach, like the one seen live.
+    again = collect(activity_stream(x, stall_timeout=STALL, backfill_minutes=2))
+    wait_until(lambda: world.open_streams("activity") == 1, "connected again")
+    got = again.wait_items(1)
+    assert [e.post.id for e in got if isinstance(e, PostEvent)] == [old.id]
+    # billed on its first delivery, here (no webhook, no stream had it before)
+    assert (world.usage() - before).counts == {"activity_post_event": 1}
+    again.close()
+    wait_until(lambda: world.open_streams("activity") == 0, "disconnected again")
+    wide = collect(activity_stream(x, stall_timeout=STALL, backfill_minutes=5))
+    wait_until(lambda: world.open_streams("activity") == 1, "connected a third time")
+    ids = [e.post.id for e in wide.wait_items(3) if isinstance(e, PostEvent)]
+    assert ids == [seen.id, missed.id, old.id]
+    # each event is billed once, however often it is resent: only the missed one is new
+    assert (world.usage() - before).counts == {"activity_post_event": 2}
 
 
 def test_served_over_http_in_chunks(world: Sandbox, delays: list[float]) -> None:

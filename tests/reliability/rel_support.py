@@ -534,3 +534,33 @@ def opened(spec: Mapping[str, Any]) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+# -- a monitor killed between the seen-claim and the handlers -----------------------------------
+
+
+def run_seen_worker(store: Store, owner: str, *, item_id: str, progress: Path) -> Obs:
+    """Push one post to a real-time stream whose handler never returns (until SIGKILL).
+
+    The handler runs after the post is stored and claimed: it records that it
+    started, then waits to be killed, so the claim is never confirmed.
+    """
+    from socialcare import Monitor, Stream  # noqa: PLC0415 - the monitor only here
+    from socialcare.sandbox import Sandbox  # noqa: PLC0415
+
+    sandbox = Sandbox()
+    acme = sandbox.add_user("acme")
+    monitor = Monitor(
+        sandbox.platform(acme), store, worker_id=owner, brand_user_id=acme.id, claim_ttl=60
+    )
+    monitor.add(Stream.search("brand", "acme", realtime="filtered"))
+
+    @monitor.on("brand")
+    def stuck(post: Post) -> None:
+        progress.write_text(f"handling {post.id}\n")
+        while True:  # the worker dies here, before the claim is confirmed
+            time.sleep(1)
+
+    post = Post(id=item_id, text="acme my parcel is lost", author_id="99", conversation_id=item_id)
+    monitor.push("brand", [post])
+    return {"returned": True}  # never reached: the handler does not return

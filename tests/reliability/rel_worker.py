@@ -2,8 +2,9 @@
 
 SPEC_JSON names the database (``kind`` ``"sqlite"`` with ``path``, or
 ``"postgres"`` with ``dsn`` and ``schema``) and the ``task``: ``lease``,
-``outbox``, ``cursor``, ``audit`` (see ``rel_support.run_*``) or ``writer``
-(bulk upserts until killed). It prints one JSON line with what it observed.
+``outbox``, ``cursor``, ``audit`` (see ``rel_support.run_*``), ``writer``
+(bulk upserts until killed) or ``seen`` (a monitor stuck in a handler until
+killed). It prints one JSON line with what it observed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rel_support import (
     run_cursor_worker,
     run_lease_worker,
     run_outbox_worker,
+    run_seen_worker,
     run_writer,
 )
 
@@ -43,6 +45,10 @@ def main() -> None:
                 size=spec["size"],
                 batches=spec["batches"],
                 progress=Path(spec["progress"]),
+            )
+        elif task == "seen":
+            result = run_seen_worker(
+                store, owner, item_id=spec["item_id"], progress=Path(spec["progress"])
             )
         else:
             raise SystemExit(f"unknown task {task!r}")

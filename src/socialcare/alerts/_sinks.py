@@ -112,12 +112,19 @@ class Alert:
         post: the post.
         received_at: when the monitor received it (UTC).
         author: the post's author, when the platform sent it along.
+        reason: why the alert was raised, when it is more than "a stream matched"
+            (the own-account guard: ``"not sent through the outbox"``); it leads the
+            :attr:`title`.
+        link: where to see it when that is not the post's page on x.com (a direct
+            message's conversation, ``https://x.com/messages/<conversation id>``).
     """
 
     stream: str
     post: Post
     received_at: dt.datetime
     author: User | None = None
+    reason: str | None = None
+    link: str | None = None
 
     @property
     def delivery_id(self) -> str:
@@ -132,7 +139,9 @@ class Alert:
 
     @property
     def url(self) -> str:
-        """The post's address on x.com."""
+        """The post's address on x.com (or :attr:`link` when set)."""
+        if self.link is not None:
+            return self.link
         handle = self.author.username if self.author is not None else "i/web"
         return f"https://x.com/{handle}/status/{self.post.id}"
 
@@ -140,12 +149,17 @@ class Alert:
     def title(self) -> str:
         """A one-line summary: who said what (shortened)."""
         who = f"@{self.author.username}" if self.author is not None else "someone"
+        if self.reason is not None:
+            who = f"{' '.join(self.reason.split())}: {who}"
         text = " ".join(self.post.full_text.split())
         return f"{who}: {text[:77]}..." if len(text) > 80 else f"{who}: {text}"  # noqa: PLR2004
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict: delivery id, stream, URL, times, post and author as X API v2 JSON."""
-        return {
+        """A JSON-ready dict: delivery id, stream, URL, times, post and author as X API v2 JSON.
+
+        ``"reason"`` is added when the alert has one.
+        """
+        out: dict[str, object] = {
             "delivery_id": self.delivery_id,
             "stream": self.stream,
             "url": self.url,
@@ -153,6 +167,9 @@ class Alert:
             "post": self.post.to_x(),
             "author": None if self.author is None else self.author.to_x(),
         }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
 
     def to_record(self) -> dict[str, object]:
         """A JSON-compatible mapping to persist this alert; :meth:`from_record` reads it back.
@@ -173,6 +190,10 @@ class Alert:
             ),
             "author": None if self.author is None else self.author.to_x(),
         }
+        if self.reason is not None:
+            record["reason"] = self.reason
+        if self.link is not None:
+            record["link"] = self.link
         cleaned = _clean_json(record)
         assert isinstance(cleaned, dict)  # noqa: S101 - a dict stays a dict
         return cleaned
@@ -208,6 +229,8 @@ class Alert:
             author=None
             if author is None
             else User.from_x(author.raw_mapping(), path="alert.author"),
+            reason=f.string("reason", required=False),
+            link=f.string("link", required=False),
         )
 
 
@@ -299,7 +322,8 @@ def verify_webhook_signature(
     for a missing header), a timestamp that is not plain Unix seconds (ASCII
     digits only, at most 12, no sign, ``_`` or leading zero: ``"+1767225600"``,
     ``"01767225600"`` and ``"1767_225600"`` are refused), or a signature that is
-    not ``sha256=`` and 64 lowercase hex digits. Only a ``secret`` of the wrong type
+    not ``sha256=`` and 64 lowercase hex digits, or a ``str`` secret that is not valid
+    Unicode (a lone surrogate: no sender can sign with it). Only a ``secret`` of the wrong type
     (neither ``str`` nor ``bytes``) raises ``TypeError``: that is a bug in the
     receiver, not a bad request.
 
@@ -329,8 +353,8 @@ def verify_webhook_signature(
     # Receivers pass raw header values: check the types at run time, whatever the hints say.
     given: tuple[object, object, object, object] = (secret, body, timestamp, signature)
     raw_secret, raw_body, raw_timestamp, raw_signature = given
-    if not isinstance(raw_secret, str | bytes):
-        raise TypeError(f"secret must be str or bytes, got {type(raw_secret).__name__}")
+    if not _usable_secret(raw_secret):
+        return False  # no sender can sign with it: WebhookSink refuses such a secret
     if not isinstance(raw_body, bytes | bytearray | memoryview):
         return False
     if not isinstance(raw_timestamp, str) or _TIMESTAMP.fullmatch(raw_timestamp) is None:
@@ -352,6 +376,26 @@ def verify_webhook_signature(
     if moment.tzinfo is None:
         moment = moment.astimezone(dt.timezone.utc)
     return replay_guard.claim(signature, expires_at=expires_at, now=moment)
+
+
+def _usable_secret(secret: object) -> bool:
+    """Whether ``secret`` can sign: bytes, or a ``str`` that is valid Unicode.
+
+    Raises:
+        TypeError: ``secret`` is neither ``str`` nor ``bytes``.
+    """
+    if not isinstance(secret, str | bytes):
+        raise TypeError(f"secret must be str or bytes, got {type(secret).__name__}")
+    return isinstance(secret, bytes) or _encodable(secret)
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogates), so has UTF-8 bytes."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def redact_url(url: str) -> str:
@@ -442,11 +486,8 @@ class WebhookSink:
         secret: object = self.secret
         if not isinstance(secret, str | bytes) or not secret:
             raise ConfigurationError("webhook secret must be a non-empty str or bytes")
-        if isinstance(self.secret, str):
-            try:
-                self.secret.encode()
-            except UnicodeEncodeError:
-                raise ConfigurationError("webhook secret must be valid Unicode") from None
+        if isinstance(self.secret, str) and not _encodable(self.secret):
+            raise ConfigurationError("webhook secret must be valid Unicode")
         if self.max_attempts < 1:
             raise ConfigurationError("max_attempts must be at least 1")
 

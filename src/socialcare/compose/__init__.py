@@ -3,7 +3,8 @@
 :func:`compose_reply` turns a body (or a saved :class:`Template`) into a :class:`Draft`:
 the text as X will store it, its weighted length and the room left, the post it answers,
 its links (each counts 23), its price on X pay-per-use and the reasons it can or cannot be
-sent. :func:`can_reply` answers X's summoned-reply rule; :class:`Budget` caps spending.
+sent. :func:`can_reply` answers X's summoned-reply rule; :class:`Budget` caps spending;
+:func:`dm_deep_link` builds the "Send us a DM" link a reply can carry.
 
 Example:
     >>> from socialcare.models import Post
@@ -20,6 +21,7 @@ See ``docs/compose.md``.
 from __future__ import annotations
 
 from socialcare._exports import publish
+from socialcare.compose._deeplink import dm_deep_link
 from socialcare.compose._draft import (
     MAX_DM_LENGTH,
     MAX_POST_LENGTH,
@@ -62,6 +64,7 @@ __all__ = [
     "can_reply",
     "compose_dm",
     "compose_reply",
+    "dm_deep_link",
     "split_thread",
     "truncate",
 ]

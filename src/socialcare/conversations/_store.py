@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -12,6 +12,9 @@ from socialcare._clock import Clock, SystemClock
 from socialcare.models import Conversation, ConversationState, DirectMessage, Post
 from socialcare.storage import AuditLog, ConversationStore, DMStore, PostStore
 from socialcare.threads import CareEvent, Thread, Threader, next_state
+
+if TYPE_CHECKING:
+    from socialcare.privacy import PrivateDataGuard
 
 __all__ = ["StoreThreader", "ThreadStore"]
 
@@ -56,12 +59,23 @@ class StoreThreader:
         store: where posts, DMs and conversation records are kept.
         brands: the brand accounts' user ids (explicit; never guessed).
         clock: the time source for escalations and resolutions.
+        redact: a :class:`~socialcare.privacy.PrivateDataGuard` to keep private data out
+            of the store: posts and DMs are redacted before they are stored or threaded
+            (:meth:`~socialcare.privacy.PrivateDataGuard.redact_post`, length for
+            length, so entity offsets still hold). ``None`` (the default): stored as
+            given.
     """
 
     def __init__(
-        self, store: ThreadStore, *, brands: Iterable[str] = (), clock: Clock | None = None
+        self,
+        store: ThreadStore,
+        *,
+        brands: Iterable[str] = (),
+        clock: Clock | None = None,
+        redact: PrivateDataGuard | None = None,
     ) -> None:
         self._store = store
+        self.redact = redact
         self._threader = Threader(brands=brands)
         self._clock = clock or SystemClock()
         self._loaded: set[str] = set()
@@ -104,7 +118,7 @@ class StoreThreader:
                 msg = f"ingest() takes Post values, got {type(post).__name__}"
                 raise TypeError(msg)
             if not post.is_retweet:
-                batch.append(post)
+                batch.append(post if self.redact is None else self.redact.redact_post(post))
         if not batch:
             return []
         for post in batch:
@@ -170,6 +184,8 @@ class StoreThreader:
         DM lane): its activity times and waiting state follow them.
         """
         batch = list(messages)
+        if self.redact is not None:
+            batch = [self.redact.redact_dm(m) for m in batch]
         self._store.upsert_dms(batch)
         self._threader.ingest_dms(batch)
         changed: dict[str, Conversation] = {}

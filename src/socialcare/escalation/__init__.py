@@ -1,4 +1,4 @@
-"""Escalation policies as data: which posts move to a DM or a person, and why (pure).
+"""Escalation: policies as data decide which posts move to a DM or a person; a flow moves them.
 
 An :class:`EscalationPolicy` holds optional rules: private data in the post (the
 :mod:`socialcare.privacy` guard), keywords, negative sentiment (a
@@ -6,7 +6,14 @@ An :class:`EscalationPolicy` holds optional rules: private data in the post (the
 repeat contact, and posts the brand may not answer in public (X's summoned-reply rule).
 :meth:`EscalationPolicy.decide` returns an :class:`EscalationDecision` with every
 :class:`Reason` and the suggested action: ``"public_then_dm"``, ``"dm"`` or ``"human"``.
-Policies read from plain data with :meth:`EscalationPolicy.from_dict`.
+Policies read from plain data with :meth:`EscalationPolicy.from_dict`. The policies are
+pure.
+
+:class:`EscalationFlow` acts on a decision through the exactly-once
+:class:`~socialcare.outbox.Outbox`: a public acknowledgement with a DM deep link, the DM
+with the case context, the conversation ``escalated``; an invitation or the alternative
+contact when the customer's DMs are closed; the DM only or a person when a public reply
+is not permitted (:data:`EscalationRoute`).
 
 Example:
     >>> from socialcare.models import Post
@@ -26,6 +33,7 @@ See ``docs/escalation.md``.
 from __future__ import annotations
 
 from socialcare._exports import publish
+from socialcare.escalation._flow import EscalationFlow, EscalationOutcome, EscalationRoute
 from socialcare.escalation._policy import (
     ACTIONS,
     RULES,
@@ -47,7 +55,10 @@ __all__ = [
     "ACTIONS",
     "RULES",
     "EscalationDecision",
+    "EscalationFlow",
+    "EscalationOutcome",
     "EscalationPolicy",
+    "EscalationRoute",
     "KeywordRule",
     "PrivateDataRule",
     "Reason",

@@ -223,6 +223,13 @@ class OutboxRecord:
         claim_expires_at: when that claim lapses.
         created_at: when it was reserved.
         updated_at: when it last changed.
+        first_attempt_at: when the first send attempt started (recorded before it
+            was sent; the start of the window in which to look for it on the platform).
+        in_doubt: whether an attempt may have reached the platform without an answer
+            (a lost answer, a 5xx or timeout after sending, a worker killed mid-send):
+            the next sender looks for it on the platform before sending again.
+        not_before: the action is not claimed before this time (a rate-limit reset,
+            a back-off); ``None``: at once.
     """
 
     key: str
@@ -238,6 +245,11 @@ class OutboxRecord:
     claim_expires_at: dt.datetime | None = attrs.field(
         default=None, converter=_utc, validator=_aware
     )
+    first_attempt_at: dt.datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_aware
+    )
+    in_doubt: bool = False
+    not_before: dt.datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
 
 
 @attrs.frozen

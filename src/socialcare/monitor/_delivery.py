@@ -14,21 +14,25 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
 from socialcare._clock import Clock
 from socialcare.alerts._sinks import Alert, AlertSink
 from socialcare.errors import StorageError
-from socialcare.models import User
+from socialcare.models import Post, User
 from socialcare.models._care import OutboxRecord
 from socialcare.monitor._kinds import Item, Kind, Unit
 from socialcare.monitor._report import Outcome, StreamState
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.query import Query
+
+if TYPE_CHECKING:
+    from socialcare.privacy import PrivateDataGuard
 
 __all__ = ["Delivery", "SinkEntry", "sink_name"]
 
@@ -85,8 +89,12 @@ class Delivery:
         states: Mapping[str, StreamState],
         attempts: int,
         retry_interval: float,
+        claim_ttl: float = 300.0,
+        redact: PrivateDataGuard | None = None,
     ) -> None:
         self.store = store
+        self.claim_ttl = claim_ttl
+        self.redact = redact
         self.clock = clock
         self.actor = actor
         self.attempts = attempts
@@ -98,6 +106,8 @@ class Delivery:
         self._quarantined: set[tuple[str, str]] = set()  # (stream, id)
         self._retry_at: dt.datetime | None = clock.now()  # look at the outbox at once
         self._retry_failures = 0
+        self.lock = threading.RLock()
+        """Held while items are delivered: polls and pushes from receiver threads take turns."""
 
     # -- items ----------------------------------------------------------------------------
 
@@ -120,23 +130,71 @@ class Delivery:
         kind matches it (every handler of a stream receives each of its posts;
         a post on two streams reaches both). Items this monitor quarantined on a
         stream are skipped there. Dedupe is per stream: ``accept`` and the fetched window hold
-        only what is newer than the stream's cursor (or inside its backlog). The users
-        stored are ``fresh_users`` (read from the platform), by default all of ``users``.
+        only what is newer than the stream's cursor (or inside its backlog); on a stream
+        with a real-time source, each item is also claimed in the store's seen record
+        (:class:`~socialcare.storage.SeenStore`, owner ``actor``, for ``claim_ttl``
+        seconds) after it is stored and before its handlers run, and the claims are
+        confirmed once the handlers and sinks had them, so that real time and polling,
+        in any worker, deliver it once; a claim a dead worker left unconfirmed expires
+        and is delivered again (at least once on a crash). Every item is stored first;
+        the users stored are ``fresh_users`` (read from the platform), by default all
+        of ``users``.
 
         Raises:
             StorageError: the store is down (nothing was quarantined).
         """
+        with self.lock:
+            return self._deliver(
+                kind,
+                unit,
+                items,
+                users,
+                brand=brand,
+                include_retweets=include_retweets,
+                accept=accept,
+                outcome=outcome,
+                fresh_users=fresh_users,
+            )
+
+    def _deliver(
+        self,
+        kind: Kind,
+        unit: Unit,
+        items: Iterable[Item],
+        users: Mapping[str, User],
+        *,
+        brand: str,
+        include_retweets: bool,
+        accept: Callable[[Stream, Item], bool],
+        outcome: Outcome,
+        fresh_users: Mapping[str, User] | None,
+    ) -> int:
         ordered = sorted({i.id: i for i in items}.values(), key=lambda i: int(i.id))
         inbound = [i for i in ordered if kind.inbound(i, brand, include_retweets=include_retweets)]
+        wanted: dict[str, list[Item]] = {s.name: [] for s in unit.streams}
+        for item in inbound:
+            for stream in unit.streams:
+                if (stream.name, item.id) in self._quarantined:
+                    continue
+                if accept(stream, item) and kind.accepts(stream, unit, item, users):
+                    wanted[stream.name].append(item)
+        # Stored before any claim: an item claimed is in the store, so that a claim left
+        # unconfirmed by a worker that died can be delivered from the store (recover()).
+        # One the store refuses is quarantined and still reaches the handlers this once.
+        self._save(kind, unit, ordered, users if fresh_users is None else fresh_users, outcome)
+        claimed = {
+            stream.name: self._claim(stream, wanted[stream.name])
+            if stream.realtime is not None
+            else {i.id for i in wanted[stream.name]}
+            for stream in unit.streams
+        }
         now = self.clock.now()
         alerts: list[Alert] = []
         delivered = 0
         for item in inbound:
             for stream in unit.streams:
-                if (stream.name, item.id) in self._quarantined:
-                    continue
-                if not accept(stream, item) or not kind.accepts(stream, unit, item, users):
-                    continue
+                if item.id not in claimed[stream.name]:
+                    continue  # not for this stream, or delivered by another source or worker
                 self._call_handlers(stream, item, outcome)
                 alert = kind.alert(stream, item, now, users)
                 if alert is not None:
@@ -144,8 +202,21 @@ class Delivery:
                 delivered += 1
                 self._states[stream.name].delivered += 1
         self._alert(alerts, outcome)
-        self._save(kind, unit, ordered, users if fresh_users is None else fresh_users, outcome)
+        self._confirm(unit, claimed)
         return delivered
+
+    def _confirm(self, unit: Unit, claimed: Mapping[str, set[str]]) -> None:
+        """Confirm the claims of the items delivered (handlers and sinks had them)."""
+        for stream in unit.streams:
+            if stream.realtime is not None and claimed[stream.name]:
+                self.store.confirm_seen(stream.name, claimed[stream.name], owner=self.actor)
+
+    def _claim(self, stream: Stream, items: Sequence[Item]) -> set[str]:
+        """The ids of ``items`` no source delivered on ``stream`` before (now claimed)."""
+        if not items:
+            return set()
+        ids = [i.id for i in items]
+        return set(self.store.claim_seen(stream.name, ids, owner=self.actor, ttl=self.claim_ttl))
 
     def _call_handlers(self, stream: Stream, item: Item, outcome: Outcome) -> None:
         for handler in self.handlers.get(stream.name, ()):
@@ -168,12 +239,25 @@ class Delivery:
     ) -> None:
         """Store items (and their authors); isolate and quarantine the ones the store refuses."""
         stream = unit.streams[0].name
-        for item, exc in self._isolate(items, lambda batch: kind.save(self.store, batch)):
+        stored_items = [self._redacted(i) for i in items]
+        stored_users = [self._redacted_user(u) for u in users.values()]
+        for item, exc in self._isolate(stored_items, lambda batch: kind.save(self.store, batch)):
             self.quarantine(stream, item.id, f"the store refused it: {_describe(exc)}", outcome)
-        for user, exc in self._isolate(list(users.values()), self.store.upsert_users):
+        for user, exc in self._isolate(stored_users, self.store.upsert_users):
             message = _short(f"user {user.id} not stored: {_describe(exc)}")
             log.warning("stream %s: %s", stream, message)
             outcome.errors.append((stream, message))
+
+    def _redacted(self, item: Item) -> Item:
+        """``item`` as the store may keep it (see ``Monitor(redact=...)``)."""
+        if self.redact is None:
+            return item
+        if isinstance(item, Post):
+            return self.redact.redact_post(item)
+        return self.redact.redact_dm(item)
+
+    def _redacted_user(self, user: User) -> User:
+        return user if self.redact is None else self.redact.redact_user(user)
 
     @staticmethod
     def _isolate(
@@ -244,7 +328,11 @@ class Delivery:
 
     def _defer(self, entry: SinkEntry, alert: Alert, message: str, outcome: Outcome) -> None:
         key = f"alert:{entry.name}:{alert.stream}:{alert.post.id}"
-        payload = {"sink": entry.name, "alert": alert.to_record(), "error": message}
+        kept = alert
+        if self.redact is not None:
+            author = None if alert.author is None else self._redacted_user(alert.author)
+            kept = attrs.evolve(alert, post=self.redact.redact_post(alert.post), author=author)
+        payload = {"sink": entry.name, "alert": kept.to_record(), "error": message}
         try:
             self.store.reserve_action(key, kind="alert", payload=payload)
         except StorageError:

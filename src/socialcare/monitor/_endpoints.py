@@ -17,6 +17,8 @@ ENDPOINTS: Mapping[str, str] = {
     "search": SEARCH_RECENT.name,
     "mentions": MENTIONS.name,
     "dms": DM_EVENTS.name,
+    "webhook": MENTIONS.name,  # the safety net of webhook post events
+    "webhook_dms": DM_EVENTS.name,  # the safety net of webhook DM events
 }
 """Stream kind -> the endpoint it polls (``"GET /2/tweets/search/recent"``, ...)."""
 

@@ -304,7 +304,25 @@ class _DMKind:
         return None
 
 
+class _WebhookKind(_MentionsKind):
+    """X Activity API post events, pushed; the mentions timeline is the safety net."""
+
+    name = "webhook"
+
+
+class _WebhookDMKind(_DMKind):
+    """X Activity API DM events, pushed; the DM events are the safety net."""
+
+    name = "webhook_dms"
+
+
 def kinds() -> dict[str, Kind]:
     """A fresh strategy object for every stream kind, by name."""
-    registered: tuple[Kind, ...] = (_SearchKind(), _MentionsKind(), _DMKind())
+    registered: tuple[Kind, ...] = (
+        _SearchKind(),
+        _MentionsKind(),
+        _DMKind(),
+        _WebhookKind(),
+        _WebhookDMKind(),
+    )
     return {kind.name: kind for kind in registered}

@@ -7,18 +7,29 @@ hands every new post to the stream's handlers and alert sinks, stores the posts,
 and then moves the cursor in the store, so that a restarted monitor resumes
 exactly where it stopped: no gap, and no post handled twice by the same store.
 
+Real time is a second way in: a stream with a ``realtime`` source (webhook
+streams, or any stream a filtered or activity stream connection feeds) also takes
+items pushed with :meth:`Monitor.push` or :meth:`Monitor.receive_event`, through the
+same delivery path; the store's seen record delivers an item once whichever source
+brings it (again, after its claim expired, when a worker died mid-delivery), and
+polling becomes the safety net (slow while the source is live, at the normal cadence
+while it is down). The monitor can run the filtered and activity stream connections
+itself (:meth:`Monitor.add_filtered_stream`, :meth:`Monitor.add_activity_stream`).
+
 The work is split into private modules: stream kinds as strategy objects
 (``_kinds``), the rate budget (``_budget``), polling with backlog windows
-(``_poll``), delivery with quarantine and the alert outbox (``_delivery``) and
+(``_poll``), delivery with quarantine and the alert outbox (``_delivery``),
+real-time sources (``_realtime``), the stream connections' threads (``_live``) and
 the schedule and run loop (``_scheduler``). The facade wires them together.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar, cast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
@@ -32,16 +43,19 @@ from socialcare.errors import (
     SocialCareError,
     StorageError,
 )
-from socialcare.models import DirectMessage, Post
+from socialcare.models import DirectMessage, Post, User
 from socialcare.monitor._budget import RATE_WINDOW, Budget
 from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
+from socialcare.monitor._live import LiveStream, RealtimeConnection
 from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
+from socialcare.monitor._realtime import DMEventLike, PostEventLike, RealtimeEvent, Sources
 from socialcare.monitor._report import (
     CostBasis,
     CycleReport,
     MonitorHealth,
     Outcome,
+    SourceHealth,
     StreamHealth,
     StreamKind,
     StreamState,
@@ -50,14 +64,20 @@ from socialcare.monitor._scheduler import Scheduler
 from socialcare.monitor._store import MonitorStore
 from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
-from socialcare.platforms.x import SEARCH_RECENT, Usage
+from socialcare.platforms.x import SEARCH_RECENT, ReconnectPolicy, StreamedPost, Usage
 from socialcare.query import Query
+
+if TYPE_CHECKING:
+    from socialcare.privacy import PrivateDataGuard
 
 __all__ = [
     "CostBasis",
     "CycleReport",
     "Monitor",
     "MonitorHealth",
+    "RealtimeConnection",
+    "RealtimeEvent",
+    "SourceHealth",
     "Stream",
     "StreamHealth",
     "StreamKind",
@@ -67,6 +87,22 @@ PostHandler = Callable[[Post], object]
 DMHandler = Callable[[DirectMessage], object]
 PH = TypeVar("PH", bound=PostHandler)
 DH = TypeVar("DH", bound=DMHandler)
+
+SEEN_KEPT = dt.timedelta(days=31)
+"""How long a stream's seen record keeps an id: longer than any source can bring it back
+(X's DM events reach 30 days, recent search 7, webhook retries and replays 24 hours)."""
+_PRUNE_EVERY = dt.timedelta(hours=1)
+_RECOVER_BATCH = 100
+
+
+@attrs.frozen
+class _FilteredOptions:
+    """How a filtered stream source connects."""
+
+    platform: object
+    backfill_minutes: int | None = None
+    stall_timeout: float | None = None
+    policy: ReconnectPolicy | None = None
 
 
 class Monitor:
@@ -113,6 +149,24 @@ class Monitor:
             (``("author_id",)``: authors expanded, each billed once per UTC day;
             ``()``: no authors beyond those already in the store). Search streams
             with different expansions are never packed into one request.
+        realtime_timeout: a real-time source with no event or keep-alive for this
+            long, seconds, counts as down: its streams are polled at once and then
+            every ``poll_interval`` until it is back.
+        safety_interval: how often the streams of a live real-time source are
+            polled, seconds (the safety net that catches what real time missed).
+        claim_ttl: how long this worker's claim of an item on a real-time stream
+            lasts before it is confirmed, seconds (default: ``lease_ttl``): a claim
+            left unconfirmed by a worker that died between the claim and the
+            handlers is delivered again, from the store, by the first cycle after
+            it expires (as stored: redacted when ``redact`` is set). Make it longer
+            than handlers take.
+        redact: a :class:`~socialcare.privacy.PrivateDataGuard` to keep private data
+            out of the store: the posts, DMs and users it writes (and the posts of
+            alerts kept for another attempt) are redacted first
+            (:meth:`~socialcare.privacy.PrivateDataGuard.redact_post`, length for
+            length, so entity offsets still hold). Handlers and alert sinks get the
+            items as read, private data included (an escalation policy needs it).
+            ``None`` (the default): stored as read.
 
     Use it as a context manager (``with Monitor(...) as monitor:``) so that
     :meth:`close` runs, releasing the stream leases, even when a notebook cell fails.
@@ -137,6 +191,10 @@ class Monitor:
         alert_attempts: int = 5,
         start: Start = None,
         expansions: Iterable[str] | None = None,
+        realtime_timeout: float = 90.0,
+        safety_interval: float = 900.0,
+        claim_ttl: float | None = None,
+        redact: PrivateDataGuard | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, got {poll_interval}")
@@ -148,6 +206,14 @@ class Monitor:
             raise ConfigurationError(f"max_pages must be at least 1, got {max_pages}")
         if alert_attempts < 1:
             raise ConfigurationError(f"alert_attempts must be at least 1, got {alert_attempts}")
+        if realtime_timeout <= 0 or safety_interval <= 0:
+            msg = (
+                "realtime_timeout and safety_interval must be positive, got "
+                f"{realtime_timeout} and {safety_interval}"
+            )
+            raise ConfigurationError(msg)
+        self.realtime_timeout = realtime_timeout
+        self.safety_interval = safety_interval
         self.expansions = (
             None if expansions is None else SEARCH_RECENT.checked_expansions(expansions)
         )
@@ -163,6 +229,9 @@ class Monitor:
         self.page_size = page_size
         self.max_pages = max_pages
         self.lease_ttl = lease_ttl if lease_ttl is not None else max(3 * poll_interval, 120.0)
+        self.claim_ttl = claim_ttl if claim_ttl is not None else self.lease_ttl
+        if self.claim_ttl <= 0:
+            raise ConfigurationError(f"claim_ttl must be positive, got {claim_ttl}")
         self._brand_user_id = brand_user_id
         self._streams: dict[str, Stream] = {}
         self._state: dict[str, StreamState] = {}
@@ -176,6 +245,8 @@ class Monitor:
             states=self._state,
             attempts=alert_attempts,
             retry_interval=poll_interval,
+            claim_ttl=self.claim_ttl,
+            redact=redact,
         )
         self._poller = Poller(
             platform=platform,
@@ -195,6 +266,11 @@ class Monitor:
         self._scheduler = Scheduler(
             self.clock, self._state, poll_interval=poll_interval, interval=self._interval
         )
+        self._sources = Sources(self.clock, realtime_timeout)
+        self._pruned_at: dt.datetime | None = None
+        self._watched: dict[str, tuple[str, dt.timedelta, dt.datetime | None]] = {}
+        self._live: dict[str, LiveStream] = {}
+        self._filtered: dict[str, _FilteredOptions] = {}
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -219,6 +295,8 @@ class Monitor:
         self._streams[stream.name] = stream
         self._state[stream.name] = StreamState()
         self._units_cache.clear()
+        if stream.realtime is not None:
+            self._sources.add(stream.realtime)
         return stream
 
     def add_search(
@@ -240,6 +318,144 @@ class Monitor:
     def add_direct_messages(self, name: str = "dms") -> Stream:
         """Add a DM-events stream; see :meth:`Stream.direct_messages`."""
         return self.add(Stream.direct_messages(name))
+
+    def add_webhook(
+        self,
+        name: str = "webhook",
+        *,
+        user_id: str | None = None,
+        events: Iterable[str] | None = None,
+        expansions: Iterable[str] | None = None,
+        source: str = "webhook",
+    ) -> Stream:
+        """Add a stream of X Activity API post events; see :meth:`Stream.webhook`."""
+        if events is None:
+            stream = Stream.webhook(name, user_id=user_id, expansions=expansions, source=source)
+        else:
+            stream = Stream.webhook(
+                name, user_id=user_id, events=events, expansions=expansions, source=source
+            )
+        return self.add(stream)
+
+    def add_webhook_dms(self, name: str = "webhook_dms", *, source: str = "webhook") -> Stream:
+        """Add a stream of X Activity API DM events; see :meth:`Stream.webhook_dms`."""
+        return self.add(Stream.webhook_dms(name, source=source))
+
+    def add_filtered_stream(
+        self,
+        name: str,
+        query: Query | str,
+        *,
+        platform: object | None = None,
+        source: str = "filtered",
+        expansions: Iterable[str] | None = None,
+        backfill_minutes: int | None = None,
+        stall_timeout: float | None = None,
+        policy: ReconnectPolicy | None = None,
+    ) -> Stream:
+        """Add a search stream fed by X's filtered stream in real time, polled as a safety net.
+
+        The monitor runs the connection itself while it runs (``with Monitor(...)``,
+        :meth:`run_forever`; :meth:`close` ends it), in a background thread. Before
+        each new connection it makes the app's stream rules exactly the queries of
+        its filtered streams (``sync_stream_rules``; each rule tagged with its
+        stream's name, other rules of the app deleted). Each ``StreamedPost`` goes
+        through the push path to the streams whose rules it matched; every line and
+        keep-alive is a heartbeat; a lost connection signals the source down, so
+        polling fills the gap until it is back. All the filtered streams of a
+        monitor share one connection (X allows one per app): the connection options
+        given last win. Add them before the monitor starts: a stream added while the
+        connection runs joins the rules when the next new connection is made.
+
+        Args:
+            name: the stream's name, also its rule's tag.
+            query: the search query, also the rule's value.
+            platform: the platform that opens the stream and syncs the rules (X
+                wants an app-only bearer token: ``XPlatform`` with a bearer token;
+                default: the monitor's platform).
+            source: the real-time source's name.
+            expansions: the search stream's expansions (see :meth:`Stream.search`);
+                the connection asks for its endpoint's default expansions.
+            backfill_minutes: ask X to resend what a reconnect missed (up to 5).
+            stall_timeout: seconds without data or keep-alive before reconnecting.
+            policy: the reconnect schedule (X's by default).
+
+        Raises:
+            ConfigurationError: the platform cannot open a filtered stream.
+        """
+        chosen = self.platform if platform is None else platform
+        for method in ("filtered_stream", "sync_stream_rules"):
+            if not callable(getattr(chosen, method, None)):
+                msg = f"the platform cannot open a filtered stream (it has no {method}())"
+                raise ConfigurationError(msg)
+        options = self._filtered.get(source, _FilteredOptions(chosen))
+        options = _FilteredOptions(
+            chosen,
+            backfill_minutes if backfill_minutes is not None else options.backfill_minutes,
+            stall_timeout if stall_timeout is not None else options.stall_timeout,
+            policy if policy is not None else options.policy,
+        )
+        stream = self.add(Stream.search(name, query, expansions=expansions, realtime=source))
+        self._filtered[source] = options
+        if source not in self._live:
+            self._live[source] = self._live_stream(
+                source,
+                lambda: self._open_filtered(source),
+                route=lambda item: self._route_filtered(source, item),
+                prepare=lambda: self._sync_rules(source),
+            )
+        return stream
+
+    def add_filtered_streams(
+        self,
+        queries: Mapping[str, Query | str],
+        *,
+        platform: object | None = None,
+        source: str = "filtered",
+        backfill_minutes: int | None = None,
+        stall_timeout: float | None = None,
+        policy: ReconnectPolicy | None = None,
+    ) -> list[Stream]:
+        """One :meth:`add_filtered_stream` per entry (a ``QuerySet`` works): name to query."""
+        return [
+            self.add_filtered_stream(
+                name,
+                query,
+                platform=platform,
+                source=source,
+                backfill_minutes=backfill_minutes,
+                stall_timeout=stall_timeout,
+                policy=policy,
+            )
+            for name, query in queries.items()
+        ]
+
+    def add_activity_stream(
+        self, connect: Callable[[], RealtimeConnection[object]], *, source: str = "webhook"
+    ) -> None:
+        """Run an X Activity API stream into the streams of ``source``, as the monitor runs.
+
+        ``connect`` makes a new connection of typed events, e.g.
+        ``lambda: socialcare.webhooks.activity_stream(app)`` (the monitor does not
+        import the webhooks package). Events go through :meth:`receive_event`, to the
+        streams added with :meth:`add_webhook`/:meth:`add_webhook_dms` for the same
+        ``source``; keep-alives are heartbeats, a lost connection signals the source
+        down (polling fills the gap), and the thread is started and stopped with the
+        monitor, as for :meth:`add_filtered_stream`.
+
+        Raises:
+            ValueError: no stream has the source, or it runs a connection already.
+        """
+        self._known_source(source)
+        if source in self._live:
+            msg = f"the real-time source {source!r} runs a connection already"
+            raise ValueError(msg)
+        self._live[source] = self._live_stream(
+            source,
+            connect,
+            route=lambda event: self.receive_event(cast("RealtimeEvent", event), source=source),
+            prepare=None,
+        )
 
     @property
     def streams(self) -> tuple[Stream, ...]:
@@ -318,6 +534,347 @@ class Monitor:
         entries = self._delivery.sinks
         entries.append(SinkEntry(sink_name(sink, len(entries)), sink, names, parsed))
 
+    # -- real time -------------------------------------------------------------------------
+
+    def push(
+        self,
+        stream: str,
+        items: Iterable[Post] | Iterable[DirectMessage],
+        users: Iterable[User] = (),
+    ) -> int:
+        """Deliver items a real-time source brought to ``stream``; return how many were new.
+
+        The items go the way polled ones go: the stream's handlers, its alert sinks
+        (query filters too), quarantine of poison, the store. Each is claimed in the
+        store's seen record first, so an item that polling (or another worker's
+        push) delivered already is skipped, and polling skips what was pushed.
+        Pushing never moves the stream's polling cursor: what real time missed is
+        still polled. A push is a sign of life of the stream's source.
+
+        ``users``: users that came with the items (authors); other authors are
+        taken from the store (a push never reads the platform, so never pays X).
+        Safe to call from the receiver's threads while another thread runs the
+        monitor: deliveries take turns.
+
+        Raises:
+            ValueError: no such stream, the stream has no real-time source, or an
+                item of the wrong type (a DM on a post stream, or the reverse).
+            StorageError: the store is down (nothing was claimed; polling will
+                bring the items later).
+        """
+        target = self._realtime_stream(stream)
+        batch: list[Post | DirectMessage] = list(items)
+        self._sources.beat(cast("str", target.realtime), events=len(batch))
+        return self._push(target, batch, tuple(users))
+
+    def receive_event(self, event: RealtimeEvent, *, source: str = "webhook") -> int:
+        """Route one X Activity API event to the streams of ``source`` that take its type.
+
+        Register it with a receiver (``receiver.on_any(monitor.receive_event)``): a
+        post event (``PostEvent``) goes to the webhook streams whose ``events``
+        hold its type and whose user it is about, a DM event (``DirectMessageEvent``)
+        to the webhook DM streams; any other event only says the source is alive.
+        Events are read by their shape (``kind``, ``post``/``includes`` or
+        ``messages``/``users``), so the monitor does not depend on the receiver.
+        Returns how many deliveries it made (0 for a duplicate).
+
+        Raises:
+            ValueError: no stream names ``source``.
+            StorageError: the store is down (the receiver answers 500 and X retries).
+        """
+        if source not in self._sources.names():
+            msg = f"no stream has the real-time source {source!r}"
+            raise ValueError(msg)
+        self._sources.beat(source, events=1)
+        targets = [s for s in self.streams if s.realtime == source and event.kind in s.events]
+        delivered = 0
+        post = getattr(event, "post", None)
+        if isinstance(post, Post):
+            posted = cast("PostEventLike", event)
+            about = posted.filter.user_id
+            for target in targets:
+                if self._kinds[target.kind].carries_posts and (
+                    about is None or about == (target.user_id or self.brand_user_id)
+                ):
+                    delivered += self._push(target, [post], posted.includes.users)
+            return delivered
+        messages = getattr(event, "messages", None)
+        if isinstance(messages, tuple) and all(isinstance(m, DirectMessage) for m in messages):
+            dm_event = cast("DMEventLike", event)
+            for target in targets:
+                if not self._kinds[target.kind].carries_posts:
+                    delivered += self._push(target, list(messages), tuple(dm_event.users))
+        return delivered
+
+    def heartbeat(self, source: str = "webhook") -> None:
+        """A keep-alive from ``source`` (a stream's keep-alive line, a CRC check answered).
+
+        Raises:
+            ValueError: no stream names ``source``.
+        """
+        self._known_source(source)
+        self._sources.beat(source)
+
+    def source_down(self, source: str = "webhook", reason: str = "signalled down") -> None:
+        """Say that ``source`` is down now (connection lost, CRC failing, webhook invalid).
+
+        Its streams are polled at the next :meth:`run_due` (at once in
+        :meth:`run_forever`) and every ``poll_interval`` after, until an event or
+        keep-alive comes from it again.
+
+        Raises:
+            ValueError: no stream names ``source``.
+        """
+        self._known_source(source)
+        self._sources.fail(source, reason)
+        self._scheduler.wake.set()
+
+    def watch_webhook(
+        self, webhook_id: str, *, source: str = "webhook", every: float = 900.0
+    ) -> None:
+        """Check every ``every`` seconds (in :meth:`run_due`) that X still counts the webhook valid.
+
+        X runs a CRC against the webhook hourly (and on re-validation) and delivers
+        nothing to one that failed it. When the platform's ``webhooks()`` (``GET
+        /2/webhooks``, as ``XPlatform`` has it) lists ``webhook_id`` as not valid, or
+        not at all, ``source`` is signalled down (:meth:`source_down`, reason
+        ``"webhook ... failed X's CRC"``) and polling fills the gap until events
+        come again (after you fix the receiver and re-validate). A failed check is
+        logged and tried again at the next interval.
+
+        Raises:
+            ValueError: no stream names ``source``.
+            ConfigurationError: the platform cannot list webhooks, or ``every`` is not
+                positive.
+        """
+        self._known_source(source)
+        if not callable(getattr(self.platform, "webhooks", None)):
+            msg = "the platform cannot list webhooks (it has no webhooks() method)"
+            raise ConfigurationError(msg)
+        if every <= 0:
+            raise ConfigurationError(f"every must be positive, got {every}")
+        self._watched[webhook_id] = (source, dt.timedelta(seconds=every), None)
+
+    def _check_webhooks(self) -> None:
+        """Signal a watched webhook's source down when X no longer counts the webhook valid."""
+        now = self.clock.now()
+        due = [w for w, (_, every, at) in self._watched.items() if at is None or now - at >= every]
+        if not due:
+            return
+        try:
+            listed = getattr(self.platform, "webhooks")()  # noqa: B009 - checked in watch_webhook
+        except SocialCareError as exc:
+            log.warning("could not check the webhooks: %s", exc)
+            listed = None
+        valid = {
+            str(getattr(hook, "id", "")): getattr(hook, "valid", False) is True
+            for hook in (listed or ())
+        }
+        for webhook_id in due:
+            source, every, _ = self._watched[webhook_id]
+            self._watched[webhook_id] = (source, every, now)
+            if listed is not None and not valid.get(webhook_id, False):
+                why = "is not listed" if webhook_id not in valid else "failed X's CRC"
+                self._sources.fail(source, f"webhook {webhook_id} {why}")
+
+    def _live_stream(
+        self,
+        source: str,
+        connect: Callable[[], RealtimeConnection[object]],
+        *,
+        route: Callable[[object], object],
+        prepare: Callable[[], object] | None,
+    ) -> LiveStream:
+        def lost(reason: str) -> None:
+            self._sources.fail(source, reason)
+            self._scheduler.wake.set()
+
+        return LiveStream(
+            source,
+            connect,
+            route=route,
+            alive=lambda: self._sources.beat(source),
+            lost=lost,
+            prepare=prepare,
+            retry=self.poll_interval,
+        )
+
+    def _filtered_queries(self, source: str) -> dict[str, str]:
+        return {
+            s.name: cast("str", s.query)
+            for s in self.streams
+            if s.realtime == source and s.kind == "search"
+        }
+
+    def _sync_rules(self, source: str) -> None:
+        """Make the app's stream rules the queries of ``source``'s streams, tagged by name."""
+        platform = self._filtered[source].platform
+        getattr(platform, "sync_stream_rules")(self._filtered_queries(source))  # noqa: B009
+
+    def _open_filtered(self, source: str) -> RealtimeConnection[object]:
+        options = self._filtered[source]
+        kwargs: dict[str, object] = {"backfill_minutes": options.backfill_minutes}
+        if options.stall_timeout is not None:
+            kwargs["stall_timeout"] = options.stall_timeout
+        if options.policy is not None:
+            kwargs["policy"] = options.policy
+        opened = getattr(options.platform, "filtered_stream")(**kwargs)  # noqa: B009
+        return cast("RealtimeConnection[object]", opened)
+
+    def _route_filtered(self, source: str, item: object) -> int:
+        """Push a streamed post to the streams of ``source`` whose rules (tags) it matched."""
+        if not isinstance(item, StreamedPost):
+            return 0
+        self._sources.beat(source, events=1)
+        delivered = 0
+        for tag in dict.fromkeys(item.tags):
+            target = self._streams.get(tag)
+            if target is not None and target.realtime == source:
+                delivered += self._push(target, [item.post], item.includes.users)
+        return delivered
+
+    def start_streams(self) -> None:
+        """Start the stream connections (:meth:`add_filtered_stream`, :meth:`add_activity_stream`).
+
+        ``with Monitor(...)`` and :meth:`run_forever` call it; idempotent.
+        """
+        for live in self._live.values():
+            live.start()
+
+    def stop_streams(self) -> None:
+        """Close the stream connections and wait for their threads (:meth:`close` calls it)."""
+        for live in self._live.values():
+            if not live.stop():
+                log.warning("the %s stream thread did not end in time", live.source)
+
+    def _known_source(self, source: str) -> None:
+        if source not in self._sources.names():
+            msg = f"no stream has the real-time source {source!r}"
+            raise ValueError(msg)
+
+    def _realtime_stream(self, name: str) -> Stream:
+        target = self._known(name)
+        if target.realtime is None:
+            msg = (
+                f"stream {name!r} is only polled: give it a real-time source "
+                "(Stream.webhook(), or realtime= on Stream.search/mentions/direct_messages)"
+            )
+            raise ValueError(msg)
+        return target
+
+    def _push(
+        self,
+        target: Stream,
+        batch: Sequence[Post | DirectMessage],
+        users: Sequence[User],
+        *,
+        outcome: Outcome | None = None,
+    ) -> int:
+        kind = self._kinds[target.kind]
+        wanted = Post if kind.carries_posts else DirectMessage
+        wrong = [i for i in batch if not isinstance(i, wanted)]
+        if wrong:
+            msg = f"stream {target.name!r} takes {wanted.__name__}s, got {type(wrong[0]).__name__}"
+            raise ValueError(msg)
+        given = {u.id: u for u in users}
+        known = dict(given)
+        if kind.carries_posts:
+            missing = {
+                i.author_id
+                for i in batch
+                if isinstance(i, Post) and i.author_id and i.author_id not in known
+            }
+            if missing:
+                known.update((u.id, u) for u in self.store.get_users(sorted(missing)))
+        pushed = outcome is None
+        outcome = Outcome(at=self.clock.now()) if outcome is None else outcome
+        delivered = self._delivery.deliver(
+            kind,
+            Unit((target,)),
+            batch,
+            known,
+            fresh_users=given,
+            brand=self.brand_user_id,
+            include_retweets=self.include_retweets,
+            accept=lambda _s, _i: True,
+            outcome=outcome,
+        )
+        if pushed:
+            self._state[target.name].pushed += len(batch)
+        return delivered
+
+    def _recover_seen(self, outcome: Outcome) -> None:
+        """Deliver, from the store, the items a worker claimed and died before confirming.
+
+        Their claims expired unconfirmed (``SeenStore.expired_seen``); polling may have
+        moved the cursor past them while they were held, so they are read back from
+        the store (every item is stored before it is claimed) and delivered again.
+        """
+        for stream in self.streams:
+            if stream.realtime is None:
+                continue
+            try:
+                ids = self.store.expired_seen(stream.name, limit=_RECOVER_BATCH)
+                if not ids:
+                    continue
+                items = self._stored_items(stream, ids)
+                missing = sorted(set(ids) - {i.id for i in items}, key=lambda i: (len(i), i))
+                if items:
+                    users = self.store.get_users(
+                        sorted({i.author_id for i in items if isinstance(i, Post) and i.author_id})
+                    )
+                    log.warning(
+                        "stream %s: delivering %d items a worker claimed and never confirmed",
+                        stream.name,
+                        len(items),
+                    )
+                    outcome.delivered += self._push(stream, items, users, outcome=outcome)
+                if missing:
+                    self._give_up_missing(stream, missing, outcome)
+            except StorageError as exc:
+                outcome.errors.append((stream.name, f"unconfirmed claims not recovered: {exc}"))
+
+    def _stored_items(self, stream: Stream, ids: Sequence[str]) -> list[Post | DirectMessage]:
+        if self._kinds[stream.kind].carries_posts:
+            return list(self.store.get_posts(ids))
+        found = (self.store.get_dm(i) for i in ids)
+        return [dm for dm in found if dm is not None]
+
+    def _give_up_missing(self, stream: Stream, ids: Sequence[str], outcome: Outcome) -> None:
+        """Claim and confirm expired claims of items the store does not hold (it refused them)."""
+        won = self.store.claim_seen(stream.name, ids, owner=self.worker_id, ttl=self.claim_ttl)
+        if won:
+            self.store.confirm_seen(stream.name, won, owner=self.worker_id)
+            message = (
+                f"{len(won)} items claimed by a worker that died are not in the store "
+                f"(quarantined): {', '.join(won[:5])}"
+            )
+            log.warning("stream %s: %s", stream.name, message)
+            outcome.errors.append((stream.name, message))
+
+    def _failover(self) -> None:
+        """Make the streams of a source that went down or came back due now."""
+        for source, live in self._sources.changes():
+            names = [s.name for s in self.streams if s.realtime == source]
+            if live:
+                log.info("real-time source %s is live: polling %s as a safety net", source, names)
+            else:
+                log.warning("real-time source %s is down: polling %s fills the gap", source, names)
+            now = self.clock.now()
+            for name in names:
+                self._state[name].next_due = now
+
+    def _prune_seen(self) -> None:
+        """Drop seen records no source can bring back (at most once an hour)."""
+        now = self.clock.now()
+        if self._pruned_at is not None and now - self._pruned_at < _PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        for stream in self.streams:
+            if stream.realtime is not None:
+                with contextlib.suppress(StorageError):
+                    self.store.forget_seen(stream.name, before=now - SEEN_KEPT)
+
     @property
     def brand_user_id(self) -> str:
         """The account whose own posts are never inbound (asked of the platform once)."""
@@ -332,7 +889,9 @@ class Monitor:
         return self._cycle(self.streams)
 
     def run_due(self) -> CycleReport:
-        """Poll the streams whose interval has passed."""
+        """Poll the streams whose interval has passed (or whose real-time source changed)."""
+        self._check_webhooks()
+        self._failover()
         return self._cycle(self._scheduler.due(self.streams))
 
     def run_forever(self, *, max_cycles: int | None = None, handle_signals: bool = True) -> None:
@@ -350,23 +909,30 @@ class Monitor:
             raise ConfigurationError("the monitor has no streams: add one before running")
         stop = self._scheduler.stop
         stop.clear()
+        self._scheduler.wake.clear()
         with self._scheduler.signals(enabled=handle_signals):
             cycles = 0
             try:
+                self.start_streams()
                 while not stop.is_set():
                     self.run_due()
                     cycles += 1
                     if max_cycles is not None and cycles >= max_cycles:
                         break
-                    self._scheduler.wait(self._scheduler.seconds_to_next_due())
+                    wait = self._scheduler.seconds_to_next_due()
+                    expiry = self._sources.seconds_to_expiry()
+                    if expiry is not None:
+                        wait = min(wait, expiry + 0.001)  # wake when a source times out
+                    self._scheduler.wait(wait)
             finally:
                 self.close()
 
     def stop(self) -> None:
         """Ask :meth:`run_forever` to stop after the current poll (thread-safe)."""
-        self._scheduler.stop.set()
+        self._scheduler.request_stop()
 
     def __enter__(self) -> Monitor:  # noqa: PYI034 - typing.Self needs Python 3.11
+        self.start_streams()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -377,7 +943,9 @@ class Monitor:
 
         Another monitor on the same store (a re-run notebook cell, a restarted
         worker with a new ``worker_id``) can poll the streams at once afterwards.
+        Stream connections the monitor runs are closed first.
         """
+        self.stop_streams()
         for entry in self._delivery.sinks:
             try:
                 close = getattr(entry.sink, "close", None)
@@ -394,8 +962,14 @@ class Monitor:
     # -- health ----------------------------------------------------------------------------
 
     def health(self) -> MonitorHealth:
-        """Every stream's health: success, errors, lag, requests, gaps, backlog, quarantine."""
+        """Every stream's health and every real-time source's.
+
+        A stream's: success, errors, lag, requests, gaps, backlog, quarantine, and
+        which source is live for it.
+        """
         now = self.clock.now()
+        sources = self._sources.health()
+        live = {s.name for s in sources if s.live}
         out: list[StreamHealth] = []
         for stream in self.streams:
             state = self._state[stream.name]
@@ -428,6 +1002,9 @@ class Monitor:
                     next_poll_at=state.next_due,
                     backlog=backlog,
                     quarantined=tuple(state.quarantined),
+                    realtime=stream.realtime,
+                    source=stream.realtime if stream.realtime in live else "polling",
+                    pushed=state.pushed,
                 )
             )
         return MonitorHealth(
@@ -436,6 +1013,7 @@ class Monitor:
             requests_used=self._poller.requests,
             alerts_pending=self._delivery.pending_alerts(),
             alerts_failed=tuple(self._delivery.failed_alerts),
+            sources=sources,
             auth_problem=self._auth_problem(),
         )
 
@@ -486,7 +1064,10 @@ class Monitor:
         units = len(self._units(same_endpoint))
         observed = self.platform.rate_limits().get(stream.endpoint)
         capacity = self._budget.capacity(stream.endpoint, observed)
-        return max(self.poll_interval, RATE_WINDOW * units / capacity)
+        interval = max(self.poll_interval, RATE_WINDOW * units / capacity)
+        if stream.realtime is not None and self._sources.live(stream.realtime):
+            return max(interval, self.safety_interval)  # real time is live: the safety net
+        return interval
 
     def _claim(self, streams: Sequence[Stream], outcome: Outcome) -> list[Stream]:
         """The streams this worker holds the lease of (claimed or renewed now)."""
@@ -551,6 +1132,8 @@ class Monitor:
 
     def _cycle(self, streams: Sequence[Stream]) -> CycleReport:
         outcome = Outcome(at=self.clock.now())
+        for live in self._live.values():
+            outcome.errors.extend((f"<{live.source}>", e) for e in live.take_errors())
         requests_before = self._poller.requests
         cost_before = self._poller.cost
         usage_before = self._usage()
@@ -566,12 +1149,15 @@ class Monitor:
                 continue
             self._poll_safely(unit, outcome)
             outcome.polled.extend(s.name for s in unit.streams)
-        self._delivery.retry_alerts(outcome)
-        for entry in self._delivery.sinks:
-            try:
-                entry.sink.flush()
-            except SocialCareError as exc:
-                outcome.errors.append(("<sink>", str(exc)))
+        self._recover_seen(outcome)
+        with self._delivery.lock:
+            self._delivery.retry_alerts(outcome)
+            for entry in self._delivery.sinks:
+                try:
+                    entry.sink.flush()
+                except SocialCareError as exc:
+                    outcome.errors.append(("<sink>", str(exc)))
+        self._prune_seen()
         usage_after = None if usage_before is None else self._usage()
         billed = None if usage_after is None else usage_after - cast("Usage", usage_before)
         return outcome.report(

@@ -15,13 +15,16 @@ __all__ = [
     "CycleReport",
     "MonitorHealth",
     "Outcome",
+    "SourceHealth",
     "StreamHealth",
     "StreamKind",
     "StreamState",
 ]
 
-StreamKind = Literal["search", "mentions", "dms"]
-"""What a stream polls: recent search, a mentions timeline, or DM events."""
+StreamKind = Literal["search", "mentions", "dms", "webhook", "webhook_dms"]
+"""What a stream listens to: recent search, a mentions timeline, DM events, or X Activity
+API webhook events about posts (``"webhook"``, polled on the mentions timeline as the
+safety net) or DMs (``"webhook_dms"``, polled on DM events)."""
 
 CostBasis = Literal["billed", "estimated"]
 """Where ``CycleReport.cost`` comes from: the platform's bill, or the monitor's estimate."""
@@ -50,6 +53,13 @@ class StreamHealth:
             walked (``since_id`` ``None``: as far back as X reaches), or ``None``.
         quarantined: ``(id, reason)`` of every post or DM event this monitor
             quarantined on the stream since it started (see :class:`CycleReport`).
+        realtime: the real-time source that feeds the stream (``"webhook"``...), or
+            ``None`` for a stream that is only polled.
+        source: which source is live for the stream: its real-time source's name
+            while that source is live (polling is then the slow safety net), else
+            ``"polling"``.
+        pushed: items real time brought to the stream since the monitor started
+            (``posts_delivered`` counts what was delivered, from either source).
     """
 
     name: str
@@ -65,6 +75,9 @@ class StreamHealth:
     next_poll_at: dt.datetime | None
     backlog: tuple[str | None, str] | None = None
     quarantined: tuple[tuple[str, str], ...] = ()
+    realtime: str | None = None
+    source: str = "polling"
+    pushed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -73,6 +86,29 @@ class StreamHealth:
         A quarantined post does not make a stream unhealthy: the stream went on.
         """
         return self.last_success_at is not None and self.last_error is None and self.gap is None
+
+
+@attrs.frozen
+class SourceHealth:
+    """How a real-time source (webhook deliveries, a stream connection) is doing.
+
+    Attributes:
+        name: the source (``"webhook"``...; what streams name as ``realtime``).
+        live: whether it is live: an event or keep-alive came within the monitor's
+            ``realtime_timeout`` and no failure was signalled since.
+        last_event_at: the last event or keep-alive (``None``: none yet).
+        down_since: when it was last found down (``None`` while live).
+        reason: why it is down (``"no event or keep-alive for 90s"``, a signalled
+            failure such as ``"CRC failing"``), or ``None`` while live.
+        events: events it brought since the monitor started.
+    """
+
+    name: str
+    live: bool
+    last_event_at: dt.datetime | None
+    down_since: dt.datetime | None
+    reason: str | None
+    events: int = 0
 
 
 @attrs.frozen
@@ -88,6 +124,7 @@ class MonitorHealth:
             for another attempt.
         alerts_failed: outbox keys of alerts this monitor gave up on (every attempt
             failed) since it started.
+        sources: the real-time sources the streams name, live or not.
         auth_problem: why the platform's user context no longer works (an OAuth 2.0
             grant X refused: the account must authorise the app again), or ``None``.
     """
@@ -97,6 +134,19 @@ class MonitorHealth:
     requests_used: int = 0
     alerts_pending: int = 0
     alerts_failed: tuple[str, ...] = ()
+    sources: tuple[SourceHealth, ...] = ()
+
+    def source(self, name: str) -> SourceHealth:
+        """The health of the real-time source ``name``.
+
+        Raises:
+            KeyError: no stream names that source.
+        """
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
     auth_problem: str | None = None
 
     @property
@@ -219,6 +269,7 @@ class StreamState:
     quarantined: list[tuple[str, str]] = attrs.field(factory=list)
     depth: int = 0
     """Items known newer than the backlog window (for the mentions cap)."""
+    pushed: int = 0
 
 
 @attrs.define

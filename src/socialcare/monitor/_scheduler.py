@@ -39,6 +39,8 @@ class Scheduler:
         self.poll_interval = poll_interval
         self.interval = interval
         self.stop = threading.Event()
+        self.wake = threading.Event()
+        """Set to end a wait early (a stop, a real-time source signalled down)."""
         self._random = random.Random()  # noqa: S311 - jitter, not cryptography
 
     def due(self, streams: Sequence[Stream]) -> list[Stream]:
@@ -96,10 +98,18 @@ class Scheduler:
             return self.poll_interval
         return max(0.0, (min(dues) - now).total_seconds())
 
+    def request_stop(self) -> None:
+        """Ask the run loop to stop (thread-safe); a wait in progress ends."""
+        self.stop.set()
+        self.wake.set()
+
     def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` (waking at once on stop with the system clock)."""
+        """Sleep ``seconds`` (waking at once on ``wake`` with the system clock)."""
         if isinstance(self.clock, SystemClock):
-            self.stop.wait(seconds)
+            self.wake.wait(seconds)
+            self.wake.clear()
+            if self.stop.is_set():
+                self.wake.set()
         else:
             self.clock.sleep(seconds)
 
@@ -112,7 +122,7 @@ class Scheduler:
 
         def ask_to_stop(signum: int, _frame: FrameType | None) -> None:
             log.info("signal %s: stopping after the current poll", signum)
-            self.stop.set()
+            self.request_stop()
 
         previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:

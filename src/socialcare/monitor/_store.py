@@ -1,4 +1,4 @@
-"""What a monitor asks of its store: the union of seven narrow store protocols."""
+"""What a monitor asks of its store: the union of eight narrow store protocols."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from socialcare.storage import (
     LeaseStore,
     OutboxStore,
     PostStore,
+    SeenStore,
     UserStore,
 )
 
@@ -18,14 +19,23 @@ __all__ = ["MonitorStore"]
 
 
 class MonitorStore(
-    PostStore, UserStore, DMStore, CursorStore, OutboxStore, AuditLog, LeaseStore, Protocol
+    PostStore,
+    UserStore,
+    DMStore,
+    CursorStore,
+    OutboxStore,
+    AuditLog,
+    LeaseStore,
+    SeenStore,
+    Protocol,
 ):
     """The store a :class:`~socialcare.monitor.Monitor` needs.
 
     Posts, users and DM events it sees (``PostStore``, ``UserStore``, ``DMStore``),
     stream cursors and backlogs (``CursorStore``), undelivered alerts (``OutboxStore``,
     kind ``"alert"``), quarantine and gap records (``AuditLog``) and stream leases for
-    many workers (``LeaseStore``). Every :class:`~socialcare.storage.Store` is one; a
-    store built from separate backends per concern is one too when it has all seven.
+    many workers (``LeaseStore``) and what streams with a real-time source delivered,
+    from either source (``SeenStore``). Every :class:`~socialcare.storage.Store` is one; a
+    store built from separate backends per concern is one too when it has all eight.
     Each method's contract, atomicity included, is in its protocol's docstring.
     """

@@ -6,6 +6,8 @@ IBANs (ISO 13616 mod-97 and country lengths), e-mail addresses, phone numbers
 and passwords. Each :class:`Finding` has its kind, span, text and redacted form.
 :meth:`PrivateDataGuard.check_public` raises :class:`~socialcare.PrivateDataError`, which
 names the kinds (never the values) and suggests a direct message.
+:meth:`PrivateDataGuard.redact_post` (and ``redact_dm``, ``redact_user``) give the values
+to store, entity offsets intact; :class:`RedactingFilter` redacts log records.
 
 Example:
     >>> guard = PrivateDataGuard()
@@ -33,6 +35,7 @@ from socialcare.privacy._guard import (
     PrivateDataGuard,
     PrivateKind,
 )
+from socialcare.privacy._logging import RedactingFilter
 
 __all__ = [
     "DEFAULT_ACCOUNT_PATTERNS",
@@ -45,6 +48,7 @@ __all__ = [
     "Finding",
     "PrivateDataGuard",
     "PrivateKind",
+    "RedactingFilter",
 ]
 
 publish(__name__, globals(), __all__)

@@ -9,6 +9,7 @@ from typing import Literal, get_args
 import attrs
 
 from socialcare.errors import ConfigurationError, PrivateDataError
+from socialcare.models import DirectMessage, Entities, Post, User
 from socialcare.privacy._detect import (
     DEFAULT_ACCOUNT_PATTERNS,
     ROLE_MAILBOXES,
@@ -132,6 +133,16 @@ def _redacted(kind: PrivateKind, value: str) -> str:
     if kind == "iban":
         return value[:2] + _mask(value[2:], _KEEP_LAST)
     return _mask(value, _KEEP_LAST)
+
+
+def _same_length(kind: PrivateKind, value: str) -> str:
+    """Like :func:`_redacted`, one character for one, so offsets into the text still hold."""
+    if kind in ("password", "national_id"):
+        return _MASK * len(value)
+    if kind == "email":
+        local, _, domain = value.rpartition("@")
+        return local[:1] + _MASK * (len(local) - 1) + "@" + domain
+    return _redacted(kind, value)
 
 
 def _kinds(value: Iterable[str]) -> frozenset[PrivateKind]:
@@ -318,16 +329,88 @@ class PrivateDataGuard:
         """The kinds found in ``text``, each once, in order of first appearance."""
         return tuple(dict.fromkeys(f.kind for f in self.scan(text)))
 
-    def redact(self, text: str) -> str:
-        """``text`` with every finding replaced by its redacted form (for storage and logs)."""
+    def redact(self, text: str, *, keep_length: bool = False) -> str:
+        """``text`` with every finding replaced by its redacted form (for storage and logs).
+
+        With ``keep_length``, each finding is replaced by as many characters (code points)
+        as it had, so offsets into the text (X's entities, ``display_text_range``) still
+        hold: an e-mail address keeps its first character and domain, the rest of its
+        local part masked; a password is masked character for character (its length
+        shows).
+        """
         out: list[str] = []
         last = 0
         for finding in self.scan(text):
             out.append(text[last : finding.start])
-            out.append(finding.redacted)
+            if keep_length:
+                out.append(_same_length(finding.kind, finding.matched))
+            else:
+                out.append(finding.redacted)
             last = finding.end
         out.append(text[last:])
         return "".join(out)
+
+    def _optional(self, text: str | None) -> str | None:
+        return None if text is None else self.redact(text)
+
+    def _entities(self, entities: Entities) -> Entities:
+        """URL entities' own texts redacted; every offset left as it is."""
+        urls = tuple(
+            attrs.evolve(
+                url,
+                url=self.redact(url.url),
+                expanded_url=self._optional(url.expanded_url),
+                display_url=self._optional(url.display_url),
+                unwound_url=self._optional(url.unwound_url),
+                title=self._optional(url.title),
+                description=self._optional(url.description),
+            )
+            for url in entities.urls
+        )
+        if urls == entities.urls:
+            return entities
+        return attrs.evolve(entities, urls=urls)
+
+    def redact_post(self, post: Post) -> Post:
+        """``post`` as it may be stored: its text and note text redacted length for length.
+
+        Offsets stay true: ``entities``, ``note_entities`` and ``display_text_range`` index
+        the redacted text exactly as they indexed the original (mentions, hashtags and
+        cashtags keep their text; a URL entity's ``url``, expanded and display URLs, title
+        and description are redacted too). The post itself when nothing was found.
+        """
+        note_entities = post.note_entities
+        redacted = attrs.evolve(
+            post,
+            text=self.redact(post.text, keep_length=True),
+            entities=self._entities(post.entities),
+            note_text=None
+            if post.note_text is None
+            else self.redact(post.note_text, keep_length=True),
+            note_entities=None if note_entities is None else self._entities(note_entities),
+        )
+        return post if redacted == post else redacted
+
+    def redact_dm(self, message: DirectMessage) -> DirectMessage:
+        """``message`` as it may be stored: its text redacted length for length.
+
+        As :meth:`redact_post`: offsets stay true; the message itself when nothing was found.
+        """
+        redacted = attrs.evolve(
+            message,
+            text=self.redact(message.text, keep_length=True),
+            entities=self._entities(message.entities),
+        )
+        return message if redacted == message else redacted
+
+    def redact_user(self, user: User) -> User:
+        """``user`` as it may be stored: the profile's ``description`` (bio) redacted."""
+        if user.description is None:
+            return user
+        description = self.redact(user.description)
+        return (
+            user if description == user.description else attrs.evolve(user, description=description)
+        )
 
     def problem(self, text: str) -> str | None:
         """Why ``text`` must not be public, in words that never repeat the private values.

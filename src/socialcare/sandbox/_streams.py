@@ -19,7 +19,8 @@ pages):
   minutes (sandbox time) when the connection opens.
 * ``GET /2/activity/stream``: every X Activity API event of the app's subscriptions
   (with or without a webhook), one envelope per line, billed once per event
-  (post events $0.005, DM events $0.010, whichever way it was delivered first).
+  (post events $0.005, DM events $0.010, whichever way it was delivered first);
+  ``backfill_minutes`` resends the events of that many minutes when the connection opens.
 * Faults: :meth:`StreamHub.drop` ends live connections (optionally after X's
   ``operational-disconnect`` message), :meth:`StreamHub.stall` makes them go silent
   (no data, no keep-alive), and the usual ``fail_next`` faults strike the connect.
@@ -186,6 +187,10 @@ class StreamHub:
         self.connections: list[StreamBody] = []
         self._lock = threading.RLock()
         self._next_rule = 0
+        # Recent X Activity API events (sandbox time, oldest first) for ``backfill_minutes``.
+        self._recent_activity: collections.deque[tuple[dt.datetime, JSONObject]] = (
+            collections.deque()
+        )
         world.listeners.append(self._created)
         webhooks.stream_sinks.append(self._activity)
 
@@ -293,7 +298,12 @@ class StreamHub:
 
     def _activity(self, envelope: JSONObject) -> None:
         """Webhook hub sink: push an X Activity API event to the activity stream."""
+        now = self.world.clock.now()
         with self._lock:
+            recent = self._recent_activity
+            recent.append((now, envelope))
+            while recent and recent[0][0] < now - _BACKFILL_REACH:
+                recent.popleft()
             targets = [c for c in self.connections if c.kind == "activity" and not c.silent]
         if not targets:
             return
@@ -301,6 +311,21 @@ class StreamHub:
         self.webhooks.bill_event(str(envelope["event_uuid"]), str(envelope["event_type"]))
         for body in targets:
             body.push(line)
+
+    def backfill_activity(self, body: StreamBody, minutes: int) -> int:
+        """Push to a new activity connection the events of the last ``minutes``.
+
+        As on the filtered stream, a client that reconnects with ``backfill_minutes`` gets
+        again what it may have missed (and some it already had: de-duplicate by
+        ``event_uuid``). Each event is still billed once. Returns how many were pushed.
+        """
+        since = self.world.clock.now() - dt.timedelta(minutes=minutes)
+        with self._lock:
+            events = [envelope for at, envelope in self._recent_activity if at >= since]
+        for envelope in events:
+            self.webhooks.bill_event(str(envelope["event_uuid"]), str(envelope["event_type"]))
+            body.push(_line({"data": envelope}))
+        return len(events)
 
     # ------------------------------------------------------------------- rules
 
@@ -341,6 +366,9 @@ def _flag(call: _CallLike, name: str) -> bool:
             **{name: raw},
         )
     return raw == "true"
+
+
+_BACKFILL_REACH = dt.timedelta(minutes=5)  # X's largest backfill_minutes
 
 
 def _backfill(call: _CallLike) -> int:
@@ -399,8 +427,11 @@ class StreamRoutes:
 
     def _activity_stream(self, call: _CallLike) -> tuple[int, JSONObject]:
         _app_only(call)
-        _backfill(call)
-        raise StreamOpened(self.streams.open("activity"))
+        minutes = _backfill(call)
+        body = self.streams.open("activity")
+        if minutes:
+            self.streams.backfill_activity(body, minutes)
+        raise StreamOpened(body)
 
     def _stream_rules(self, call: _CallLike) -> tuple[int, JSONObject]:
         _app_only(call)

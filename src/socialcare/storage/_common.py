@@ -25,6 +25,7 @@ __all__ = [
     "TextError",
     "check_backlog",
     "check_conversation",
+    "check_delay",
     "check_escalation",
     "check_json",
     "check_key",
@@ -209,6 +210,20 @@ def check_ttl(ttl: float) -> float:
         msg = f"ttl must be a positive number of seconds up to {MAX_TTL:.0f}, got {clip(ttl)}"
         raise ValueError(msg)
     return float(ttl)
+
+
+def check_delay(delay: float) -> float:
+    """``delay`` if it is a finite number of seconds in ``[0, MAX_TTL]``."""
+    given: object = delay
+    if (
+        isinstance(given, bool)
+        or not isinstance(given, int | float)
+        or not math.isfinite(given)
+        or not 0 <= given <= MAX_TTL
+    ):
+        msg = f"delay must be a number of seconds from 0 to {MAX_TTL:.0f}, got {clip(delay)}"
+        raise ValueError(msg)
+    return float(delay)
 
 
 def check_conversation(conversation: Conversation) -> Conversation:
@@ -420,6 +435,23 @@ def lease_refused(key: str, owner: str, held: Lease | None, now: dt.datetime) ->
         f"lease {clip(key)} of {clip(owner)} expired at {held.expires_at.isoformat()}; "
         "claim it again"
     )
+
+
+def seen_ids(item_ids: Iterable[str]) -> list[str]:
+    """``item_ids`` without repeats (first occurrence kept), each a non-empty storable string."""
+    ids = list(dict.fromkeys(item_ids))
+    for i, item_id in enumerate(ids):
+        check_key(f"item_ids[{i}]", item_id)
+    return ids
+
+
+def check_aware(name: str, value: dt.datetime) -> dt.datetime:
+    """``value`` if it is a timezone-aware datetime, else a ``ValueError``."""
+    given: object = value
+    if not isinstance(given, dt.datetime) or given.utcoffset() is None:
+        msg = f"{name} must be a timezone-aware datetime, got {clip(value)}"
+        raise ValueError(msg)
+    return value
 
 
 def _check_secret(name: str, value: str | None) -> None:

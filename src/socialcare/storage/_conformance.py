@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pytest
 
@@ -57,7 +57,9 @@ from socialcare.storage import (
     LeaseStore,
     LinkStore,
     OutboxStore,
+    PauseSwitch,
     PostStore,
+    SeenStore,
     Store,
     StoreLifecycle,
     TokenStore,
@@ -73,7 +75,9 @@ __all__ = [
     "LeaseStoreConformance",
     "LinkStoreConformance",
     "OutboxStoreConformance",
+    "PauseSwitchConformance",
     "PostStoreConformance",
+    "SeenStoreConformance",
     "StoreConformance",
     "StoreLifecycleConformance",
     "TokenStoreConformance",
@@ -862,6 +866,110 @@ class OutboxStoreConformance(_Conformance):
             store.mark_sent("k" * 2_000_000, remote_id="1")
         assert len(str(caught.value)) < 400
 
+    def test_attempts_are_recorded_before_sending(
+        self, store: OutboxStore, clock: ManualClock
+    ) -> None:
+        store.reserve_action("a", kind="dm", payload={})
+        fresh = store.get_action("a")
+        assert fresh is not None
+        assert (fresh.first_attempt_at, fresh.in_doubt, fresh.not_before) == (None, False, None)
+        assert store.start_attempt("a", owner="w1") is None  # not claimed
+        store.claim_actions("w1", ttl=30)
+        assert store.start_attempt("a", owner="w2") is None  # claimed by another
+        clock.advance(1)
+        first = store.start_attempt("a", owner="w1")
+        assert first is not None
+        assert (first.first_attempt_at, first.in_doubt) == (clock.now(), True)
+        clock.advance(1)
+        again = store.start_attempt("a", owner="w1")
+        assert again is not None
+        assert again.first_attempt_at == first.first_attempt_at  # the window's start stays
+        clock.advance(30)
+        assert store.start_attempt("a", owner="w1") is None  # the claim expired
+        [taken] = store.claim_actions("w2", ttl=30)
+        assert (taken.in_doubt, taken.first_attempt_at) == (True, first.first_attempt_at)
+        sent = store.mark_sent("a", remote_id="77")
+        assert (sent.in_doubt, sent.first_attempt_at) == (False, first.first_attempt_at)
+        assert store.start_attempt("a", owner="w2") is None  # settled
+
+    def test_a_doubt_is_kept_until_cleared(self, store: OutboxStore) -> None:
+        store.reserve_action("a", kind="dm", payload={})
+        store.claim_actions("w1", ttl=30)
+        assert store.start_attempt("a", owner="w1") is not None
+        kept = store.mark_failed("a", reason="503 after sending", retry=True)
+        assert (kept.status, kept.in_doubt) == ("reserved", True)
+        store.claim_actions("w1", ttl=30)
+        cleared = store.mark_failed("a", reason="503 before sending", retry=True, not_sent=True)
+        assert (cleared.status, cleared.in_doubt) == ("reserved", False)
+        assert store.get_action("a") == cleared
+
+    def test_deferred_actions_wait(self, store: OutboxStore, clock: ManualClock) -> None:
+        store.reserve_action("a", kind="dm", payload={})
+        clock.advance(1)
+        store.reserve_action("b", kind="dm", payload={})
+        store.claim_actions("w1", ttl=30)
+        deferred = store.mark_failed("a", reason="429", retry=True, delay=10)
+        assert deferred.not_before == clock.now() + dt.timedelta(seconds=10)
+        store.mark_failed("b", reason="503", retry=True)
+        assert [r.key for r in store.claim_actions("w2", ttl=30)] == ["b"]
+        clock.advance(9.999)
+        assert store.claim_actions("w2", ttl=30) == []
+        clock.advance(0.001)
+        [again] = store.claim_actions("w2", ttl=30)
+        assert (again.key, again.attempts) == ("a", 2)
+        assert store.mark_failed("a", reason="503", retry=True).not_before is None
+        with pytest.raises(ValueError, match="delay"):
+            store.mark_failed("a", reason="x", retry=True, delay=-1)
+        with pytest.raises(ValueError, match="delay"):
+            store.mark_failed("a", reason="x", retry=True, delay=float("nan"))
+        assert store.get_action("a") is not None
+
+
+class PauseSwitchConformance(_Conformance):
+    """The suite for a :class:`~socialcare.storage.PauseSwitch` on an :class:`OutboxStore`."""
+
+    def test_is_a_pause_switch(self, store: PauseSwitch) -> None:
+        assert isinstance(store, PauseSwitch)
+
+    def test_pause_stops_every_attempt(
+        self, store: Store, store_factory: Callable[[], Store]
+    ) -> None:
+        other = store_factory()
+        assert not store.paused()
+        store.reserve_action("a", kind="dm", payload={})
+        store.claim_actions("w1", ttl=30)
+        assert store.pause_all()
+        assert not other.pause_all()  # already paused, from any handle
+        assert other.paused()
+        assert other.start_attempt("a", owner="w1") is None
+        assert store.start_attempt("a", owner="w1") is None
+        record = store.get_action("a")
+        assert record is not None
+        assert (record.in_doubt, record.first_attempt_at) == (False, None)
+        assert [r.key for r in store.list_actions(status="reserved")] == ["a"]
+        assert other.resume_all()
+        assert not store.resume_all()
+        assert not store.paused()
+        started = store.start_attempt("a", owner="w1")
+        assert started is not None
+        assert started.in_doubt
+
+    def test_pause_is_idempotent_under_concurrency(self, store: Store) -> None:
+        barrier = threading.Barrier(6)
+        won: list[bool] = []
+
+        def pause() -> None:
+            barrier.wait()
+            won.append(store.pause_all())
+
+        threads = [threading.Thread(target=pause) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(won) == [False] * 5 + [True]
+        assert store.paused()
+
 
 class AuditLogConformance(_Conformance):
     """The suite for an :class:`~socialcare.storage.AuditLog`."""
@@ -1318,6 +1426,121 @@ class LeaseStoreConformance(_Conformance):
         assert len(str(caught_value.value)) < 400
 
 
+def _claim(store: SeenStore, ids: Iterable[str], owner: str = "w1", ttl: float = 60) -> list[str]:
+    return store.claim_seen("brand", ids, owner=owner, ttl=ttl)
+
+
+class SeenStoreConformance(_Conformance):
+    """The suite for a :class:`~socialcare.storage.SeenStore`."""
+
+    def test_an_id_is_claimed_once_per_stream(self, store: SeenStore) -> None:
+        assert _claim(store, ["3", "1", "2", "1"]) == ["3", "1", "2"]
+        assert _claim(store, ["2", "4", "3"]) == ["4"]
+        assert _claim(store, []) == []
+        assert store.claim_seen("dms", ["2", "4"], owner="w1", ttl=60) == ["2", "4"]  # apart
+        assert _claim(store, ["1", "2", "3", "4"]) == []
+        assert _claim(store, ["1", "2", "3", "4"], owner="w2") == []  # live claims hold
+
+    def test_large_claims_span_many_statements(self, store: SeenStore) -> None:
+        ids = [str(10**18 + i) for i in range(1_000)]
+        assert _claim(store, ids[:700]) == ids[:700]
+        assert _claim(store, reversed(ids)) == list(reversed(ids[700:]))
+        assert store.confirm_seen("brand", reversed(ids), owner="w1") == list(reversed(ids))
+
+    def test_an_unconfirmed_claim_is_taken_again_when_it_expires(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        assert _claim(store, ["1", "2", "3"], ttl=30) == ["1", "2", "3"]
+        assert store.confirm_seen("brand", ["1"], owner="w1") == ["1"]
+        assert store.expired_seen("brand") == []
+        clock.advance(29)
+        assert _claim(store, ["1", "2", "3"], owner="w2") == []  # still held
+        clock.advance(1)
+        assert store.expired_seen("brand") == ["2", "3"]  # w1 died before confirming them
+        assert store.expired_seen("brand", limit=1) == ["2"]
+        assert _claim(store, ["1", "2", "3"], owner="w2", ttl=30) == ["2", "3"]
+        assert store.expired_seen("brand") == []
+        assert _claim(store, ["2"], owner="w3") == []  # w2's claim is live
+        assert store.confirm_seen("brand", ["2", "3"], owner="w1") == []  # not w1's any more
+        assert store.confirm_seen("brand", ["2", "3", "9"], owner="w2") == ["2", "3"]
+        assert store.confirm_seen("brand", ["2"], owner="w2") == []  # confirmed once
+        clock.advance(3600)
+        assert _claim(store, ["1", "2", "3"], owner="w3") == []  # delivered: never again
+        assert store.expired_seen("brand") == []
+
+    def test_an_expired_claim_nobody_took_can_still_be_confirmed(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        assert _claim(store, ["5"], ttl=1) == ["5"]
+        clock.advance(10)  # slow handlers
+        assert store.confirm_seen("brand", ["5"], owner="w1") == ["5"]
+        assert _claim(store, ["5"], owner="w2") == []
+
+    def test_forget_drops_records_older_than_a_time(
+        self, store: SeenStore, clock: ManualClock
+    ) -> None:
+        _claim(store, ["1", "2"])
+        store.claim_seen("other", ["1"], owner="w1", ttl=600)
+        clock.advance(60)
+        _claim(store, ["3"])
+        assert store.forget_seen("brand", before=clock.now()) == 2
+        assert store.forget_seen("brand", before=clock.now()) == 0
+        assert _claim(store, ["1", "2", "3"]) == ["1", "2"]
+        assert store.claim_seen("other", ["1"], owner="w2", ttl=60) == []  # others keep theirs
+
+    def test_concurrent_claims_give_each_id_to_one_claimant(
+        self, store_factory: Callable[[], SeenStore], clock: ManualClock
+    ) -> None:
+        workers = 6
+        ids = [str(1000 + i) for i in range(200)]
+
+        def race(ttl: float) -> list[list[str]]:
+            barrier = threading.Barrier(workers)
+            won: list[list[str]] = []
+
+            def claim(i: int) -> None:
+                mine = store_factory()
+                order = ids if i % 2 else list(reversed(ids))  # opposite orders: no deadlock
+                barrier.wait()
+                won.append(mine.claim_seen("brand", order, owner=f"w{i}", ttl=ttl))
+
+            threads = [threading.Thread(target=claim, args=(i,)) for i in range(workers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(won) == workers
+            return won
+
+        first = race(10)
+        assert sorted((i for batch in first for i in batch), key=int) == ids  # once, never twice
+        clock.advance(10)  # every claim expired unconfirmed: taken over, again by one each
+        again = race(10)
+        assert sorted((i for batch in again for i in batch), key=int) == ids
+
+    @pytest.mark.parametrize("bad", ["", "k\ud800", "k\x00"])
+    def test_seen_arguments_are_checked(self, store: SeenStore, bad: str) -> None:
+        with pytest.raises(ValueError, match="stream"):
+            store.claim_seen(bad, ["1"], owner="w1", ttl=60)
+        with pytest.raises(ValueError, match="item_ids"):
+            _claim(store, ["1", bad])
+        with pytest.raises(ValueError, match="owner"):
+            _claim(store, ["1"], owner=bad)
+        with pytest.raises(ValueError, match="ttl"):
+            _claim(store, ["1"], ttl=0)
+        with pytest.raises(ValueError, match="owner"):
+            store.confirm_seen("brand", ["1"], owner=bad)
+        with pytest.raises(ValueError, match="stream"):
+            store.expired_seen(bad)
+        with pytest.raises(ValueError, match="limit"):
+            store.expired_seen("brand", limit=0)
+        with pytest.raises(ValueError, match="stream"):
+            store.forget_seen(bad, before=T0)
+        with pytest.raises(ValueError, match="before"):
+            store.forget_seen("brand", before=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+        assert _claim(store, ["1"]) == ["1"]  # nothing was recorded
+
+
 def grant(key: str = "x:acme", *, n: int = 1, **kw: object) -> TokenRecord:
     """A token record whose tokens name ``n`` (the n-th refresh)."""
     fields: dict[str, object] = {
@@ -1426,10 +1649,12 @@ class StoreConformance(
     ConversationStoreConformance,
     CursorStoreConformance,
     OutboxStoreConformance,
+    PauseSwitchConformance,
     AuditLogConformance,
     LinkStoreConformance,
     EscalationStoreConformance,
     LeaseStoreConformance,
+    SeenStoreConformance,
     TokenStoreConformance,
 ):
     """The whole :class:`~socialcare.storage.Store`: every suite, plus cross-concern checks."""

@@ -28,8 +28,10 @@ from socialcare.models._care import (
 )
 from socialcare.storage._codec import load_json
 from socialcare.storage._common import (
+    check_aware,
     check_backlog,
     check_conversation,
+    check_delay,
     check_escalation,
     check_json,
     check_key,
@@ -47,6 +49,7 @@ from socialcare.storage._common import (
     lease_expiry,
     lease_refused,
     not_sendable,
+    seen_ids,
     storable_posts,
     user_document,
 )
@@ -67,6 +70,16 @@ def _frozen_json(name: str, value: Mapping[str, object] | None) -> dict[str, obj
     loaded = load_json(check_json(name, value))
     assert isinstance(loaded, dict)  # noqa: S101 - a dict dumps to an object
     return loaded
+
+
+@attrs.frozen
+class _Seen:
+    """One seen record: first made at ``seen_at``, held by ``owner`` until ``expires_at``."""
+
+    seen_at: dt.datetime
+    owner: str
+    expires_at: dt.datetime
+    delivered_at: dt.datetime | None = None
 
 
 class MemoryStore:
@@ -96,6 +109,8 @@ class MemoryStore:
         self._escalations: dict[str, Escalation] = {}
         self._leases: dict[str, Lease] = {}
         self._tokens: dict[str, int] = {}
+        self._seen: dict[str, dict[str, _Seen]] = {}
+        self._paused_since: dt.datetime | None = None
         self._grants: dict[str, TokenRecord] = {}
 
     def __repr__(self) -> str:
@@ -366,6 +381,7 @@ class MemoryStore:
                 if r.status == "reserved"
                 and (kind is None or r.kind == kind)
                 and (r.claim_expires_at is None or r.claim_expires_at <= now)
+                and (r.not_before is None or r.not_before <= now)
             ]
             free.sort(key=lambda r: (r.created_at, r.key))
             claimed = []
@@ -400,15 +416,51 @@ class MemoryStore:
                 remote_id=remote_id,
                 claimed_by=None,
                 claim_expires_at=None,
+                in_doubt=False,
+                not_before=None,
                 updated_at=now,
             )
             self._outbox[key] = updated
             return updated
 
-    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+    def start_attempt(self, key: str, *, owner: str) -> OutboxRecord | None:
+        """See :meth:`Store.start_attempt`."""
+        check_text("key", key)
+        check_key("owner", owner)
+        with self._lock:
+            now = self._now()
+            record = self._outbox.get(key)
+            if (
+                record is None
+                or self._paused_since is not None
+                or record.status != "reserved"
+                or record.claimed_by != owner
+                or record.claim_expires_at is None
+                or record.claim_expires_at <= now
+            ):
+                return None
+            updated = attrs.evolve(
+                record,
+                first_attempt_at=record.first_attempt_at or now,
+                in_doubt=True,
+                updated_at=now,
+            )
+            self._outbox[key] = updated
+            return updated
+
+    def mark_failed(
+        self,
+        key: str,
+        *,
+        reason: str,
+        retry: bool = False,
+        delay: float = 0.0,
+        not_sent: bool = False,
+    ) -> OutboxRecord:
         """See :meth:`Store.mark_failed`."""
         check_text("key", key)
         check_text("reason", reason)
+        check_delay(delay)
         with self._lock:
             now = self._now()
             record = self._outbox.get(key)
@@ -422,6 +474,8 @@ class MemoryStore:
                 error=reason,
                 claimed_by=None,
                 claim_expires_at=None,
+                in_doubt=record.in_doubt and not not_sent,
+                not_before=lease_expiry(now, delay) if retry and delay > 0 else None,
                 updated_at=now,
             )
             self._outbox[key] = updated
@@ -442,6 +496,32 @@ class MemoryStore:
             ]
         found.sort(key=lambda r: (r.created_at, r.key))
         return found[:limit]
+
+    # -- pause switch -----------------------------------------------------------------------------
+
+    def pause_all(self) -> bool:
+        """See :meth:`Store.pause_all`."""
+        with self._lock:
+            now = self._now()
+            if self._paused_since is not None:
+                return False
+            self._paused_since = now
+            return True
+
+    def resume_all(self) -> bool:
+        """See :meth:`Store.resume_all`."""
+        with self._lock:
+            self._now()
+            if self._paused_since is None:
+                return False
+            self._paused_since = None
+            return True
+
+    def paused(self) -> bool:
+        """See :meth:`Store.paused`."""
+        with self._lock:
+            self._now()
+            return self._paused_since is not None
 
     # -- audit log --------------------------------------------------------------------------------
 
@@ -601,6 +681,73 @@ class MemoryStore:
             ]
         found.sort(key=lambda e: (e.created_at, e.id))
         return found[:limit]
+
+    # -- seen items ------------------------------------------------------------------------------
+
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """See :meth:`Store.claim_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        check_ttl(ttl)
+        ids = seen_ids(item_ids)
+        with self._lock:
+            now = self._now()
+            expires = lease_expiry(now, ttl)
+            seen = self._seen.setdefault(stream, {})
+            won: list[str] = []
+            for item_id in ids:
+                held = seen.get(item_id)
+                if held is None:
+                    seen[item_id] = _Seen(now, owner, expires)
+                elif held.delivered_at is None and held.expires_at <= now:
+                    seen[item_id] = attrs.evolve(held, owner=owner, expires_at=expires)
+                else:
+                    continue
+                won.append(item_id)
+            return won
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """See :meth:`Store.confirm_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        ids = seen_ids(item_ids)
+        with self._lock:
+            now = self._now()
+            seen = self._seen.get(stream, {})
+            done: list[str] = []
+            for item_id in ids:
+                held = seen.get(item_id)
+                if held is not None and held.owner == owner and held.delivered_at is None:
+                    seen[item_id] = attrs.evolve(held, delivered_at=now)
+                    done.append(item_id)
+            return done
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """See :meth:`Store.expired_seen`."""
+        check_key("stream", stream)
+        limit = check_limit(limit)
+        with self._lock:
+            now = self._now()
+            open_ = [
+                (held.expires_at, id_order(item_id), item_id)
+                for item_id, held in self._seen.get(stream, {}).items()
+                if held.delivered_at is None and held.expires_at <= now
+            ]
+        return [item_id for *_, item_id in sorted(open_)[:limit]]
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """See :meth:`Store.forget_seen`."""
+        check_key("stream", stream)
+        check_aware("before", before)
+        with self._lock:
+            self._now()
+            seen = self._seen.get(stream, {})
+            old = [i for i, held in seen.items() if held.seen_at < before]
+            for item_id in old:
+                del seen[item_id]
+            return len(old)
 
     # -- leases -----------------------------------------------------------------------------------
 

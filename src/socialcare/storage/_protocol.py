@@ -16,6 +16,7 @@ outbox) and a backend may implement just one concern (leases on Redis, say):
   last writer wins;
 * :class:`CursorStore`: monitor cursors, moved forward monotonically;
 * :class:`OutboxStore`: outbound actions, reserved once per key and claimed exclusively;
+* :class:`PauseSwitch`: one store-wide switch that stops every outbox sender;
 * :class:`AuditLog`: append-only;
 * :class:`LinkStore`: insert-if-absent short links with atomic click counts;
 * :class:`LeaseStore`: exclusive, expiring leases with fencing tokens;
@@ -64,6 +65,7 @@ synchronised clocks; lease TTLs should be generous compared to the skew.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -95,7 +97,9 @@ __all__ = [
     "LeaseStore",
     "LinkStore",
     "OutboxStore",
+    "PauseSwitch",
     "PostStore",
+    "SeenStore",
     "Store",
     "StoreLifecycle",
     "TokenStore",
@@ -334,21 +338,39 @@ class OutboxStore(Protocol):
         an alert re-deliverer share one outbox without taking each other's work).
 
         Takes actions that are ``"reserved"`` and not claimed, or whose claim has
-        expired; sets ``claimed_by=owner``, ``claim_expires_at=now+ttl`` and
-        increments ``attempts``. Atomic and exclusive: concurrent callers never
-        receive the same action while its claim is live (PostgreSQL uses
-        ``FOR UPDATE SKIP LOCKED``, so they do not wait on each other either).
+        expired, and not deferred (``not_before`` unset or past); sets
+        ``claimed_by=owner``, ``claim_expires_at=now+ttl`` and increments ``attempts``.
+        Atomic and exclusive: concurrent callers never receive the same action
+        while its claim is live (PostgreSQL uses ``FOR UPDATE SKIP LOCKED``, so
+        they do not wait on each other either).
 
         A worker that dies after sending but before :meth:`OutboxStore.mark_sent` leaves the
         action to be claimed again when the claim expires: delivery is exactly
-        once when workers finish, at least once when they crash mid-send.
+        once when workers finish, at least once when they crash mid-send, unless
+        the sender records each attempt with :meth:`start_attempt` first and
+        looks on the platform before sending an action that is ``in_doubt`` (as
+        :class:`~socialcare.outbox.Sender` does).
+        """
+        ...
+
+    def start_attempt(self, key: str, *, owner: str) -> OutboxRecord | None:
+        """Record, before sending, that ``owner`` starts a send attempt of ``key`` now.
+
+        One atomic conditional update: only while the action is ``"reserved"``,
+        claimed by ``owner`` with a live claim, and the store is not paused (see
+        :class:`PauseSwitch`), it sets ``in_doubt`` and, on the first attempt only,
+        ``first_attempt_at`` to now, and returns the updated record. Otherwise it
+        changes nothing and returns ``None``: do not send (the claim was lost, the
+        action was settled, or every sender is paused). Once :meth:`PauseSwitch.pause_all`
+        has returned, no call anywhere starts an attempt until :meth:`PauseSwitch.resume_all`.
         """
         ...
 
     def mark_sent(self, key: str, *, remote_id: str) -> OutboxRecord:
         """Record that the action was sent and the platform gave it ``remote_id``.
 
-        Atomic conditional update from ``"reserved"``; clears the claim. Idempotent:
+        Atomic conditional update from ``"reserved"``; clears the claim, ``in_doubt``
+        and ``not_before``. Idempotent:
         marking an already sent action with the same ``remote_id`` returns it.
 
         Raises:
@@ -357,15 +379,28 @@ class OutboxStore(Protocol):
         """
         ...
 
-    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+    def mark_failed(
+        self,
+        key: str,
+        *,
+        reason: str,
+        retry: bool = False,
+        delay: float = 0.0,
+        not_sent: bool = False,
+    ) -> OutboxRecord:
         """Record a failed send of a reserved action.
 
         With ``retry=False`` the action becomes ``"failed"`` for good; with
         ``retry=True`` it stays ``"reserved"``, its claim is dropped so another
-        claim can take it, and ``error`` keeps ``reason``. Atomic conditional update.
+        claim can take it (after ``delay`` seconds: ``not_before`` becomes now +
+        ``delay``, or is cleared when ``delay`` is 0), and ``error`` keeps ``reason``.
+        ``not_sent=True`` says the failed attempt certainly did not reach the
+        platform: ``in_doubt`` is cleared (otherwise it is left as it was, so a
+        doubt is never lost). Atomic conditional update.
 
         Raises:
             StorageError: no such key, or the action is already sent.
+            ValueError: ``delay`` is negative, not finite or over ``MAX_TTL``.
         """
         ...
 
@@ -373,6 +408,36 @@ class OutboxStore(Protocol):
         self, *, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
     ) -> list[OutboxRecord]:
         """Outbox records, oldest first, optionally only those with ``status`` and ``kind``."""
+        ...
+
+
+@runtime_checkable
+class PauseSwitch(Protocol):
+    """The store-wide pause switch of every outbox sender, in every process.
+
+    While the switch is on, :meth:`OutboxStore.start_attempt` refuses every attempt,
+    so no sender sharing the store starts a send (a send already started finishes).
+    Reservations and claims go on; nothing is lost, sending resumes where it stopped.
+    """
+
+    def pause_all(self) -> bool:
+        """Turn the switch on; return whether this call did (``False``: already paused).
+
+        Atomic and idempotent: once it has returned, no
+        :meth:`OutboxStore.start_attempt` on this store (from any process) succeeds
+        until :meth:`resume_all`.
+        """
+        ...
+
+    def resume_all(self) -> bool:
+        """Turn the switch off; return whether this call did (``False``: was not paused).
+
+        Atomic and idempotent.
+        """
+        ...
+
+    def paused(self) -> bool:
+        """Whether the switch is on (a committed read)."""
         ...
 
 
@@ -549,6 +614,56 @@ class LeaseStore(Protocol):
         ...
 
 
+class SeenStore(Protocol):
+    """Which items each monitor stream has delivered, whatever source brought them.
+
+    A stream fed both in real time (webhooks, streams) and by polling delivers each
+    post or DM event once: the first source to claim its id delivers it, the other
+    finds it seen. A claim has an owner and an expiry, like the outbox's claims: the
+    owner confirms it (:meth:`confirm_seen`) once the item's handlers ran, and a claim
+    still unconfirmed when it expires (its worker died between the claim and the
+    handlers) can be claimed again, by polling or by another worker. Delivery is
+    exactly once when workers finish, at least once when one crashes mid-delivery.
+    Records are kept per ``(stream, item id)`` with the time they were first made,
+    and dropped with :meth:`forget_seen` once no source can bring the item again.
+    """
+
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """Claim ``item_ids`` on ``stream`` for ``owner`` until now + ``ttl``; return those won.
+
+        An id is won when it was never claimed, or its claim is unconfirmed and has
+        expired (whoever held it); it is then held by ``owner`` until now + ``ttl``.
+        Ids delivered (confirmed) or held by a live claim are not returned. The
+        result keeps the order of ``item_ids`` (a repeated id counts once). Atomic
+        per id: of concurrent claimants of one ``(stream, id)``, on one store or on
+        many handles of one database, exactly one gets it back.
+        """
+        ...
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """Mark the ids ``owner`` holds on ``stream`` delivered; return those confirmed.
+
+        A claim that expired is still confirmed while nobody claimed it again; an id
+        held by another owner, confirmed already, or never claimed is left alone.
+        Confirmed ids are never claimed again. Atomic.
+        """
+        ...
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """Ids of ``stream`` claimed but never confirmed whose claim has expired.
+
+        The items whose worker died mid-delivery, oldest expiry first, for a worker to
+        claim again (:meth:`claim_seen`) and deliver.
+        """
+        ...
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """Drop ``stream``'s records first made before ``before``; return how many. Atomic."""
+        ...
+
+
 @runtime_checkable
 class TokenStore(Protocol):
     """OAuth 2.0 grants (:class:`~socialcare.models.TokenRecord`), one per key.
@@ -595,10 +710,12 @@ class Store(
     ConversationStore,
     CursorStore,
     OutboxStore,
+    PauseSwitch,
     AuditLog,
     LinkStore,
     EscalationStore,
     LeaseStore,
+    SeenStore,
     TokenStore,
     Protocol,
 ):

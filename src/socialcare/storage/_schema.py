@@ -151,7 +151,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sc_leases ADD COLUMN renewed_at {ts}",
         "UPDATE sc_leases SET renewed_at = acquired_at WHERE renewed_at IS NULL",
     ),
-    # 8: OAuth 2.0 grants (TokenStore); the access and refresh tokens of a refresh are
+    # 8: the outbox's send attempts (socialcare.outbox): when the first attempt
+    # started (the reconciliation window), whether an attempt may have reached the
+    # platform unanswered (in doubt: look before sending again), when a deferred
+    # action may be claimed again (429 resets, back-off); the store-wide pause switch.
+    (
+        "ALTER TABLE sc_outbox ADD COLUMN first_attempt_at {ts}",
+        "ALTER TABLE sc_outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sc_outbox ADD COLUMN not_before {ts}",
+        "CREATE TABLE sc_pause (name TEXT PRIMARY KEY, since {ts} NOT NULL)",
+    ),
+    # 9: what each monitor stream delivered, whichever source (real time or polling)
+    # brought it, so that an item seen both ways is delivered once (SeenStore); a claim
+    # has an owner and an expiry and is confirmed once delivered, so that an item whose
+    # worker died mid-delivery is claimed again.
+    (
+        """CREATE TABLE sc_seen (
+            stream TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            seen_at {ts} NOT NULL,
+            claimed_by TEXT NOT NULL,
+            claim_expires_at {ts} NOT NULL,
+            delivered_at {ts},
+            PRIMARY KEY (stream, item_id))""",
+        "CREATE INDEX sc_seen_age ON sc_seen (stream, seen_at)",
+        """CREATE INDEX sc_seen_open ON sc_seen (stream, claim_expires_at)
+            WHERE delivered_at IS NULL""",
+    ),
+    # 10: OAuth 2.0 grants (TokenStore); the access and refresh tokens of a refresh are
     # written in one row, replaced by compare-and-swap on ``version``.
     (
         """CREATE TABLE sc_tokens (

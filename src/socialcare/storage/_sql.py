@@ -38,8 +38,10 @@ from socialcare.models._care import (
 from socialcare.storage._codec import dump_json
 from socialcare.storage._common import (
     TextError,
+    check_aware,
     check_backlog,
     check_conversation,
+    check_delay,
     check_escalation,
     check_json,
     check_key,
@@ -53,10 +55,12 @@ from socialcare.storage._common import (
     check_ttl,
     clip,
     dm_document,
+    id_order,
     lease_expiry,
     lease_refused,
     not_sendable,
     schema_help,
+    seen_ids,
     storable_posts,
     user_document,
 )
@@ -72,6 +76,7 @@ Row = tuple[Any, ...]
 """A result row as the driver returns it."""
 
 _IN_CHUNK = 500
+_SEEN_CHUNK = 300  # rows per INSERT of seen ids (3 parameters each)
 
 _CONV_COLS = (
     "id, channel, state, customer_id, assignee, tags, priority, first_inbound_at, "
@@ -83,7 +88,7 @@ _CURSOR_COLS = (
 )
 _OUTBOX_COLS = (
     "key, kind, payload, status, remote_id, error, attempts, claimed_by, claim_expires_at, "
-    "created_at, updated_at"
+    "created_at, updated_at, first_attempt_at, in_doubt, not_before"
 )
 _AUDIT_COLS = "seq, at, actor, action, subject, detail"
 _LINK_COLS = "code, url, clicks, conversation_id, created_at, last_clicked_at, campaign, bot_clicks"
@@ -569,6 +574,9 @@ class SQLStore(abc.ABC):
             claim_expires_at=self._dt(row[8]),
             created_at=cast("dt.datetime", self._dt(row[9])),
             updated_at=cast("dt.datetime", self._dt(row[10])),
+            first_attempt_at=self._dt(row[11]),
+            in_doubt=bool(row[12]),
+            not_before=self._dt(row[13]),
         )
 
     def _get_action(self, tx: Tx, key: str) -> OutboxRecord | None:
@@ -583,7 +591,7 @@ class SQLStore(abc.ABC):
         now = self._ts(self._now())
         sql = (
             f"INSERT INTO sc_outbox ({_OUTBOX_COLS}) "
-            "VALUES (?, ?, ?, 'reserved', NULL, NULL, 0, NULL, NULL, ?, ?) "
+            "VALUES (?, ?, ?, 'reserved', NULL, NULL, 0, NULL, NULL, ?, ?, NULL, 0, NULL) "
             f"ON CONFLICT (key) DO NOTHING RETURNING {_OUTBOX_COLS}"
         )
 
@@ -617,11 +625,12 @@ class SQLStore(abc.ABC):
             "attempts = attempts + 1, updated_at = ? WHERE key IN ("
             "SELECT key FROM sc_outbox WHERE status = 'reserved' "
             "AND (claim_expires_at IS NULL OR claim_expires_at <= ?) "
+            "AND (not_before IS NULL OR not_before <= ?) "
             f"{'' if kind is None else 'AND kind = ? '}"
             f"ORDER BY created_at, key LIMIT ?{self._skip_locked}) RETURNING {_OUTBOX_COLS}"
         )
         t_now = self._ts(now)
-        params: tuple[object, ...] = (owner, self._ts(expires), t_now, t_now)
+        params: tuple[object, ...] = (owner, self._ts(expires), t_now, t_now, t_now)
         params += (limit,) if kind is None else (kind, limit)
         rows = self._write(lambda tx: tx.all(sql, params))
         claimed = [self._action(row) for row in rows]
@@ -635,7 +644,8 @@ class SQLStore(abc.ABC):
         now = self._ts(self._now())
         sql = (
             "UPDATE sc_outbox SET status = 'sent', remote_id = ?, claimed_by = NULL, "
-            "claim_expires_at = NULL, updated_at = ? WHERE key = ? AND status = 'reserved' "
+            "claim_expires_at = NULL, in_doubt = 0, not_before = NULL, updated_at = ? "
+            "WHERE key = ? AND status = 'reserved' "
             f"RETURNING {_OUTBOX_COLS}"
         )
 
@@ -652,19 +662,47 @@ class SQLStore(abc.ABC):
 
         return self._write(work)
 
-    def mark_failed(self, key: str, *, reason: str, retry: bool = False) -> OutboxRecord:
+    def start_attempt(self, key: str, *, owner: str) -> OutboxRecord | None:
+        """See :meth:`Store.start_attempt`."""
+        check_text("key", key)
+        check_key("owner", owner)
+        now = self._ts(self._now())
+        sql = (
+            "UPDATE sc_outbox SET in_doubt = 1, "
+            "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
+            "WHERE key = ? AND status = 'reserved' AND claimed_by = ? "
+            "AND claim_expires_at > ? AND NOT EXISTS (SELECT 1 FROM sc_pause) "
+            f"RETURNING {_OUTBOX_COLS}"
+        )
+        row = self._write_one(sql, (now, now, key, owner, now))
+        return None if row is None else self._action(row)
+
+    def mark_failed(
+        self,
+        key: str,
+        *,
+        reason: str,
+        retry: bool = False,
+        delay: float = 0.0,
+        not_sent: bool = False,
+    ) -> OutboxRecord:
         """See :meth:`Store.mark_failed`."""
         check_text("key", key)
         check_text("reason", reason)
-        now = self._ts(self._now())
+        check_delay(delay)
+        at = self._now()
+        now = self._ts(at)
+        not_before = self._ts(lease_expiry(at, delay)) if retry and delay > 0 else None
         sql = (
             "UPDATE sc_outbox SET status = ?, error = ?, claimed_by = NULL, "
-            "claim_expires_at = NULL, updated_at = ? WHERE key = ? AND status <> 'sent' "
+            "claim_expires_at = NULL, not_before = ?, "
+            f"in_doubt = {'0' if not_sent else 'in_doubt'}, "
+            "updated_at = ? WHERE key = ? AND status <> 'sent' "
             f"RETURNING {_OUTBOX_COLS}"
         )
 
         def work(tx: Tx) -> OutboxRecord:
-            row = tx.one(sql, ("reserved" if retry else "failed", reason, now, key))
+            row = tx.one(sql, ("reserved" if retry else "failed", reason, not_before, now, key))
             if row is not None:
                 return self._action(row)
             record = self._get_action(tx, key)
@@ -683,6 +721,26 @@ class SQLStore(abc.ABC):
         sql = f"SELECT {_OUTBOX_COLS} FROM sc_outbox{where} ORDER BY created_at, key LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
         return [self._action(row) for row in rows]
+
+    # -- pause switch -----------------------------------------------------------------------------
+
+    def pause_all(self) -> bool:
+        """See :meth:`Store.pause_all`."""
+        sql = (
+            "INSERT INTO sc_pause (name, since) VALUES ('all', ?) "
+            "ON CONFLICT (name) DO NOTHING RETURNING name"
+        )
+        return self._write_one(sql, (self._ts(self._now()),)) is not None
+
+    def resume_all(self) -> bool:
+        """See :meth:`Store.resume_all`."""
+        sql = "DELETE FROM sc_pause WHERE name = 'all' RETURNING name"
+        return self._write_one(sql, ()) is not None
+
+    def paused(self) -> bool:
+        """See :meth:`Store.paused`."""
+        row = self._read(lambda tx: tx.one("SELECT count(*) FROM sc_pause"))
+        return row is not None and int(row[0]) > 0
 
     # -- audit log --------------------------------------------------------------------------------
 
@@ -880,6 +938,92 @@ class SQLStore(abc.ABC):
         sql = f"SELECT {_ESC_COLS} FROM sc_escalations{where} ORDER BY created_at, id LIMIT ?"
         rows = self._read(lambda tx: tx.all(sql, (*params, check_limit(limit))))
         return [self._escalation(row) for row in rows]
+
+    # -- seen items ------------------------------------------------------------------------------
+
+    def claim_seen(
+        self, stream: str, item_ids: Iterable[str], *, owner: str, ttl: float
+    ) -> list[str]:
+        """See :meth:`Store.claim_seen`: one ``INSERT .. ON CONFLICT DO UPDATE .. WHERE`` per chunk.
+
+        A conflicting row is taken over only when it is unconfirmed and expired; the
+        row lock that ``ON CONFLICT`` takes makes the takeover exclusive.
+        """
+        check_key("stream", stream)
+        check_key("owner", owner)
+        check_ttl(ttl)
+        ids = seen_ids(item_ids)
+        if not ids:
+            return []
+        now = self._now()
+        t_now, t_exp = self._ts(now), self._ts(lease_expiry(now, ttl))
+
+        def work(tx: Tx) -> set[str]:
+            fresh: set[str] = set()
+            ordered = sorted(ids, key=id_order)  # one lock order: no deadlock between claimants
+            for start in range(0, len(ordered), _SEEN_CHUNK):
+                chunk = ordered[start : start + _SEEN_CHUNK]
+                values = ", ".join("(?, ?, ?, ?, ?)" for _ in chunk)
+                sql = (
+                    "INSERT INTO sc_seen (stream, item_id, seen_at, claimed_by, claim_expires_at) "
+                    f"VALUES {values} ON CONFLICT (stream, item_id) DO UPDATE SET "
+                    "claimed_by = excluded.claimed_by, "
+                    "claim_expires_at = excluded.claim_expires_at "
+                    "WHERE sc_seen.delivered_at IS NULL AND sc_seen.claim_expires_at <= ? "
+                    "RETURNING item_id"
+                )
+                params = [v for i in chunk for v in (stream, i, t_now, owner, t_exp)]
+                fresh.update(row[0] for row in tx.all(sql, [*params, t_now]))
+            return fresh
+
+        fresh = self._write(work)
+        return [i for i in ids if i in fresh]
+
+    def confirm_seen(self, stream: str, item_ids: Iterable[str], *, owner: str) -> list[str]:
+        """See :meth:`Store.confirm_seen`."""
+        check_key("stream", stream)
+        check_key("owner", owner)
+        ids = seen_ids(item_ids)
+        if not ids:
+            return []
+        t_now = self._ts(self._now())
+
+        def work(tx: Tx) -> set[str]:
+            done: set[str] = set()
+            ordered = sorted(ids, key=id_order)
+            for start in range(0, len(ordered), _SEEN_CHUNK):
+                chunk = ordered[start : start + _SEEN_CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                sql = (
+                    "UPDATE sc_seen SET delivered_at = ? WHERE stream = ? AND claimed_by = ? "
+                    f"AND delivered_at IS NULL AND item_id IN ({marks}) RETURNING item_id"
+                )
+                done.update(row[0] for row in tx.all(sql, [t_now, stream, owner, *chunk]))
+            return done
+
+        done = self._write(work)
+        return [i for i in ids if i in done]
+
+    def expired_seen(self, stream: str, *, limit: int = 100) -> list[str]:
+        """See :meth:`Store.expired_seen`."""
+        check_key("stream", stream)
+        t_now = self._ts(self._now())
+        sql = (
+            "SELECT item_id FROM sc_seen WHERE stream = ? AND delivered_at IS NULL "
+            "AND claim_expires_at <= ? ORDER BY claim_expires_at, item_id LIMIT ?"
+        )
+        rows = self._read(lambda tx: tx.all(sql, (stream, t_now, check_limit(limit))))
+        return [row[0] for row in rows]
+
+    def forget_seen(self, stream: str, *, before: dt.datetime) -> int:
+        """See :meth:`Store.forget_seen`."""
+        check_key("stream", stream)
+        cutoff = self._ts(check_aware("before", before))
+        return self._write(
+            lambda tx: tx.run(
+                "DELETE FROM sc_seen WHERE stream = ? AND seen_at < ?", (stream, cutoff)
+            )
+        )
 
     # -- leases -----------------------------------------------------------------------------------
 

@@ -308,6 +308,8 @@ class StreamConnection(Generic[T]):
         self._delays: collections.deque[float] = collections.deque(maxlen=_KEPT_DELAYS)
         self._got_data = False
         self._iterating = False
+        self._on_alive: Callable[[], object] | None = None
+        self._on_lost: Callable[[str], object] | None = None
 
     def __repr__(self) -> str:
         return f"StreamConnection({self.endpoint!r}, stopped={self.stopped})"
@@ -334,6 +336,26 @@ class StreamConnection(Generic[T]):
     def _update(self, **changes: object) -> None:
         with self._lock:
             self._stats = attrs.evolve(self._stats, **changes)  # type: ignore[arg-type]  # StreamStats fields
+
+    def observe(self, *, alive: Callable[[], object], lost: Callable[[str], object]) -> None:
+        """Be told of the connection's health, from the reading thread.
+
+        ``alive()`` is called when a connection opens and on every chunk received
+        (a line or a keep-alive); ``lost(reason)`` when a connection is lost (before
+        the backoff) or the stream ends on an error X will not fix. A monitor uses
+        them as heartbeats and failover signals. Call before iterating; they must
+        not raise or block.
+        """
+        self._on_alive = alive
+        self._on_lost = lost
+
+    def _alive(self) -> None:
+        if self._on_alive is not None:
+            self._on_alive()
+
+    def _lost(self, reason: str) -> None:
+        if self._on_lost is not None:
+            self._on_lost(reason)
 
     def _interruptible_sleep(self, seconds: float) -> None:
         self._stopped.wait(seconds)
@@ -416,6 +438,7 @@ class StreamConnection(Generic[T]):
                         failures=self._stats.failures + 1,
                         last_error=str(lost.error),
                     )
+                self._lost(str(lost.error))
                 limit = self.policy.max_failures
                 if limit is not None and consecutive >= limit:
                     self.stop()
@@ -439,6 +462,7 @@ class StreamConnection(Generic[T]):
         if self._stopped.is_set():
             response.close()
             return
+        self._alive()
         try:
             yield from self._lines(response)
         finally:
@@ -463,6 +487,7 @@ class StreamConnection(Generic[T]):
                 continue
             self._got_data = True
             self._update(last_activity=self._clock.now())
+            self._alive()
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
