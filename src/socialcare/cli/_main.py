@@ -103,9 +103,25 @@ def _parser() -> argparse.ArgumentParser:
         "--max-requests", type=_positive, metavar="N", help="stop after N requests (wsgiref)"
     )
     serve.set_defaults(run=_webhook_serve)
+    _add_oauth2(commands)
     # Extension points: `queue`, `report` and `guard` join here with socialcare.desk and
     # socialcare.guard (each a sub-parser and a function taking (args, out, err)).
     return parser
+
+
+def _add_oauth2(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``socialcare oauth2 revoke`` (docs/oauth2.md)."""
+    oauth2 = commands.add_parser("oauth2", help="OAuth 2.0 grants kept in the store")
+    oauth2_commands = oauth2.add_subparsers(dest="oauth2_command", metavar="ACTION")
+    oauth2_commands.required = True
+    revoke = oauth2_commands.add_parser(
+        "revoke", help="revoke an account's grant at X and mark it revoked for every worker"
+    )
+    revoke.add_argument("--key", required=True, help="the grant's key, e.g. x:acmehelp")
+    revoke.add_argument("--store", metavar="URL", help="overrides [store] url")
+    revoke.add_argument("--config", metavar="TOML")
+    revoke.add_argument("--api-host", metavar="URL", help="X API base URL (default X's)")
+    revoke.set_defaults(run=_oauth2_revoke)
 
 
 def _positive(text: str) -> int:
@@ -257,6 +273,15 @@ def _webhook_serve(args: argparse.Namespace, out: Console, _err: Console) -> int
         return _commands.serve_webhooks(secret, None, args, out)
     with _store(url, create=True) as store:
         return _commands.serve_webhooks(secret, store, args, out)
+
+
+def _oauth2_revoke(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    config = _config(args.config)
+    client = _commands.oauth2_client_from_env(api_host=args.api_host)
+    with _store(args.store or config.store_url, create=False) as store:
+        _commands.revoke_grant(client, store, args.key)
+    out.print(f"revoked the OAuth 2.0 grant {args.key}", markup=False)
+    return EXIT_OK
 
 
 def console_script() -> None:

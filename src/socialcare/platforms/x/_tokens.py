@@ -222,7 +222,7 @@ class StoredTokens:
         Revokes the refresh token (``POST /2/oauth2/revoke``), which ends the grant and
         its access tokens (the access token when there is no refresh token); every
         worker then gets ``AuthenticationError`` until the account authorises the
-        app again. There is no CLI for this yet; call it from code.
+        app again. ``socialcare oauth2 revoke`` calls it from the command line.
         """
         current = self.store.get_token(self.key)
         if current is None:
