@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from tests.test_examples import run_offline
 
+from socialcare.sandbox import Sandbox
+from socialcare.storage import SQLiteStore
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -82,3 +85,42 @@ def test_the_snippet_runs_on_a_search_response(capsys: pytest.CaptureFixture[str
         "lee RT @AcmeSupport: Our holiday opening hours are up",
         "sam @AcmeSupport thanks, the replacement works great!",
     ]
+
+
+def quickstart() -> str:
+    """The python block between the ``quickstart`` markers of README.md."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"<!-- quickstart -->\n```python\n(.*?)```\n<!-- /quickstart -->", text, re.DOTALL
+    )
+    assert found, "README.md has no <!-- quickstart --> python block"
+    return found[1]
+
+
+def test_the_quickstart_comes_after_try_it_and_is_short() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert text.index("<!-- /try-it -->") < text.index("<!-- quickstart -->")
+    code = [line for line in quickstart().splitlines() if line.strip()]
+    assert len(code) <= 25, len(code)
+
+
+def test_the_quickstart_runs_the_care_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # it writes care.db in the working directory
+    namespace: dict[str, object] = {"__name__": "readme_quickstart"}
+    exec(compile(quickstart(), "README.md#quickstart", "exec"), namespace)  # noqa: S102
+    assert capsys.readouterr().out.splitlines() == ["1 sent", "awaiting_customer 0:00:00"]
+    # the loop's effects, read back: the reply was sent once, on the customer's post
+    store = namespace["store"]
+    assert isinstance(store, SQLiteStore)
+    [action] = store.list_actions(status="sent")
+    assert action.payload["action"] == "reply"
+    sandbox = namespace["sandbox"]
+    assert isinstance(sandbox, Sandbox)
+    reply = sandbox.platform(sandbox.user("acmehelp")).get_posts([action.remote_id or ""]).items[0]
+    assert reply.text.startswith("@ann_k Sorry Ann!")
+    [complaint] = store.posts_in_conversation(reply.conversation_id or "")[:1]
+    assert reply.replied_to_id == complaint.id
+    assert complaint.text.startswith("@acmehelp my router")
+    store.close()

@@ -41,7 +41,7 @@ def write(path: Path, text: str) -> Path:
 def test_help_lists_the_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("demo", "monitor", "links", "webhook"):
+    for command in ("demo", "monitor", "links", "webhook", "queue", "report", "guard"):
         assert command in out
     for code in EXIT_CODES:
         assert f"{code:3}  {EXIT_CODES[code]}" in out
@@ -52,7 +52,7 @@ def test_no_command_and_unknown_command_are_usage_errors(
 ) -> None:
     assert main([]) == 2
     assert "required" in capsys.readouterr().err
-    assert main(["queue"]) == 2
+    assert main(["frobnicate"]) == 2
     assert "invalid choice" in capsys.readouterr().err
 
 

@@ -167,3 +167,36 @@ def test_demo_reports_the_same_on_every_store_backend(tmp_path: Path) -> None:
     in_memory = run_demo(conversations=5, seed=2, store_url="memory:")
     assert in_memory.conversations == on_sqlite.conversations == 5
     assert attrs.evolve(in_memory, store_url="") == attrs.evolve(on_sqlite, store_url="")
+
+
+def test_demo_guard_finds_nothing_the_outbox_did_not_send(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'guarded.db'}"
+    assert (
+        main(["demo", "--conversations", "8", "--seed", "3", "--store", url, "--no-progress"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert int(_value(out, "outbound activity not sent by the outbox")) == 0
+    assert int(_value(out, "other guard findings (links, phishing)")) == 0
+    store = open_store(url)
+    try:
+        sent = store.list_actions(status="sent", limit=10_000)
+        sent_posts = sum(1 for r in sent if r.payload["action"] in ("reply", "post"))
+        sent_dms = sum(1 for r in sent if r.payload["action"] == "dm")
+        audited = [e for e in store.audit_entries(limit=100_000) if e.action.startswith("guard.")]
+    finally:
+        store.close()
+    # the guard read back every post and DM the bot and the agent sent (and the customers'
+    # DMs): its 0 is a check that ran over the bot's work, not an empty read
+    assert sent_posts > 0
+    assert sent_dms > 0
+    assert int(_value(out, "own posts and DMs read back by the guard")) >= sent_posts + sent_dms
+    assert audited == []  # no guard.* finding was written to the audit log
+
+
+def test_run_demo_reports_the_guard() -> None:
+    report = run_demo(conversations=4, seed=2, store_url="memory:")
+    assert report.unrecognised_outbound == 0
+    assert report.guard_findings == 0
+    assert report.guard_read >= report.replies + report.agent_replies + report.dms > 0

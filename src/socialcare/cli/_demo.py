@@ -5,7 +5,9 @@ listen (:class:`~socialcare.monitor.Monitor`) -> thread
 (:class:`~socialcare.escalation.EscalationPolicy`) -> reply with a tracked link
 (:func:`~socialcare.compose.compose_reply` + :class:`~socialcare.links.LinkTracker`, sent
 through the :class:`~socialcare.outbox.Outbox` and :class:`~socialcare.outbox.Sender`) or
-escalate to DM (:class:`~socialcare.escalation.EscalationFlow`).
+escalate to DM (:class:`~socialcare.escalation.EscalationFlow`) -> guard
+(:class:`~socialcare.guard.AccountGuard`: the brand account's own posts and DMs, read back
+from X, each matched with what the outbox sent).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from socialcare.escalation import (
     EscalationPolicy,
     KeywordRule,
 )
+from socialcare.guard import AccountGuard, GuardReport
 from socialcare.links import LinkTracker, redirect_app
 from socialcare.models import Conversation, Post, User
 from socialcare.monitor import Monitor
@@ -75,6 +78,11 @@ class DemoReport:
         price: what X's pay-per-use pricing billed in the sandbox (USD).
         billed: billed items per kind (``post_read``, ``post_create``...).
         minutes: simulated minutes the run covered.
+        unrecognised_outbound: own posts and DMs of the brand account the guard found
+            that the outbox did not send (a possible hijack; 0 in a healthy run).
+        guard_findings: everything the guard flagged after the bot's work (unrecognised
+            activity, links off the allow-list, phishing).
+        guard_read: own posts and DM events the guard read in its check.
     """
 
     store_url: str
@@ -92,6 +100,9 @@ class DemoReport:
     price: Decimal
     billed: Mapping[str, int]
     minutes: int
+    unrecognised_outbound: int = 0
+    guard_findings: int = 0
+    guard_read: int = 0
 
     @property
     def median_first_response(self) -> float | None:
@@ -350,6 +361,8 @@ def run_demo(
             )
         start = clock.now() - dt.timedelta(days=6, hours=23) if twcs is not None else None
         bot = _Bot(sandbox, store, brand, clock, seed, start=start)
+        guard = _guard(bot.x, store, brand)
+        guard.check()  # the first check sets the high-water marks: before the bot's work
         last = max((s.at_minute for s in schedule), default=0)
         total = last + _DRAIN_MINUTES
         for minute in range(total + 1):
@@ -370,9 +383,23 @@ def run_demo(
             if progress is not None:
                 progress(minute + 1, total + 1, f"minute {minute}")
         bot.monitor.close()
-        return _report(store_url, store, sandbox, bot, total + 1)
+        checked = guard.check()  # after the bot's work: was everything sent by the outbox?
+        return _report(store_url, store, sandbox, bot, total + 1, checked)
     finally:
         store.close()
+
+
+def _guard(x: XPlatform, store: Store, brand: User) -> AccountGuard:
+    """The own-account guard over the brand account, as a care team would run it."""
+    return AccountGuard(
+        x,
+        store,
+        brand_user_id=brand.id,
+        brand_domains=("acme.com", "acme.co"),  # the help pages and the short-link domain
+        brand_names=("acme",),
+        mentions=False,  # the bot's monitor reads the mentions
+        actor="demo-guard",
+    )
 
 
 def _customer(sandbox: Sandbox, scenario: Scenario) -> User:
@@ -398,7 +425,14 @@ def _seed_twcs(sandbox: Sandbox, path: Path, limit: int) -> tuple[User, list[Sce
     return brand, []
 
 
-def _report(store_url: str, store: Store, sandbox: Sandbox, bot: _Bot, minutes: int) -> DemoReport:
+def _report(  # noqa: PLR0917 - one report of one run's parts
+    store_url: str,
+    store: Store,
+    sandbox: Sandbox,
+    bot: _Bot,
+    minutes: int,
+    guard: GuardReport,
+) -> DemoReport:
     records = store.find_conversations(limit=1_000_000)
     states = Counter(c.state for c in records)
     times = tuple(
@@ -434,4 +468,7 @@ def _report(store_url: str, store: Store, sandbox: Sandbox, bot: _Bot, minutes: 
         price=usage.total,
         billed=dict(sorted(usage.counts.items())),
         minutes=minutes,
+        unrecognised_outbound=len(guard.unrecognised),
+        guard_findings=len(guard.findings),
+        guard_read=guard.posts_read + guard.dms_read,
     )

@@ -22,7 +22,10 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
-    EXIT_FAILED: "the command failed while running (the platform or a component refused)",
+    EXIT_FAILED: (
+        "the command failed while running (the platform or a component refused); "
+        "guard: outbound activity not sent by the outbox"
+    ),
     EXIT_USAGE: "bad arguments or a bad config file (the key and line are named)",
     EXIT_CREDENTIALS: "missing credentials, secret or optional dependency (named)",
     EXIT_STORE: "the store cannot be opened: unreachable, or its schema is missing or newer",

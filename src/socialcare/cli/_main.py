@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -12,8 +13,9 @@ from typing import NoReturn, TextIO
 
 from rich.console import Console
 
+from socialcare._clock import Clock, ManualClock
 from socialcare._version import __version__
-from socialcare.cli import _commands, _render
+from socialcare.cli import _commands, _desk, _render
 from socialcare.cli._config import CareConfig, load_config
 from socialcare.cli._demo import run_demo
 from socialcare.cli._errors import (
@@ -25,6 +27,8 @@ from socialcare.cli._errors import (
     EXIT_USAGE,
     CommandError,
 )
+from socialcare.cli._guard import GuardOptions, guard_once, guard_sandbox
+from socialcare.desk import Desk
 from socialcare.errors import (
     ConfigurationError,
     SchemaVersionError,
@@ -103,10 +107,57 @@ def _parser() -> argparse.ArgumentParser:
         "--max-requests", type=_positive, metavar="N", help="stop after N requests (wsgiref)"
     )
     serve.set_defaults(run=_webhook_serve)
+
+    _desk_commands(commands)
+    _guard_command(commands)
     _add_oauth2(commands)
-    # Extension points: `queue`, `report` and `guard` join here with socialcare.desk and
-    # socialcare.guard (each a sub-parser and a function taking (args, out, err)).
     return parser
+
+
+def _desk_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    queue = commands.add_parser("queue", help="the desk's open conversations, most urgent first")
+    queue.add_argument("--store", metavar="URL", help="overrides [store] url")
+    queue.add_argument("--config", metavar="TOML")
+    queue.add_argument("--limit", type=_positive, default=50, help="rows at most (default 50)")
+    queue.set_defaults(run=_queue)
+
+    report = commands.add_parser("report", help="the desk's report: volumes, response times, price")
+    report.add_argument("--store", metavar="URL", help="overrides [store] url")
+    report.add_argument("--config", metavar="TOML")
+    period = report.add_mutually_exclusive_group()
+    period.add_argument("--since", type=_since, metavar="ISO", help="conversations opened since")
+    period.add_argument("--hours", type=_positive, metavar="N", help="... in the last N hours")
+    report.add_argument("--by", choices=("agent", "brand", "channel", "team"), default="agent")
+    report.add_argument("--plot", metavar="PNG", help="write a chart (needs socialcare[charts])")
+    report.set_defaults(run=_report)
+
+
+def _guard_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    guard = commands.add_parser(
+        "guard",
+        help="check the brand account for posts and DMs the outbox did not send (exit 1 if any)",
+    )
+    guard.add_argument("--config", metavar="TOML")
+    guard.add_argument("--sandbox", action="store_true", help="a rehearsal on the sandbox, not X")
+    guard.add_argument("--store", metavar="URL", help="overrides [store] url")
+    guard.add_argument("--api-host", metavar="URL", help="X API base URL (default X's)")
+    guard.add_argument(
+        "--pause-on-unrecognised",
+        action="store_true",
+        help="on unrecognised outbound activity, pause every sender sharing the store",
+    )
+    guard.add_argument("--allow-domain", action="append", default=[], metavar="DOMAIN")
+    guard.add_argument("--brand-domain", action="append", default=[], metavar="DOMAIN")
+    guard.add_argument("--brand-name", action="append", default=[], metavar="NAME")
+    guard.add_argument("--no-mentions", action="store_true", help="do not read mentions")
+    guard.add_argument(
+        "--hijack",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="with --sandbox: post TEXT as the brand outside the outbox (a drill)",
+    )
+    guard.set_defaults(run=_guard)
 
 
 def _add_oauth2(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -132,6 +183,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _since(text: str) -> dt.datetime:
+    try:
+        return _desk.parse_since(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
@@ -173,11 +231,11 @@ def _config(path: str | None) -> CareConfig:
 
 
 @contextmanager
-def _store(url: str | None, *, create: bool) -> Iterator[Store]:
+def _store(url: str | None, *, create: bool, clock: Clock | None = None) -> Iterator[Store]:
     if url is None:
         raise CommandError(EXIT_USAGE, "no store: pass --store URL or set [store] url in --config")
     try:
-        store = open_store(url, create_schema=create)
+        store = open_store(url, create_schema=create, clock=clock)
     except ConfigurationError as exc:
         raise CommandError(EXIT_USAGE, str(exc)) from exc
     except SchemaVersionError as exc:
@@ -273,6 +331,53 @@ def _webhook_serve(args: argparse.Namespace, out: Console, _err: Console) -> int
         return _commands.serve_webhooks(secret, None, args, out)
     with _store(url, create=True) as store:
         return _commands.serve_webhooks(secret, store, args, out)
+
+
+def _queue(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    config = _config(args.config)
+    with _store(args.store or config.store_url, create=False) as store:
+        return _desk.print_queue(out, Desk(store), limit=args.limit)
+
+
+def _report(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    if args.plot is not None:
+        _render.require_matplotlib()
+    config = _config(args.config)
+    with _store(args.store or config.store_url, create=False) as store:
+        desk = Desk(store)
+        since = args.since
+        if args.hours is not None:
+            since = desk.clock.now() - dt.timedelta(hours=args.hours)
+        report = desk.report(since=since)
+        plot = None if args.plot is None else Path(args.plot)
+        return _desk.print_report(out, report, by=args.by, plot=plot)
+
+
+def _guard(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    config = _config(args.config)
+    url = args.store or config.store_url
+    options = GuardOptions(
+        allowed_domains=tuple(args.allow_domain),
+        brand_domains=tuple(args.brand_domain),
+        brand_names=tuple(args.brand_name),
+        pause=args.pause_on_unrecognised,
+        mentions=not args.no_mentions,
+    )
+    if args.sandbox:
+        clock = ManualClock(dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0))
+        with _store(url or "memory:", create=True, clock=clock) as store:
+            return guard_sandbox(options, config, store, out, clock=clock, hijack=args.hijack)
+    if args.hijack:
+        raise CommandError(EXIT_USAGE, "--hijack is a drill on the sandbox: add --sandbox")
+    platform = _commands.x_from_env(api_host=args.api_host)
+    if url is None:
+        raise CommandError(
+            EXIT_USAGE,
+            "the guard needs a store (its outbox, audit log and high-water marks): "
+            "pass --store URL or set [store] url",
+        )
+    with platform, _store(url, create=True) as store:
+        return guard_once(options, platform, store, out)
 
 
 def _oauth2_revoke(args: argparse.Namespace, out: Console, _err: Console) -> int:

@@ -67,6 +67,12 @@ def demo_report(out: Console, report: DemoReport, *, kept: bool) -> None:
         ("tracked links", str(report.links)),
         ("link clicks (people / bots)", f"{report.clicks} / {report.bot_clicks}"),
         ("X API price (pay-per-use)", f"${report.price:.3f}"),
+        ("own posts and DMs read back by the guard", str(report.guard_read)),
+        ("outbound activity not sent by the outbox", str(report.unrecognised_outbound)),
+        (
+            "other guard findings (links, phishing)",
+            str(report.guard_findings - report.unrecognised_outbound),
+        ),
     ]
     for name, value in rows:
         table.add_row(name, value)
