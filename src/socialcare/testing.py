@@ -53,6 +53,7 @@ __all__ = [
     "SeenStoreConformance",
     "StoreConformance",
     "StoreLifecycleConformance",
+    "TokenStoreConformance",
     "UserStoreConformance",
     "assert_cost_at_most",
     "assert_dm_sent",
@@ -384,6 +385,7 @@ if _typing.TYPE_CHECKING:
         SeenStoreConformance,
         StoreConformance,
         StoreLifecycleConformance,
+        TokenStoreConformance,
         UserStoreConformance,
     )
 

@@ -22,16 +22,19 @@ from socialcare.links import LinkTracker
 from socialcare.models import DirectMessage, Post
 from socialcare.monitor import Monitor, MonitorStore
 from socialcare.platforms import Platform
-from socialcare.platforms.x import ENV_VARS, XPlatform
+from socialcare.platforms.x import ENV_VARS, OAuth2Client, StoredTokens, XPlatform
 from socialcare.sandbox import Sandbox
 from socialcare.storage import Store
 from socialcare.webhooks import DirectMessageEvent, PostEvent, WebhookEvent, WebhookReceiver
 
 __all__ = [
+    "OAUTH2_ENV_VARS",
     "consumer_secret",
     "create_link",
     "monitor_sandbox",
     "monitor_x",
+    "oauth2_client_from_env",
+    "revoke_grant",
     "serve_webhooks",
     "x_from_env",
 ]
@@ -53,6 +56,45 @@ def x_from_env(*, api_host: str | None = None) -> XPlatform:
         ) from exc
     except ValueError as exc:
         raise CommandError(EXIT_USAGE, str(exc)) from exc
+
+
+OAUTH2_ENV_VARS = {
+    "client_id": "SOCIALCARE_X_CLIENT_ID",
+    "client_secret": "SOCIALCARE_X_CLIENT_SECRET",
+}
+"""The OAuth 2.0 client's id and (confidential clients) secret, for ``socialcare oauth2``."""
+
+
+def oauth2_client_from_env(*, api_host: str | None = None) -> OAuth2Client:
+    """The app's OAuth 2.0 client from :data:`OAUTH2_ENV_VARS` (no secret: a public client).
+
+    Raises:
+        CommandError: no client id is set.
+    """
+    client_id = os.environ.get(OAUTH2_ENV_VARS["client_id"], "")
+    if not client_id:
+        raise CommandError(
+            EXIT_CREDENTIALS,
+            f"no OAuth 2.0 client: set {OAUTH2_ENV_VARS['client_id']} (and "
+            f"{OAUTH2_ENV_VARS['client_secret']} for a confidential client)",
+        )
+    return OAuth2Client(
+        client_id,
+        client_secret=os.environ.get(OAUTH2_ENV_VARS["client_secret"]) or None,
+        redirect_uri="",  # revocation names no callback
+        api_host=api_host or "https://api.x.com",
+    )
+
+
+def revoke_grant(client: OAuth2Client, store: Store, key: str) -> None:
+    """Revoke the grant stored under ``key`` (``StoredTokens.revoke``).
+
+    Raises:
+        CommandError: nothing is stored under ``key``.
+    """
+    if store.get_token(key) is None:
+        raise CommandError(EXIT_USAGE, f"no OAuth 2.0 grant is stored under {key!r}")
+    StoredTokens(client, store, key).revoke()
 
 
 def consumer_secret() -> str:

@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _desk_commands(commands)
     _guard_command(commands)
+    _add_oauth2(commands)
     return parser
 
 
@@ -157,6 +158,21 @@ def _guard_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="with --sandbox: post TEXT as the brand outside the outbox (a drill)",
     )
     guard.set_defaults(run=_guard)
+
+
+def _add_oauth2(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``socialcare oauth2 revoke`` (docs/oauth2.md)."""
+    oauth2 = commands.add_parser("oauth2", help="OAuth 2.0 grants kept in the store")
+    oauth2_commands = oauth2.add_subparsers(dest="oauth2_command", metavar="ACTION")
+    oauth2_commands.required = True
+    revoke = oauth2_commands.add_parser(
+        "revoke", help="revoke an account's grant at X and mark it revoked for every worker"
+    )
+    revoke.add_argument("--key", required=True, help="the grant's key, e.g. x:acmehelp")
+    revoke.add_argument("--store", metavar="URL", help="overrides [store] url")
+    revoke.add_argument("--config", metavar="TOML")
+    revoke.add_argument("--api-host", metavar="URL", help="X API base URL (default X's)")
+    revoke.set_defaults(run=_oauth2_revoke)
 
 
 def _positive(text: str) -> int:
@@ -362,6 +378,15 @@ def _guard(args: argparse.Namespace, out: Console, _err: Console) -> int:
         )
     with platform, _store(url, create=True) as store:
         return guard_once(options, platform, store, out)
+
+
+def _oauth2_revoke(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    config = _config(args.config)
+    client = _commands.oauth2_client_from_env(api_host=args.api_host)
+    with _store(args.store or config.store_url, create=False) as store:
+        _commands.revoke_grant(client, store, args.key)
+    out.print(f"revoked the OAuth 2.0 grant {args.key}", markup=False)
+    return EXIT_OK
 
 
 def console_script() -> None:

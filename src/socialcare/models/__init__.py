@@ -34,6 +34,7 @@ from socialcare.models._care import (
     StreamCursor,
 )
 from socialcare.models._records import Record, RecordValue, to_dataframe, to_records
+from socialcare.models._tokens import TokenRecord
 from socialcare.models._x import (
     DirectMessage,
     Entities,
@@ -80,6 +81,7 @@ __all__ = [
     "ShortLink",
     "StreamCursor",
     "TagEntity",
+    "TokenRecord",
     "UrlEntity",
     "User",
     "WebhookConfig",

@@ -1014,7 +1014,14 @@ class Monitor:
             alerts_pending=self._delivery.pending_alerts(),
             alerts_failed=tuple(self._delivery.failed_alerts),
             sources=sources,
+            auth_problem=self._auth_problem(),
         )
+
+    def _auth_problem(self) -> str | None:
+        """The platform's optional ``auth_problem()`` (``XPlatform``: a refused OAuth 2.0 grant)."""
+        read = getattr(self.platform, "auth_problem", None)
+        problem = read() if callable(read) else None
+        return problem if isinstance(problem, str) else None
 
     # -- one cycle -------------------------------------------------------------------------
 

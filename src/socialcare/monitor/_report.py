@@ -125,6 +125,8 @@ class MonitorHealth:
         alerts_failed: outbox keys of alerts this monitor gave up on (every attempt
             failed) since it started.
         sources: the real-time sources the streams name, live or not.
+        auth_problem: why the platform's user context no longer works (an OAuth 2.0
+            grant X refused: the account must authorise the app again), or ``None``.
     """
 
     checked_at: dt.datetime
@@ -145,10 +147,14 @@ class MonitorHealth:
                 return source
         raise KeyError(name)
 
+    auth_problem: str | None = None
+
     @property
     def ok(self) -> bool:
-        """Whether every stream is healthy and no alert was given up."""
-        return all(s.ok for s in self.streams) and not self.alerts_failed
+        """Whether every stream is healthy, no alert was given up and the credentials work."""
+        return (
+            all(s.ok for s in self.streams) and not self.alerts_failed and self.auth_problem is None
+        )
 
     def __getitem__(self, name: str) -> StreamHealth:
         for stream in self.streams:

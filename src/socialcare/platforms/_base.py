@@ -123,6 +123,10 @@ class Platform(Protocol):
     difference over each cycle as the cycle's billed price (else it estimates).
     ``XPlatform.usage()`` reads the sandbox's ledger for ``Sandbox.platform()``
     and is ``None`` on X (which reports no bill over the API).
+
+    Optional method: ``auth_problem()``, why user context no longer works (an OAuth
+    2.0 grant X refused: re-authorisation needed), or ``None``; a ``Monitor``
+    reports it in ``health()``. ``XPlatform`` has it (see ``docs/oauth2.md``).
     """
 
     def me(self) -> User:

@@ -27,6 +27,7 @@ from socialcare.sandbox._auth import SandboxCredentials
 from socialcare.sandbox._billing import PRICES, Usage
 from socialcare.sandbox._faults import FaultKind
 from socialcare.sandbox._limits import LIMITS, EndpointLimit
+from socialcare.sandbox._oauth2 import OAuth2App, OAuth2Server, RefreshRecord
 from socialcare.sandbox._sandbox import CallRecord, Sandbox, SandboxServer
 from socialcare.sandbox._seed import OutsideSearchWindowWarning, TwcsImport
 from socialcare.sandbox._streams import StreamBody, StreamKind
@@ -44,7 +45,10 @@ __all__ = [
     "DeliveryThread",
     "EndpointLimit",
     "FaultKind",
+    "OAuth2App",
+    "OAuth2Server",
     "OutsideSearchWindowWarning",
+    "RefreshRecord",
     "Sandbox",
     "SandboxCredentials",
     "SandboxOutcome",

@@ -361,6 +361,8 @@ class SandboxApp(WebhookRoutes, StreamRoutes):
         self.faults = faults
         self.ledger = ledger if ledger is not None else Ledger()
         self.observers: list[Callable[[SandboxRequest, SandboxOutcome], None]] = []
+        self.oauth2: Callable[[SandboxRequest], SandboxOutcome] | None = None
+        """Answers ``/2/oauth2/*`` (``sandbox/_oauth2.py``)."""
         if observer is not None:
             self.observers.append(observer)
 
@@ -377,6 +379,8 @@ class SandboxApp(WebhookRoutes, StreamRoutes):
     def _handle(  # noqa: C901 - one branch more for stream routes (sandbox/_streams.py)
         self, exchange: SandboxRequest, timeout: float | None
     ) -> SandboxOutcome:
+        if self.oauth2 is not None and exchange.path.startswith("/2/oauth2/"):
+            return self.oauth2(exchange)
         route, args = self._route(exchange)
         if route is None:
             missing: JSONObject = {

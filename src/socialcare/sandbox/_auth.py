@@ -13,7 +13,7 @@ import hmac
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
@@ -102,6 +102,8 @@ class Authenticator:
         self._user_tokens: dict[str, str] = {}
         self._revoked: set[str] = set()
         self._lock = threading.Lock()
+        self.oauth2: Callable[[str], str | None] | None = None
+        """Asked first for a bearer token: OAuth 2.0 user tokens (``sandbox/_oauth2.py``)."""
 
     def credentials(self, user_id: str | None) -> SandboxCredentials:
         """Credentials acting as ``user_id`` (``None``: app-only)."""
@@ -146,6 +148,9 @@ class Authenticator:
                 raise unauthorized()
             if hmac.compare_digest(token, self.bearer_token):
                 return Principal(None)
+            issued = None if self.oauth2 is None else self.oauth2(token)
+            if issued is not None:
+                return Principal(issued)
             user_id = self._user_tokens.get(token)
             if user_id is None:
                 raise unauthorized()

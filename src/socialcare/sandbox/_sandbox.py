@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
@@ -20,6 +21,7 @@ from socialcare.sandbox._billing import Usage
 from socialcare.sandbox._faults import Fault, FaultKind, FaultQueue
 from socialcare.sandbox._httpserver import make_streaming_server
 from socialcare.sandbox._limits import LIMITS, RateLimiter
+from socialcare.sandbox._oauth2 import OAuth2App, OAuth2Server
 from socialcare.sandbox._seed import TwcsImport, load_twcs, load_x_payload, read_x_jsonl
 from socialcare.sandbox._streams import StreamKind
 from socialcare.sandbox._webhooks import DeliveryAttempt, DeliveryReport, DeliveryThread
@@ -145,6 +147,9 @@ class Sandbox:
         )
         self.calls: list[CallRecord] = []
         self._app.observers.append(self._record)
+        self._oauth2 = OAuth2Server(self.clock)  # /2/oauth2/* (sandbox/_oauth2.py)
+        self._auth.oauth2 = self._oauth2.user_for
+        self._app.oauth2 = self._oauth2.handle
 
     def __repr__(self) -> str:
         return (
@@ -443,6 +448,48 @@ class Sandbox:
     def revoke(self, token: str) -> None:
         """Make a bearer, OAuth 2.0 user or OAuth 1.0a access token fail with 401 from now on."""
         self._auth.revoke(token)
+
+    @property
+    def oauth2(self) -> OAuth2Server:
+        """The OAuth 2.0 authorization server: registered apps, refresh counts (soak tests)."""
+        return self._oauth2
+
+    def register_oauth2_app(
+        self,
+        user: UserRef,
+        *,
+        redirect_uri: str = "http://127.0.0.1:8000/callback",
+        confidential: bool = True,
+    ) -> OAuth2App:
+        """Register an OAuth 2.0 client whose authorization requests ``user`` approves.
+
+        ``confidential``: the app has a client secret (HTTP Basic at the token
+        endpoint); otherwise it is a public client (``client_id`` in the form).
+        """
+        return self._oauth2.register(
+            user_id=self.user(user).id, redirect_uri=redirect_uri, confidential=confidential
+        )
+
+    def approve(self, authorize_url: str) -> str:
+        """Open ``authorize_url`` as the approving user would; return where X redirects.
+
+        Any host is accepted (``https://x.com/i/oauth2/authorize`` too): the path is
+        answered as ``/2/oauth2/authorize``. The redirect carries ``code`` and ``state``,
+        or ``error`` and ``state``.
+
+        Raises:
+            ValueError: X would not redirect (unknown client or redirect URI).
+        """
+        query = urllib.parse.urlsplit(authorize_url).query
+        exchange = SandboxRequest(
+            "GET", f"https://api.x.com/2/oauth2/authorize?{query}", {"Host": "api.x.com"}
+        )
+        outcome = self._app.handle(exchange)
+        location = dict(outcome.headers).get("location")
+        if outcome.status != 302 or location is None:  # noqa: PLR2004 - HTTP Found
+            msg = f"authorization refused without redirect: {outcome.body.decode()[:200]}"
+            raise ValueError(msg)
+        return location
 
     def transport(self) -> SandboxTransport:
         """A ``requests`` transport adapter answering from this sandbox."""

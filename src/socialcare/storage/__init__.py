@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from socialcare._exports import publish
 from socialcare.storage._common import MAX_TTL
+from socialcare.storage._crypto import EncryptedTokens
 from socialcare.storage._memory import MemoryStore
 from socialcare.storage._open import open_store
 from socialcare.storage._protocol import (
@@ -42,6 +43,7 @@ from socialcare.storage._protocol import (
     SeenStore,
     Store,
     StoreLifecycle,
+    TokenStore,
     UserStore,
 )
 from socialcare.storage._schema import SCHEMA_VERSION
@@ -54,6 +56,7 @@ __all__ = [
     "ConversationStore",
     "CursorStore",
     "DMStore",
+    "EncryptedTokens",
     "EscalationStore",
     "LeaseStore",
     "LinkStore",
@@ -65,6 +68,7 @@ __all__ = [
     "SeenStore",
     "Store",
     "StoreLifecycle",
+    "TokenStore",
     "UserStore",
     "open_store",
 ]

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import attrs
 
 from socialcare._text_repr import clip
-from socialcare.models import DirectMessage, Entities, Post, User
+from socialcare.models import DirectMessage, Entities, Post, TokenRecord, User
 from socialcare.models._care import Conversation, Escalation, Lease, OutboxRecord
 from socialcare.storage._codec import dm_json, dump_json, load_json, post_json, user_json
 
@@ -36,6 +36,7 @@ __all__ = [
     "check_posts_text",
     "check_since_id",
     "check_text",
+    "check_token_record",
     "check_ttl",
     "clip",
     "dm_document",
@@ -468,3 +469,28 @@ def check_aware(name: str, value: dt.datetime) -> dt.datetime:
         msg = f"{name} must be a timezone-aware datetime, got {clip(value)}"
         raise ValueError(msg)
     return value
+
+
+def _check_secret(name: str, value: str | None) -> None:
+    """Like :func:`check_text`, but the message never shows the value (a token)."""
+    given: object = value
+    if given is None:
+        return
+    if not isinstance(given, str):
+        msg = f"{name} must be a string"
+        raise ValueError(msg)  # noqa: TRY004 - every bad store argument is a ValueError
+    if "\x00" in given or unicode_problem(given) is not None:
+        msg = f"{name} must be valid Unicode text without NUL characters (value not shown)"
+        raise ValueError(msg)
+
+
+def check_token_record(record: TokenRecord) -> TokenRecord:
+    """``record`` if every field can be stored; a ``ValueError`` naming the field otherwise."""
+    check_key("key", record.key)
+    _check_secret("access_token", record.access_token)
+    _check_secret("refresh_token", record.refresh_token)
+    check_optional("account_id", record.account_id)
+    check_optional("problem", record.problem)
+    for i, scope in enumerate(record.scopes):
+        check_key(f"scopes[{i}]", scope)
+    return record

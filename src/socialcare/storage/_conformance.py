@@ -44,6 +44,7 @@ from socialcare.models import (
     MentionEntity,
     Post,
     ReferencedPost,
+    TokenRecord,
     User,
 )
 from socialcare.storage import (
@@ -62,6 +63,7 @@ from socialcare.storage import (
     SeenStore,
     Store,
     StoreLifecycle,
+    TokenStore,
     UserStore,
 )
 
@@ -79,6 +81,7 @@ __all__ = [
     "SeenStoreConformance",
     "StoreConformance",
     "StoreLifecycleConformance",
+    "TokenStoreConformance",
     "UserStoreConformance",
 ]
 
@@ -1606,6 +1609,106 @@ class SeenStoreConformance(_Conformance):
         assert _claim(store, ["1"]) == ["1"]  # nothing was recorded
 
 
+def grant(key: str = "x:acme", *, n: int = 1, **kw: object) -> TokenRecord:
+    """A token record whose tokens name ``n`` (the n-th refresh)."""
+    fields: dict[str, object] = {
+        "access_token": f"access-{n}-secretvalue",
+        "expires_at": T0 + dt.timedelta(hours=2 * n),
+        "refresh_token": f"refresh-{n}-secretvalue",
+        "scopes": ("tweet.read", "offline.access"),
+        "account_id": "42",
+    }
+    fields.update(kw)
+    return TokenRecord(key=key, **fields)  # type: ignore[arg-type]
+
+
+class TokenStoreConformance(_Conformance):
+    """The suite for a :class:`~socialcare.storage.TokenStore`."""
+
+    def test_tokens_round_trip_and_versions_grow(
+        self, store: TokenStore, clock: ManualClock
+    ) -> None:
+        assert store.get_token("x:acme") is None
+        clock.advance(0.000123)
+        stored = store.put_token(grant())
+        assert (stored.version, stored.updated_at) == (1, clock.now())
+        assert store.get_token("x:acme") == stored
+        assert (stored.access_token, stored.refresh_token) == (
+            "access-1-secretvalue",
+            "refresh-1-secretvalue",
+        )
+        assert stored.scopes == ("tweet.read", "offline.access")
+        assert stored.account_id == "42"
+        assert stored.expires_at == T0 + dt.timedelta(hours=2)
+        assert stored.problem is None
+        again = store.put_token(grant(n=2, refresh_token=None, account_id=None))
+        assert again.version == 2
+        assert (again.refresh_token, again.account_id) == (None, None)
+        assert store.get_token("x:acme") == again
+        assert store.get_token("x:other") is None
+
+    def test_replace_is_a_compare_and_swap_on_the_version(self, store: TokenStore) -> None:
+        assert store.replace_token(grant(), version=0) is None
+        assert store.get_token("x:acme") is None
+        first = store.put_token(grant())
+        second = store.replace_token(grant(n=2), version=first.version)
+        assert second is not None
+        assert (second.version, second.refresh_token) == (2, "refresh-2-secretvalue")
+        assert store.replace_token(grant(n=3), version=first.version) is None
+        assert store.get_token("x:acme") == second
+        dead = store.replace_token(grant(n=2, problem="refused"), version=2)
+        assert dead is not None
+        assert dead.problem == "refused"
+        assert not dead.fresh(T0)
+
+    def test_of_concurrent_replacements_exactly_one_wins(
+        self, store: TokenStore, store_factory: Callable[[], TokenStore]
+    ) -> None:
+        base = store.put_token(grant())
+        stores = [store_factory() for _ in range(4)]
+        won: list[TokenRecord] = []
+        barrier = threading.Barrier(len(stores))
+
+        def refresh(i: int, other: TokenStore) -> None:
+            barrier.wait()
+            result = other.replace_token(grant(n=10 + i), version=base.version)
+            if result is not None:
+                won.append(result)
+
+        threads = [
+            threading.Thread(target=refresh, args=(i, other)) for i, other in enumerate(stores)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(won) == 1
+        assert store.get_token("x:acme") == won[0]
+        assert won[0].version == base.version + 1
+
+    def test_delete_forgets_the_grant(self, store: TokenStore) -> None:
+        assert not store.delete_token("x:acme")
+        store.put_token(grant())
+        assert store.delete_token("x:acme")
+        assert store.get_token("x:acme") is None
+        assert store.put_token(grant()).version == 1
+
+    def test_bad_records_are_refused_without_showing_tokens(self, store: TokenStore) -> None:
+        nul, surrogate = "s3cret-token\x00value", "s3cret\ud800"
+        with pytest.raises(ValueError, match="access_token") as caught:
+            store.put_token(grant(access_token=nul))
+        assert "s3cret" not in str(caught.value)
+        with pytest.raises(ValueError, match="refresh_token") as caught:
+            store.put_token(grant(refresh_token=surrogate))
+        assert "s3cret" not in str(caught.value)
+        with pytest.raises(ValueError, match="scopes"):
+            store.put_token(grant(scopes=("ok", "bad\x00")))
+        with pytest.raises(ValueError, match="key"):
+            store.get_token("")
+        assert store.get_token("x:acme") is None
+        assert "secretvalue" not in repr(store.put_token(grant()))
+
+
 class StoreConformance(
     StoreLifecycleConformance,
     PostStoreConformance,
@@ -1620,6 +1723,7 @@ class StoreConformance(
     EscalationStoreConformance,
     LeaseStoreConformance,
     SeenStoreConformance,
+    TokenStoreConformance,
 ):
     """The whole :class:`~socialcare.storage.Store`: every suite, plus cross-concern checks."""
 

@@ -12,7 +12,7 @@ import attrs
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import LeaseError, StorageError
-from socialcare.models import DirectMessage, Post, User
+from socialcare.models import DirectMessage, Post, TokenRecord, User
 from socialcare.models._care import (
     AuditEntry,
     Conversation,
@@ -41,6 +41,7 @@ from socialcare.storage._common import (
     check_posts_text,
     check_since_id,
     check_text,
+    check_token_record,
     check_ttl,
     clip,
     dm_document,
@@ -110,6 +111,7 @@ class MemoryStore:
         self._tokens: dict[str, int] = {}
         self._seen: dict[str, dict[str, _Seen]] = {}
         self._paused_since: dt.datetime | None = None
+        self._grants: dict[str, TokenRecord] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStore(posts={len(self._posts)})"
@@ -829,3 +831,41 @@ class MemoryStore:
                 for key, lease in sorted(self._leases.items())
                 if key.startswith(prefix) and lease.expires_at > now
             ]
+
+    # -- OAuth 2.0 tokens -------------------------------------------------------------------------
+
+    def get_token(self, key: str) -> TokenRecord | None:
+        """See :meth:`TokenStore.get_token`."""
+        check_key("key", key)
+        with self._lock:
+            self._now()
+            return self._grants.get(key)
+
+    def _store_token(self, record: TokenRecord, version: int) -> TokenRecord:
+        stored = attrs.evolve(record, version=version, updated_at=self._now())
+        self._grants[record.key] = stored
+        return stored
+
+    def put_token(self, record: TokenRecord) -> TokenRecord:
+        """See :meth:`TokenStore.put_token`."""
+        check_token_record(record)
+        with self._lock:
+            held = self._grants.get(record.key)
+            return self._store_token(record, 1 if held is None else held.version + 1)
+
+    def replace_token(self, record: TokenRecord, *, version: int) -> TokenRecord | None:
+        """See :meth:`TokenStore.replace_token`."""
+        check_token_record(record)
+        with self._lock:
+            self._now()
+            held = self._grants.get(record.key)
+            if held is None or held.version != version:
+                return None
+            return self._store_token(record, version + 1)
+
+    def delete_token(self, key: str) -> bool:
+        """See :meth:`TokenStore.delete_token`."""
+        check_key("key", key)
+        with self._lock:
+            self._now()
+            return self._grants.pop(key, None) is not None

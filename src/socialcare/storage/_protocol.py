@@ -20,6 +20,7 @@ outbox) and a backend may implement just one concern (leases on Redis, say):
 * :class:`AuditLog`: append-only;
 * :class:`LinkStore`: insert-if-absent short links with atomic click counts;
 * :class:`LeaseStore`: exclusive, expiring leases with fencing tokens;
+* :class:`TokenStore`: OAuth 2.0 grants, replaced by compare-and-swap on a version;
 * :class:`StoreLifecycle`: schema management, ``close`` and ``with`` blocks.
 
 :class:`Store` is their union; the three shipped backends implement all of it. Concerns
@@ -69,7 +70,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from socialcare.models import DirectMessage, Post, User
+from socialcare.models import DirectMessage, Post, TokenRecord, User
 from socialcare.models._care import (
     AuditEntry,
     Conversation,
@@ -101,6 +102,7 @@ __all__ = [
     "SeenStore",
     "Store",
     "StoreLifecycle",
+    "TokenStore",
     "UserStore",
 ]
 
@@ -663,6 +665,43 @@ class SeenStore(Protocol):
 
 
 @runtime_checkable
+class TokenStore(Protocol):
+    """OAuth 2.0 grants (:class:`~socialcare.models.TokenRecord`), one per key.
+
+    Every write gives the record the next ``version`` (1 for a new key) and
+    ``updated_at`` = now. A refresh spends the refresh token at X, so the new access
+    *and* refresh tokens are written together by one :meth:`replace_token`: a worker
+    that dies after it has them either wrote both or neither. Tokens are stored as
+    given; wrap the store in :class:`~socialcare.storage.EncryptedTokens` to keep
+    them encrypted at rest.
+    """
+
+    def get_token(self, key: str) -> TokenRecord | None:
+        """The record stored under ``key``, or ``None``."""
+        ...
+
+    def put_token(self, record: TokenRecord) -> TokenRecord:
+        """Store ``record`` whatever is there (a new authorisation); return it as stored.
+
+        Atomic; the stored version is the previous one plus one.
+        """
+        ...
+
+    def replace_token(self, record: TokenRecord, *, version: int) -> TokenRecord | None:
+        """Store ``record`` if the stored one has ``version``; return it stored, else ``None``.
+
+        Atomic compare-and-swap: of concurrent callers naming the same version exactly
+        one wins; ``None`` when the key is absent or its version differs (someone
+        else wrote first: read it again).
+        """
+        ...
+
+    def delete_token(self, key: str) -> bool:
+        """Forget the record under ``key``; return whether there was one. Atomic."""
+        ...
+
+
+@runtime_checkable
 class Store(
     StoreLifecycle,
     PostStore,
@@ -677,6 +716,7 @@ class Store(
     EscalationStore,
     LeaseStore,
     SeenStore,
+    TokenStore,
     Protocol,
 ):
     """Where socialcare keeps its state: the union of every storage protocol.

@@ -178,6 +178,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE INDEX sc_seen_open ON sc_seen (stream, claim_expires_at)
             WHERE delivered_at IS NULL""",
     ),
+    # 10: OAuth 2.0 grants (TokenStore); the access and refresh tokens of a refresh are
+    # written in one row, replaced by compare-and-swap on ``version``.
+    (
+        """CREATE TABLE sc_tokens (
+            key TEXT PRIMARY KEY,
+            access_token TEXT NOT NULL,
+            expires_at {ts} NOT NULL,
+            refresh_token TEXT,
+            scopes {json} NOT NULL,
+            account_id TEXT,
+            version {bigint} NOT NULL,
+            updated_at {ts} NOT NULL,
+            problem TEXT)""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

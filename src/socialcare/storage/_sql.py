@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import LeaseError, SchemaVersionError, StorageError
-from socialcare.models import DirectMessage, Post, User
+from socialcare.models import DirectMessage, Post, TokenRecord, User
 from socialcare.models._care import (
     AuditEntry,
     Conversation,
@@ -51,6 +51,7 @@ from socialcare.storage._common import (
     check_posts_text,
     check_since_id,
     check_text,
+    check_token_record,
     check_ttl,
     clip,
     dm_document,
@@ -97,6 +98,13 @@ _ESC_COLS = (
     "id, conversation_id, user_id, reason, state, post_id, outbox_key, created_at, updated_at"
 )
 _LEASE_COLS = "key, owner, acquired_at, expires_at, token, renewed_at"
+_GRANT_COLS = (
+    "key, access_token, expires_at, refresh_token, scopes, account_id, version, updated_at, problem"
+)
+_GRANT_SET = (
+    "access_token = ?, expires_at = ?, refresh_token = ?, scopes = ?, account_id = ?, "
+    "updated_at = ?, problem = ?"
+)
 
 # A longer decimal id is larger; equal lengths compare as text (the C collation).
 _NEWER_ID = (
@@ -1145,6 +1153,70 @@ class SQLStore(abc.ABC):
         )
         rows = self._read(lambda tx: tx.all(sql, (len(prefix), prefix, now)))
         return [self._lease(row) for row in rows]
+
+    # -- OAuth 2.0 tokens -------------------------------------------------------------------------
+
+    def _token(self, row: Row) -> TokenRecord:
+        return TokenRecord(
+            key=row[0],
+            access_token=row[1],
+            expires_at=cast("dt.datetime", self._dt(row[2])),
+            refresh_token=row[3],
+            scopes=tuple(self._json_out(row[4])),
+            account_id=row[5],
+            version=int(row[6]),
+            updated_at=self._dt(row[7]),
+            problem=row[8],
+        )
+
+    def _token_values(self, record: TokenRecord) -> tuple[object, ...]:
+        r = check_token_record(record)
+        return (
+            r.access_token,
+            self._ts(r.expires_at),
+            r.refresh_token,
+            dump_json(list(r.scopes)),
+            r.account_id,
+            self._ts(self._now()),
+            r.problem,
+        )
+
+    def get_token(self, key: str) -> TokenRecord | None:
+        """See :meth:`TokenStore.get_token`."""
+        check_key("key", key)
+        sql = f"SELECT {_GRANT_COLS} FROM sc_tokens WHERE key = ?"
+        row = self._read(lambda tx: tx.one(sql, (key,)))
+        return None if row is None else self._token(row)
+
+    def put_token(self, record: TokenRecord) -> TokenRecord:
+        """See :meth:`TokenStore.put_token`."""
+        values = self._token_values(record)
+        sql = (
+            f"INSERT INTO sc_tokens ({_GRANT_COLS}) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET access_token = excluded.access_token, "
+            "expires_at = excluded.expires_at, refresh_token = excluded.refresh_token, "
+            "scopes = excluded.scopes, account_id = excluded.account_id, "
+            "updated_at = excluded.updated_at, problem = excluded.problem, "
+            f"version = sc_tokens.version + 1 RETURNING {_GRANT_COLS}"
+        )
+        row = self._write_one(sql, (record.key, *values))
+        assert row is not None  # noqa: S101 - an upsert returns its row
+        return self._token(row)
+
+    def replace_token(self, record: TokenRecord, *, version: int) -> TokenRecord | None:
+        """See :meth:`TokenStore.replace_token`."""
+        values = self._token_values(record)
+        sql = (
+            f"UPDATE sc_tokens SET {_GRANT_SET}, version = version + 1 "
+            f"WHERE key = ? AND version = ? RETURNING {_GRANT_COLS}"
+        )
+        row = self._write_one(sql, (*values, record.key, version))
+        return None if row is None else self._token(row)
+
+    def delete_token(self, key: str) -> bool:
+        """See :meth:`TokenStore.delete_token`."""
+        check_key("key", key)
+        return self._write(lambda tx: tx.run("DELETE FROM sc_tokens WHERE key = ?", (key,))) > 0
 
 
 def _filters(**equal: str | None) -> tuple[str, tuple[str, ...]]:

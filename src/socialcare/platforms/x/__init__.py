@@ -33,6 +33,10 @@ from socialcare.platforms.x._endpoints import (
     LIST_WEBHOOKS,
     ME,
     MENTIONS,
+    OAUTH2_AUTHORIZE,
+    OAUTH2_ENDPOINTS,
+    OAUTH2_REVOKE,
+    OAUTH2_TOKEN,
     PRICES,
     REPLAY_WEBHOOK,
     SEARCH_ALL,
@@ -46,6 +50,14 @@ from socialcare.platforms.x._endpoints import (
     VALIDATE_WEBHOOK,
     Endpoint,
     Price,
+)
+from socialcare.platforms.x._oauth2 import (
+    AUTHORIZE_URL,
+    CARE_SCOPES,
+    AuthorizationRequest,
+    OAuth2Client,
+    OAuth2Token,
+    authorize_in_notebook,
 )
 from socialcare.platforms.x._rules import (
     MAX_RULE_LENGTH,
@@ -62,10 +74,13 @@ from socialcare.platforms.x._stream import (
     StreamedPost,
     StreamStats,
 )
+from socialcare.platforms.x._tokens import RefreshLeases, StoredTokens, TokenProvider, TokenRecords
 from socialcare.platforms.x._usage import Usage
 
 __all__ = [
     "ACTIVITY_STREAM",
+    "AUTHORIZE_URL",
+    "CARE_SCOPES",
     "CREATE_POST",
     "CREATE_SUBSCRIPTION",
     "CREATE_WEBHOOK",
@@ -87,6 +102,10 @@ __all__ = [
     "MAX_RULE_LENGTH",
     "ME",
     "MENTIONS",
+    "OAUTH2_AUTHORIZE",
+    "OAUTH2_ENDPOINTS",
+    "OAUTH2_REVOKE",
+    "OAUTH2_TOKEN",
     "PRICES",
     "REPLAY_WEBHOOK",
     "SEARCH_ALL",
@@ -98,17 +117,25 @@ __all__ = [
     "USER_BY_USERNAME",
     "USER_POSTS",
     "VALIDATE_WEBHOOK",
+    "AuthorizationRequest",
     "Endpoint",
     "MatchingRule",
+    "OAuth2Client",
+    "OAuth2Token",
     "Price",
     "ReconnectPolicy",
+    "RefreshLeases",
     "RulePlan",
+    "StoredTokens",
     "StreamConnection",
     "StreamRule",
     "StreamStats",
     "StreamedPost",
+    "TokenProvider",
+    "TokenRecords",
     "Usage",
     "XPlatform",
+    "authorize_in_notebook",
     "desired_rules",
     "plan_rules",
 ]

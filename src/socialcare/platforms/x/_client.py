@@ -44,6 +44,7 @@ import tenacity
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import (
+    AuthenticationError,
     ConfigurationError,
     DuplicateContentError,
     InvalidRequestError,
@@ -93,6 +94,7 @@ from socialcare.platforms.x._errors import (
     send_mapped,
 )
 from socialcare.platforms.x._streams import StreamAPI  # filtered and activity streams
+from socialcare.platforms.x._tokens import TokenProvider
 from socialcare.platforms.x._usage import Usage
 from socialcare.text import parse_tweet
 
@@ -134,10 +136,43 @@ _FIND_PAGES = 5
 
 _REPLY_SETTINGS = frozenset(get_args(ReplySettings))
 
+_PENDING = "(set from the token provider before each request)"
+
 _Sent = TypeVar("_Sent", Post, DirectMessage)
 
 Expansions = Iterable[str]
 """Expansion names for a read (``"author_id"``, ``"entities.mentions.username"``...)."""
+
+
+def _check_credentials(
+    oauth1: tuple[str | None, ...],
+    bearer_token: str | None,
+    user_token: str | None,
+    token_provider: TokenProvider | None,
+) -> None:
+    """Raise ``ConfigurationError`` for an unusable set of credentials."""
+    if any(oauth1) and not all(oauth1):
+        missing = [
+            name
+            for name, value in zip(
+                ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+                oauth1,
+                strict=True,
+            )
+            if not value
+        ]
+        msg = f"OAuth 1.0a user context needs all four credentials; missing {missing}"
+        raise ConfigurationError(msg)
+    if user_token and token_provider is not None:
+        msg = "pass either user_token or token_provider, not both"
+        raise ConfigurationError(msg)
+    if not (bearer_token or user_token or token_provider is not None or all(oauth1)):
+        msg = (
+            "XPlatform needs credentials: a bearer token, an OAuth 2.0 user token, or the "
+            "four OAuth 1.0a credentials (see XPlatform.from_env for SOCIALCARE_X_* variables)"
+        )
+        raise ConfigurationError(msg)
+
 
 # ------------------------------------------------------------------- platform
 
@@ -160,7 +195,13 @@ class XPlatform(ActivityAPI, StreamAPI):
         consumer_secret: OAuth 1.0a consumer secret.
         access_token: OAuth 1.0a access token of the acting user.
         access_token_secret: OAuth 1.0a access token secret.
-        user_token: OAuth 2.0 user-context access token (alternative to OAuth 1.0a).
+        user_token: OAuth 2.0 user-context access token (alternative to OAuth 1.0a);
+            a fixed token stops working when it expires (two hours on X).
+        token_provider: where OAuth 2.0 user tokens come from instead of a fixed
+            ``user_token``: a :class:`StoredTokens` refreshes them before they expire
+            (one worker at a time). A 401 on a user-context request refreshes once
+            and retries once; a grant X refuses raises ``AuthenticationError`` saying
+            the account must authorise the app again (see ``docs/oauth2.md``).
         clock: time source for rate-limit waits and backoff sleeps; exposed as
             :attr:`clock` (a monitor polling this platform without a clock of its
             own takes it, so a platform on the sandbox's time is polled in that time).
@@ -201,6 +242,7 @@ class XPlatform(ActivityAPI, StreamAPI):
         access_token: str | None = None,
         access_token_secret: str | None = None,
         user_token: str | None = None,
+        token_provider: TokenProvider | None = None,
         clock: Clock | None = None,
         timeout: float = 30.0,
         max_attempts: int = 4,
@@ -220,24 +262,7 @@ class XPlatform(ActivityAPI, StreamAPI):
             raise ValueError(msg)
         self._api_host = api_host
         oauth1 = (consumer_key, consumer_secret, access_token, access_token_secret)
-        if any(oauth1) and not all(oauth1):
-            missing = [
-                name
-                for name, value in zip(
-                    ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
-                    oauth1,
-                    strict=True,
-                )
-                if not value
-            ]
-            msg = f"OAuth 1.0a user context needs all four credentials; missing {missing}"
-            raise ConfigurationError(msg)
-        if not (bearer_token or user_token or all(oauth1)):
-            msg = (
-                "XPlatform needs credentials: a bearer token, an OAuth 2.0 user token, or the "
-                "four OAuth 1.0a credentials (see XPlatform.from_env for SOCIALCARE_X_* variables)"
-            )
-            raise ConfigurationError(msg)
+        _check_credentials(oauth1, bearer_token, user_token, token_provider)
         if max_attempts < 1:
             msg = f"max_attempts must be at least 1, got {max_attempts}"
             raise ValueError(msg)
@@ -261,6 +286,8 @@ class XPlatform(ActivityAPI, StreamAPI):
         self._my_id: str | None = None
         self._user_ids: dict[str, str] = {}
         self._known_posts: OrderedDict[str, Post] = OrderedDict()
+        self._tokens = None if all(oauth1) else token_provider
+        self._token_lock = threading.Lock()
         if bearer_token:
             self._app = self._client(bearer_token=bearer_token)
             self._auth_kinds.append("app bearer")
@@ -278,6 +305,9 @@ class XPlatform(ActivityAPI, StreamAPI):
         elif user_token:
             self._user = self._client(bearer_token=user_token)
             self._auth_kinds.append("OAuth 2.0 user")
+        elif token_provider is not None:
+            self._user = self._client(bearer_token=_PENDING)
+            self._auth_kinds.append("OAuth 2.0 user, refreshed")
 
     @property
     def clock(self) -> Clock:
@@ -387,7 +417,43 @@ class XPlatform(ActivityAPI, StreamAPI):
                 response = self._send_once(endpoint, send, context, write=not idempotent)
         return json_body(response, endpoint.name)
 
+    def auth_problem(self) -> str | None:
+        """Why user context no longer works (re-authorisation needed), or ``None``.
+
+        Set when the token provider's grant was refused by X (revoked, or a spent
+        refresh token); a :class:`~socialcare.monitor.Monitor` reports it in ``health()``.
+        """
+        return None if self._tokens is None else self._tokens.problem()
+
     def _send_once(
+        self,
+        endpoint: Endpoint,
+        send: Callable[[], requests.Response],
+        context: Context,
+        *,
+        write: bool = False,
+    ) -> requests.Response:
+        tokens = self._tokens
+        user_context = self._app is None or endpoint.user_only or context != "read"
+        if tokens is None or not user_context:
+            return self._send_plain(endpoint, send, context, write=write)
+        token = tokens.access_token()
+        self._use_token(token)
+        try:
+            return self._send_plain(endpoint, send, context, write=write)
+        except AuthenticationError as exc:
+            if exc.status != 401:  # noqa: PLR2004 - Unauthorized
+                raise
+            log.info("%s: 401 with the OAuth 2.0 user token; refreshing once", endpoint.name)
+            self._use_token(tokens.after_unauthorized(token))
+            return self._send_plain(endpoint, send, context, write=write)
+
+    def _use_token(self, token: str) -> None:
+        with self._token_lock:
+            if self._user.bearer_token != token:
+                self._user.bearer_token = token
+
+    def _send_plain(
         self,
         endpoint: Endpoint,
         send: Callable[[], requests.Response],

@@ -41,6 +41,10 @@ __all__ = [
     "LIST_WEBHOOKS",
     "ME",
     "MENTIONS",
+    "OAUTH2_AUTHORIZE",
+    "OAUTH2_ENDPOINTS",
+    "OAUTH2_REVOKE",
+    "OAUTH2_TOKEN",
     "PRICES",
     "REPLAY_WEBHOOK",
     "SEARCH_ALL",
@@ -509,6 +513,22 @@ ENDPOINTS: Mapping[str, Endpoint] = {
     )
 }
 """Every route socialcare knows, by name (``"GET /2/users/:id/mentions"``...)."""
+
+OAUTH2_AUTHORIZE = Endpoint("GET", "/2/oauth2/authorize", None, None)
+"""Where the account holder approves an app (X serves it as ``https://x.com/i/oauth2/authorize``)."""
+OAUTH2_TOKEN = Endpoint("POST", "/2/oauth2/token", None, None)
+"""Code exchange and refresh (form-encoded; HTTP Basic for confidential clients)."""
+OAUTH2_REVOKE = Endpoint("POST", "/2/oauth2/revoke", None, None)
+"""Token revocation."""
+
+OAUTH2_ENDPOINTS: Mapping[str, Endpoint] = {
+    endpoint.name: endpoint for endpoint in (OAUTH2_AUTHORIZE, OAUTH2_TOKEN, OAUTH2_REVOKE)
+}
+"""The OAuth 2.0 authorization server's routes (``docs/oauth2.md``), by name.
+
+Not in :data:`ENDPOINTS`: they are no API v2 resources (no rate-limit table, no
+price, no OpenAPI schema), and the sandbox answers them apart (``sandbox/_oauth2.py``).
+"""
 
 PRICES: Mapping[str, Price] = {
     price.kind: price for endpoint in ENDPOINTS.values() for price in endpoint.prices
