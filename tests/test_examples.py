@@ -58,3 +58,28 @@ def test_postgres_example_without_a_database_exits_78() -> None:
     assert result.returncode == NO_DATABASE, result.stderr
     assert "SOCIALCARE_POSTGRES_URL" in result.stderr
     assert not result.stdout
+
+
+def test_walkthrough_writes_its_chart_where_asked(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    chart = tmp_path / "chart.png"
+    result = run_offline(str(REPO / "examples" / "walkthrough.py"), str(chart))
+    assert result.returncode == 0, result.stderr
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"chart written: {chart}" in result.stdout
+
+
+def test_walkthrough_runs_without_pandas_and_matplotlib(tmp_path: Path) -> None:
+    """The optional cells print a note and are skipped; the rest runs."""
+    chart = tmp_path / "chart.png"
+    hide = (
+        "import runpy, sys; sys.modules['pandas'] = sys.modules['matplotlib'] = None; "
+        f"sys.argv[1:] = [{str(chart)!r}]; "
+        f"runpy.run_path({str(REPO / 'examples' / 'walkthrough.py')!r}, run_name='__main__')"
+    )
+    result = run_offline("-c", hide)
+    assert result.returncode == 0, result.stderr
+    assert "skipping the DataFrame cell" in result.stdout
+    assert "skipping the chart cell" in result.stdout
+    assert "6 conversations" in result.stdout
+    assert not chart.exists()
