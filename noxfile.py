@@ -47,10 +47,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def examples(session: nox.Session) -> None:
-    """Run every example offline (each must exit 0), then README's "Try it" and the docs' code."""
+    """Run every example offline (each must exit 0), then README's "Try it" and the docs' code.
+
+    ``care_bot_postgres.py`` runs on ``SOCIALCARE_TEST_POSTGRES_DSN``; without it the
+    session fails under CI and elsewhere accepts the example's "not configured" exit (78).
+    """
     session.install("-e", ".[dev]")
+    dsn = os.environ.get("SOCIALCARE_TEST_POSTGRES_DSN", "")
     for example in sorted((ROOT / "examples").glob("*.py")):
-        session.run("python", str(example), env={"SOCIALCARE_OFFLINE": "1"})
+        env = {"SOCIALCARE_OFFLINE": "1"}  # the PostgreSQL example reads the DSN itself
+        lenient = example.name == "care_bot_postgres.py" and not dsn and not os.environ.get("CI")
+        session.run("python", str(example), env=env, success_codes=[0, 78] if lenient else [0])
     session.run(
         "python", "-m", "pytest", "-q", "tests/test_readme.py", "tests/test_docs_examples.py"
     )
