@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from socialcare.errors import ConfigurationError, PayloadError
@@ -29,6 +28,7 @@ from socialcare.platforms.x._endpoints import (
     Endpoint,
 )
 from socialcare.platforms.x._errors import Context, checked_response
+from socialcare.platforms.x._host import PlatformHost
 
 if TYPE_CHECKING:
     import requests
@@ -76,22 +76,11 @@ def _data(body: dict[str, Any], endpoint: Endpoint) -> dict[str, Any]:
     return data
 
 
-class ActivityAPI:
+class ActivityAPI(PlatformHost):
     """The webhook and subscription methods of ``XPlatform`` (mixed into it)."""
 
-    _app: Any
     _user: Any
     _user_auth_flag: bool
-
-    def _call(  # pragma: no cover - XPlatform's own _call runs
-        self,
-        endpoint: Endpoint,
-        send: Callable[[], requests.Response],
-        *,
-        context: Context = "read",
-        idempotent: bool = True,
-    ) -> dict[str, Any]:
-        raise NotImplementedError
 
     def _app_client(self, what: str) -> Any:
         if self._app is None:

@@ -22,7 +22,8 @@ from socialcare.platforms.x._endpoints import (
     UPDATE_STREAM_RULES,
     Endpoint,
 )
-from socialcare.platforms.x._errors import Context, checked_response, send_mapped
+from socialcare.platforms.x._errors import checked_response, send_mapped
+from socialcare.platforms.x._host import PlatformHost
 from socialcare.platforms.x._rules import (
     MAX_RULE_LENGTH,
     MAX_RULES,
@@ -76,22 +77,11 @@ def _envelope(raw: Mapping[str, object]) -> Mapping[str, object]:
     return raw
 
 
-class StreamAPI:
+class StreamAPI(PlatformHost):
     """The stream rule and stream methods of ``XPlatform`` (mixed into it)."""
 
-    _app: Any
     _api_host: str
     _clock: Clock
-
-    def _call(  # pragma: no cover - XPlatform's own _call runs
-        self,
-        endpoint: Endpoint,
-        send: Callable[[], requests.Response],
-        *,
-        context: Context = "read",
-        idempotent: bool = True,
-    ) -> dict[str, Any]:
-        raise NotImplementedError
 
     def _note_limits(  # pragma: no cover - XPlatform's own runs
         self, endpoint: str, response: requests.Response | None
