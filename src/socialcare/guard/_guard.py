@@ -5,15 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from types import FrameType
 from typing import Literal, Protocol
 
 import attrs
 
 from socialcare._clock import Clock, SystemClock
+from socialcare._signals import stop_on_signals
 from socialcare.alerts import Alert, AlertSink
 from socialcare.errors import AlertError, ConfigurationError
 from socialcare.guard._detect import PhishingDetector, domain_allowed, domain_of, links_in
@@ -675,20 +674,11 @@ def _all_entries(store: AuditLog, subject: str) -> Iterator[AuditEntry]:
         after = entries[-1].seq
 
 
-@contextlib.contextmanager
-def _signals(stop: threading.Event, *, enabled: bool) -> Iterator[None]:
+def _signals(stop: threading.Event, *, enabled: bool) -> contextlib.AbstractContextManager[None]:
     """SIGINT and SIGTERM ask the loop to stop (main thread only); old handlers come back."""
-    if not enabled or threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
-    def ask_to_stop(signum: int, _frame: FrameType | None) -> None:
+    def ask_to_stop(signum: int) -> None:
         log.info("signal %s: the guard stops after the current check", signum)
         stop.set()
 
-    previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return stop_on_signals(ask_to_stop, enabled=enabled)

@@ -6,12 +6,11 @@ import contextlib
 import datetime as dt
 import logging
 import random
-import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import FrameType
+from collections.abc import Callable, Mapping, Sequence
 
 from socialcare._clock import Clock, SystemClock
+from socialcare._signals import stop_on_signals
 from socialcare.monitor._report import StreamState
 from socialcare.monitor._stream import Stream
 
@@ -113,20 +112,11 @@ class Scheduler:
         else:
             self.clock.sleep(seconds)
 
-    @contextlib.contextmanager
-    def signals(self, *, enabled: bool) -> Iterator[None]:
+    def signals(self, *, enabled: bool) -> contextlib.AbstractContextManager[None]:
         """SIGINT and SIGTERM ask the loop to stop (main thread only); old handlers come back."""
-        if not enabled or threading.current_thread() is not threading.main_thread():
-            yield
-            return
 
-        def ask_to_stop(signum: int, _frame: FrameType | None) -> None:
+        def ask_to_stop(signum: int) -> None:
             log.info("signal %s: stopping after the current poll", signum)
             self.request_stop()
 
-        previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        return stop_on_signals(ask_to_stop, enabled=enabled)
