@@ -34,7 +34,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from socialcare._json import format_time
 from socialcare.errors import QueryError
@@ -51,12 +51,12 @@ from socialcare.platforms.x import (
 from socialcare.query import Query
 from socialcare.sandbox import _semantics
 from socialcare.sandbox._problems import ApiError, invalid_request
-from socialcare.sandbox._webhooks import _app_only
+from socialcare.sandbox._webhooks import _app_only, _CallLike
 
 if TYPE_CHECKING:
     from socialcare.sandbox._billing import Ledger
     from socialcare.sandbox._webhooks import WebhookHub
-    from socialcare.sandbox._world import JSONObject, Principal, World
+    from socialcare.sandbox._world import JSONObject, World
 
 __all__ = ["ROUTES", "StreamBody", "StreamHub", "StreamKind", "StreamOpened", "StreamRoutes"]
 
@@ -332,19 +332,6 @@ class StreamHub:
     def rule_id(self) -> str:
         """A new rule id (a snowflake, like X's)."""
         return self.world.ids.mint(self.world.clock.now())
-
-
-class _CallLike(Protocol):
-    """What the handlers read of a request (``_app._Call``)."""
-
-    @property
-    def principal(self) -> Principal: ...
-    @property
-    def args(self) -> Mapping[str, str]: ...
-    @property
-    def params(self) -> Mapping[str, str]: ...
-    def json_body(self) -> JSONObject: ...
-    def list_param(self, name: str) -> list[str]: ...
 
 
 ROUTES: Mapping[Endpoint, str] = {
