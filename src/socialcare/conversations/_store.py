@@ -11,7 +11,14 @@ import attrs
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.models import Conversation, ConversationState, DirectMessage, Post
-from socialcare.storage import AuditLog, ConversationStore, DMStore, PostStore, SeenStore
+from socialcare.storage import (
+    AuditLog,
+    ConversationStore,
+    DMStore,
+    PostStore,
+    SeenStore,
+    audit_trail,
+)
 from socialcare.threads import CareEvent, Thread, Threader, next_state
 
 if TYPE_CHECKING:
@@ -178,19 +185,11 @@ class StoreThreader:
         events = self._events.get(conversation_id)
         if events is None:
             events = []
-            after = 0
-            while True:
-                page = self._store.audit_entries(
-                    subject=conversation_id, after_seq=after, limit=_AUDIT_PAGE
-                )
-                for entry in page:
-                    event = _ACTIONS.get(entry.action)
-                    at = entry.detail.get("at")
-                    if event is not None and isinstance(at, str):
-                        events.append((dt.datetime.fromisoformat(at), event))
-                if len(page) < _AUDIT_PAGE:
-                    break
-                after = page[-1].seq
+            for entry in audit_trail(self._store, subject=conversation_id, page_size=_AUDIT_PAGE):
+                event = _ACTIONS.get(entry.action)
+                at = entry.detail.get("at")
+                if event is not None and isinstance(at, str):
+                    events.append((dt.datetime.fromisoformat(at), event))
             for at, event in sorted(events):  # the threader's snapshots know them too
                 if event == "escalate":
                     self._threader.escalate(conversation_id, at)

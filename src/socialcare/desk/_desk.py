@@ -23,7 +23,7 @@ from socialcare.desk._sla import Breach, SlaPolicy, Team
 from socialcare.errors import AlertError, CollisionError, LeaseError
 from socialcare.models import Conversation, Lease, OutboxRecord, Post, Reservation, User
 from socialcare.outbox import OUTBOX_KIND, Outbox
-from socialcare.storage import LeaseStore, OutboxStore, PauseSwitch, UserStore
+from socialcare.storage import LeaseStore, OutboxStore, PauseSwitch, UserStore, audit_trail
 from socialcare.text import extract_urls
 from socialcare.threads import BusinessHours
 
@@ -627,20 +627,15 @@ class Desk:
         """From the audit log: who reserved each key (and about what), when each was sent."""
         reserved: dict[str, tuple[str, str | None, int]] = {}
         sent: dict[str, dt.datetime] = {}
-        after = 0
-        while True:
-            page = self.store.audit_entries(after_seq=after, limit=_PAGE)
-            for entry in page:
-                key = entry.detail.get("key")
-                if not isinstance(key, str):
-                    continue
-                if entry.action == "outbox.reserved":
-                    reserved.setdefault(key, (entry.actor, entry.subject, entry.seq))
-                elif entry.action in {"outbox.sent", "outbox.reconciled"}:
-                    sent.setdefault(key, entry.at)
-            if len(page) < _PAGE:
-                return reserved, sent
-            after = page[-1].seq
+        for entry in audit_trail(self.store, page_size=_PAGE):
+            key = entry.detail.get("key")
+            if not isinstance(key, str):
+                continue
+            if entry.action == "outbox.reserved":
+                reserved.setdefault(key, (entry.actor, entry.subject, entry.seq))
+            elif entry.action in {"outbox.sent", "outbox.reconciled"}:
+                sent.setdefault(key, entry.at)
+        return reserved, sent
 
     def _view(
         self, record: OutboxRecord, who: str, subject: str | None, sent_at: dt.datetime | None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from socialcare.errors import ConfigurationError
+from socialcare.storage import audit_trail
 from socialcare.threads import BusinessHours
 
 if TYPE_CHECKING:
@@ -274,16 +275,11 @@ def _seconds(
 
 def _resolved_at(desk: Desk, conversation_id: str) -> dt.datetime | None:
     last = None
-    after = 0
-    while True:
-        page = desk.store.audit_entries(subject=conversation_id, after_seq=after, limit=_PAGE)
-        for entry in page:
-            at = entry.detail.get("at")
-            if entry.action == "conversation.resolved" and isinstance(at, str):
-                last = dt.datetime.fromisoformat(at)
-        if len(page) < _PAGE:
-            return last
-        after = page[-1].seq
+    for entry in audit_trail(desk.store, subject=conversation_id, page_size=_PAGE):
+        at = entry.detail.get("at")
+        if entry.action == "conversation.resolved" and isinstance(at, str):
+            last = dt.datetime.fromisoformat(at)
+    return last
 
 
 def _brand(desk: Desk, conversation_id: str) -> str | None:

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, Protocol
 
 import attrs
@@ -16,9 +16,9 @@ from socialcare._signals import stop_on_signals
 from socialcare.alerts import Alert, AlertSink
 from socialcare.errors import AlertError, ConfigurationError
 from socialcare.guard._detect import PhishingDetector, domain_allowed, domain_of, links_in
-from socialcare.models import AuditEntry, DirectMessage, Entities, Page, Post, User
+from socialcare.models import DirectMessage, Entities, Page, Post, User
 from socialcare.outbox import OUTBOX_KIND, Outbox
-from socialcare.storage import AuditLog, CursorStore, OutboxStore, PauseSwitch
+from socialcare.storage import AuditLog, CursorStore, OutboxStore, PauseSwitch, audit_trail
 
 __all__ = [
     "AccountGuard",
@@ -445,19 +445,14 @@ class AccountGuard:
         cutoff = now - dt.timedelta(seconds=self.audit_overlap)
         mark = after_seq
         settled = True
-        last = after_seq
-        while True:
-            entries = self.store.audit_entries(after_seq=last, limit=_AUDIT_PAGE)
-            for entry in entries:
-                remote = entry.detail.get("remote_id")
-                if isinstance(remote, str):
-                    ids.add(remote)
-                settled = settled and entry.at <= cutoff
-                if settled:
-                    mark = entry.seq
-                last = entry.seq
-            if len(entries) < _AUDIT_PAGE:
-                return ids, mark
+        for entry in audit_trail(self.store, after_seq=after_seq, page_size=_AUDIT_PAGE):
+            remote = entry.detail.get("remote_id")
+            if isinstance(remote, str):
+                ids.add(remote)
+            settled = settled and entry.at <= cutoff
+            if settled:
+                mark = entry.seq
+        return ids, mark
 
     def _pages(self, fetch: Callable[[str | None], Page[Post]], limit: int) -> list[Post]:
         out: list[Post] = []
@@ -557,7 +552,7 @@ class AccountGuard:
     def _first_time(self, finding: GuardFinding) -> bool:
         """Record the finding in the audit log unless an earlier check did; return whether new."""
         action = "guard.unrecognised" if finding.hijack else f"guard.{finding.kind}"
-        for entry in _all_entries(self.store, finding.item_id):
+        for entry in audit_trail(self.store, subject=finding.item_id, page_size=_AUDIT_PAGE):
             if entry.action == action:
                 return False
         self.store.append_audit(
@@ -662,16 +657,6 @@ def _unrecognised(item: Post | DirectMessage) -> GuardFinding:
         reason="a post from the account that is not in the outbox or the audit log",
         conversation_id=item.conversation_id,
     )
-
-
-def _all_entries(store: AuditLog, subject: str) -> Iterator[AuditEntry]:
-    after = 0
-    while True:
-        entries = store.audit_entries(subject=subject, after_seq=after, limit=_AUDIT_PAGE)
-        yield from entries
-        if len(entries) < _AUDIT_PAGE:
-            return
-        after = entries[-1].seq
 
 
 def _signals(stop: threading.Event, *, enabled: bool) -> contextlib.AbstractContextManager[None]:

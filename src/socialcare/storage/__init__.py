@@ -25,6 +25,7 @@ Open a store explicitly with its schema::
 from __future__ import annotations
 
 from socialcare._exports import publish
+from socialcare.storage._audit import audit_trail
 from socialcare.storage._common import MAX_TTL
 from socialcare.storage._crypto import EncryptedTokens
 from socialcare.storage._memory import MemoryStore
@@ -70,6 +71,7 @@ __all__ = [
     "StoreLifecycle",
     "TokenStore",
     "UserStore",
+    "audit_trail",
     "open_store",
 ]
 
