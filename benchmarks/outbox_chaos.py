@@ -12,8 +12,9 @@ rate-limit waits (the sender defers instead).
 With ``--chaos`` a thread arms random faults on the two write endpoints while the
 workers run: 5xx before processing, 5xx after processing, timeouts before and
 after processing, connection resets after processing, lost answers, and 429
-storms (a run of 429s with a short reset); another SIGKILLs a random worker every
-``--kill-every`` seconds and starts a new one in its place.
+storms (a run of 429s with a short reset), the first one at once; another SIGKILLs a
+random worker as soon as the first write reached the sandbox, then about every
+``--kill-every`` seconds, and starts a new one in its place each time.
 
 At the end it counts what the sandbox holds: every reserved reply must exist once
 (one reply per customer post) and every DM once (by its text), and each outbox
@@ -67,6 +68,8 @@ FAULTS = (
     "lost_response",
     "rate_limit",
 )
+# What the sandbox bills for a write that reached it: progress of the senders.
+WRITES = ("post_create", "post_create_with_url", "summoned_reply", "dm_create")
 DMS_PER_CUSTOMER = 5
 
 
@@ -341,8 +344,11 @@ def run(
                 # One fault (or one 429 storm) armed at a time, after a random pause
                 # once the previous one struck: faults hit a steady share of the writes.
                 # A fault aimed at an endpoint nobody calls any more is dropped after 1 s.
+                # The first fault is armed at once, so a short run meets one too.
                 armed_at = 0.0
-                while not done.wait(rng.uniform(0.5, 1.5) * fault_every):
+                pause = 0.0
+                while not done.wait(pause):
+                    pause = rng.uniform(0.5, 1.5) * fault_every
                     if sandbox.pending_faults:
                         if time.monotonic() - armed_at < 1.0:
                             continue
@@ -361,7 +367,14 @@ def run(
                     armed[kind] += times
 
             def kill() -> None:
-                while not done.wait(rng.uniform(0.5, 1.5) * kill_every):
+                # The first kill comes as soon as a write reached X (workers are busy
+                # sending), so a short run is cut mid-send too; then every ~kill_every s.
+                while not done.wait(0.01):
+                    if sum(sandbox.usage().counts.get(k, 0) for k in WRITES):
+                        break
+                pause = 0.0
+                while not done.wait(pause):
+                    pause = rng.uniform(0.5, 1.5) * kill_every
                     if kills is not None and fleet.kills >= kills:
                         return
                     fleet.kill_one(rng)
