@@ -20,7 +20,7 @@ from tests.conftest import shared_path
 
 from socialcare.compose import Draft, DraftPart, LinkUse, can_reply, compose_reply
 from socialcare.compose import _draft as draft_module
-from socialcare.compose._fit import Spans
+from socialcare.compose._fit import Measure, Spans, fit_cut, tweet_measure
 from socialcare.models import Post, User
 from socialcare.text import (
     V1,
@@ -177,6 +177,8 @@ def test_entity_spans_are_those_of_extract_entities() -> None:
         *_care_texts(400),
         "@ann/list-one and @bob #tag $ACME example.com/#x rt:@carol",
         "##tag #1 #a\u20e3 \uff03full @@x @x@y",
+        "\x1c$ACME \u3000#tag\u3000@ann \ufeff$X x\u2028http://a.co/b,c RT:@x rt @y",
+        ("$A #b @c d.co/e " * 40).replace(" ", "\u00a0"),
     ]
     for text in texts:
         entities = extract_entities(text)
@@ -185,8 +187,13 @@ def test_entity_spans_are_those_of_extract_entities() -> None:
             for group in (entities.urls, entities.mentions, entities.hashtags, entities.cashtags)
             for e in group
         )
-        spans = Spans(text)
-        assert list(zip(spans.starts, spans.ends, strict=True)) == expected
+        spans = Spans(text)  # found word by word, on demand: every position asked
+        for i in range(len(text) + 1):
+            inside = [(start, end) for start, end in expected if start < i < end]
+            assert spans.around(i) == (inside[0] if inside else None), (text, i)
+        backwards = Spans(text)  # the same answers whatever order the words are looked at
+        for i in reversed(range(len(text) + 1)):
+            assert backwards.around(i) == spans.around(i), (text, i)
 
 
 def test_the_one_mention_shortcut_strips_as_the_plain_way() -> None:
@@ -206,3 +213,63 @@ def test_the_one_mention_shortcut_strips_as_the_plain_way() -> None:
         assert bool(dropped) == any(n.startswith("dropped leading") for n in draft.notes)
         if not draft.is_thread:
             assert draft.text == body, text
+
+
+def _last_whitespace_cut(text: str, room: int, measure: Measure) -> int | None:
+    """The plain answer: the last whitespace position whose prefix fits ``room``."""
+    first = len(text) - len(text.lstrip())
+    for c in range(len(text) - 1, first, -1):
+        if text[c].isspace() and measure(text[:c], 10**6)[0] <= room:
+            return c
+    return None
+
+
+@pytest.mark.parametrize("config", [V1, V2, V3])
+def test_a_cut_found_from_the_end_is_the_forward_walks_cut(config: TextConfig) -> None:
+    """``fit_cut`` with the part's length known weighs its last words instead of the part.
+
+    Lengths add up across whitespace (no entity holds any), so both ways find the same
+    cut, the last whitespace whose prefix fits (the forward walk's windows end on cluster
+    boundaries: a window ending inside an emoji sequence weighed it too much): checked on
+    the care texts, with an ideographic space, a URL, emoji and a long word at the end, for
+    rooms from just under the length to a few words under it.
+    """
+    measure = tweet_measure(config)
+    assert getattr(measure, "additive", False)
+    endings = [
+        "",
+        " see https://acme.example/track/123?x=1 now",
+        " \U0001f469\u200d\U0001f469\u200d\U0001f467 \U0001f44d\U0001f3fd ok",
+        "\u3000\u4e2d\u6587\u3000\u6587\u5b57",
+        " " + "x" * 70,
+        " e\u0301 caf\u00e9 #tag @ann $ACME end.",
+    ]
+    checked = 0
+    for text in _care_texts(300):
+        for ending in endings:
+            body = unicodedata.normalize("NFC", text + ending)
+            total = measure(body, 10**6)[0]
+            for over in (1, 2, 5, 9, 17, 40):
+                room = total - over
+                if room < 20:
+                    continue
+                expected = _last_whitespace_cut(body, room, measure)
+                if expected is None:
+                    continue
+                assert fit_cut(body, 0, room, measure, Spans(body)) == expected, (body, room)
+                assert fit_cut(body, 0, room, measure, Spans(body), total) == expected, (
+                    body,
+                    room,
+                )
+                checked += 1
+    assert checked > 3000
+
+
+def test_a_text_with_a_walk_stopper_is_cut_by_the_forward_walk() -> None:
+    text = "please call me back \ufeff on monday about the order " * 3
+    measure = tweet_measure(V3)
+    total = measure(text, 10**6)[0]
+    for room in range(total - 30, total):
+        assert fit_cut(text, 0, room, measure, Spans(text), total) == fit_cut(
+            text, 0, room, measure, Spans(text)
+        )

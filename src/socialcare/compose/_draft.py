@@ -32,7 +32,6 @@ from socialcare.text import (
     extract_cashtags_with_indices,
     extract_entities,
     extract_urls_with_indices,
-    parse_tweet,
 )
 from socialcare.text._parse import parse_with_urls
 from socialcare.text._urls import RawUrl
@@ -608,22 +607,28 @@ def _fitted_parts(
     Returns the parts, their parses, and whether the text was cut.
     """
     memo = {text + suffix: first}  # the parses in the limit, reused for the final texts
+    found: dict[str, list[RawUrl] | None] = {}  # and their URLs
     texts, truncated = _fit(
         text,
         suffix,
         policy=policy,
         limit=limit,
-        measure=tweet_measure(config, memo, limit),
+        measure=tweet_measure(config, memo, limit, found),
         what="the reply",
     )
     room = config_with_room(config, limit)
-    parses = [memo.get(t) or parse_tweet(t, config=room) for t in texts]
+    parses: list[TweetParse] = []
+    for t in texts:  # thread parts get their numbers after the fitting: parsed here
+        parsed = memo.get(t)
+        if parsed is None:
+            parsed, found[t] = parse_with_urls(t, room)
+        parses.append(parsed)
     parts = tuple(
         _new_part(
             t,
             parses[i].weighted_length,
             limit,
-            links=_links(t, config),
+            links=_links(t, config, found.get(t)),
             in_reply_to=replied_id if i == 0 else None,
             index=i,
         )
