@@ -427,3 +427,25 @@ def test_a_mixed_batch_falls_back_when_the_check_misses_stored_posts(
         assert store.upsert_posts(batch) == 600
         assert store.get_posts([p.id for p in batch]) == batch
         assert store.count_posts() == 600
+
+
+@pytest.mark.postgres
+def test_open_store_keeps_the_tables_in_the_schema_the_url_names(pg: tuple[str, str]) -> None:
+    from socialcare.storage import open_store  # noqa: PLC0415
+    from socialcare.storage.postgres import PostgresStore  # noqa: PLC0415
+
+    dsn, schema = pg
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        pytest.skip("the test DSN is not a URL")
+    joined = "&" if "?" in dsn else "?"
+    post = Post(id="7", text="in the schema", author_id="1")
+    with open_store(f"{dsn}{joined}schema={schema}", create_schema=True) as store:
+        store.upsert_posts([post])
+    with PostgresStore(dsn, schema=schema) as store:  # the same tables, found by name
+        assert store.get_post("7") == post
+    with open_store(dsn, schema=schema) as store:  # the argument does the same
+        assert store.get_post("7") == post
+    with pytest.raises(ConfigurationError, match="different schemas"):
+        open_store(f"{dsn}{joined}schema={schema}", schema="other")
+    with pytest.raises(ConfigurationError, match="lowercase"):
+        open_store(f"{dsn}{joined}schema=Care")

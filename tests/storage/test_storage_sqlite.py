@@ -443,6 +443,10 @@ def test_open_store_urls(tmp_path: Path) -> None:
         open_store("mysql://x")
     with pytest.raises(ConfigurationError, match="names no file"):
         open_store("sqlite://")
+    with pytest.raises(ConfigurationError, match="PostgreSQL"):
+        open_store("memory:", schema="care")
+    with pytest.raises(ConfigurationError, match="PostgreSQL"):
+        open_store(f"sqlite:///{path}", schema="care")
 
 
 def test_bad_options_are_rejected(tmp_path: Path) -> None:
