@@ -87,6 +87,7 @@ PostHandler = Callable[[Post], object]
 DMHandler = Callable[[DirectMessage], object]
 PH = TypeVar("PH", bound=PostHandler)
 DH = TypeVar("DH", bound=DMHandler)
+H = TypeVar("H", bound=Callable[..., object])
 
 SEEN_KEPT = dt.timedelta(days=31)
 """How long a stream's seen record keeps an id: longer than any source can bring it back
@@ -480,22 +481,19 @@ class Monitor:
         if not self._kinds[self._known(stream).kind].carries_posts:
             msg = f"stream {stream!r} carries DM events: use monitor.on_dm({stream!r})"
             raise ValueError(msg)
-
-        def register(handler: PH) -> PH:
-            self._delivery.handlers.setdefault(stream, []).append(
-                cast("Callable[[Item], object]", handler)
-            )
-            return handler
-
-        return register
+        return self._registrar(stream)
 
     def on_dm(self, stream: str) -> Callable[[DH], DH]:
         """Register a handler for the events of a DM stream."""
         if self._kinds[self._known(stream).kind].carries_posts:
             msg = f"stream {stream!r} carries posts: use monitor.on({stream!r})"
             raise ValueError(msg)
+        return self._registrar(stream)
 
-        def register(handler: DH) -> DH:
+    def _registrar(self, stream: str) -> Callable[[H], H]:
+        """A decorator adding its function to ``stream``'s handlers (for on and on_dm)."""
+
+        def register(handler: H) -> H:
             self._delivery.handlers.setdefault(stream, []).append(
                 cast("Callable[[Item], object]", handler)
             )
