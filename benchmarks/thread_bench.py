@@ -23,6 +23,11 @@ out (missing), some duplicates, and the whole shuffled. Then, in one run:
 
     python benchmarks/thread_bench.py --posts 1000000 --runs 3
     python benchmarks/thread_bench.py --posts 1000000 --no-conversation-id  # twcs-like
+    python benchmarks/thread_bench.py --posts 1000000 --floor  # with the bounds below
+
+``--floor`` also times two loops that are not threaders but bounds on any pure-Python
+one (``run_floor``): the bare floor (fields read, one table insert, one list append per
+post) and the floor plus the parent lookup that finding missing parents needs.
 
 Targets (issue 12): >= 500,000 posts/s and >= 5x networkx on 1,000,000 posts.
 networkx is a benchmark-only dependency (``pip install networkx``).
@@ -144,6 +149,46 @@ def run_networkx(posts: list[Post]) -> tuple[float, int]:
         gc.enable()
 
 
+def run_floor(posts: list[Post], *, parents: bool) -> float:
+    """The least any threader does per post, as a bound (``--floor``); not a threader.
+
+    Read the id, the reply reference and the conversation id, put the post in the id
+    table and its id in its conversation's list: no duplicates, edits, quotes,
+    retweets, placeholders or merges. With ``parents``, also the one lookup a threader
+    cannot skip to find missing parents (is the replied-to post held, and in the same
+    conversation?), with the misses checked again after the batch.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.process_time()
+        held: dict[str, Post] = {}
+        groups: dict[str | None, list[str]] = {}
+        later: list[tuple[str, str | None]] = []
+        for post in posts:
+            pid = post.id
+            refs = post.referenced
+            cid = post.conversation_id
+            held[pid] = post
+            members = groups.get(cid)
+            if members is None:
+                groups[cid] = [pid]
+            else:
+                members.append(pid)
+            if parents and refs:
+                replied = refs[0].id
+                above = held.get(replied)
+                if above is None or above.conversation_id != cid:
+                    later.append((replied, cid))
+        for replied, cid in later:
+            above = held.get(replied)
+            if above is None or above.conversation_id != cid:
+                groups.setdefault(cid, []).append(replied)
+        return time.process_time() - start
+    finally:
+        gc.enable()
+
+
 def memory_per_post(posts: list[Post]) -> float:
     gc.collect()
     tracemalloc.start()
@@ -198,6 +243,11 @@ def main() -> None:
     parser.add_argument("--no-conversation-id", action="store_true")
     parser.add_argument("--skip-networkx", action="store_true")
     parser.add_argument("--backfill-chains", type=int, default=1000)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the least any threader does per post (see run_floor), as bounds",
+    )
     args = parser.parse_args()
     posts, made = forest(args.posts, conversation_ids=not args.no_conversation_id)
     load_before = os.getloadavg()
@@ -210,7 +260,11 @@ def main() -> None:
     theirs: list[float] = []
     stats: dict[str, int] = {}
     groups = 0
+    floors: dict[str, list[float]] = {"floor": [], "floor_with_parent_check": []}
     for _ in range(args.runs):  # alternate, so a busy moment weighs on both
+        if args.floor:
+            floors["floor"].append(run_floor(posts, parents=False))
+            floors["floor_with_parent_check"].append(run_floor(posts, parents=True))
         seconds, threader = run_threader(posts)
         ours.append(seconds)
         stats = threader.stats()
@@ -237,6 +291,12 @@ def main() -> None:
         result["speedup_vs_networkx_median"] = round(
             statistics.median(theirs) / statistics.median(ours), 2
         )
+    for name, times in floors.items():
+        if times:
+            result[f"{name}_best_s"] = round(min(times), 3)
+            result[f"{name}_posts_per_s"] = round(len(posts) / min(times))
+            if theirs:
+                result[f"{name}_vs_networkx"] = round(min(theirs) / min(times), 2)
     result["load_average"] = {
         "before": [round(x, 2) for x in load_before],
         "after": [round(x, 2) for x in os.getloadavg()],
