@@ -7,7 +7,10 @@ the same run: composing must cost at most 2x parsing (issue 13). The target is c
 ``guard=None``; the private data guard (issue 14, on by default) is measured beside it.
 Rounds alternate between the subjects and the best round (CPU time of the process) counts.
 
-    python benchmarks/compose_bench.py [--seconds 2] [--rounds 3] [--profile]
+    python benchmarks/compose_bench.py [--seconds 2] [--rounds 3] [--profile] [--floor]
+
+``--floor`` also times ``stripped_composer``, the least any composer does (one parse and
+two values), as a bound on what the features may cost within the target.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import cProfile
 import csv
 import os
 import pstats
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -26,9 +30,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from socialcare.compose import compose_reply  # noqa: E402
+from socialcare.compose import Draft, DraftPart, compose_reply  # noqa: E402
 from socialcare.models import Entities, MentionEntity, Post, User  # noqa: E402
-from socialcare.text import parse_tweet  # noqa: E402
+from socialcare.text import V3, parse_tweet  # noqa: E402
+from socialcare.text._parse import parse_with_urls  # noqa: E402
+
+_FIRST_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
 
 SHARED = Path(os.environ.get("SOCIALCARE_SHARED_DIR", HERE.parent.parent / "shared"))
 TARGET = 2.0
@@ -75,6 +82,25 @@ def subjects() -> dict[str, Callable[[str], object]]:
     }
 
 
+def stripped_composer(text: str) -> object:
+    """A bound, not a composer (``--floor``): the least any ``compose_reply`` does.
+
+    Strip the body, look at its first mention, weigh body and signature once, build the
+    part and the draft. No fitting of long texts, links, price, reply context, checks.
+    """
+    body = text.strip()
+    _FIRST_MENTION.match(body)
+    whole = body + " ^JD"
+    parsed, _ = parse_with_urls(whole, V3)
+    part = object.__new__(DraftPart)
+    part.__dict__.update(
+        text=whole, length=parsed.weighted_length, limit=280, links=(), in_reply_to="100", index=0
+    )
+    draft = object.__new__(Draft)
+    draft.__dict__.update(kind="reply", parts=(part,), in_reply_to="100", conversation_id="100")
+    return draft
+
+
 def measure(func: Callable[[str], object], texts: list[str], seconds: float) -> dict[str, float]:
     for text in texts[:200]:
         func(text)
@@ -96,9 +122,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="profile compose_reply")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time a stripped composer, as a bound"
+    )
     args = parser.parse_args()
     texts = care_texts()
     funcs = subjects()
+    if args.floor:
+        funcs["stripped composer (bound, not a composer)"] = stripped_composer
     if args.profile:
         compose = funcs['compose_reply(policy="truncate", guard=None)']
         profiler = cProfile.Profile()
