@@ -20,7 +20,6 @@ import cProfile
 import csv
 import os
 import pstats
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -31,11 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from socialcare.compose import Draft, DraftPart, compose_reply  # noqa: E402
+from socialcare.compose._draft import _LEADING_MENTION  # noqa: E402
 from socialcare.models import Entities, MentionEntity, Post, User  # noqa: E402
 from socialcare.text import V3, parse_tweet  # noqa: E402
 from socialcare.text._parse import parse_with_urls  # noqa: E402
-
-_FIRST_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
 
 SHARED = Path(os.environ.get("SOCIALCARE_SHARED_DIR", HERE.parent.parent / "shared"))
 TARGET = 2.0
@@ -89,7 +87,7 @@ def stripped_composer(text: str) -> object:
     part and the draft. No fitting of long texts, links, price, reply context, checks.
     """
     body = text.strip()
-    _FIRST_MENTION.match(body)
+    _LEADING_MENTION.match(body)
     whole = body + " ^JD"
     parsed, _ = parse_with_urls(whole, V3)
     part = object.__new__(DraftPart)

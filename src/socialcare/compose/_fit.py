@@ -17,7 +17,7 @@ import attrs
 
 from socialcare.text import MentionOrListMatch, TextConfig, TweetParse, parse_tweet
 from socialcare.text._entities import extract_entity_matches
-from socialcare.text._parse import parse_with_urls
+from socialcare.text._parse import _INVALID, parse_with_urls
 from socialcare.text._urls import RawUrl
 
 __all__ = [
@@ -266,14 +266,12 @@ def _cut_near_end(text: str, pos: int, room: int, total: int, measure: Measure) 
     if measure is dm_measure:
         length: Callable[[str], int] = len
     elif type(measure) is _TweetMeasure and measure.additive:
-        if _STOPPERS.search(text, pos) is not None:
+        if _INVALID.search(text, pos) is not None:
             return None
         length = measure.length
     else:
         return None
-    first = pos
-    while first < len(text) and text[first].isspace():
-        first += 1
+    first = _skip_space(text, pos)
     need = total - room
     tail = 0
     words = 0
@@ -291,9 +289,6 @@ def _cut_near_end(text: str, pos: int, room: int, total: int, measure: Measure) 
                 return None
         c -= 1
     return None
-
-
-_STOPPERS = re.compile("[\ufffe\ufeff\uffff]")
 
 
 def fit_cut(  # noqa: PLR0917

@@ -22,6 +22,7 @@ from socialcare.storage._codec import dm_json, dump_json, load_json, post_json, 
 
 __all__ = [
     "MAX_TTL",
+    "SCHEMA_NAME",
     "TextError",
     "check_backlog",
     "check_conversation",
@@ -55,6 +56,8 @@ __all__ = [
 
 MAX_TTL = 10 * 365 * 86_400.0
 """The longest ``ttl`` (seconds: ten years) a lease or an outbox claim may be taken for."""
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+"""What a PostgreSQL schema name may be: lowercase letters, digits and ``_``, at most 63."""
 
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]*):(?P<secret>[^/?#@]*)@")
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|[^\s&]*)")

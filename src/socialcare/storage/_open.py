@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import (
     parse_qsl,
     quote,
@@ -16,7 +15,7 @@ from urllib.parse import (
 from socialcare._clock import Clock
 from socialcare._text_repr import clip
 from socialcare.errors import ConfigurationError
-from socialcare.storage._common import redact_dsn
+from socialcare.storage._common import SCHEMA_NAME, redact_dsn
 from socialcare.storage._memory import MemoryStore
 from socialcare.storage._protocol import Store
 from socialcare.storage._sqlite import SQLiteStore
@@ -109,7 +108,7 @@ def _schema_of(dsn: str, schema: str | None, shown: str) -> tuple[str, str | Non
     if len(named) > 1 or (schema is not None and named[0] != schema):
         msg = f"store URL {shown} and schema= name different schemas; give one"
         raise ConfigurationError(msg)
-    if not _SCHEMA_NAME.fullmatch(named[0]):
+    if not SCHEMA_NAME.fullmatch(named[0]):
         msg = (
             f"store URL {shown}: schema must be lowercase letters, digits and _ "
             f"(max 63), got {clip(named[0])!r}"
@@ -117,6 +116,3 @@ def _schema_of(dsn: str, schema: str | None, shown: str) -> tuple[str, str | Non
         raise ConfigurationError(msg)
     rest = urlencode([(key, value) for key, value in query if key != "schema"], quote_via=quote)
     return urlunsplit(parts._replace(query=rest)), named[0]
-
-
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

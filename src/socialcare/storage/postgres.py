@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import math
 import operator
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -19,7 +18,7 @@ from socialcare._clock import Clock
 from socialcare.errors import ConfigurationError, StorageError
 from socialcare.models import Post
 from socialcare.storage._codec import utc_iso
-from socialcare.storage._common import scrub, stored_post_json
+from socialcare.storage._common import SCHEMA_NAME, scrub, stored_post_json
 from socialcare.storage._pipeline import prefetch
 from socialcare.storage._schema import render
 from socialcare.storage._sql import Row, SQLStore, Tx
@@ -47,7 +46,6 @@ _TYPES = {
     "bigint": "BIGINT",
     "widen_priority": "ALTER TABLE sc_conversations ALTER COLUMN priority TYPE BIGINT",
 }
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SCHEMA_LOCK = 0x50C1A1CA0001  # advisory lock keys: schema changes, audit appends
 _AUDIT_LOCK = 0x50C1A1CA0002
 _UTC = dt.timezone.utc
@@ -206,7 +204,7 @@ class PostgresStore(SQLStore):
         application_name: str = "socialcare",
     ) -> None:
         super().__init__(clock=clock)
-        if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
+        if schema is not None and not SCHEMA_NAME.fullmatch(schema):
             msg = f"schema must be lowercase letters, digits and _ (max 63), got {schema!r}"
             raise ValueError(msg)
         if not 0 < min_size <= max_size:
