@@ -33,7 +33,7 @@ from socialcare.text import (
     extract_entities,
     extract_urls_with_indices,
 )
-from socialcare.text._parse import parse_with_urls
+from socialcare.text._parse import parse_with_urls, weigh_with_urls
 from socialcare.text._urls import RawUrl
 
 __all__ = [
@@ -66,13 +66,17 @@ _PriceItem = Literal["post", "post_with_url", "summoned_reply", "dm"]
 _SIGILS = re.compile("[@\uff20#\uff03$]")
 _LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
 # The run of leading mentions _LEADING_MENTION matches one by one, and its handles.
+# A leading mention (its handle) and, when one follows it, the next (its handle too).
+_FIRST_MENTIONS = re.compile(
+    r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])"
+    r"(?:\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20]))?"
+)
 _LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))+")
 _HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _CONTEXT_CACHE_SIZE = 256
 _SUFFIX_CACHE_SIZE = 64
 # Signature -> suffix, for signatures checked already.
 _SUFFIXES: dict[str, str] = {}
-_ZERO = Decimal(0)
 _new_object = object.__new__
 _set = object.__setattr__  # frozen attrs classes: how attrs' own __init__ sets fields
 _CLIP = 40
@@ -257,7 +261,7 @@ def _signature_suffix(signature: str | None) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _checked_suffix(signature: str) -> str:
-    sig = signature.strip()
+    sig = unicodedata.normalize("NFC", signature).strip()  # drafts are NFC, signature too
     if not sig or len(sig) > _MAX_SIGNATURE or any(ch.isspace() for ch in sig.lstrip("^")):
         msg = f"signature must be a short mark without spaces such as '^JD', got {_clip(sig)!r}"
         raise ValueError(msg)
@@ -530,14 +534,15 @@ def _context(thread: Sequence[Post], includes: Includes | Iterable[Post] | None)
 
 
 def _part_problems(
-    parts: Sequence[DraftPart], parses: Sequence[TweetParse], *, limit: int, enterprise: bool
+    parts: Sequence[DraftPart], valid: Sequence[bool], *, limit: int, enterprise: bool
 ) -> list[str]:
+    """What X would refuse in the parts (``valid``: whether X's parse of each said valid)."""
     problems: list[str] = []
-    for part, parsed in zip(parts, parses, strict=True):
+    for part, ok in zip(parts, valid, strict=True):
         label = f"part {part.index + 1}" if len(parts) > 1 else "the reply"
-        if parsed.weighted_length == 0:
+        if part.length == 0:
             problems.append(f"{label} is empty")
-        elif not parsed.valid and part.length <= limit:
+        elif not ok and part.length <= limit:
             problems.append(f"{label} contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
         if not enterprise and _cashtag_count(part.text) > 1:
             problems.append(f"{label} has more than one cashtag (self-serve posts allow 1)")
@@ -601,10 +606,10 @@ def _fitted_parts(
     limit: int,
     config: TextConfig,
     replied_id: str,
-) -> tuple[tuple[DraftPart, ...], list[TweetParse], bool]:
-    """The parts of a reply over the limit (``first``: the parse of ``text + suffix``).
+) -> tuple[tuple[DraftPart, ...], list[bool], bool]:
+    """The parts of a reply over the limit, or not valid (``first``: ``text + suffix``'s parse).
 
-    Returns the parts, their parses, and whether the text was cut.
+    Returns the parts, whether X's parse of each said valid, and whether the text was cut.
     """
     memo = {text + suffix: first}  # the parses in the limit, reused for the final texts
     found: dict[str, list[RawUrl] | None] = {}  # and their URLs
@@ -634,7 +639,7 @@ def _fitted_parts(
         )
         for i, t in enumerate(texts)
     )
-    return parts, parses, truncated
+    return parts, [parsed.valid for parsed in parses], truncated
 
 
 def _links_moved(  # noqa: PLR0917
@@ -725,7 +730,11 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
     if type(limit) is not int or limit != MAX_POST_LENGTH or policy not in _REPLY_POLICIES:
         limit = _checked_reply_args(policy, limit)
     conversation = conversation_id or replied.conversation_id or replied.id
-    suffix = "" if signature is None else _signature_suffix(signature)
+    if signature is None:
+        suffix = ""
+    else:  # the signatures checked already, looked up here (a call costs more)
+        known_suffix = _SUFFIXES.get(signature) if type(signature) is str else None
+        suffix = _signature_suffix(signature) if known_suffix is None else known_suffix
     if type(body) is str and variables is None:  # ASCII is NFC already
         text = body.strip() if body.isascii() else unicodedata.normalize("NFC", body).strip()
     else:
@@ -746,10 +755,9 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         reply = last[4]
     else:
         reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
-    first_mention = _LEADING_MENTION.match(text)
-    if first_mention is None or (  # one leading mention X does not add: nothing to drop
-        _LEADING_MENTION.match(text, first_mention.end()) is None
-        and first_mention.group(1).lower() not in reply.auto_lower
+    leading = _FIRST_MENTIONS.match(text)
+    if leading is None or (  # one leading mention X does not add: nothing to drop
+        leading.group(2) is None and leading.group(1).lower() not in reply.auto_lower
     ):
         dropped: tuple[str, ...] = ()
     else:
@@ -761,20 +769,23 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
             + ", ".join(f"@{h}" for h in dropped)
         )
     follow_up: Draft | None = None
+    whole = text + suffix  # NFC: an NFC text, then a space and an NFC signature
     if links_to_dm:
         text, follow_up = _links_moved(text, dm_intro, signature, prices, conversation, notes)
-    whole = text + suffix
+        # joining what was around a link may leave a text that is not NFC
+        text = unicodedata.normalize("NFC", text)
+        whole = text + suffix
     room = config if limit == config.max_weighted_tweet_length else config_with_room(config, limit)
-    first, urls = parse_with_urls(whole, room)
-    if first.weighted_length <= limit:  # the usual case: one parse for the whole draft
-        links = () if urls is not None and not urls else _links(whole, config, urls)
+    weighed, urls = weigh_with_urls(whole, room)
+    if type(weighed) is int:  # the usual case, valid and fitting: one parse for the draft
+        links = _links(whole, config, urls) if urls else ()
         part = object.__new__(DraftPart)
         object.__setattr__(  # DraftPart(...), built directly (frozen, no validators)
             part,
             "__dict__",
             {
                 "text": whole,
-                "length": first.weighted_length,
+                "length": weighed,
                 "limit": limit,
                 "links": links,
                 "in_reply_to": replied.id,
@@ -782,38 +793,41 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
             },
         )
         parts: tuple[DraftPart, ...] = (part,)
-        parses: tuple[TweetParse, ...] = (first,)
         truncated = False
         if links:
             notes.extend(_link_notes(links))
+        if not enterprise and "$" in whole:
+            problems = _part_problems(parts, (True,), limit=limit, enterprise=enterprise)
+        else:
+            problems = None
     else:
-        parts, fitted, truncated = _fitted_parts(
-            text, suffix, first, policy=policy, limit=limit, config=config, replied_id=replied.id
+        parts, valid, truncated = _fitted_parts(
+            text,
+            suffix,
+            weighed,  # type: ignore[arg-type]
+            policy=policy,
+            limit=limit,
+            config=config,
+            replied_id=replied.id,
         )
-        parses = tuple(fitted)
         if truncated:
             notes.append("the text was cut at a word boundary to fit")
         for part in parts:
             if part.links:
                 notes.extend(_link_notes(part.links))
+        problems = _part_problems(parts, valid, limit=limit, enterprise=enterprise)
 
     permission = reply.permission
     reasons = reply.reasons
     warnings = reply.warnings
-    first = parses[0]
-    if (
-        len(parts) > 1
-        or first.weighted_length == 0
-        or not first.valid
-        or (not enterprise and "$" in parts[0].text)
-    ):
-        reasons += tuple(_part_problems(parts, parses, limit=limit, enterprise=enterprise))
+    if problems:
+        reasons += tuple(problems)
     if guard is not None:
         reasons += tuple(_private_problems(parts, guard))
     if len(parts) == 1 and follow_up is None:  # one post: one price item
         item: _PriceItem = "post_with_url" if parts[0].links else reply.first_item
         items: Sequence[str] = (item,)  # a tuple already
-        price = _ZERO + getattr(prices, item)  # PriceTable.price_of(item)
+        price = getattr(prices, item)  # PriceTable.price_of(item)
     else:
         items, price = _priced(parts, permission, prices, follow_up)
     if budget is not None:
@@ -834,7 +848,7 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
             "price_items": items if type(items) is tuple else tuple(items),
             "reasons": reasons,
             "warnings": warnings,
-            "notes": tuple(notes),
+            "notes": tuple(notes) if notes else (),
             "follow_up_dm": follow_up,
             "truncated": truncated,
             "permission": permission,

@@ -22,7 +22,12 @@ def _price(value: Decimal | str | float) -> Decimal:
     if not price.is_finite() or price < 0:
         msg = f"a price must be a finite, non-negative amount, got {str(value)[:40]!r}"
         raise ValueError(msg)
-    return price
+    # as a sum of prices shows it (Decimal("1E+1") as 10): one item's price is then shown
+    # as the same item's share of a total
+    return _ZERO + price
+
+
+_ZERO = Decimal(0)
 
 
 def _cap(value: Decimal | str | float | None) -> Decimal | None:

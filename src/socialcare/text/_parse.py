@@ -13,7 +13,7 @@ from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
-__all__ = ["TweetParse", "parse_tweet", "parse_with_urls"]
+__all__ = ["TweetParse", "parse_tweet", "parse_with_urls", "weigh_with_urls"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
 _INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
@@ -207,7 +207,7 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         >>> parse_tweet("Hi http://test.co").weighted_length
         26
     """
-    return parse_with_urls(text, config)[0]
+    return _parse(text, config, False, True)[0]  # type: ignore[return-value]  # noqa: FBT003
 
 
 def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, list[RawUrl] | None]:
@@ -216,6 +216,27 @@ def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, lis
     The URLs are ``extract_raw_urls(text)`` (what ``extract_urls_with_indices`` reports);
     ``None`` when ``text`` is not NFC (the parse found them in its normalized form).
     Private: the composer measures a draft and finds its links in one pass.
+    """
+    return _parse(text, config, False, True)  # type: ignore[return-value]  # noqa: FBT003
+
+
+def weigh_with_urls(text: str, config: TextConfig = V3) -> tuple[int | TweetParse, list[RawUrl]]:
+    """:func:`parse_with_urls` for an NFC ``text``, without building the usual result.
+
+    Returns the weighted length when ``text`` is valid and fits (the common case: no
+    :class:`TweetParse` is built), otherwise its whole :class:`TweetParse`; and its URLs.
+    The caller vouches that ``text`` is NFC (its URL spans index it). Private: the
+    composer's one parse of a draft.
+    """
+    return _parse(text, config, True, False)  # type: ignore[return-value]  # noqa: FBT003
+
+
+def _parse(  # positional flags: the hot path
+    text: str, config: TextConfig, nfc: bool, build: bool
+) -> tuple[int | TweetParse, list[RawUrl] | None]:
+    """The parse behind :func:`parse_with_urls` (``build``) and :func:`weigh_with_urls`.
+
+    ``nfc``: the caller vouches that ``text`` is NFC.
     """
     if type(text) is not str:
         check_text(text)
@@ -231,9 +252,13 @@ def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, lis
             total = n * plan.ascii_weight
         if 0 < total <= plan.limit:
             # The common case, built directly: valid, everything fits.
-            return _fits(plan, total, n), urls
+            return (_fits(plan, total, n) if build else total // plan.scale), urls
         return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1), urls
-    norm = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    norm = (
+        text
+        if nfc or unicodedata.is_normalized("NFC", text)
+        else unicodedata.normalize("NFC", text)
+    )
     urls = extract_raw_urls(norm) if "." in norm else []
     own = urls if norm is text else None
     total = plan.base_weight(norm)
@@ -250,7 +275,7 @@ def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, lis
             total += weight - plan.entity_weight(norm[start : start + length])
     bad = None if plain and plan.invalid_is_heavy else _INVALID.search(norm)
     if bad is None and 0 < total <= plan.limit:
-        return _fits(plan, total, n), own
+        return (_fits(plan, total, n) if build else total // plan.scale), own
     invalid_at = bad.start() if bad else -1
     parsed = _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
     return parsed, own
