@@ -66,10 +66,11 @@ _PriceItem = Literal["post", "post_with_url", "summoned_reply", "dm"]
 _SIGILS = re.compile("[@\uff20#\uff03$]")
 _LEADING_MENTION = re.compile(r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])")
 # The run of leading mentions _LEADING_MENTION matches one by one, and its handles.
-# A leading mention (its handle) and, when one follows it, the next (its handle too).
+# The first two leading mentions' handles, and a third leading mention if there is one.
 _FIRST_MENTIONS = re.compile(
     r"\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])"
-    r"(?:\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20]))?"
+    r"(?:\s*[@\uff20]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@\uff20])"
+    r"(\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))?)?"
 )
 _LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_@\uff20]))+")
 _HANDLE = re.compile(r"[A-Za-z0-9_]+")
@@ -80,6 +81,8 @@ _SUFFIXES: dict[str, str] = {}
 _new_object = object.__new__
 _set = object.__setattr__  # frozen attrs classes: how attrs' own __init__ sets fields
 _CLIP = 40
+_NO_NOTES: list[str] = []  # never appended to: a draft's notes start as this
+_ONE_ITEM = {item: (item,) for item in ("post", "post_with_url", "summoned_reply", "dm")}
 _MAX_SIGNATURE = 16
 
 
@@ -87,7 +90,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= _CLIP else text[: _CLIP - 1] + "\u2026"
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # built with _link_use on the hot path
 class LinkUse:
     """A URL in a draft: where it is and what it counts.
 
@@ -274,18 +277,22 @@ def _links(text: str, config: TextConfig, found: list[RawUrl] | None = None) -> 
     if not urls:
         return ()
     weight = config.transformed_url_length
-    if any(_hidable(text, u.start) for u in urls):
-        return tuple(_link_use(u.url, u.start, u.end, weight) for u in extract_entities(text).urls)
-    return tuple(_link_use(u.url, u.start, u.end, weight) for u in urls)
+    for u in urls:
+        start = u.start  # after whitespace (the usual case) no other entity can hide it
+        if start and not text[start - 1].isspace() and _hidable(text, start):
+            urls = extract_entities(text).urls  # type: ignore[assignment]
+            break
+    return tuple([_link_use(u.url, u.start, u.end, weight) for u in urls])
 
 
 def _link_use(url: str, start: int, end: int, weighted_length: int) -> LinkUse:
     """``LinkUse(url, start, end, weighted_length)``, built directly (no validators)."""
     link = _new_object(LinkUse)
-    _set(link, "url", url)
-    _set(link, "start", start)
-    _set(link, "end", end)
-    _set(link, "weighted_length", weighted_length)
+    _set(
+        link,
+        "__dict__",
+        {"url": url, "start": start, "end": end, "weighted_length": weighted_length},
+    )
     return link
 
 
@@ -308,12 +315,12 @@ def _cashtag_count(text: str) -> int:
     return found if found < 2 else len(extract_entities(text).cashtags)  # noqa: PLR2004
 
 
-def _link_notes(links: Iterable[LinkUse]) -> tuple[str, ...]:
-    return tuple(
+def _link_notes(links: Iterable[LinkUse]) -> list[str]:
+    return [
         f"URL {_clip(u.url)!r} counts {u.weighted_length} characters whatever its length "
         "(X wraps every URL in t.co)"
         for u in links
-    )
+    ]
 
 
 def _strip_reply_mentions(
@@ -349,6 +356,19 @@ def _strip_reply_mentions(
     return (" ".join([*kept, rest]) if kept else rest).strip(), tuple(dropped)
 
 
+def _may_drop(leading: re.Match[str], auto: frozenset[str]) -> bool:
+    """Whether two or more leading mentions (``_FIRST_MENTIONS``' match) may have to go.
+
+    They go when X adds them itself (``auto``, lowercased) or they repeat.
+    """
+    first, second, third = leading.groups()
+    if third is not None:
+        return True
+    first = first.lower()
+    second = second.lower()
+    return first == second or first in auto or second in auto
+
+
 def _move_links(text: str) -> tuple[str, tuple[str, ...]]:
     urls = extract_entities(text).urls
     if not urls:
@@ -376,9 +396,12 @@ def _fit(
     limit: int,
     measure: Measure,
     what: str,
+    length: int | None = None,
 ) -> tuple[list[str], bool]:
+    """The texts to send (``length``: that of ``text + suffix``, when known) and if it was cut."""
     whole = text + suffix
-    length, fits = measure(whole, limit)
+    if length is None or policy == "strict":
+        length, fits = measure(whole, limit)
     if length <= limit:
         return [whole], False
     if policy == "strict":
@@ -388,8 +411,9 @@ def _fit(
         )
         raise ReplyTooLongError(msg, weighted_length=length, limit=limit, fits_until=fits)
     if policy == "truncate":
-        return [truncate_text(text, limit=limit, measure=measure, suffix=suffix)], True
-    return split_parts(text, limit=limit, measure=measure, suffix=suffix), False
+        fitted = truncate_text(text, limit=limit, measure=measure, suffix=suffix, length=length)
+        return [fitted], True
+    return split_parts(text, limit=limit, measure=measure, suffix=suffix, length=length), False
 
 
 def _check_policy(policy: str, allowed: tuple[str, ...]) -> None:
@@ -600,19 +624,23 @@ def _priced(
 def _fitted_parts(
     text: str,
     suffix: str,
-    first: TweetParse,
+    first: int | TweetParse,
     *,
     policy: LengthPolicy,
     limit: int,
     config: TextConfig,
     replied_id: str,
 ) -> tuple[tuple[DraftPart, ...], list[bool], bool]:
-    """The parts of a reply over the limit, or not valid (``first``: ``text + suffix``'s parse).
+    """The parts of a reply over the limit, or not valid.
 
+    ``first``: what :func:`~socialcare.text._parse.weigh_with_urls` said of ``text + suffix``.
     Returns the parts, whether X's parse of each said valid, and whether the text was cut.
     """
-    memo = {text + suffix: first}  # the parses in the limit, reused for the final texts
-    found: dict[str, list[RawUrl] | None] = {}  # and their URLs
+    # the parses in the limit, reused for the final texts, and their URLs
+    memo: dict[str, TweetParse] = {}
+    if isinstance(first, TweetParse):
+        memo[text + suffix] = first
+    found: dict[str, list[RawUrl] | None] = {}
     texts, truncated = _fit(
         text,
         suffix,
@@ -620,6 +648,7 @@ def _fitted_parts(
         limit=limit,
         measure=tweet_measure(config, memo, limit, found),
         what="the reply",
+        length=None if isinstance(first, TweetParse) else first,
     )
     room = config_with_room(config, limit)
     parses: list[TweetParse] = []
@@ -756,28 +785,29 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
     else:
         reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
     leading = _FIRST_MENTIONS.match(text)
-    if leading is None or (  # one leading mention X does not add: nothing to drop
-        leading.group(2) is None and leading.group(1).lower() not in reply.auto_lower
+    notes: list[str] = _NO_NOTES  # a list of its own once there is a note (fewer objects)
+    if leading is not None and (  # usually one leading mention, which X does not add
+        leading.group(1).lower() in reply.auto_lower
+        if leading.group(2) is None
+        else _may_drop(leading, reply.auto_lower)
     ):
-        dropped: tuple[str, ...] = ()
-    else:
         text, dropped = _strip_reply_mentions(text, reply.auto, reply.auto_lower)
-    notes: list[str] = []
-    if dropped:
-        notes.append(
-            "dropped leading mentions X adds itself or that repeat: "
-            + ", ".join(f"@{h}" for h in dropped)
-        )
+        if dropped:
+            notes = [
+                "dropped leading mentions X adds itself or that repeat: "
+                + ", ".join(f"@{h}" for h in dropped)
+            ]
     follow_up: Draft | None = None
     whole = text + suffix  # NFC: an NFC text, then a space and an NFC signature
     if links_to_dm:
+        notes = list(notes)
         text, follow_up = _links_moved(text, dm_intro, signature, prices, conversation, notes)
         # joining what was around a link may leave a text that is not NFC
         text = unicodedata.normalize("NFC", text)
         whole = text + suffix
     room = config if limit == config.max_weighted_tweet_length else config_with_room(config, limit)
     weighed, urls = weigh_with_urls(whole, room)
-    if type(weighed) is int:  # the usual case, valid and fitting: one parse for the draft
+    if type(weighed) is int and weighed <= limit:  # the usual case: one parse for the draft
         links = _links(whole, config, urls) if urls else ()
         part = object.__new__(DraftPart)
         object.__setattr__(  # DraftPart(...), built directly (frozen, no validators)
@@ -795,7 +825,7 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         parts: tuple[DraftPart, ...] = (part,)
         truncated = False
         if links:
-            notes.extend(_link_notes(links))
+            notes = [*notes, *_link_notes(links)]
         if not enterprise and "$" in whole:
             problems = _part_problems(parts, (True,), limit=limit, enterprise=enterprise)
         else:
@@ -804,12 +834,13 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         parts, valid, truncated = _fitted_parts(
             text,
             suffix,
-            weighed,  # type: ignore[arg-type]
+            weighed,
             policy=policy,
             limit=limit,
             config=config,
             replied_id=replied.id,
         )
+        notes = list(notes)
         if truncated:
             notes.append("the text was cut at a word boundary to fit")
         for part in parts:
@@ -826,7 +857,7 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         reasons += tuple(_private_problems(parts, guard))
     if len(parts) == 1 and follow_up is None:  # one post: one price item
         item: _PriceItem = "post_with_url" if parts[0].links else reply.first_item
-        items: Sequence[str] = (item,)  # a tuple already
+        items: Sequence[str] = _ONE_ITEM[item]  # (item,), a tuple already
         price = getattr(prices, item)  # PriceTable.price_of(item)
     else:
         items, price = _priced(parts, permission, prices, follow_up)

@@ -17,7 +17,7 @@ import attrs
 
 from socialcare.text import MentionOrListMatch, TextConfig, TweetParse, parse_tweet
 from socialcare.text._entities import extract_entity_matches
-from socialcare.text._parse import _INVALID, parse_with_urls
+from socialcare.text._parse import _INVALID, parse_with_urls, weighted_length
 from socialcare.text._urls import RawUrl
 
 __all__ = [
@@ -76,8 +76,9 @@ def tweet_measure(
 ) -> Measure:
     """X's weighted length (every URL 23) under ``config``, as a :data:`Measure`.
 
-    With ``memo``, the parses of texts measured in ``memo_room`` are looked up there first
-    and kept there (the caller reuses them instead of parsing the final texts again), and
+    With ``memo``, the parses of texts measured in ``memo_room`` (but the few short ones
+    asked for again and again, remembered apart) are looked up there first and kept there
+    (the caller reuses them instead of parsing the final texts again), and
     with ``urls`` too, their URLs as :func:`~socialcare.text._parse.parse_with_urls` found
     them.
     """
@@ -106,27 +107,17 @@ class _TweetMeasure:
         self.memo = memo
         self.memo_room = memo_room
         self.urls = urls
-        scale = config.scale
-        self.additive = config.default_weight % scale == 0 and all(
-            r.weight % scale == 0 for r in config.ranges
-        )
+        self.additive = _additive(config)
 
     def length(self, text: str) -> int:
         """The length of ``text`` (no limit involved, nothing kept)."""
-        return parse_tweet(text, config=self.config).weighted_length if text else 0
+        return weighted_length(text, self.config) if text else 0
 
     def __call__(self, text: str, room: int) -> tuple[int, int]:
         if not text:
             return 0, 0
         memo = self.memo
-        if memo is not None and room == self.memo_room:
-            parsed = memo.get(text)
-            if parsed is None:
-                parsed, found = parse_with_urls(text, config_with_room(self.config, room))
-                memo[text] = parsed
-                if self.urls is not None:
-                    self.urls[text] = found
-        elif len(text) <= _SHORT:  # an ellipsis, a signature, a part number: asked again
+        if len(text) <= _SHORT:  # an ellipsis, a signature, a part number: asked again
             key = (id(self.config), room, text)
             known = _SHORT_PARSES.get(key)
             if known is None or known[0] is not self.config:
@@ -135,6 +126,15 @@ class _TweetMeasure:
                 known = (self.config, parse_tweet(text, config=config_with_room(self.config, room)))
                 _SHORT_PARSES[key] = known
             parsed = known[1]
+        elif memo is not None and room == self.memo_room:
+            remembered = memo.get(text)
+            if remembered is None:
+                parsed, found = parse_with_urls(text, config_with_room(self.config, room))
+                memo[text] = parsed
+                if self.urls is not None:
+                    self.urls[text] = found
+            else:
+                parsed = remembered
         else:
             parsed = parse_tweet(text, config=config_with_room(self.config, room))
         if parsed.weighted_length <= room:
@@ -143,6 +143,22 @@ class _TweetMeasure:
         return parsed.weighted_length, fits
 
 
+def _additive(config: TextConfig) -> bool:
+    """Whether every weight of ``config`` is a whole number of characters (remembered)."""
+    known = _ADDITIVE.get(id(config))
+    if known is not None and known[0] is config:
+        return known[1]
+    scale = config.scale
+    additive = config.default_weight % scale == 0 and all(
+        r.weight % scale == 0 for r in config.ranges
+    )
+    if len(_ADDITIVE) >= _ROOMS_SIZE:
+        _ADDITIVE.clear()
+    _ADDITIVE[id(config)] = (config, additive)  # the config is kept: its id stays its own
+    return additive
+
+
+_ADDITIVE: dict[int, tuple[TextConfig, bool]] = {}
 _SHORT = 24
 _SHORT_PARSES: dict[tuple[int, int, str], tuple[TextConfig, TweetParse]] = {}
 _SHORT_PARSES_SIZE = 512
@@ -368,14 +384,21 @@ def _length_before(length: int, suffix: str, limit: int, measure: Measure) -> in
 
 
 def truncate_text(
-    text: str, *, limit: int, measure: Measure, ellipsis: str = "\u2026", suffix: str = ""
+    text: str,
+    *,
+    limit: int,
+    measure: Measure,
+    ellipsis: str = "\u2026",
+    suffix: str = "",
+    length: int | None = None,
 ) -> str:
     """``text + suffix`` if it fits in ``limit``, else a cut prefix, the ellipsis and ``suffix``.
 
-    See :func:`fit_cut` for where cuts fall.
+    See :func:`fit_cut` for where cuts fall. ``length``: that of ``text + suffix``, when known.
     """
     whole = text + suffix
-    length, _ = measure(whole, limit)
+    if length is None:
+        length, _ = measure(whole, limit)
     if length <= limit:
         return whole
     spans = Spans(text)
@@ -400,13 +423,20 @@ def truncate_text(
 
 
 def split_parts(
-    text: str, *, limit: int, measure: Measure, suffix: str = "", numbered: bool = True
+    text: str,
+    *,
+    limit: int,
+    measure: Measure,
+    suffix: str = "",
+    numbered: bool = True,
+    length: int | None = None,
 ) -> list[str]:
     """``text`` split into parts that each fit ``limit`` with their number and ``suffix``.
 
     Parts are ``"<text> i/n<suffix>"``; a text that fits whole is one part, unnumbered.
+    ``length``: that of ``text + suffix``, when known.
     """
-    total_length = measure(text + suffix, limit)[0]
+    total_length = measure(text + suffix, limit)[0] if length is None else length
     if total_length <= limit:
         return [text + suffix]
     spans = Spans(text)

@@ -13,7 +13,7 @@ from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
-__all__ = ["TweetParse", "parse_tweet", "parse_with_urls", "weigh_with_urls"]
+__all__ = ["TweetParse", "parse_tweet", "parse_with_urls", "weigh_with_urls", "weighted_length"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
 _INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
@@ -221,17 +221,25 @@ def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, lis
 
 
 def weigh_with_urls(text: str, config: TextConfig = V3) -> tuple[int | TweetParse, list[RawUrl]]:
-    """:func:`parse_with_urls` for an NFC ``text``, without building the usual result.
+    """:func:`parse_with_urls` for an NFC ``text``, without building a :class:`TweetParse`.
 
-    Returns the weighted length when ``text`` is valid and fits (the common case: no
-    :class:`TweetParse` is built), otherwise its whole :class:`TweetParse`; and its URLs.
-    The caller vouches that ``text`` is NFC (its URL spans index it). Private: the
+    Returns the weighted length when ``text`` is valid but for its length (not empty, no
+    U+FFFE, U+FEFF or U+FFFF): compared with the limit, it says whether the text fits, and
+    where a too long text stops fitting is not looked for. Otherwise (or when the length
+    is not a whole number of characters) the whole :class:`TweetParse`. And its URLs.
+    The caller vouches that ``text`` is NFC (their spans index it). Private: the
     composer's one parse of a draft.
     """
     return _parse(text, config, True, False)  # type: ignore[return-value]  # noqa: FBT003
 
 
-def _parse(  # positional flags: the hot path
+def weighted_length(text: str, config: TextConfig = V3) -> int:
+    """``parse_tweet(text, config=config).weighted_length``, without building the parse."""
+    weighed = _parse(text, config, False, False)[0]  # noqa: FBT003
+    return weighed if type(weighed) is int else weighed.weighted_length  # type: ignore[union-attr]
+
+
+def _parse(  # noqa: C901 - one function on purpose: the hot path, flags positional
     text: str, config: TextConfig, nfc: bool, build: bool
 ) -> tuple[int | TweetParse, list[RawUrl] | None]:
     """The parse behind :func:`parse_with_urls` (``build``) and :func:`weigh_with_urls`.
@@ -253,6 +261,8 @@ def _parse(  # positional flags: the hot path
         if 0 < total <= plan.limit:
             # The common case, built directly: valid, everything fits.
             return (_fits(plan, total, n) if build else total // plan.scale), urls
+        if not build and total % plan.scale == 0 and total:  # too long: the length will do
+            return total // plan.scale, urls
         return _slow(plan, text, text, urls=urls, emoji=[], total=total, invalid_at=-1), urls
     norm = (
         text
@@ -274,8 +284,11 @@ def _parse(  # positional flags: the hot path
         for start, length, weight in _entities(urls, emoji, plan, norm):
             total += weight - plan.entity_weight(norm[start : start + length])
     bad = None if plain and plan.invalid_is_heavy else _INVALID.search(norm)
-    if bad is None and 0 < total <= plan.limit:
-        return (_fits(plan, total, n) if build else total // plan.scale), own
+    if bad is None and total > 0:
+        if total <= plan.limit:
+            return (_fits(plan, total, n) if build else total // plan.scale), own
+        if not build and total % plan.scale == 0:  # too long: the length will do
+            return total // plan.scale, own
     invalid_at = bad.start() if bad else -1
     parsed = _slow(plan, text, norm, urls=urls, emoji=emoji, total=total, invalid_at=invalid_at)
     return parsed, own
