@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -268,14 +269,16 @@ def test_bad_arguments_are_named() -> None:
 
 
 def _measured_chars(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the characters fitting hands to the text engine, whichever way it weighs them."""
     tally = [0]
-    real = _fit.parse_tweet
+    for name in ("parse_tweet", "parse_with_urls", "weighted_length"):
+        real = getattr(_fit, name)
 
-    def counting(text: str, **kw: object) -> object:
-        tally[0] += len(text)
-        return real(text, **kw)  # type: ignore[arg-type]
+        def counting(text: str, *args: object, _real: Any = real, **kw: object) -> object:
+            tally[0] += len(text)
+            return _real(text, *args, **kw)
 
-    monkeypatch.setattr(_fit, "parse_tweet", counting)
+        monkeypatch.setattr(_fit, name, counting)
     return tally
 
 

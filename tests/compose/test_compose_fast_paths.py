@@ -1,6 +1,6 @@
 """The composer's fast paths give what the plain computations give.
 
-``compose_reply`` parses a draft once (``parse_with_urls``), builds drafts without going
+``compose_reply`` weighs a draft once (``weigh_with_urls``), builds drafts without going
 through ``__init__``, caches the reply context per replied-to post, and ``parse_tweet``
 weighs the text before the cut in chunks. Each is compared here with the plain way.
 """
@@ -31,7 +31,7 @@ from socialcare.text import (
     extract_urls_with_indices,
     parse_tweet,
 )
-from socialcare.text._parse import parse_with_urls
+from socialcare.text._parse import _INVALID, parse_with_urls, weigh_with_urls, weighted_length
 
 
 def _care_texts(count: int) -> list[str]:
@@ -91,6 +91,61 @@ def test_parse_with_urls_is_parse_tweet_and_the_url_extractor() -> None:
             assert [(u.url, u.start, u.end) for u in urls] == [
                 (u.url, u.start, u.end) for u in extract_urls_with_indices(text)
             ]
+
+
+@pytest.mark.parametrize("config", [V1, V2, V3])
+def test_weighing_is_parse_tweet_without_the_parse(config: TextConfig) -> None:
+    """``weigh_with_urls``: the length when the text is valid but for its length, else the parse."""
+    texts = [
+        *(unicodedata.normalize("NFC", t) for t in _care_texts(400)),
+        "",
+        "   ",
+        "a" * 281,
+        "\u4e2d" * 141,
+        "caf\u00e9 see https://example.com/a and t.co/x " * 12,
+        "ok \ufeff",
+        "\ufffe" + "a" * 300,
+        "\U0001f469\u200d\U0001f469\u200d\U0001f467 " * 60,
+    ]
+    for text in texts:
+        weighed, urls = weigh_with_urls(text, config)
+        parsed = parse_tweet(text, config=config)
+        clean = parsed.weighted_length > 0 and not _INVALID.search(text)
+        if clean:
+            assert weighed == parsed.weighted_length, text
+            assert (weighed <= config.max_weighted_tweet_length) == parsed.valid
+        else:
+            assert weighed == parsed, text
+        assert weighted_length(text, config) == parsed.weighted_length
+        assert [(u.url, u.start, u.end) for u in urls] == [
+            (u.url, u.start, u.end) for u in extract_urls_with_indices(text)
+        ]
+
+
+def test_signatures_are_nfc_like_the_text() -> None:
+    decomposed = compose_reply(ASKED, "thanks", signature="^Je\u0301")
+    composed = compose_reply(ASKED, "thanks", signature="^J\u00e9")
+    assert decomposed.text == composed.text == "thanks ^J\u00e9"
+    assert decomposed == composed
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "dropped"),
+    [
+        ("@ann_k hi", "hi", 1),
+        ("@bob @carol hi", "@bob @carol hi", 0),  # two new handles: kept as they are
+        ("@bob @BOB hi", "@bob hi", 1),
+        ("@bob @ann_k hi", "@bob hi", 1),
+        ("@ann_k @bob hi", "@bob hi", 1),
+        ("@bob @carol @dave hi", "@bob @carol @dave hi", 0),
+        ("@bob @carol @Bob hi", "@bob @carol hi", 1),
+        ("@bob @carol @ann_k hi", "@bob @carol hi", 1),
+    ],
+)
+def test_leading_mentions_two_and_three(body: str, text: str, dropped: int) -> None:
+    draft = compose_reply(ASKED, body, author=ANN, brand=BRAND)
+    assert draft.text == text
+    assert len([n for n in draft.notes if n.startswith("dropped leading")]) == dropped
 
 
 def test_drafts_built_directly_equal_drafts_built_by_init() -> None:
