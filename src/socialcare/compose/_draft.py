@@ -76,8 +76,8 @@ _LEADING_MENTIONS = re.compile(r"(?:\s*[@\uff20][A-Za-z0-9_]{1,20}(?![A-Za-z0-9_
 _HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _CONTEXT_CACHE_SIZE = 256
 _SUFFIX_CACHE_SIZE = 64
-# Signature -> suffix, for signatures checked already.
-_SUFFIXES: dict[str, str] = {}
+# Signature -> suffix, for signatures checked already (no signature: no suffix).
+_SUFFIXES: dict[str | None, str] = {None: ""}
 _new_object = object.__new__
 _set = object.__setattr__  # frozen attrs classes: how attrs' own __init__ sets fields
 _CLIP = 40
@@ -257,6 +257,7 @@ def _signature_suffix(signature: str | None) -> str:
             suffix = _checked_suffix(signature)
             if len(_SUFFIXES) >= _SUFFIX_CACHE_SIZE:
                 _SUFFIXES.clear()
+                _SUFFIXES[None] = ""
             _SUFFIXES[signature] = suffix
         return suffix
     return _checked_suffix.__wrapped__(signature)
@@ -609,7 +610,7 @@ def _priced(
     permission: ReplyPermission | None,
     prices: PriceTable,
     follow_up: Draft | None,
-) -> tuple[list[str], Decimal]:
+) -> tuple[tuple[str, ...], Decimal]:
     """What a reply (and its follow-up DM) is priced for, and the total."""
     items: list[str] = list(_price_items(parts, permission))
     price = Decimal(0)
@@ -618,7 +619,7 @@ def _priced(
     if follow_up is not None:
         items.extend(follow_up.price_items)
         price += follow_up.price
-    return items, price
+    return tuple(items), price
 
 
 def _fitted_parts(
@@ -750,39 +751,36 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         ReplyTooLongError: ``policy="strict"`` and the reply is over the limit.
         TemplateError: a variable of the saved reply has no value.
     """
-    if type(to) is Post:  # the usual case: one post, nothing else to look through
+    # The usual call (one post, a plain body, the default options) runs few instructions:
+    # every value is looked at once, in the order the draft needs it.
+    if type(to) is Post:
         replied = to
         thread: list[Post] | None = None
     else:
         thread = _thread_of(to)
         replied = thread[-1]
-    if type(limit) is not int or limit != MAX_POST_LENGTH or policy not in _REPLY_POLICIES:
+    if limit is not MAX_POST_LENGTH or policy not in _REPLY_POLICIES:  # not the default
         limit = _checked_reply_args(policy, limit)
     conversation = conversation_id or replied.conversation_id or replied.id
-    if signature is None:
-        suffix = ""
-    else:  # the signatures checked already, looked up here (a call costs more)
-        known_suffix = _SUFFIXES.get(signature) if type(signature) is str else None
-        suffix = _signature_suffix(signature) if known_suffix is None else known_suffix
+    try:
+        suffix = _SUFFIXES[signature]  # a signature checked already
+    except (KeyError, TypeError):
+        suffix = _signature_suffix(signature)
     if type(body) is str and variables is None:  # ASCII is NFC already
         text = body.strip() if body.isascii() else unicodedata.normalize("NFC", body).strip()
     else:
         text = _text_of(body, variables)
-    context = (
-        _context(thread or [replied], includes)
-        if brand is not None and (thread is not None or includes is not None)
-        else []
-    )
-    last = _LAST_CONTEXT  # the same post answered again: no hashing at all
-    if (
-        last[0] is replied
-        and last[1] is author
-        and last[2] is brand
-        and last[3] is enterprise
-        and not context
-    ):
-        reply = last[4]
+    if thread is None and includes is None:  # no other post involved: cached per post
+        last_post, last_author, last_brand, last_enterprise, reply = _LAST_CONTEXT
+        if not (
+            last_post is replied
+            and last_author is author
+            and last_brand is brand
+            and last_enterprise is enterprise
+        ):
+            reply = _reply_context(replied, author, brand, (), enterprise=enterprise)
     else:
+        context = _context(thread or [replied], includes) if brand is not None else ()
         reply = _reply_context(replied, author, brand, context, enterprise=enterprise)
     leading = _FIRST_MENTIONS.match(text)
     notes: list[str] = _NO_NOTES  # a list of its own once there is a note (fewer objects)
@@ -798,19 +796,27 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
                 + ", ".join(f"@{h}" for h in dropped)
             ]
     follow_up: Draft | None = None
-    whole = text + suffix  # NFC: an NFC text, then a space and an NFC signature
     if links_to_dm:
         notes = list(notes)
         text, follow_up = _links_moved(text, dm_intro, signature, prices, conversation, notes)
         # joining what was around a link may leave a text that is not NFC
         text = unicodedata.normalize("NFC", text)
-        whole = text + suffix
-    room = config if limit == config.max_weighted_tweet_length else config_with_room(config, limit)
-    weighed, urls = weigh_with_urls(whole, room)
+    whole = text + suffix  # NFC: an NFC text, then a space and an NFC signature
+    weighed, urls = weigh_with_urls(
+        whole,
+        config if limit == config.max_weighted_tweet_length else config_with_room(config, limit),
+    )
+    reasons = reply.reasons
     if type(weighed) is int and weighed <= limit:  # the usual case: one parse for the draft
-        links = _links(whole, config, urls) if urls else ()
-        part = object.__new__(DraftPart)
-        object.__setattr__(  # DraftPart(...), built directly (frozen, no validators)
+        if urls:
+            links = _links(whole, config, urls)
+            notes = [*notes, *_link_notes(links)]
+            item: _PriceItem = "post_with_url"
+        else:
+            links = ()
+            item = reply.first_item
+        part = _new_object(DraftPart)
+        _set(  # DraftPart(...), built directly (frozen, no validators)
             part,
             "__dict__",
             {
@@ -824,12 +830,13 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         )
         parts: tuple[DraftPart, ...] = (part,)
         truncated = False
-        if links:
-            notes = [*notes, *_link_notes(links)]
         if not enterprise and "$" in whole:
-            problems = _part_problems(parts, (True,), limit=limit, enterprise=enterprise)
+            reasons += tuple(_part_problems(parts, (True,), limit=limit, enterprise=enterprise))
+        if follow_up is None:  # one post: one price item
+            items: tuple[str, ...] = _ONE_ITEM[item]  # (item,)
+            price = getattr(prices, item)  # PriceTable.price_of(item)
         else:
-            problems = None
+            items, price = _priced(parts, reply.permission, prices, follow_up)
     else:
         parts, valid, truncated = _fitted_parts(
             text,
@@ -846,27 +853,17 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         for part in parts:
             if part.links:
                 notes.extend(_link_notes(part.links))
-        problems = _part_problems(parts, valid, limit=limit, enterprise=enterprise)
-
-    permission = reply.permission
-    reasons = reply.reasons
-    warnings = reply.warnings
-    if problems:
-        reasons += tuple(problems)
+        reasons += tuple(_part_problems(parts, valid, limit=limit, enterprise=enterprise))
+        items, price = _priced(parts, reply.permission, prices, follow_up)
     if guard is not None:
         reasons += tuple(_private_problems(parts, guard))
-    if len(parts) == 1 and follow_up is None:  # one post: one price item
-        item: _PriceItem = "post_with_url" if parts[0].links else reply.first_item
-        items: Sequence[str] = _ONE_ITEM[item]  # (item,), a tuple already
-        price = getattr(prices, item)  # PriceTable.price_of(item)
-    else:
-        items, price = _priced(parts, permission, prices, follow_up)
+    warnings = reply.warnings
     if budget is not None:
         refused, warned = _budget_verdict(budget, price, conversation)
         reasons += refused
         warnings += warned
-    draft = object.__new__(Draft)
-    object.__setattr__(  # Draft(...), built directly (frozen, no validators)
+    draft = _new_object(Draft)
+    _set(  # Draft(...), built directly (frozen, no validators)
         draft,
         "__dict__",
         {
@@ -876,13 +873,13 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
             "conversation_id": conversation,
             "reply_mentions": reply.auto,
             "price": price,
-            "price_items": items if type(items) is tuple else tuple(items),
+            "price_items": items,
             "reasons": reasons,
             "warnings": warnings,
             "notes": tuple(notes) if notes else (),
             "follow_up_dm": follow_up,
             "truncated": truncated,
-            "permission": permission,
+            "permission": reply.permission,
         },
     )
     return draft
