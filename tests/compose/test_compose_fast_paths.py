@@ -1,6 +1,6 @@
 """The composer's fast paths give what the plain computations give.
 
-``compose_reply`` weighs a draft once (``weigh_with_urls``), builds drafts without going
+``compose_reply`` weighs a draft once (``parse_or_weigh``), builds drafts without going
 through ``__init__``, caches the reply context per replied-to post, and ``parse_tweet``
 weighs the text before the cut in chunks. Each is compared here with the plain way.
 """
@@ -31,7 +31,7 @@ from socialcare.text import (
     extract_urls_with_indices,
     parse_tweet,
 )
-from socialcare.text._parse import _INVALID, parse_with_urls, weigh_with_urls, weighted_length
+from socialcare.text._parse import _INVALID, parse_or_weigh, parse_with_urls, weighted_length
 
 
 def _care_texts(count: int) -> list[str]:
@@ -95,7 +95,7 @@ def test_parse_with_urls_is_parse_tweet_and_the_url_extractor() -> None:
 
 @pytest.mark.parametrize("config", [V1, V2, V3])
 def test_weighing_is_parse_tweet_without_the_parse(config: TextConfig) -> None:
-    """``weigh_with_urls``: the length when the text is valid but for its length, else the parse."""
+    """Weighing: the length when the text is valid but for its length, else the parse."""
     texts = [
         *(unicodedata.normalize("NFC", t) for t in _care_texts(400)),
         "",
@@ -108,7 +108,8 @@ def test_weighing_is_parse_tweet_without_the_parse(config: TextConfig) -> None:
         "\U0001f469\u200d\U0001f469\u200d\U0001f467 " * 60,
     ]
     for text in texts:
-        weighed, urls = weigh_with_urls(text, config)
+        weighed, urls = parse_or_weigh(text, config, True, False)
+        assert urls is not None
         parsed = parse_tweet(text, config=config)
         clean = parsed.weighted_length > 0 and not _INVALID.search(text)
         if clean:

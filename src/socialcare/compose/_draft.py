@@ -33,7 +33,7 @@ from socialcare.text import (
     extract_entities,
     extract_urls_with_indices,
 )
-from socialcare.text._parse import parse_with_urls, weigh_with_urls
+from socialcare.text._parse import parse_or_weigh, parse_with_urls
 from socialcare.text._urls import RawUrl
 
 __all__ = [
@@ -634,7 +634,7 @@ def _fitted_parts(
 ) -> tuple[tuple[DraftPart, ...], list[bool], bool]:
     """The parts of a reply over the limit, or not valid.
 
-    ``first``: what :func:`~socialcare.text._parse.weigh_with_urls` said of ``text + suffix``.
+    ``first``: what :func:`~socialcare.text._parse.parse_or_weigh` said of ``text + suffix``.
     Returns the parts, whether X's parse of each said valid, and whether the text was cut.
     """
     # the parses in the limit, reused for the final texts, and their URLs
@@ -802,9 +802,11 @@ def compose_reply(  # noqa: C901, PLR0912, PLR0915 - the hot path, inlined on pu
         # joining what was around a link may leave a text that is not NFC
         text = unicodedata.normalize("NFC", text)
     whole = text + suffix  # NFC: an NFC text, then a space and an NFC signature
-    weighed, urls = weigh_with_urls(
+    weighed, urls = parse_or_weigh(  # the weight only (NFC vouched for), and the URLs
         whole,
         config if limit == config.max_weighted_tweet_length else config_with_room(config, limit),
+        True,  # noqa: FBT003
+        False,  # noqa: FBT003
     )
     reasons = reply.reasons
     if type(weighed) is int and weighed <= limit:  # the usual case: one parse for the draft

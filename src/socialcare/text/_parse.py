@@ -13,7 +13,7 @@ from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
-__all__ = ["TweetParse", "parse_tweet", "parse_with_urls", "weigh_with_urls", "weighted_length"]
+__all__ = ["TweetParse", "parse_or_weigh", "parse_tweet", "parse_with_urls", "weighted_length"]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
 _INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
@@ -207,7 +207,7 @@ def parse_tweet(text: str, *, config: TextConfig = V3) -> TweetParse:
         >>> parse_tweet("Hi http://test.co").weighted_length
         26
     """
-    return _parse(text, config, False, True)[0]  # type: ignore[return-value]  # noqa: FBT003
+    return parse_or_weigh(text, config, False, True)[0]  # type: ignore[return-value]  # noqa: FBT003
 
 
 def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, list[RawUrl] | None]:
@@ -217,34 +217,29 @@ def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, lis
     ``None`` when ``text`` is not NFC (the parse found them in its normalized form).
     Private: the composer measures a draft and finds its links in one pass.
     """
-    return _parse(text, config, False, True)  # type: ignore[return-value]  # noqa: FBT003
-
-
-def weigh_with_urls(text: str, config: TextConfig = V3) -> tuple[int | TweetParse, list[RawUrl]]:
-    """:func:`parse_with_urls` for an NFC ``text``, without building a :class:`TweetParse`.
-
-    Returns the weighted length when ``text`` is valid but for its length (not empty, no
-    U+FFFE, U+FEFF or U+FFFF): compared with the limit, it says whether the text fits, and
-    where a too long text stops fitting is not looked for. Otherwise (or when the length
-    is not a whole number of characters) the whole :class:`TweetParse`. And its URLs.
-    The caller vouches that ``text`` is NFC (their spans index it). Private: the
-    composer's one parse of a draft.
-    """
-    return _parse(text, config, True, False)  # type: ignore[return-value]  # noqa: FBT003
+    return parse_or_weigh(text, config, False, True)  # type: ignore[return-value]  # noqa: FBT003
 
 
 def weighted_length(text: str, config: TextConfig = V3) -> int:
     """``parse_tweet(text, config=config).weighted_length``, without building the parse."""
-    weighed = _parse(text, config, False, False)[0]  # noqa: FBT003
+    weighed = parse_or_weigh(text, config, False, False)[0]  # noqa: FBT003
     return weighed if type(weighed) is int else weighed.weighted_length  # type: ignore[union-attr]
 
 
-def _parse(  # noqa: C901 - one function on purpose: the hot path, flags positional
+def parse_or_weigh(  # noqa: C901 - one function on purpose: the hot path, flags positional
     text: str, config: TextConfig, nfc: bool, build: bool
 ) -> tuple[int | TweetParse, list[RawUrl] | None]:
-    """The parse behind :func:`parse_with_urls` (``build``) and :func:`weigh_with_urls`.
+    """The parse behind :func:`parse_tweet`, with the URLs it found; or only the weight.
 
-    ``nfc``: the caller vouches that ``text`` is NFC.
+    ``build``: return a :class:`TweetParse` (``parse_with_urls``). Otherwise return the
+    weighted length when ``text`` is valid but for its length (not empty, no U+FFFE,
+    U+FEFF or U+FFFF): compared with the limit it says whether the text fits, and where a
+    too long text stops fitting is not looked for. A text that is not valid so (or whose
+    length is not a whole number of characters) still gets its :class:`TweetParse`.
+
+    The URLs are ``extract_raw_urls(text)``; ``None`` when ``text`` is not NFC (they were
+    found in its normalized form). ``nfc``: the caller vouches that ``text`` is NFC.
+    Private: the composer weighs a draft and finds its links in one call.
     """
     if type(text) is not str:
         check_text(text)
