@@ -123,6 +123,12 @@ def test_weighing_is_parse_tweet_without_the_parse(config: TextConfig) -> None:
         ]
 
 
+@pytest.mark.parametrize("signature", [["JD"], 7, b"JD"])
+def test_a_signature_that_is_not_a_str_is_named(signature: object) -> None:
+    with pytest.raises(TypeError, match="signature must be a str"):
+        compose_reply(ASKED, "thanks", signature=signature)  # type: ignore[arg-type]
+
+
 def test_signatures_are_nfc_like_the_text() -> None:
     decomposed = compose_reply(ASKED, "thanks", signature="^Je\u0301")
     composed = compose_reply(ASKED, "thanks", signature="^J\u00e9")

@@ -248,7 +248,7 @@ def _text_of(body: object, variables: Mapping[str, object] | None) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _signature_suffix(signature: str | None) -> str:
+def _signature_suffix(signature: object) -> str:
     if signature is None:
         return ""
     if type(signature) is str:
@@ -260,7 +260,10 @@ def _signature_suffix(signature: str | None) -> str:
                 _SUFFIXES[None] = ""
             _SUFFIXES[signature] = suffix
         return suffix
-    return _checked_suffix.__wrapped__(signature)
+    if not isinstance(signature, str):
+        msg = f"signature must be a str such as '^JD', got {type(signature).__name__}"
+        raise TypeError(msg)
+    return _checked_suffix.__wrapped__(signature)  # a str subclass: not cached
 
 
 @functools.lru_cache(maxsize=64)
