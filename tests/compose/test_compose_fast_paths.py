@@ -129,6 +129,27 @@ def test_a_signature_that_is_not_a_str_is_named(signature: object) -> None:
         compose_reply(ASKED, "thanks", signature=signature)  # type: ignore[arg-type]
 
 
+def test_a_draft_links_are_the_urls_x_reports() -> None:
+    """``_links`` (the parse's URLs, looked behind only when a URL follows no whitespace)
+    gives what ``extract_entities`` reports: a mention, hashtag or cashtag that overlaps
+    a URL hides it."""
+    crafted = [  # a hashtag or full-width mention that runs into a URL hides it
+        "hi #tag\u00e9acme.com ok and https://acme.com/q",
+        "hi \uff20annt.co/abc ok \uff20ann-acme.com (https://acme.com/r)",
+        "#t\u00e9www.acme.com\u3000acme.com/s",
+    ]
+    for text in [*_care_texts(400), "see https://acme.com/a and\nhttps://acme.com/b", *crafted]:
+        _, urls = parse_with_urls(text)
+        expected = [(u.url, u.start, u.end) for u in extract_entities(text).urls]
+        links = draft_module._links(text, V3, urls)
+        assert [(u.url, u.start, u.end) for u in links] == expected, text
+        assert all(u.weighted_length == 23 for u in links)
+    for text in crafted:  # each does hide one, and keeps another
+        found = [(u.url, u.start) for u in extract_urls_with_indices(text)]
+        kept = [(u.url, u.start) for u in extract_entities(text).urls]
+        assert 0 < len(kept) < len(found), text
+
+
 def test_signatures_are_nfc_like_the_text() -> None:
     decomposed = compose_reply(ASKED, "thanks", signature="^Je\u0301")
     composed = compose_reply(ASKED, "thanks", signature="^J\u00e9")
