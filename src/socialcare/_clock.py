@@ -111,6 +111,18 @@ class ManualClock:
         self.advance(max(0.0, seconds))
 
 
+def platform_clock(platform: object) -> Clock:
+    """The platform's ``clock`` attribute if it has one (a :class:`Clock`), else the system's.
+
+    ``clock`` is an optional part of the :class:`~socialcare.platforms.Platform`
+    contract: a platform that lives in its own time (the sandbox's) exposes it so that
+    what works with it (a monitor, a sender, a guard) decides X's windows, leases and
+    schedules in that time.
+    """
+    clock = getattr(platform, "clock", None)
+    return clock if isinstance(clock, Clock) else SystemClock()
+
+
 def _publish() -> None:
     from socialcare._exports import publish  # noqa: PLC0415
 

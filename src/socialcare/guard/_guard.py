@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 import attrs
 
-from socialcare._clock import Clock, SystemClock
+from socialcare._clock import Clock, SystemClock, platform_clock
 from socialcare._signals import stop_on_signals
 from socialcare.alerts import Alert, AlertSink
 from socialcare.errors import AlertError, ConfigurationError
@@ -288,10 +288,7 @@ class AccountGuard:
         self.max_pages = max_pages
         self.in_flight_grace = in_flight_grace
         self.audit_overlap = audit_overlap
-        platform_clock = getattr(platform, "clock", None)
-        self.clock: Clock = clock or (
-            platform_clock if isinstance(platform_clock, Clock) else SystemClock()
-        )
+        self.clock: Clock = clock or platform_clock(platform)
         self.actor = actor
         self._brand_id = brand_user_id
         self._stop = threading.Event()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 
-from socialcare._clock import Clock
+from socialcare._clock import Clock, platform_clock
 from socialcare.alerts._sinks import AlertSink
 from socialcare.errors import (
     ConfigurationError,
@@ -48,7 +48,7 @@ from socialcare.monitor._budget import RATE_WINDOW, Budget
 from socialcare.monitor._delivery import Delivery, SinkEntry, log, sink_name
 from socialcare.monitor._kinds import Item, Unit, kinds
 from socialcare.monitor._live import LiveStream, RealtimeConnection
-from socialcare.monitor._poll import Poller, Start, check_start, platform_clock
+from socialcare.monitor._poll import Poller, Start, check_start
 from socialcare.monitor._realtime import DMEventLike, PostEventLike, RealtimeEvent, Sources
 from socialcare.monitor._report import (
     CostBasis,

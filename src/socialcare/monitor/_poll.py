@@ -20,7 +20,7 @@ from typing import Literal
 
 import attrs
 
-from socialcare._clock import Clock, SystemClock
+from socialcare._clock import Clock
 from socialcare._snowflake import snowflake_floor, snowflake_time
 from socialcare.errors import ConfigurationError
 from socialcare.models import Post, User
@@ -35,23 +35,12 @@ from socialcare.monitor._stream import Stream
 from socialcare.platforms import Platform
 from socialcare.platforms.x import GET_USERS
 
-__all__ = ["Poller", "Start", "check_start", "platform_clock"]
+__all__ = ["Poller", "Start", "check_start"]
 
 log = logging.getLogger("socialcare.monitor")
 
 Start = Literal["now"] | dt.datetime | int | None
 """Where a stream with no cursor starts (see ``Monitor``'s ``start``)."""
-
-
-def platform_clock(platform: Platform) -> Clock:
-    """The platform's ``clock`` attribute if it has one (a :class:`Clock`), else the system's.
-
-    ``clock`` is an optional part of the :class:`~socialcare.platforms.Platform`
-    contract: a platform that lives in its own time (the sandbox's) exposes it so
-    that a monitor polling it decides X's windows and leases in that time.
-    """
-    clock = getattr(platform, "clock", None)
-    return clock if isinstance(clock, Clock) else SystemClock()
 
 
 def check_start(start: object) -> Start:

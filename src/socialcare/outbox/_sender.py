@@ -14,7 +14,7 @@ from typing import Literal, cast, get_args
 
 import attrs
 
-from socialcare._clock import Clock, SystemClock
+from socialcare._clock import Clock, platform_clock
 from socialcare.errors import (
     DuplicateContentError,
     NotFoundError,
@@ -159,10 +159,7 @@ class Sender:
         self.reconcile_delay = reconcile_delay
         self.backoff = backoff
         self.max_delay = max_delay
-        platform_clock = getattr(platform, "clock", None)
-        self._clock: Clock = clock or (
-            platform_clock if isinstance(platform_clock, Clock) else SystemClock()
-        )
+        self._clock: Clock = clock or platform_clock(platform)
         self._rng = rng or random.SystemRandom()
 
     def __repr__(self) -> str:
