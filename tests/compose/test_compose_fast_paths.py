@@ -188,14 +188,21 @@ def test_drafts_built_directly_equal_drafts_built_by_init() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         link.start = 1  # type: ignore[misc]
     assert set(vars(part)) == {f.name for f in attrs.fields(DraftPart)}
-    fields = {f.name: f.default for f in attrs.fields(Draft)}
-    fields.update(kind="reply", parts=(part,))
-    built = draft_module._new_draft(**fields)
-    assert built == Draft(**fields)  # type: ignore[arg-type]
-    assert set(vars(built)) == set(fields)
-    assert hash(built) == hash(Draft(**fields))  # type: ignore[arg-type]
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        built.kind = "dm"  # type: ignore[misc]
+    # what compose_reply builds in place: a fitting draft (its part too) and a thread
+    fitting = compose_reply(ASKED, "see https://acme.com/x", author=ANN, brand=BRAND)
+    thread = compose_reply(ASKED, "word " * 80, policy="thread")
+    for built in (fitting, thread):
+        fields = vars(built)
+        assert set(fields) == {f.name for f in attrs.fields(Draft)}
+        assert built == Draft(**fields)
+        assert hash(built) == hash(Draft(**fields))
+        for made in built.parts:
+            assert set(vars(made)) == {f.name for f in attrs.fields(DraftPart)}
+            assert made == DraftPart(**vars(made))
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.kind = "dm"  # type: ignore[misc]
+    assert fitting.links
+    assert thread.is_thread
 
 
 def _reference_strip(text: str, seen: set[str]) -> tuple[str, list[str]]:

@@ -107,7 +107,7 @@ class LinkUse:
     weighted_length: int
 
 
-@attrs.frozen(slots=False)  # built with _new_part on the hot path
+@attrs.frozen(slots=False)  # built directly: in compose_reply, and by _new_part
 class DraftPart:
     """One post (or the DM) of a draft.
 
@@ -140,7 +140,7 @@ class DraftPart:
         return self.index > 0
 
 
-@attrs.frozen(slots=False)  # built with _new_draft on the hot path
+@attrs.frozen(slots=False)  # built directly in compose_reply (its field dict at once)
 class Draft:
     """A reply or DM ready to send, or the reasons it cannot be sent.
 
@@ -223,18 +223,20 @@ def _new_part(
     index: int,
 ) -> DraftPart:
     """``DraftPart(...)`` built directly (the class has no validators; tests compare the two)."""
-    part = object.__new__(DraftPart)
-    part.__dict__.update(
-        text=text, length=length, limit=limit, links=links, in_reply_to=in_reply_to, index=index
+    part = _new_object(DraftPart)
+    _set(  # as compose_reply builds a fitting draft's part
+        part,
+        "__dict__",
+        {
+            "text": text,
+            "length": length,
+            "limit": limit,
+            "links": links,
+            "in_reply_to": in_reply_to,
+            "index": index,
+        },
     )
     return part
-
-
-def _new_draft(**fields: object) -> Draft:
-    """``Draft(**fields)`` built directly, every field given (tests compare the two)."""
-    draft = object.__new__(Draft)
-    draft.__dict__.update(fields)
-    return draft
 
 
 def _text_of(body: object, variables: Mapping[str, object] | None) -> str:
