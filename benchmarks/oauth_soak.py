@@ -38,7 +38,6 @@ from typing import Any
 import attrs
 
 from socialcare.errors import AuthenticationError, SocialCareError
-from socialcare.models import TokenRecord
 from socialcare.platforms.x import OAuth2Client, StoredTokens, XPlatform
 from socialcare.sandbox import Sandbox
 from socialcare.storage import SQLiteStore, Store
@@ -288,15 +287,7 @@ def run_soak(
             )
             request = client.authorization()
             token = client.exchange(request, sandbox.approve(request.url))
-            store.put_token(
-                TokenRecord.issued(
-                    KEY,
-                    access_token=token.access_token,
-                    expires_at=token.expires_at,
-                    refresh_token=token.refresh_token,
-                    scopes=token.scopes,
-                )
-            )
+            store.put_token(token.record(KEY))
             real_seconds = hours * 3600 / speed
             spec = {
                 **db,

@@ -29,7 +29,6 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from socialcare import ManualClock
 from socialcare.errors import AuthenticationError
-from socialcare.models import TokenRecord
 from socialcare.platforms.x import AuthorizationRequest, OAuth2Client, StoredTokens, XPlatform
 from socialcare.sandbox import Sandbox
 from socialcare.storage import MemoryStore, Store
@@ -89,15 +88,7 @@ class CareConnectApp:
             token = self.client.exchange(request, callback_url)
         except AuthenticationError as exc:
             return _text(start_response, "403 Forbidden", str(exc))
-        self.store.put_token(
-            TokenRecord.issued(
-                KEY,
-                access_token=token.access_token,
-                expires_at=token.expires_at,
-                refresh_token=token.refresh_token,
-                scopes=token.scopes,
-            )
-        )
+        self.store.put_token(token.record(KEY))
         return _text(start_response, "200 OK", "connected: the bot can answer now")
 
     def _revoke(self, start_response: StartResponse) -> Iterable[bytes]:

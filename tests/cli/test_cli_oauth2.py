@@ -9,7 +9,6 @@ import pytest
 from socialcare import ManualClock
 from socialcare.cli import main
 from socialcare.cli._commands import OAUTH2_ENV_VARS
-from socialcare.models import TokenRecord
 from socialcare.platforms.x import OAuth2Client
 from socialcare.sandbox import Sandbox
 from socialcare.storage import open_store
@@ -38,14 +37,7 @@ def test_revoke_ends_the_grant_for_every_worker(
         )
         request = client.authorization()
         token = client.exchange(request, sandbox.approve(request.url))
-        store.put_token(
-            TokenRecord.issued(
-                "x:acme",
-                access_token=token.access_token,
-                expires_at=token.expires_at,
-                refresh_token=token.refresh_token,
-            )
-        )
+        store.put_token(token.record("x:acme"))
         monkeypatch.setenv(OAUTH2_ENV_VARS["client_id"], app.client_id)
         if app.client_secret is not None:
             monkeypatch.setenv(OAUTH2_ENV_VARS["client_secret"], app.client_secret)

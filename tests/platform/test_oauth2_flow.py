@@ -11,6 +11,7 @@ import requests
 import requests.adapters
 
 from socialcare.errors import AuthenticationError, PlatformUnavailableError
+from socialcare.models import TokenRecord
 from socialcare.platforms.x import (
     AUTHORIZE_URL,
     CARE_SCOPES,
@@ -259,3 +260,21 @@ def test_tokens_never_show_in_reprs_errors_or_logs(
     with pytest.raises(AuthenticationError) as refused:
         client.refresh(refresh)
     assert refresh not in str(refused.value)
+
+
+def test_a_token_becomes_the_record_a_store_keeps(sandbox: Sandbox) -> None:
+    client, access, refresh = authorized(sandbox)
+    token = client.refresh(refresh)
+    record = token.record("x:acme", account_id="42")
+    assert record == TokenRecord.issued(
+        "x:acme",
+        access_token=token.access_token,
+        expires_at=token.expires_at,
+        refresh_token=token.refresh_token,
+        scopes=token.scopes,
+        account_id="42",
+    )
+    assert record.version == 0
+    assert record.scopes
+    assert token.access_token not in repr(record)
+    assert access != token.access_token

@@ -22,7 +22,6 @@ from types import ModuleType
 import pytest
 
 from socialcare import ManualClock
-from socialcare.models import TokenRecord
 from socialcare.platforms.x import OAuth2Client
 from socialcare.sandbox import Sandbox
 from socialcare.storage import SQLiteStore, Store
@@ -93,14 +92,7 @@ def test_of_many_processes_exactly_one_refreshes(database: dict[str, str], tmp_p
         )
         request = client.authorization()
         token = client.exchange(request, sandbox.approve(request.url))
-        first = store.put_token(
-            TokenRecord.issued(
-                "x:acme",
-                access_token=token.access_token,
-                expires_at=token.expires_at,
-                refresh_token=token.refresh_token,
-            )
-        )
+        first = store.put_token(token.record("x:acme"))
         clock.advance(7201)  # expired: no worker may use the old token, all need the new one
         go = tmp_path / "go"
         procs = []

@@ -43,15 +43,7 @@ class Bot:
         self.store = MemoryStore(clock=self.clock)
         request = self.client.authorization()
         token = self.client.exchange(request, self.sandbox.approve(request.url))
-        self.store.put_token(
-            TokenRecord.issued(
-                KEY,
-                access_token=token.access_token,
-                expires_at=token.expires_at,
-                refresh_token=token.refresh_token,
-                scopes=token.scopes,
-            )
-        )
+        self.store.put_token(token.record(KEY))
 
     def tokens(self, **kw: object) -> StoredTokens:
         return StoredTokens(self.client, self.store, KEY, **kw)  # type: ignore[arg-type]
@@ -189,14 +181,7 @@ def test_a_new_authorisation_clears_the_problem(bot: Bot) -> None:
         x.me()
     request = bot.client.authorization()
     token = bot.client.exchange(request, bot.sandbox.approve(request.url))
-    bot.store.put_token(
-        TokenRecord.issued(
-            KEY,
-            access_token=token.access_token,
-            expires_at=token.expires_at,
-            refresh_token=token.refresh_token,
-        )
-    )
+    bot.store.put_token(token.record(KEY))
     assert x.me().username == "acme"
     assert x.auth_problem() is None
 

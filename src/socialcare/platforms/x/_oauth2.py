@@ -32,6 +32,7 @@ import attrs
 
 from socialcare._clock import Clock, SystemClock
 from socialcare.errors import AuthenticationError, PlatformError, PlatformUnavailableError
+from socialcare.models import TokenRecord
 from socialcare.platforms.x import _redact
 from socialcare.platforms.x._endpoints import OAUTH2_REVOKE, OAUTH2_TOKEN, Endpoint
 
@@ -114,6 +115,21 @@ class OAuth2Token:
     expires_at: dt.datetime
     refresh_token: str | None = None
     scopes: tuple[str, ...] = ()
+
+    def record(self, key: str, *, account_id: str | None = None) -> TokenRecord:
+        """This grant as a store keeps it under ``key`` (not stored yet: ``version`` 0).
+
+        ``store.put_token(token.record("x:acmehelp"))`` after the authorization;
+        :class:`~socialcare.platforms.x.StoredTokens` then keeps it refreshed.
+        """
+        return TokenRecord.issued(
+            key,
+            access_token=self.access_token,
+            expires_at=self.expires_at,
+            refresh_token=self.refresh_token,
+            scopes=self.scopes,
+            account_id=account_id,
+        )
 
     def __repr__(self) -> str:
         return (
