@@ -141,17 +141,23 @@ def open_store(spec: dict[str, Any]) -> Store:
 # ------------------------------------------------------------------------- worker
 
 
+def _client(spec: dict[str, Any], clock: ScaledClock, **options: Any) -> OAuth2Client:
+    """The app's OAuth 2.0 client, as the parent registered it, talking to the sandbox."""
+    return OAuth2Client(
+        spec["client_id"],
+        client_secret=spec["client_secret"],
+        redirect_uri=spec["redirect_uri"],
+        api_host=spec["url"],
+        clock=clock,
+        **options,
+    )
+
+
 def once(spec: dict[str, Any]) -> None:
     """Wait for the start file, ask for a token once, print its hash and whether it refreshed."""
     clock = ScaledClock(0.0, 0.0, spec["offset"])
     with open_store(spec) as store:
-        client = OAuth2Client(
-            spec["client_id"],
-            client_secret=spec["client_secret"],
-            redirect_uri=spec["redirect_uri"],
-            api_host=spec["url"],
-            clock=clock,
-        )
+        client = _client(spec, clock)
         tokens = StoredTokens(client, store, KEY, margin=600, lease_ttl=30, wait=60, poll=0.01)
         Path(spec["ready"]).touch()
         while not Path(spec["go"]).exists():
@@ -181,14 +187,7 @@ def worker(spec: dict[str, Any]) -> None:
         tmp.replace(out)
 
     with open_store(spec) as store:
-        client = OAuth2Client(
-            spec["client_id"],
-            client_secret=spec["client_secret"],
-            redirect_uri=spec["redirect_uri"],
-            api_host=spec["url"],
-            clock=clock,
-            timeout=10,
-        )
+        client = _client(spec, clock, timeout=10)
         tokens = StoredTokens(
             client,
             store,
