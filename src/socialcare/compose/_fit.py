@@ -17,7 +17,7 @@ import attrs
 
 from socialcare.text import MentionOrListMatch, TextConfig, TweetParse, parse_tweet
 from socialcare.text._entities import extract_entity_matches
-from socialcare.text._parse import _INVALID, parse_with_urls, weighted_length
+from socialcare.text._parse import _INVALID, parse_with_urls, weighted_length, whole_weights
 from socialcare.text._urls import RawUrl
 
 __all__ = [
@@ -107,7 +107,7 @@ class _TweetMeasure:
         self.memo = memo
         self.memo_room = memo_room
         self.urls = urls
-        self.additive = _additive(config)
+        self.additive = whole_weights(config)
 
     def length(self, text: str) -> int:
         """The length of ``text`` (no limit involved, nothing kept)."""
@@ -143,22 +143,6 @@ class _TweetMeasure:
         return parsed.weighted_length, fits
 
 
-def _additive(config: TextConfig) -> bool:
-    """Whether every weight of ``config`` is a whole number of characters (remembered)."""
-    known = _ADDITIVE.get(id(config))
-    if known is not None and known[0] is config:
-        return known[1]
-    scale = config.scale
-    additive = config.default_weight % scale == 0 and all(
-        r.weight % scale == 0 for r in config.ranges
-    )
-    if len(_ADDITIVE) >= _ROOMS_SIZE:
-        _ADDITIVE.clear()
-    _ADDITIVE[id(config)] = (config, additive)  # the config is kept: its id stays its own
-    return additive
-
-
-_ADDITIVE: dict[int, tuple[TextConfig, bool]] = {}
 _SHORT = 24
 _SHORT_PARSES: dict[tuple[int, int, str], tuple[TextConfig, TweetParse]] = {}
 _SHORT_PARSES_SIZE = 512

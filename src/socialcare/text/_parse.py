@@ -13,7 +13,14 @@ from socialcare.text._emoji import emoji_firsts, find_emoji
 from socialcare.text._extract import check_text
 from socialcare.text._urls import RawUrl, extract_raw_urls, utf16_len
 
-__all__ = ["TweetParse", "parse_or_weigh", "parse_tweet", "parse_with_urls", "weighted_length"]
+__all__ = [
+    "TweetParse",
+    "parse_or_weigh",
+    "parse_tweet",
+    "parse_with_urls",
+    "weighted_length",
+    "whole_weights",
+]
 
 _INVALID = re.compile("[\\ufffe\\ufeff\\uffff]")
 _INVALID_CPS = (0xFFFE, 0xFEFF, 0xFFFF)
@@ -72,12 +79,18 @@ class _Plan:
         "permille_divisor",
         "scale",
         "url_weight",
+        "whole",
     )
 
     def __init__(self, config: TextConfig) -> None:
         self.config = config
         self.limit = config.max_weighted_tweet_length * config.scale
         self.scale = config.scale
+        # every weight a whole number of characters (v1 to v3): lengths then add up across
+        # whitespace, which no entity holds
+        self.whole = config.default_weight % config.scale == 0 and all(
+            r.weight % config.scale == 0 for r in config.ranges
+        )
         self.memo: dict[str, int] = {}
         self.permille_divisor = config.scale * config.max_weighted_tweet_length
         self.url_weight = config.transformed_url_length * config.scale
@@ -165,6 +178,9 @@ _MAX_REMEMBERED = 64
 
 
 def _plan(config: TextConfig) -> _Plan:
+    entry = _PLANS_BY_ID.get(id(config))  # inlined in parse_or_weigh, the hot path
+    if entry is not None and entry[0] is config:
+        return entry[1]
     try:
         plan = _PLANS[config]
     except (KeyError, TypeError):  # TypeError: an unhashable non-config
@@ -220,6 +236,11 @@ def parse_with_urls(text: str, config: TextConfig = V3) -> tuple[TweetParse, lis
     return parse_or_weigh(text, config, False, True)  # type: ignore[return-value]  # noqa: FBT003
 
 
+def whole_weights(config: TextConfig) -> bool:
+    """Whether every weight of ``config`` is a whole number of characters (as in v1 to v3)."""
+    return _plan(config).whole
+
+
 def weighted_length(text: str, config: TextConfig = V3) -> int:
     """``parse_tweet(text, config=config).weighted_length``, without building the parse."""
     weighed = parse_or_weigh(text, config, False, False)[0]  # noqa: FBT003
@@ -243,7 +264,7 @@ def parse_or_weigh(  # noqa: C901 - one function on purpose: the hot path, flags
     """
     if type(text) is not str:
         check_text(text)
-    entry = _PLANS_BY_ID.get(id(config))
+    entry = _PLANS_BY_ID.get(id(config))  # _plan(config), without the call
     plan = entry[1] if entry is not None and entry[0] is config else _plan(config)
     n = len(text)
     if text.isascii() and plan.ascii_weight is not None:
